@@ -1,0 +1,365 @@
+//! Accounts, role grants, sessions and API tokens. Owns tables `users`, `grants`, `sessions`,
+//! `api_tokens`.
+//!
+//! Passwords are argon2id (hashed off the async runtime). Session cookies and API tokens are
+//! random 256-bit values; only their SHA-256 is stored, so a database leak yields no live
+//! session.
+
+use crate::audit::AuditedTx;
+use crate::{Actor, AppError, Db, areas};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use wushe_domain::FieldError;
+use wushe_domain::access::{Action, Grant, Grants, Role, parse_new_password, parse_username};
+use wushe_domain::people::PhoneNumber;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub person_id: Option<i64>,
+}
+
+const COLS: &str = "id, username, display_name, phone, person_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<User, AppError> {
+    Ok(User {
+        id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        phone: r.try_get(3)?,
+        person_id: r.try_get(4)?,
+    })
+}
+
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A valid argon2id hash of a random string: checked against when the login name is unknown
+/// so that unknown and known names take the same time.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut pw = [0u8; 16];
+    rand::rng().fill_bytes(&mut pw);
+    Argon2::default()
+        .hash_password(&pw)
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+});
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub phone: Option<PhoneNumber>,
+    pub person_id: Option<i64>,
+}
+
+impl NewUser {
+    pub fn parse(
+        username: &str,
+        display_name: &str,
+        password: &str,
+        phone: &str,
+    ) -> Result<NewUser, AppError> {
+        let mut e = wushe_domain::FieldErrors::default();
+        let username = e.check(parse_username(username));
+        let display = e.check(wushe_domain::error::text(
+            "display_name",
+            if display_name.trim().is_empty() {
+                username.as_deref().unwrap_or("")
+            } else {
+                display_name
+            },
+            40,
+        ));
+        let password = e.check(parse_new_password(password));
+        let phone = e.check(if phone.trim().is_empty() {
+            Ok(None)
+        } else {
+            PhoneNumber::parse(phone).map(Some)
+        });
+        e.into_result()?;
+        Ok(NewUser {
+            username: username.expect("checked"),
+            display_name: display.expect("checked"),
+            password: password.expect("checked"),
+            phone: phone.expect("checked"),
+            person_id: None,
+        })
+    }
+}
+
+/// Creates an account (operator or community admin), audited.
+pub async fn add_user(db: &Db, actor: &Actor, at: i64, new: NewUser) -> Result<User, AppError> {
+    if !actor.operator {
+        actor.require(Action::AreaWrite, None)?;
+    }
+    let hash = hash_password(new.password.clone()).await?;
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let r = sqlx::query(crate::sql!(
+        "INSERT INTO users (username, phone, display_name, password_hash, person_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLS}"
+    ))
+    .bind(&new.username)
+    .bind(new.phone.as_ref().map(|p| p.reveal().to_string()))
+    .bind(&new.display_name)
+    .bind(&hash)
+    .bind(new.person_id)
+    .bind(at)
+    .fetch_one(&mut *tx.tx)
+    .await
+    .map_err(AppError::unique_as("username", "errors.username.taken"))?;
+    let user = from_row(&r)?;
+    tx.record(
+        actor,
+        None,
+        "user.add",
+        &format!("user:{}", user.username),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn by_username(db: &Db, username: &str) -> Result<User, AppError> {
+    let r = sqlx::query(crate::sql!("SELECT {COLS} FROM users WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    from_row(&r)
+}
+
+/// Grants `role` over the area with `area_code`, audited. Community admins may grant roles
+/// inside their own community only; the operator anywhere.
+pub async fn grant(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    username: &str,
+    role: &str,
+    area_code: &str,
+) -> Result<(), AppError> {
+    let role = Role::parse(role)?;
+    let user = by_username(db, username)
+        .await
+        .map_err(|_| FieldError::new("username", "errors.user.unknown"))?;
+    let area = areas::by_code(db, area_code)
+        .await
+        .map_err(|_| FieldError::new("area_code", "errors.area.unknown"))?;
+    actor.require(Action::AreaWrite, Some(&area.path))?;
+    let mut tx = AuditedTx::begin(db, at).await?;
+    sqlx::query("INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(user.id)
+        .bind(role.code())
+        .bind(area.id)
+        .bind(at)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(AppError::unique_as("role", "errors.grant.exists"))?;
+    tx.record(
+        actor,
+        area.community_id,
+        "user.grant",
+        &format!("user:{}", user.username),
+        &format!("{}@{}", role.code(), area.code),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// A user's grants with their areas' paths, ready for the policy.
+pub async fn grants_of(db: &Db, user_id: i64) -> Result<Grants, AppError> {
+    let rows = sqlx::query("SELECT g.role, a.path FROM grants g JOIN areas a ON a.id = g.area_id WHERE g.user_id = $1 ORDER BY g.id")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut grants = Vec::new();
+    for r in rows {
+        let role: String = r.try_get(0)?;
+        grants.push(Grant {
+            role: Role::parse(&role)?,
+            area_path: r.try_get(1)?,
+        });
+    }
+    Ok(Grants {
+        signed_in: true,
+        grants,
+    })
+}
+
+/// Grants with area codes and names, for the account page.
+pub async fn grant_list(db: &Db, user_id: i64) -> Result<Vec<(Role, String, String)>, AppError> {
+    let rows = sqlx::query("SELECT g.role, a.code, a.name FROM grants g JOIN areas a ON a.id = g.area_id WHERE g.user_id = $1 ORDER BY g.id")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.try_get(0)?;
+            Ok((Role::parse(&role)?, r.try_get(1)?, r.try_get(2)?))
+        })
+        .collect()
+}
+
+/// Checks a login (username or mobile number) and password.
+pub async fn authenticate(db: &Db, login: &str, password: &str) -> Result<User, AppError> {
+    let login = login.trim();
+    let by_phone = PhoneNumber::parse(login).ok();
+    let row = match &by_phone {
+        Some(p) => {
+            sqlx::query("SELECT id, password_hash, disabled FROM users WHERE phone = $1")
+                .bind(p.reveal())
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        None => {
+            sqlx::query("SELECT id, password_hash, disabled FROM users WHERE username = $1")
+                .bind(login.to_ascii_lowercase())
+                .fetch_optional(&db.pool)
+                .await?
+        }
+    };
+    let bad = || AppError::Invalid(FieldError::new("password", "errors.login.failed").into());
+    let Some(row) = row else {
+        verify_password(password.to_string(), DUMMY_HASH.clone()).await;
+        return Err(bad());
+    };
+    let id: i64 = row.try_get(0)?;
+    let hash: String = row.try_get(1)?;
+    let disabled: i64 = row.try_get(2)?;
+    if !verify_password(password.to_string(), hash).await || disabled != 0 {
+        return Err(bad());
+    }
+    let r = sqlx::query(crate::sql!("SELECT {COLS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await?;
+    from_row(&r)
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+pub const SESSION_TTL_MILLIS: i64 = 12 * 3600 * 1000;
+
+pub async fn create_session(db: &Db, user_id: i64, at: i64) -> Result<NewSession, AppError> {
+    let token = random_token();
+    let csrf = random_token();
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(digest(&token))
+        .bind(user_id)
+        .bind(&csrf)
+        .bind(at)
+        .bind(at + SESSION_TTL_MILLIS)
+        .execute(&db.pool)
+        .await?;
+    Ok(NewSession {
+        token,
+        csrf_token: csrf,
+    })
+}
+
+/// The user and CSRF token behind a live session cookie.
+pub async fn session(db: &Db, token: &str, now: i64) -> Result<Option<(User, String)>, AppError> {
+    let r = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.phone, u.person_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+    )
+    .bind(digest(token))
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    match r {
+        Some(r) => Ok(Some((from_row(&r)?, r.try_get(5)?))),
+        None => Ok(None),
+    }
+}
+
+pub async fn end_session(db: &Db, token: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(digest(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Creates a bearer token for scripts (`wushe token create`); returns it once.
+pub async fn create_api_token(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    username: &str,
+    name: &str,
+) -> Result<String, AppError> {
+    let user = by_username(db, username)
+        .await
+        .map_err(|_| FieldError::new("username", "errors.user.unknown"))?;
+    let name = wushe_domain::error::text("name", name, 60)?;
+    let token = random_token();
+    let mut tx = AuditedTx::begin(db, at).await?;
+    sqlx::query(
+        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(digest(&token))
+    .bind(user.id)
+    .bind(&name)
+    .bind(at)
+    .execute(&mut *tx.tx)
+    .await?;
+    tx.record(
+        actor,
+        None,
+        "token.create",
+        &format!("user:{}", user.username),
+        &name,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+pub async fn token_user(db: &Db, token: &str) -> Result<Option<User>, AppError> {
+    let r = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.phone, u.person_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
+    )
+    .bind(digest(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    r.as_ref().map(from_row).transpose()
+}

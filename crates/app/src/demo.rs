@@ -1,0 +1,964 @@
+//! §12 — the demo communities and the deterministic synthetic data generator.
+//!
+//! S社区 follows `[000 §4.1–4.2]` (6,328 households, 4 grids, 7 self-governance groups,
+//! 5 party branches with 198 party members, 286 volunteers, 14 two-committee members, 4
+//! situation messengers, 4 integrity supervisors, a foundation with ¥3.2 M for 18 micro-renewal
+//! projects); A社区 follows `[002 §3.1, §4.1–4.2]` (118 buildings, 2,716 households, ~6,300
+//! residents, 40% elderly, 7 micro-grids each led by a party-branch secretary and a social
+//! worker, 7 volunteer groups). Names of people and of organizations the papers leave unnamed
+//! are synthetic. The same seed always yields the same data.
+
+use crate::areas::{self, Area, NewArea};
+use crate::audit::AuditedTx;
+use crate::organizations::{self, NewOrganization, Organization};
+use crate::people::{self, NewPerson};
+use crate::{Actor, AppError, Db, directory};
+use wushe_domain::areas::{AreaCode, AreaKind};
+use wushe_domain::organizations::{OrganizationKind, Post};
+use wushe_domain::people::{Gender, IdNumber, PhoneNumber, Vulnerabilities, Vulnerability};
+
+/// SplitMix64: tiny, fast and stable across crate versions, so a seed means the same data
+/// forever (rand's StdRng makes no such promise).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+const FAMILY: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "蒋", "蔡", "余",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "玉兰", "志强", "文", "红", "建国",
+    "淑珍", "婷", "浩", "宇轩", "欣怡", "子涵", "梓萱", "思远", "国庆", "秀珍", "德明",
+];
+
+fn name(rng: &mut Rng) -> String {
+    format!("{}{}", rng.pick(FAMILY), rng.pick(GIVEN))
+}
+
+/// How one community is laid out and populated.
+pub struct CommunitySpec {
+    pub code: String,
+    pub name: String,
+    /// `(kind, name)` of each first-level subdivision (grids or micro-grids).
+    pub divisions: Vec<(AreaKind, String)>,
+    pub buildings: usize,
+    pub households: usize,
+    pub residents: usize,
+    pub elderly_share: f64,
+    pub region: &'static str,
+    pub center: (f64, f64),
+}
+
+/// What was generated, for the console and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub communities: usize,
+    pub households: usize,
+    pub residents: usize,
+    pub organizations: usize,
+}
+
+/// Creates the parents of a community code (province … street) when missing.
+async fn ensure_parents(
+    db: &Db,
+    at: i64,
+    chain: &[(&str, AreaKind, &str)],
+) -> Result<Area, AppError> {
+    let mut parent: Option<Area> = None;
+    for (code, kind, name) in chain {
+        let area = match areas::by_code(db, code).await {
+            Ok(a) => a,
+            Err(AppError::NotFound) => {
+                let mut tx = db.pool.begin().await?;
+                let new = NewArea {
+                    parent_code: None,
+                    kind: *kind,
+                    code: AreaCode::parse(code)?,
+                    name: name.to_string(),
+                    geojson: None,
+                };
+                let a = areas::insert(&mut tx, parent.as_ref(), &new, at).await?;
+                tx.commit().await?;
+                a
+            }
+            Err(e) => return Err(e),
+        };
+        parent = Some(area);
+    }
+    parent.ok_or(AppError::Internal("empty area chain".into()))
+}
+
+fn rectangle(center: (f64, f64), i: usize, n: usize) -> String {
+    // Subdivisions side by side in a row of cells, ~250 m each, around the community centre.
+    let cols = n.div_ceil(2).max(1);
+    let (col, row) = ((i % cols) as f64, (i / cols) as f64);
+    let w = 0.0026;
+    let h = 0.0022;
+    let x0 = center.0 - w * cols as f64 / 2.0 + col * w;
+    let y0 = center.1 + h - row * h;
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x0:.6},{y0:.6}],[{:.6},{y0:.6}],[{:.6},{:.6}],[{x0:.6},{:.6}],[{x0:.6},{y0:.6}]]]}}"#,
+        x0 + w,
+        x0 + w,
+        y0 - h,
+        y0 - h
+    )
+}
+
+/// Generates one community's areas and residents under `street`. Returns the community and
+/// its first-level subdivisions.
+async fn generate_community(
+    db: &Db,
+    rng: &mut Rng,
+    street: &Area,
+    spec: &CommunitySpec,
+    at: i64,
+    this_year: i32,
+) -> Result<(Area, Vec<Area>, usize), AppError> {
+    let mut tx = db.pool.begin().await?;
+    let new = NewArea {
+        parent_code: None,
+        kind: AreaKind::Community,
+        code: AreaCode::parse(&spec.code)?,
+        name: spec.name.clone(),
+        geojson: None,
+    };
+    let community = areas::insert(&mut tx, Some(street), &new, at).await?;
+    let ccode = AreaCode::parse(&community.code)?;
+    let mut divisions = Vec::new();
+    let kids: Vec<(AreaCode, AreaKind, String)> = spec
+        .divisions
+        .iter()
+        .enumerate()
+        .map(|(i, (k, n))| Ok((ccode.child(*k, i as u32 + 1)?, *k, n.clone())))
+        .collect::<Result<_, AppError>>()?;
+    for (i, d) in areas::insert_many(&mut tx, &community, &kids, at)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        areas::set_geojson(
+            &mut tx,
+            d.id,
+            &rectangle(spec.center, i, spec.divisions.len()),
+        )
+        .await?;
+        divisions.push(d);
+    }
+    // Buildings spread evenly over the divisions, numbered across the community (1栋…118栋).
+    let nd = divisions.len();
+    let mut buildings: Vec<Area> = Vec::new();
+    let mut number = 1;
+    for (di, d) in divisions.iter().enumerate() {
+        let count = spec.buildings / nd + usize::from(di < spec.buildings % nd);
+        let dcode = AreaCode::parse(&d.code)?;
+        let kids: Vec<(AreaCode, AreaKind, String)> = (0..count)
+            .map(|k| {
+                let c = dcode.child(AreaKind::Building, k as u32 + 1)?;
+                let n = format!("{}栋", number + k);
+                Ok((c, AreaKind::Building, n))
+            })
+            .collect::<Result<_, AppError>>()?;
+        number += count;
+        buildings.extend(areas::insert_many(&mut tx, d, &kids, at).await?);
+    }
+    // Households spread evenly over buildings; rooms numbered floor × 100 + door.
+    let nb = buildings.len().max(1);
+    let mut households: Vec<Area> = Vec::with_capacity(spec.households);
+    for (bi, b) in buildings.iter().enumerate() {
+        let count = spec.households / nb + usize::from(bi < spec.households % nb);
+        let bcode = AreaCode::parse(&b.code)?;
+        let kids: Vec<(AreaCode, AreaKind, String)> = (0..count)
+            .map(|k| {
+                let unit = k / 24 + 1;
+                let floor = (k % 24) / 4 + 1;
+                let door = k % 4 + 1;
+                Ok((
+                    bcode.child(AreaKind::Household, k as u32 + 1)?,
+                    AreaKind::Household,
+                    format!("{}{}单元{}0{}", b.name, unit, floor, door),
+                ))
+            })
+            .collect::<Result<_, AppError>>()?;
+        households.extend(areas::insert_many(&mut tx, b, &kids, at).await?);
+    }
+    // Residents: every household has at least one; the rest are spread at random.
+    let mut sizes = vec![1usize; households.len()];
+    for _ in households.len()..spec.residents {
+        let h = rng.below(households.len() as u64) as usize;
+        sizes[h] += 1;
+    }
+    let mut rows: Vec<(&Area, NewPerson)> = Vec::with_capacity(spec.residents);
+    let mut seq = 0u32;
+    for (h, size) in households.iter().zip(&sizes) {
+        for k in 0..*size {
+            seq += 1;
+            let elderly = rng.chance(spec.elderly_share);
+            let age = if elderly {
+                60 + rng.below(35) as i32
+            } else if k >= 2 && rng.chance(0.6) {
+                rng.below(18) as i32
+            } else {
+                18 + rng.below(42) as i32
+            };
+            let year = this_year - age;
+            let gender = if rng.chance(0.5) {
+                Gender::Female
+            } else {
+                Gender::Male
+            };
+            let mut flags = Vec::new();
+            if elderly {
+                flags.push(Vulnerability::Elderly);
+                if *size == 1 {
+                    flags.push(Vulnerability::ElderlyAlone);
+                }
+                if rng.chance(0.25) {
+                    flags.push(Vulnerability::ChronicIllness);
+                }
+            }
+            if rng.chance(0.02) {
+                flags.push(Vulnerability::Disabled);
+            }
+            if rng.chance(0.03) {
+                flags.push(Vulnerability::LowIncome);
+            }
+            if age < 14 && rng.chance(0.05) {
+                flags.push(Vulnerability::ChildAlone);
+            }
+            let phone = (age >= 16)
+                .then(|| {
+                    PhoneNumber::parse(&format!(
+                        "1{}{:09}",
+                        3 + rng.below(7),
+                        rng.below(1_000_000_000)
+                    ))
+                })
+                .transpose()?;
+            rows.push((
+                h,
+                NewPerson {
+                    household_code: None,
+                    name: name(rng),
+                    gender: Some(gender),
+                    birth_year: Some(year),
+                    phone,
+                    // Region code + community sequence keeps demo ID numbers unique per community.
+                    id_number: if age >= 16 || rng.chance(0.5) {
+                        Some(IdNumber::from_body(&unique_body(spec.region, year, seq))?)
+                    } else {
+                        None
+                    },
+                    vulnerability: Vulnerabilities::new(flags),
+                    is_household_head: k == 0,
+                },
+            ));
+        }
+    }
+    people::insert_many(&mut tx, &rows, at).await?;
+    tx.commit().await?;
+    Ok((community, divisions, spec.residents))
+}
+
+/// 6-digit region, birth year, and a sequence that is unique within the community.
+fn unique_body(region: &str, year: i32, seq: u32) -> String {
+    format!(
+        "{region}{year:04}{:02}{:02}{:03}",
+        1 + seq % 12,
+        1 + (seq / 12) % 28,
+        seq % 1000
+    )
+    .chars()
+    .take(17)
+    .collect::<String>()
+}
+
+/// Organization helper: creates, indexes and returns.
+async fn org(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    area: &Area,
+    parent: Option<&Organization>,
+    kind: OrganizationKind,
+    name: &str,
+    description: &str,
+    services: &str,
+    at: i64,
+) -> Result<Organization, AppError> {
+    let new = NewOrganization {
+        area_code: area.code.clone(),
+        parent_id: parent.map(|p| p.id),
+        kind,
+        name: name.to_string(),
+        description: description.to_string(),
+        services: services.to_string(),
+        phone: Some(format!("028-{}", 80000000 + area.id % 9999999)),
+        address: format!("{}党群服务中心", area.name),
+    };
+    let o = organizations::insert(tx, area, &new, at).await?;
+    directory::index_organization(tx, &o).await?;
+    Ok(o)
+}
+
+/// Residents of a subtree, in a stable order, used to fill posts.
+async fn residents_sample(db: &Db, area: &Area, n: i64) -> Result<Vec<i64>, AppError> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM people WHERE household_path >= $1 AND household_path < $2 AND birth_year < $3 ORDER BY id LIMIT $4")
+        .bind(&area.path)
+        .bind(crate::db::upper(&area.path))
+        .bind(2000i64)
+        .bind(n)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+async fn members(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org: &Organization,
+    people: &[i64],
+    post: Post,
+    at: i64,
+) -> Result<(), AppError> {
+    for p in people {
+        organizations::insert_membership(tx, org, *p, post, Some(2015 + (*p % 9)), at).await?;
+    }
+    Ok(())
+}
+
+/// Which papers' organizations a community gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    S,
+    A,
+}
+
+/// Organizations, posts and memberships of a community, following its paper.
+async fn generate_organizations(
+    db: &Db,
+    community: &Area,
+    divisions: &[Area],
+    flavour: Flavour,
+    at: i64,
+) -> Result<usize, AppError> {
+    let pool = residents_sample(db, community, 2000).await?;
+    let mut next = 0usize;
+    let mut take = |n: usize| {
+        let s: Vec<i64> = pool.iter().cycle().skip(next).take(n).copied().collect();
+        next += n;
+        s
+    };
+    let mut tx = db.pool.begin().await?;
+    let mut count = 0;
+    let cname = &community.name;
+    match flavour {
+        Flavour::S => {
+            let committee = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::PartyCommittee,
+                &format!("{cname}党委"),
+                "社区党委统筹“五社联动”，下设5个党支部，推行“社区吹哨、各方报到”。",
+                "党建引领 联席会议 吹哨报到",
+                at,
+            )
+            .await?;
+            let rc = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::ResidentsCommittee,
+                &format!("{cname}居民委员会"),
+                "居委会负责居民自治、需求台账和网格服务，“一格多员、一员多能”。",
+                "居民事务 需求受理 证明办理 网格服务",
+                at,
+            )
+            .await?;
+            // 14 two-committee members [000 §4.1]: secretary, director, 12 committee members.
+            let two = take(14);
+            members(&mut tx, &committee, &two[..1], Post::Secretary, at).await?;
+            members(&mut tx, &rc, &two[1..2], Post::Director, at).await?;
+            members(&mut tx, &committee, &two[2..7], Post::CommitteeMember, at).await?;
+            members(&mut tx, &rc, &two[7..14], Post::CommitteeMember, at).await?;
+            // 5 party branches with 198 party members: one per grid and one for retirees.
+            let mut branch_names: Vec<(String, &Area)> = divisions
+                .iter()
+                .map(|d| (format!("{}党支部", d.name), d))
+                .collect();
+            branch_names.push(("离退休党员党支部".to_string(), community));
+            let per = [40usize, 40, 40, 39, 39];
+            for (i, (n, area)) in branch_names.iter().enumerate() {
+                let b = org(
+                    &mut tx,
+                    area,
+                    Some(&committee),
+                    OrganizationKind::PartyBranch,
+                    &format!("{cname}{n}"),
+                    "网格党支部，带领楼栋党小组和党员中心户。",
+                    "党员联系户 楼栋走访",
+                    at,
+                )
+                .await?;
+                let ms = take(per[i % per.len()]);
+                members(&mut tx, &b, &ms[..1], Post::Secretary, at).await?;
+                members(&mut tx, &b, &ms, Post::PartyMember, at).await?;
+                members(&mut tx, &b, &ms[1..4], Post::PartyHousehold, at).await?;
+                count += 1;
+            }
+            // Per grid: a grid worker, a situation messenger, an integrity supervisor [000 §4.1].
+            for d in divisions {
+                let local = residents_sample(db, d, 3).await?;
+                if let [g, m, s] = local[..] {
+                    members(&mut tx, &rc, &[g], Post::GridWorker, at).await?;
+                    members(&mut tx, &rc, &[m], Post::SituationMessenger, at).await?;
+                    members(&mut tx, &rc, &[s], Post::IntegritySupervisor, at).await?;
+                }
+            }
+            for (n, s) in [
+                ("楼道自治小组", "楼道堆物清理 楼栋公约"),
+                ("环境卫生自治小组", "环境整治 垃圾分类 绿化维护"),
+                ("邻里互助小组", "邻里互助 独居老人探访"),
+                ("治安巡逻自治小组", "夜间巡逻 防火防盗"),
+                ("文体活动自治小组", "邻里节 楼道茶话会 文体活动"),
+                ("议事协商自治小组", "居民议事会 协商议事"),
+                ("老年关爱自治小组", "老人照护 助餐 陪诊"),
+            ] {
+                let g = org(
+                    &mut tx,
+                    community,
+                    Some(&rc),
+                    OrganizationKind::SelfGovernanceGroup,
+                    &format!("{cname}{n}"),
+                    "居民自治小组（名称为演示数据）。",
+                    s,
+                    at,
+                )
+                .await?;
+                members(&mut tx, &g, &take(1), Post::Leader, at).await?;
+                members(&mut tx, &g, &take(8), Post::Member, at).await?;
+                count += 1;
+            }
+            let team = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::VolunteerTeam,
+                &format!("{cname}志愿者队伍"),
+                "志愿者从12人发展到286人，累计服务超过1.2万小时。",
+                "应急抢险 矛盾调解 志愿服务 应急救援",
+                at,
+            )
+            .await?;
+            members(&mut tx, &team, &take(286), Post::Volunteer, at).await?;
+            let fd = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::Foundation,
+                &format!("{cname}发展基金会"),
+                "社区基金会累计撬动社会资金320万元，实施微更新项目18个，受益居民2100人。",
+                "慈善募捐 微更新 公益项目资助",
+                at,
+            )
+            .await?;
+            members(&mut tx, &fd, &take(3), Post::Staff, at).await?;
+            let sw = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::SocialWorkAgency,
+                &format!("{cname}社工站"),
+                "专业社工提供个案管理、项目设计、志愿者培训与服务督导。",
+                "个案管理 心理疏导 志愿者培训 项目设计",
+                at,
+            )
+            .await?;
+            members(&mut tx, &sw, &take(4), Post::SocialWorker, at).await?;
+            org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::SocialOrganization,
+                "锦里颐养服务中心",
+                "社会组织，承接社区养老服务（名称为演示数据）。",
+                "养老服务 日间照料 助餐 上门探访 健康关爱",
+                at,
+            )
+            .await?;
+            org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::SocialOrganization,
+                "彩虹桥儿童关爱中心",
+                "社会组织，开展儿童关爱与四点半课堂（名称为演示数据）。",
+                "儿童关爱 四点半课堂 亲子活动",
+                at,
+            )
+            .await?;
+            org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::PropertyManager,
+                "锦城物业服务有限公司",
+                "小区物业（名称为演示数据）。",
+                "物业维修 保洁 绿化 停车管理",
+                at,
+            )
+            .await?;
+            org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::PartnerUnit,
+                "社区卫生服务中心",
+                "共建单位，提供健康讲座与义诊。",
+                "义诊 量血压 测血糖 健康讲座",
+                at,
+            )
+            .await?;
+            count += 8;
+        }
+        Flavour::A => {
+            let committee = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::PartyCommittee,
+                &format!("{cname}党总支"),
+                "居民区党总支，以“五级网格”把党组织建在微网格上。",
+                "党建引领 五级网格 平急转换",
+                at,
+            )
+            .await?;
+            let rc = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::ResidentsCommittee,
+                &format!("{cname}居民委员会"),
+                "居委社工块长与党支部书记共同领衔七个楼群微网格。",
+                "居民事务 民情地图 需求受理",
+                at,
+            )
+            .await?;
+            members(&mut tx, &committee, &take(1), Post::Secretary, at).await?;
+            members(&mut tx, &rc, &take(1), Post::Director, at).await?;
+            members(&mut tx, &rc, &take(5), Post::CommitteeMember, at).await?;
+            for d in divisions {
+                let b = org(
+                    &mut tx,
+                    d,
+                    Some(&committee),
+                    OrganizationKind::PartyBranch,
+                    &format!("{cname}{}党支部", d.name),
+                    "党支部书记领衔楼群微网格，微网格长、楼组长由支部党员和志愿者担任。",
+                    "日常寻访 居民意见汇总",
+                    at,
+                )
+                .await?;
+                let local = residents_sample(db, d, 24).await?;
+                if local.len() >= 4 {
+                    members(&mut tx, &b, &local[..1], Post::Secretary, at).await?;
+                    members(
+                        &mut tx,
+                        &b,
+                        &local[..20.min(local.len())],
+                        Post::PartyMember,
+                        at,
+                    )
+                    .await?;
+                    members(&mut tx, &rc, &local[1..2], Post::GridWorker, at).await?;
+                    members(&mut tx, &rc, &local[2..4], Post::BuildingLeader, at).await?;
+                }
+                count += 1;
+            }
+            let team = org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::VolunteerTeam,
+                "聚力志愿者服务团队",
+                "面向退休老人、青少年、在职党员开放，按意愿、特长、时间分为七个职能小组。",
+                "便民市集 周四行动日 清单式认领",
+                at,
+            )
+            .await?;
+            for (n, s) in [
+                ("环境美化组", "周四行动日 绿化带清洁 毁绿占绿劝导"),
+                ("安全巡查组", "沿河步道巡查 楼道堆物 非机动车充电"),
+                ("助老服务组", "独居老人探访 陪诊 助餐"),
+                ("便民服务组", "理发 修钟表 磨刀 量血压 测血糖"),
+                ("法律调解组", "邻里纠纷调解 法律咨询"),
+                ("宣传文化组", "政策宣传 社区活动"),
+                ("应急救援组", "应急处置 物资转运 平急转换"),
+            ] {
+                let g = org(
+                    &mut tx,
+                    community,
+                    Some(&team),
+                    OrganizationKind::VolunteerGroup,
+                    n,
+                    "志愿者职能小组（组名为演示数据）。",
+                    s,
+                    at,
+                )
+                .await?;
+                members(&mut tx, &g, &take(1), Post::Leader, at).await?;
+                members(&mut tx, &g, &take(20), Post::Volunteer, at).await?;
+                count += 1;
+            }
+            org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::PartnerUnit,
+                "乔法官工作室",
+                "上海市第二中级人民法院设立，线上线下提供法律咨询，如赡养老人纠纷。",
+                "法律咨询 赡养纠纷 调解",
+                at,
+            )
+            .await?;
+            org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::PartnerUnit,
+                "社区卫生服务站",
+                "驻区共建单位。",
+                "量血压 测血糖 健康关爱",
+                at,
+            )
+            .await?;
+            org(
+                &mut tx,
+                community,
+                None,
+                OrganizationKind::SocialWorkAgency,
+                "党群服务站",
+                "党群服务站，社工驻点服务。",
+                "个案服务 党群服务 志愿者培训",
+                at,
+            )
+            .await?;
+            count += 5;
+        }
+    }
+    tx.commit().await?;
+    Ok(count + 3)
+}
+
+/// The accounts printed on the console by `serve --demo`. All share [`DEMO_PASSWORD`].
+pub const DEMO_PASSWORD: &str = "wushe-demo";
+
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "street.s",
+        "街道干部（S社区所在街道）",
+        "street_officer",
+        "510104001",
+    ),
+    ("admin.s", "S社区两委", "community_admin", "510104001001"),
+    (
+        "grid.s1",
+        "S社区第一网格网格员",
+        "grid_worker",
+        "51010400100101",
+    ),
+    ("social.s", "S社区社工", "social_worker", "510104001001"),
+    ("org.s", "S社区社会组织成员", "org_member", "510104001001"),
+    ("volunteer.s", "S社区志愿者", "volunteer", "510104001001"),
+    (
+        "foundation.s",
+        "S社区基金会",
+        "foundation_officer",
+        "510104001001",
+    ),
+    (
+        "resident.s",
+        "S社区居民（第一网格1栋）",
+        "resident",
+        "510104001001010010001",
+    ),
+    ("admin.a", "A社区两委", "community_admin", "310106001001"),
+    (
+        "grid.a1",
+        "A社区第一微网格",
+        "grid_worker",
+        "31010600100101",
+    ),
+    (
+        "street.a",
+        "街道干部（A社区所在街道）",
+        "street_officer",
+        "310106001",
+    ),
+];
+
+/// Seeds S社区 and A社区 with accounts, unless a community already exists.
+pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Generated>, AppError> {
+    let existing: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM areas WHERE kind = 'community'")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing.0 > 0 {
+        return Ok(None);
+    }
+    let mut rng = Rng::new(2026);
+    let mut g = Generated::default();
+    let s_street = ensure_parents(
+        db,
+        at,
+        &[
+            ("51", AreaKind::Province, "四川省"),
+            ("5101", AreaKind::City, "成都市"),
+            ("510104", AreaKind::District, "锦江区"),
+            ("510104001", AreaKind::Street, "锦官街道"),
+        ],
+    )
+    .await?;
+    let s = CommunitySpec {
+        code: "510104001001".into(),
+        name: "S社区".into(),
+        divisions: ["第一网格", "第二网格", "第三网格", "第四网格"]
+            .iter()
+            .map(|n| (AreaKind::Grid, n.to_string()))
+            .collect(),
+        buildings: 132,
+        households: 6328,
+        residents: 15000,
+        elderly_share: 0.22,
+        region: "510104",
+        center: (104.0836, 30.6531),
+    };
+    let (c, d, n) = generate_community(db, &mut rng, &s_street, &s, at, this_year).await?;
+    g.organizations += generate_organizations(db, &c, &d, Flavour::S, at).await?;
+    g.communities += 1;
+    g.households += s.households;
+    g.residents += n;
+    let a_street = ensure_parents(
+        db,
+        at,
+        &[
+            ("31", AreaKind::Province, "上海市"),
+            ("3101", AreaKind::City, "上海市辖区"),
+            ("310106", AreaKind::District, "静安区"),
+            ("310106001", AreaKind::Street, "G街道"),
+        ],
+    )
+    .await?;
+    let a = CommunitySpec {
+        code: "310106001001".into(),
+        name: "A社区".into(),
+        divisions: (1..=7)
+            .map(|i| {
+                (
+                    AreaKind::MicroGrid,
+                    format!(
+                        "第{}楼群微网格",
+                        ["一", "二", "三", "四", "五", "六", "七"][i - 1]
+                    ),
+                )
+            })
+            .collect(),
+        buildings: 118,
+        households: 2716,
+        residents: 6300,
+        elderly_share: 0.40,
+        region: "310106",
+        center: (121.4478, 31.2286),
+    };
+    let (c, d, n) = generate_community(db, &mut rng, &a_street, &a, at, this_year).await?;
+    g.organizations += generate_organizations(db, &c, &d, Flavour::A, at).await?;
+    g.communities += 1;
+    g.households += a.households;
+    g.residents += n;
+    // Street-level departments that answer the community's whistle.
+    let mut tx = db.pool.begin().await?;
+    for street in [&s_street, &a_street] {
+        for (n, s) in [
+            ("街道办事处", "综合协调 行政审批"),
+            ("街道城管执法中队", "占道经营 违章搭建 高空抛物"),
+            ("街道应急管理办公室", "应急预案 应急演练 防汛"),
+        ] {
+            org(
+                &mut tx,
+                street,
+                None,
+                OrganizationKind::GovernmentDepartment,
+                &format!("{}{}", street.name, n.trim_start_matches("街道")),
+                "街道职能部门，响应社区吹哨。",
+                s,
+                at,
+            )
+            .await?;
+            g.organizations += 1;
+        }
+    }
+    tx.commit().await?;
+    seed_accounts(db, at).await?;
+    Ok(Some(g))
+}
+
+async fn seed_accounts(db: &Db, at: i64) -> Result<(), AppError> {
+    let hash = crate::accounts::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let mut tx = AuditedTx::begin(db, at).await?;
+    for (i, (user, display, role, area_code)) in DEMO_ACCOUNTS.iter().enumerate() {
+        let area = areas::by_code(db, area_code).await?;
+        let phone = format!("1390000{:04}", i + 1);
+        let r: (i64,) = sqlx::query_as("INSERT INTO users (username, phone, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(*user)
+            .bind(&phone)
+            .bind(*display)
+            .bind(&hash)
+            .bind(at)
+            .fetch_one(&mut *tx.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(r.0)
+        .bind(*role)
+        .bind(area.id)
+        .bind(at)
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.record(
+            &Actor::operator(),
+            area.community_id,
+            "user.add",
+            &format!("user:{user}"),
+            &format!("{role}@{}", area.code),
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// `wushe demo`: N synthetic communities of M households each under synthetic streets
+/// (scale tests). Community k gets code `4401990` + street + community digits.
+pub async fn generate(
+    db: &Db,
+    communities: usize,
+    households: usize,
+    seed: u64,
+    at: i64,
+    this_year: i32,
+) -> Result<Generated, AppError> {
+    let mut rng = Rng::new(seed);
+    let mut g = Generated::default();
+    let base = ensure_parents(
+        db,
+        at,
+        &[
+            ("44", AreaKind::Province, "广东省"),
+            ("4401", AreaKind::City, "广州市"),
+            ("440199", AreaKind::District, "演示区"),
+        ],
+    )
+    .await?;
+    let existing: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM areas WHERE kind = 'community' AND code LIKE '440199%'",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    for k in existing.0 as usize..existing.0 as usize + communities {
+        let street_no = k / 50 + 1;
+        let street_code = format!("440199{street_no:03}");
+        let street = match areas::by_code(db, &street_code).await {
+            Ok(s) => s,
+            Err(AppError::NotFound) => {
+                let mut tx = db.pool.begin().await?;
+                let s = areas::insert(
+                    &mut tx,
+                    Some(&base),
+                    &NewArea {
+                        parent_code: None,
+                        kind: AreaKind::Street,
+                        code: AreaCode::parse(&street_code)?,
+                        name: format!("演示{street_no}街道"),
+                        geojson: None,
+                    },
+                    at,
+                )
+                .await?;
+                tx.commit().await?;
+                s
+            }
+            Err(e) => return Err(e),
+        };
+        let spec = CommunitySpec {
+            code: format!("{street_code}{:03}", k % 50 + 1),
+            name: format!("演示{}社区", k + 1),
+            divisions: (1..=4)
+                .map(|i| (AreaKind::Grid, format!("第{i}网格")))
+                .collect(),
+            buildings: households.div_ceil(48).max(1),
+            households,
+            residents: households * 237 / 100,
+            elderly_share: 0.25,
+            region: "440199",
+            center: (113.2644 + k as f64 * 0.01, 23.1291),
+        };
+        let (c, d, n) = generate_community(db, &mut rng, &street, &spec, at, this_year).await?;
+        g.organizations += generate_organizations(
+            db,
+            &c,
+            &d,
+            if k % 2 == 0 { Flavour::S } else { Flavour::A },
+            at,
+        )
+        .await?;
+        g.communities += 1;
+        g.households += households;
+        g.residents += n;
+    }
+    Ok(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generator_is_deterministic() {
+        let mut a = Rng::new(7);
+        let mut b = Rng::new(7);
+        let xs: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
+        let ys: Vec<u64> = (0..5).map(|_| b.next_u64()).collect();
+        assert_eq!(xs, ys);
+        assert_ne!(Rng::new(8).next_u64(), xs[0]);
+    }
+
+    #[test]
+    fn demo_id_bodies_are_valid_and_distinct() {
+        let a = unique_body("510104", 1950, 1);
+        let b = unique_body("510104", 1950, 2);
+        assert_ne!(a, b);
+        assert!(IdNumber::from_body(&a).is_ok());
+    }
+}

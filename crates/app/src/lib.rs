@@ -1,0 +1,71 @@
+//! Wushe's application layer: storage, commands and queries for every capability.
+//!
+//! Each capability module (`areas`, `people`, `organizations`, `accounts`, `directory`) owns its
+//! tables: it is the only code that reads or writes them, and other modules call its functions.
+//! Commands take an [`Actor`], check the one policy in `wushe_domain::access`, do their work in
+//! one transaction together with the audit entry, and return a named outcome.
+
+pub mod accounts;
+pub mod areas;
+pub mod audit;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod organizations;
+pub mod people;
+
+pub use clock::{Clock, SystemClock};
+pub use db::{Backend, Db};
+pub use error::AppError;
+
+use wushe_domain::access::{Action, Decision, Grants};
+
+/// Who is acting: a signed-in user with grants, or an anonymous visitor, or the operator's CLI.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub grants: Grants,
+    /// The operator at the console (`wushe user add`…): bypasses grants, still audited.
+    pub operator: bool,
+}
+
+impl Actor {
+    pub fn anonymous() -> Self {
+        Self {
+            user_id: None,
+            grants: Grants::anonymous(),
+            operator: false,
+        }
+    }
+
+    pub fn operator() -> Self {
+        Self {
+            user_id: None,
+            grants: Grants::anonymous(),
+            operator: true,
+        }
+    }
+
+    /// The single authorization check every command and query goes through.
+    pub fn require(&self, action: Action, subject_path: Option<&str>) -> Result<(), AppError> {
+        if self.operator {
+            return Ok(());
+        }
+        match self.grants.decide(action, subject_path) {
+            Decision::Allow => Ok(()),
+            Decision::NeedLogin => Err(AppError::Unauthenticated),
+            Decision::Deny => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Subtrees visible for `action`; the operator sees everything (`""` prefixes all paths).
+    pub fn subtrees(&self, action: Action) -> Vec<String> {
+        if self.operator {
+            vec![String::new()]
+        } else {
+            self.grants.subtrees(action)
+        }
+    }
+}

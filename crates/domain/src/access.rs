@@ -1,0 +1,320 @@
+//! Accounts, roles and the one authorization decision (MISSION §2, §11).
+//!
+//! Every route declares the [`Action`] it performs; [`Grants::decide`] is the only place that
+//! says yes or no. A grant is a role scoped to an area subtree (its materialised path), so the
+//! tenant rule "one community never sees another's data" is the same prefix test as "a grid
+//! worker sees only their grid".
+
+use crate::error::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    StreetOfficer,
+    CommunityAdmin,
+    GridWorker,
+    SocialWorker,
+    OrgMember,
+    Volunteer,
+    Donor,
+    FoundationOfficer,
+    Resident,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::StreetOfficer,
+        Role::CommunityAdmin,
+        Role::GridWorker,
+        Role::SocialWorker,
+        Role::OrgMember,
+        Role::Volunteer,
+        Role::Donor,
+        Role::FoundationOfficer,
+        Role::Resident,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::StreetOfficer => "street_officer",
+            Role::CommunityAdmin => "community_admin",
+            Role::GridWorker => "grid_worker",
+            Role::SocialWorker => "social_worker",
+            Role::OrgMember => "org_member",
+            Role::Volunteer => "volunteer",
+            Role::Donor => "donor",
+            Role::FoundationOfficer => "foundation_officer",
+            Role::Resident => "resident",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.code() == s.trim())
+            .ok_or(FieldError::new("role", "errors.role.invalid"))
+    }
+
+    fn is_staff(self) -> bool {
+        matches!(
+            self,
+            Role::StreetOfficer | Role::CommunityAdmin | Role::GridWorker | Role::SocialWorker
+        )
+    }
+}
+
+/// Everything a route can do. Adding a variant forces a decision in [`role_allows`] and in
+/// the route × role test, because both match without a wildcard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Login page, health check, static assets, public directory: no account needed.
+    Public,
+    /// Pages about one's own account; any signed-in person.
+    OwnAccount,
+    /// Community overview figures.
+    OverviewRead,
+    /// Area tree browsing.
+    AreaRead,
+    /// Creating and renaming areas.
+    AreaWrite,
+    /// Residents and households, personal data masked.
+    ResidentRead,
+    /// Full phone and ID numbers (audited).
+    ResidentReadSensitive,
+    /// Registering and editing residents.
+    ResidentWrite,
+    /// Organizations, memberships and people's posts.
+    OrganizationRead,
+    /// Creating organizations and memberships.
+    OrganizationWrite,
+    /// Reading the audit log.
+    AuditRead,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Public,
+        Action::OwnAccount,
+        Action::OverviewRead,
+        Action::AreaRead,
+        Action::AreaWrite,
+        Action::ResidentRead,
+        Action::ResidentReadSensitive,
+        Action::ResidentWrite,
+        Action::OrganizationRead,
+        Action::OrganizationWrite,
+        Action::AuditRead,
+    ];
+}
+
+/// The policy: which roles may perform which action (within the grant's area).
+pub fn role_allows(role: Role, action: Action) -> bool {
+    use Role::*;
+    match action {
+        Action::Public | Action::OwnAccount | Action::OverviewRead => true,
+        Action::AreaRead | Action::ResidentRead => role.is_staff(),
+        // Street officers read dashboards; they have no purpose for full personal data.
+        Action::ResidentReadSensitive => matches!(role, CommunityAdmin | GridWorker | SocialWorker),
+        Action::ResidentWrite => matches!(role, CommunityAdmin | GridWorker),
+        Action::AreaWrite => matches!(role, CommunityAdmin),
+        Action::OrganizationRead => {
+            role.is_staff() || matches!(role, OrgMember | Volunteer | FoundationOfficer | Donor)
+        }
+        Action::OrganizationWrite => matches!(role, CommunityAdmin | SocialWorker),
+        Action::AuditRead => matches!(role, CommunityAdmin | StreetOfficer),
+    }
+}
+
+/// One grant: a role over an area subtree given by its materialised path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub area_path: String,
+}
+
+/// The grants of the person making a request (empty for anonymous visitors).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    pub signed_in: bool,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Not signed in: the page should send the visitor to the login form.
+    NeedLogin,
+    Deny,
+}
+
+impl Grants {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    /// May this person perform `action` on something located at `subject_path`?
+    /// `None` as subject means "somewhere" (e.g. a navigation link): any grant will do.
+    pub fn decide(&self, action: Action, subject_path: Option<&str>) -> Decision {
+        if action == Action::Public {
+            return Decision::Allow;
+        }
+        if !self.signed_in {
+            return Decision::NeedLogin;
+        }
+        if action == Action::OwnAccount {
+            return Decision::Allow;
+        }
+        let ok = self.grants.iter().any(|g| {
+            role_allows(g.role, action) && subject_path.is_none_or(|p| p.starts_with(&g.area_path))
+        });
+        if ok { Decision::Allow } else { Decision::Deny }
+    }
+
+    /// The subtrees in which `action` is allowed; list queries are restricted to these.
+    /// Subtrees nested in another are dropped so a row is never listed twice.
+    pub fn subtrees(&self, action: Action) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .grants
+            .iter()
+            .filter(|g| role_allows(g.role, action))
+            .map(|g| g.area_path.clone())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        let mut out: Vec<String> = Vec::new();
+        for p in paths {
+            if !out.iter().any(|o| p.starts_with(o.as_str())) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Whether the person may act somewhere at or below `area_path`, or above it (a grid
+    /// worker opening their community's page sees their grid's part of it).
+    pub fn reaches(&self, action: Action, area_path: &str) -> bool {
+        self.decide(action, Some(area_path)) == Decision::Allow
+            || self
+                .subtrees(action)
+                .iter()
+                .any(|p| p.starts_with(area_path))
+    }
+
+    pub fn roles(&self) -> Vec<Role> {
+        let mut r: Vec<Role> = self.grants.iter().map(|g| g.role).collect();
+        r.sort();
+        r.dedup();
+        r
+    }
+}
+
+/// Usernames: 3–32 of a–z, 0–9, `_`, `.`, `-`; or a mobile number (login by phone).
+pub fn parse_username(raw: &str) -> Result<String, FieldError> {
+    let s = raw.trim().to_ascii_lowercase();
+    let ok = (3..=32).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+    if ok {
+        Ok(s)
+    } else {
+        Err(FieldError::new("username", "errors.username.invalid"))
+    }
+}
+
+/// Passwords: at least 8 characters, at most 128 (argon2 cost stays bounded).
+pub fn parse_new_password(raw: &str) -> Result<String, FieldError> {
+    let n = raw.chars().count();
+    if n < 8 {
+        Err(FieldError::new("password", "errors.password.too_short"))
+    } else if n > 128 {
+        Err(FieldError::new("password", "errors.password.too_long"))
+    } else {
+        Ok(raw.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grants(role: Role, path: &str) -> Grants {
+        Grants {
+            signed_in: true,
+            grants: vec![Grant {
+                role,
+                area_path: path.into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn anonymous_visitors_reach_only_public_actions() {
+        let g = Grants::anonymous();
+        assert_eq!(g.decide(Action::Public, None), Decision::Allow);
+        assert_eq!(g.decide(Action::OverviewRead, None), Decision::NeedLogin);
+    }
+
+    #[test]
+    fn grants_are_scoped_to_their_subtree() {
+        let g = grants(
+            Role::CommunityAdmin,
+            "51/5101/510104/510104001/510104001001/",
+        );
+        let inside = "51/5101/510104/510104001/510104001001/51010400100101/";
+        let other = "31/3101/310106/310106001/310106001001/";
+        assert_eq!(
+            g.decide(Action::ResidentWrite, Some(inside)),
+            Decision::Allow
+        );
+        assert_eq!(g.decide(Action::ResidentWrite, Some(other)), Decision::Deny);
+    }
+
+    #[test]
+    fn street_officers_read_but_never_unmask() {
+        let g = grants(Role::StreetOfficer, "51/5101/510104/510104001/");
+        let c = "51/5101/510104/510104001/510104001001/";
+        assert_eq!(g.decide(Action::ResidentRead, Some(c)), Decision::Allow);
+        assert_eq!(
+            g.decide(Action::ResidentReadSensitive, Some(c)),
+            Decision::Deny
+        );
+    }
+
+    #[test]
+    fn a_grid_worker_reaches_their_community_page_through_their_grid() {
+        let c = "51/5101/510104/510104001/510104001001/";
+        let g = grants(
+            Role::GridWorker,
+            "51/5101/510104/510104001/510104001001/51010400100101/",
+        );
+        assert!(g.reaches(Action::ResidentRead, c));
+        assert_eq!(g.decide(Action::ResidentRead, Some(c)), Decision::Deny);
+        assert!(!g.reaches(Action::ResidentRead, "31/"));
+    }
+
+    #[test]
+    fn nested_subtrees_collapse() {
+        let g = Grants {
+            signed_in: true,
+            grants: vec![
+                Grant {
+                    role: Role::GridWorker,
+                    area_path: "1/2/3/".into(),
+                },
+                Grant {
+                    role: Role::CommunityAdmin,
+                    area_path: "1/2/".into(),
+                },
+            ],
+        };
+        assert_eq!(g.subtrees(Action::ResidentRead), vec!["1/2/".to_string()]);
+    }
+
+    #[test]
+    fn usernames_and_passwords_parse() {
+        assert_eq!(parse_username(" Admin.S ").unwrap(), "admin.s");
+        assert!(parse_username("a").is_err());
+        assert!(parse_username("张三").is_err());
+        assert!(parse_new_password("short").is_err());
+        assert!(parse_new_password("long enough").is_ok());
+    }
+}

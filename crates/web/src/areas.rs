@@ -1,0 +1,278 @@
+//! S1 pages: the community overview and the area tree drill-down (street → household).
+
+use crate::AppState;
+use crate::accounts::html;
+use crate::ctx::Ctx;
+use crate::error::WebError;
+use crate::people::{PersonRow, person_row};
+use crate::routes::Registry;
+use crate::view::{Layout, kind_key, vul_key};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::Response;
+use axum::routing::get;
+use wushe_app::{AppError, areas, organizations, people};
+use wushe_domain::access::{Action, Decision};
+use wushe_domain::areas::AreaKind;
+use wushe_domain::organizations::{OrganizationKind, Post};
+
+pub fn routes(r: &mut Registry) {
+    r.page(
+        Method::GET,
+        "/communities/{code}",
+        Action::OverviewRead,
+        get(overview),
+    );
+    r.page(
+        Method::GET,
+        "/areas/{code}",
+        Action::AreaRead,
+        get(area_page),
+    );
+}
+
+pub struct DivisionRow {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub households: i64,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    l: Layout,
+    code: String,
+    parent_name: String,
+    figures: Vec<(String, i64)>,
+    vulnerable: Vec<(String, i64)>,
+    divisions: Vec<DivisionRow>,
+    can_browse: bool,
+}
+
+/// The figures of a community overview; shared with the API.
+pub struct Overview {
+    pub community: areas::Area,
+    pub households: i64,
+    pub residents: i64,
+    pub vulnerable: i64,
+    pub by_vulnerability: Vec<(wushe_domain::people::Vulnerability, i64)>,
+    pub organizations: i64,
+    pub party_members: i64,
+    pub party_branches: i64,
+    pub volunteers: i64,
+    pub grid_workers: i64,
+    pub divisions: Vec<areas::AreaSummary>,
+}
+
+pub async fn overview_of(s: &AppState, ctx: &Ctx, code: &str) -> Result<Overview, AppError> {
+    let c = areas::visible(&s.db, &ctx.actor, Action::OverviewRead, code).await?;
+    if c.kind != AreaKind::Community {
+        return Err(AppError::NotFound);
+    }
+    let db = &s.db;
+    let (residents, vulnerable) = people::counts_in(db, &c.path).await?;
+    // Overview counts are aggregates, so everyone with a grant in the community sees all
+    // divisions here; drilling into them still needs AreaRead.
+    let divisions =
+        areas::children(db, &wushe_app::Actor::operator(), Action::OverviewRead, &c).await?;
+    Ok(Overview {
+        households: areas::count_in_subtree(db, &c.path, AreaKind::Household).await?,
+        residents,
+        vulnerable,
+        by_vulnerability: people::vulnerability_counts(db, &c.path).await?,
+        organizations: organizations::count_in_community(db, c.id).await?,
+        party_members: organizations::count_posts(db, &c.path, Post::PartyMember).await?,
+        party_branches: organizations::count_kind(db, &c.path, OrganizationKind::PartyBranch)
+            .await?,
+        volunteers: organizations::count_posts(db, &c.path, Post::Volunteer).await?,
+        grid_workers: organizations::count_posts(db, &c.path, Post::GridWorker).await?,
+        divisions,
+        community: c,
+    })
+}
+
+async fn overview(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let o = overview_of(&s, &ctx, &code)
+        .await
+        .map_err(|e| WebError::page(e, t))?;
+    let parent = match o.community.parent_id {
+        Some(p) => areas::by_id(&s.db, p)
+            .await
+            .map(|a| a.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let figures = vec![
+        (t.t("page.overview.households").to_string(), o.households),
+        (t.t("page.overview.residents").to_string(), o.residents),
+        (
+            t.t("page.overview.divisions_count").to_string(),
+            o.divisions.len() as i64,
+        ),
+        (
+            t.t("page.overview.organizations").to_string(),
+            o.organizations,
+        ),
+        (
+            t.t("page.overview.party_branches").to_string(),
+            o.party_branches,
+        ),
+        (
+            t.t("page.overview.party_members").to_string(),
+            o.party_members,
+        ),
+        (t.t("page.overview.volunteers").to_string(), o.volunteers),
+        (
+            t.t("page.overview.grid_workers").to_string(),
+            o.grid_workers,
+        ),
+    ];
+    let mut vulnerable = vec![(
+        t.t("page.overview.vulnerable_total").to_string(),
+        o.vulnerable,
+    )];
+    vulnerable.extend(
+        o.by_vulnerability
+            .iter()
+            .map(|(v, n)| (t.t(&vul_key(*v)).to_string(), *n)),
+    );
+    let can_browse = ctx.actor.grants.decide(Action::AreaRead, None) == Decision::Allow;
+    let page = OverviewPage {
+        l: Layout::with_title(
+            &ctx,
+            o.community.name.clone(),
+            Some(o.community.code.clone()),
+        ),
+        code: o.community.code.clone(),
+        parent_name: parent,
+        figures,
+        vulnerable,
+        divisions: o
+            .divisions
+            .iter()
+            .map(|d| DivisionRow {
+                code: d.area.code.clone(),
+                name: d.area.name.clone(),
+                kind: t.t(&kind_key(d.area.kind)).to_string(),
+                households: d.households,
+            })
+            .collect(),
+        can_browse,
+    };
+    Ok(html(&page))
+}
+
+pub struct Crumb {
+    pub code: String,
+    pub name: String,
+    pub link: bool,
+}
+
+pub struct ChildRow {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub children: i64,
+    pub households: i64,
+}
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaPage {
+    l: Layout,
+    crumbs: Vec<Crumb>,
+    kind: String,
+    code: String,
+    households: i64,
+    households_label: String,
+    children: Vec<ChildRow>,
+    more_children: bool,
+    is_household: bool,
+    is_community: bool,
+    members: Vec<PersonRow>,
+}
+
+/// Children shown on one page; a building has at most a few hundred households.
+const MAX_CHILDREN: usize = 500;
+
+async fn area_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let area = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code)
+        .await
+        .map_err(e)?;
+    let chain = areas::ancestors(&s.db, &area).await.map_err(e)?;
+    let crumbs = chain
+        .iter()
+        .map(|a| Crumb {
+            code: a.code.clone(),
+            name: a.name.clone(),
+            link: a.code != area.code && ctx.actor.grants.reaches(Action::AreaRead, &a.path),
+        })
+        .collect();
+    let mut children = areas::children(&s.db, &ctx.actor, Action::AreaRead, &area)
+        .await
+        .map_err(e)?;
+    let more_children = children.len() > MAX_CHILDREN;
+    children.truncate(MAX_CHILDREN);
+    let is_household = area.kind == AreaKind::Household;
+    let members = if is_household {
+        people::household_members(&s.db, &ctx.actor, &area)
+            .await
+            .map_err(e)?
+            .iter()
+            .map(|p| person_row(p, t))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let households = if is_household {
+        0
+    } else {
+        areas::count_in_subtree(&s.db, &area.path, AreaKind::Household)
+            .await
+            .map_err(e)?
+    };
+    let community = chain
+        .iter()
+        .find(|a| a.kind == AreaKind::Community)
+        .map(|a| a.code.clone());
+    let page = AreaPage {
+        l: Layout::with_title(
+            &ctx,
+            area.name.clone(),
+            community.or(crate::view::home_community(&s, &ctx).await),
+        ),
+        crumbs,
+        kind: t.t(&kind_key(area.kind)).to_string(),
+        code: area.code.clone(),
+        households,
+        households_label: t.f("page.area.households_total", &[&households]),
+        children: children
+            .iter()
+            .map(|c| ChildRow {
+                code: c.area.code.clone(),
+                name: c.area.name.clone(),
+                kind: t.t(&kind_key(c.area.kind)).to_string(),
+                children: c.children,
+                households: c.households,
+            })
+            .collect(),
+        more_children,
+        is_household,
+        is_community: area.kind == AreaKind::Community,
+        members,
+    };
+    Ok(html(&page))
+}

@@ -1,0 +1,329 @@
+//! The request context: who is asking (session cookie or bearer token), in which language and
+//! display mode, and the guard that applies the coarse policy and the CSRF check to every route.
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::{Lang, T};
+use crate::routes::Kind;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, Method, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use wushe_app::accounts::{self, User};
+use wushe_app::{Actor, AppError};
+use wushe_domain::access::{Action, Decision};
+
+pub const SESSION_COOKIE: &str = "wushe_session";
+pub const LOGIN_CSRF_COOKIE: &str = "wushe_login_csrf";
+pub const LANG_COOKIE: &str = "wushe_lang";
+pub const LARGE_COOKIE: &str = "wushe_large";
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub user: Option<User>,
+    /// The session's CSRF token (forms carry it in a hidden `csrf` field).
+    pub csrf: String,
+    pub lang: Lang,
+    pub large_text: bool,
+    pub path: String,
+    pub via_token: bool,
+}
+
+impl Ctx {
+    pub fn t(&self) -> T {
+        T(self.lang)
+    }
+
+    async fn load(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Ctx, AppError> {
+        let cookies = cookies(headers);
+        let lang = cookies
+            .get(LANG_COOKIE)
+            .and_then(|l| Lang::parse(l))
+            .or_else(|| {
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|h| h.to_str().ok())
+                    .map(Lang::from_accept)
+            })
+            .unwrap_or_default();
+        let large_text = cookies.get(LARGE_COOKIE).is_some_and(|v| v == "1");
+        let mut ctx = Ctx {
+            actor: Actor::anonymous(),
+            user: None,
+            csrf: String::new(),
+            lang,
+            large_text,
+            path: path.to_string(),
+            via_token: false,
+        };
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim);
+        let user = if let Some(token) = bearer {
+            ctx.via_token = true;
+            accounts::token_user(&state.db, token).await?
+        } else if let Some(token) = cookies.get(SESSION_COOKIE) {
+            match accounts::session(&state.db, token, state.now()).await? {
+                Some((u, csrf)) => {
+                    ctx.csrf = csrf;
+                    Some(u)
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        if let Some(u) = user {
+            ctx.actor = Actor {
+                user_id: Some(u.id),
+                grants: accounts::grants_of(&state.db, u.id).await?,
+                operator: false,
+            };
+            ctx.user = Some(u);
+        }
+        Ok(ctx)
+    }
+}
+
+pub fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(c) = parts.extensions.get::<Ctx>() {
+            return Ok(c.clone());
+        }
+        let c = Ctx::load(state, &parts.headers, parts.uri.path())
+            .await
+            .map_err(|e| WebError::page(e, T(Lang::ZhCn)))?;
+        parts.extensions.insert(c.clone());
+        Ok(c)
+    }
+}
+
+/// Runs before every handler: coarse authorization and CSRF for form posts.
+pub async fn guard(
+    State((state, action, kind)): State<(AppState, Action, Kind)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let ctx = match Ctx::load(&state, req.headers(), req.uri().path()).await {
+        Ok(c) => c,
+        Err(e) => return error_for(kind, e, T(Lang::ZhCn)),
+    };
+    let t = ctx.t();
+    match ctx.actor.grants.decide(action, None) {
+        Decision::Allow => {}
+        Decision::NeedLogin => {
+            return match kind {
+                Kind::Page => Redirect::to(&format!("/login?next={}", urlencode(&path_and_query)))
+                    .into_response(),
+                Kind::Api => error_for(kind, AppError::Unauthenticated, t),
+            };
+        }
+        Decision::Deny => return error_for(kind, AppError::Forbidden, t),
+    }
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(ctx.clone());
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|c| {
+            c.starts_with("application/x-www-form-urlencoded")
+                || c.starts_with("multipart/form-data")
+        });
+    if kind == Kind::Page && parts.method == Method::POST {
+        if !is_form {
+            return error_for(
+                kind,
+                AppError::Invalid(wushe_domain::FieldError::new("csrf", "errors.csrf").into()),
+                t,
+            );
+        }
+        let bytes = match axum::body::to_bytes(body, crate::routes::BODY_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => return crate::error::too_large(kind, t),
+        };
+        let sent = form_field(&bytes, "csrf");
+        let expected = if ctx.user.is_some() {
+            ctx.csrf.clone()
+        } else {
+            cookies(&parts.headers)
+                .get(LOGIN_CSRF_COOKIE)
+                .cloned()
+                .unwrap_or_default()
+        };
+        if expected.is_empty() || !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            return error_for(
+                kind,
+                AppError::Invalid(wushe_domain::FieldError::new("csrf", "errors.csrf").into()),
+                t,
+            );
+        }
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn error_for(kind: Kind, e: AppError, t: T) -> Response {
+    match kind {
+        Kind::Page => WebError::page(e, t).into_response(),
+        Kind::Api => WebError::api(e, t).into_response(),
+    }
+}
+
+fn form_field(body: &[u8], name: &str) -> String {
+    url_form_pairs(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
+pub fn url_form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let s = String::from_utf8_lossy(body);
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (urldecode(k), urldecode(v)))
+        .collect()
+}
+
+fn urldecode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Only same-site relative paths are followed after login or a preference change.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Failed-login counter per login name: 5 failures lock that name for 15 minutes.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl LoginLimiter {
+    pub const MAX_FAILURES: u32 = 5;
+    pub const WINDOW_MILLIS: i64 = 15 * 60 * 1000;
+
+    pub fn allowed(&self, key: &str, now: i64) -> bool {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(key) {
+            Some((n, since)) => *n < Self::MAX_FAILURES || now - since > Self::WINDOW_MILLIS,
+            None => true,
+        }
+    }
+
+    pub fn failed(&self, key: &str, now: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let e = map.entry(key.to_string()).or_insert((0, now));
+        if now - e.1 > Self::WINDOW_MILLIS {
+            *e = (0, now);
+        }
+        e.0 += 1;
+    }
+
+    pub fn succeeded(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_locks_after_five_failures_and_reopens_later() {
+        let l = LoginLimiter::default();
+        for _ in 0..5 {
+            assert!(l.allowed("admin.s", 0));
+            l.failed("admin.s", 0);
+        }
+        assert!(!l.allowed("admin.s", 1000));
+        assert!(l.allowed("other", 1000));
+        assert!(l.allowed("admin.s", LoginLimiter::WINDOW_MILLIS + 1));
+    }
+
+    #[test]
+    fn next_urls_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/areas/1")), "/areas/1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+    }
+
+    #[test]
+    fn form_fields_decode() {
+        assert_eq!(form_field(b"a=1&csrf=ab%2Bc+d", "csrf"), "ab+c d");
+    }
+}

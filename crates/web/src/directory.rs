@@ -1,0 +1,271 @@
+//! S4 pages: the public, searchable service directory and its Open Referral HSDS export; and
+//! the community audit log page for staff (X1).
+
+use crate::AppState;
+use crate::accounts::html;
+use crate::ctx::Ctx;
+use crate::error::WebError;
+use crate::routes::Registry;
+use crate::view::{Layout, local_time, org_kind_key};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use wushe_app::{Actor, AppError, areas, audit, directory, organizations};
+use wushe_domain::access::Action;
+
+pub fn routes(r: &mut Registry) {
+    r.page(Method::GET, "/directory", Action::Public, get(search_page));
+    r.page(Method::GET, "/directory/{id}", Action::Public, get(entry));
+    r.page(
+        Method::GET,
+        "/directory/hsds/organizations.json",
+        Action::Public,
+        get(hsds),
+    );
+    r.page(
+        Method::GET,
+        "/communities/{code}/audit",
+        Action::AuditRead,
+        get(audit_page),
+    );
+}
+
+pub struct HitRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub services: String,
+    pub matched: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryPage {
+    l: Layout,
+    q: String,
+    community: String,
+    communities: Vec<(String, String)>,
+    count_label: String,
+    hits: Vec<HitRow>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DirectoryQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub community: String,
+}
+
+/// Search shared by page and API: query terms within an optional community.
+pub async fn run_search(
+    s: &AppState,
+    q: &DirectoryQuery,
+) -> Result<Vec<(organizations::Organization, Vec<String>)>, AppError> {
+    if q.q.chars().count() > 100 {
+        return Err(wushe_domain::FieldError::new("q", "errors.too_long").into());
+    }
+    let within = if q.community.trim().is_empty() {
+        None
+    } else {
+        let c = areas::by_code(&s.db, q.community.trim())
+            .await
+            .map_err(|_| wushe_domain::FieldError::new("community", "errors.area.unknown"))?;
+        Some(c.path)
+    };
+    if q.q.trim().is_empty() {
+        let root = within.clone().unwrap_or_default();
+        return Ok(directory::browse(&s.db, &root, 200)
+            .await?
+            .into_iter()
+            .map(|o| (o, vec![]))
+            .collect());
+    }
+    Ok(directory::search(&s.db, &q.q, within.as_deref(), 100)
+        .await?
+        .into_iter()
+        .map(|h| (h.organization, h.matched))
+        .collect())
+}
+
+async fn search_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DirectoryQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let hits = run_search(&s, &q).await.map_err(e)?;
+    let communities = areas::communities(&s.db, &Actor::operator(), Action::Public)
+        .await
+        .map_err(e)?;
+    let home = crate::view::home_community(&s, &ctx).await;
+    Ok(html(&DirectoryPage {
+        l: Layout::new(&ctx, "page.directory.title", home),
+        q: q.q.clone(),
+        community: q.community.clone(),
+        communities: communities.into_iter().map(|c| (c.code, c.name)).collect(),
+        count_label: t.f("page.directory.count", &[&hits.len()]),
+        hits: hits
+            .into_iter()
+            .map(|(o, m)| HitRow {
+                id: o.id,
+                name: o.name,
+                kind: t.t(&org_kind_key(o.kind)).to_string(),
+                services: o.services,
+                matched: m.join(" "),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "directory_entry.html")]
+struct EntryPage {
+    l: Layout,
+    kind: String,
+    area: String,
+    description: String,
+    services: String,
+    phone: String,
+    address: String,
+}
+
+async fn entry(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let o = organizations::public_get(&s.db, id).await.map_err(e)?;
+    let area = areas::by_id(&s.db, o.area_id).await.map_err(e)?;
+    let home = crate::view::home_community(&s, &ctx).await;
+    Ok(html(&EntryPage {
+        l: Layout::with_title(&ctx, o.name.clone(), home),
+        kind: t.t(&org_kind_key(o.kind)).to_string(),
+        area: area.name,
+        description: o.description,
+        services: o.services,
+        phone: o.phone.unwrap_or_default(),
+        address: o.address,
+    }))
+}
+
+/// Open Referral HSDS 3.0 `organization` objects with their `services`, for the directory.
+pub fn hsds_organization(o: &organizations::Organization, area_name: &str) -> serde_json::Value {
+    let services: Vec<serde_json::Value> = o
+        .services
+        .split_whitespace()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({
+                "id": format!("wushe-service-{}-{}", o.id, i + 1),
+                "organization_id": format!("wushe-organization-{}", o.id),
+                "name": name,
+                "status": "active",
+            })
+        })
+        .collect();
+    let mut phones = Vec::new();
+    if let Some(p) = &o.phone {
+        phones.push(serde_json::json!({ "id": format!("wushe-phone-{}", o.id), "number": p }));
+    }
+    serde_json::json!({
+        "id": format!("wushe-organization-{}", o.id),
+        "name": o.name,
+        "description": if o.description.is_empty() { o.name.clone() } else { o.description.clone() },
+        "services": services,
+        "phones": phones,
+        "locations": [{
+            "id": format!("wushe-location-{}", o.id),
+            "location_type": "physical",
+            "name": area_name,
+            "addresses": if o.address.is_empty() { vec![] } else { vec![serde_json::json!({
+                "id": format!("wushe-address-{}", o.id),
+                "address_1": o.address,
+                "city": "",
+                "state_province": "",
+                "postal_code": "",
+                "country": "CN",
+                "address_type": "physical",
+            })] },
+        }],
+    })
+}
+
+async fn hsds(
+    State(s): State<AppState>,
+    Query(q): Query<DirectoryQuery>,
+) -> Result<Response, WebError> {
+    let t = crate::i18n::T(crate::i18n::Lang::ZhCn);
+    let e = |e| WebError::api(e, t);
+    let orgs = run_search(
+        &s,
+        &DirectoryQuery {
+            q: String::new(),
+            community: q.community.clone(),
+        },
+    )
+    .await
+    .map_err(e)?;
+    let mut items = Vec::with_capacity(orgs.len());
+    for (o, _) in &orgs {
+        let area = areas::by_id(&s.db, o.area_id).await.map_err(e)?;
+        items.push(hsds_organization(o, &area.name));
+    }
+    let body = serde_json::json!({
+        "total_items": items.len(),
+        "total_pages": 1,
+        "page_number": 1,
+        "size": items.len(),
+        "first_page": true,
+        "last_page": true,
+        "empty": items.is_empty(),
+        "contents": items,
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    l: Layout,
+    entries: Vec<(i64, String, String, String, String)>,
+}
+
+async fn audit_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = areas::visible(&s.db, &ctx.actor, Action::AuditRead, &code)
+        .await
+        .map_err(e)?;
+    ctx.actor
+        .require(Action::AuditRead, Some(&c.path))
+        .map_err(e)?;
+    let entries = audit::recent(&s.db, c.id, 200).await.map_err(e)?;
+    Ok(html(&AuditPage {
+        l: Layout::new(&ctx, "page.audit.title", Some(c.code)),
+        entries: entries
+            .into_iter()
+            .map(|a| {
+                (
+                    a.seq,
+                    local_time(a.at),
+                    a.actor
+                        .unwrap_or_else(|| t.t("page.audit.operator").to_string()),
+                    a.action,
+                    a.subject,
+                )
+            })
+            .collect(),
+    }))
+}

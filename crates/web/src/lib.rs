@@ -1,0 +1,65 @@
+//! Wushe's web layer: server-rendered pages, the JSON API under `/api/v1`, and the one place
+//! where errors become HTTP. Handlers are thin: extract, call one app command or query, render.
+//!
+//! Every route is registered through [`routes::Registry`] with the [`Action`] it performs; a
+//! guard middleware applies the coarse policy (sign-in, any grant allowing the action) and the
+//! CSRF check for form posts, and the app layer applies the fine, per-record decision.
+
+pub mod accounts;
+pub mod api;
+pub mod areas;
+pub mod ctx;
+pub mod directory;
+pub mod error;
+pub mod i18n;
+pub mod organizations;
+pub mod people;
+pub mod routes;
+pub mod view;
+
+use axum::Router;
+use std::sync::Arc;
+use wushe_app::{Clock, Db};
+
+pub use routes::{Kind, RouteSpec};
+
+/// Shared state of a running server.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub limiter: Arc<ctx::LoginLimiter>,
+    /// Whether the session cookie gets the `Secure` flag (off for plain-HTTP local use).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            clock,
+            limiter: Arc::new(ctx::LoginLimiter::default()),
+            secure_cookies: false,
+        }
+    }
+    pub fn now(&self) -> i64 {
+        self.clock.now_millis()
+    }
+    pub fn this_year(&self) -> i32 {
+        use chrono::Datelike;
+        chrono::DateTime::from_timestamp_millis(self.now())
+            .map(|d| d.year())
+            .unwrap_or(2026)
+    }
+}
+
+/// The whole application: every capability's routes plus shared layers.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes::build(state);
+    router
+}
+
+/// Every registered route with its action; the route × role test walks this list.
+pub fn route_table(state: AppState) -> Vec<RouteSpec> {
+    routes::build(state).1
+}

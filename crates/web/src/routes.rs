@@ -1,0 +1,99 @@
+//! The route registry: each capability module adds its pages and API routes with the action
+//! they perform. A route cannot be added without an action, and `route_table` lists them all.
+
+use crate::ctx::{Ctx, guard};
+use crate::{AppState, accounts, api, areas, directory, error, organizations, people};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::MethodRouter;
+use wushe_domain::access::Action;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Page,
+    Api,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub action: Action,
+    pub kind: Kind,
+}
+
+pub struct Registry {
+    state: AppState,
+    router: Router<AppState>,
+    pub specs: Vec<RouteSpec>,
+}
+
+impl Registry {
+    /// Registers one method on one path; the guard runs before the handler.
+    pub fn add(
+        &mut self,
+        kind: Kind,
+        method: Method,
+        path: &'static str,
+        action: Action,
+        handler: MethodRouter<AppState>,
+    ) {
+        let layer = axum::middleware::from_fn_with_state((self.state.clone(), action, kind), guard);
+        let r = std::mem::take(&mut self.router);
+        self.router = r.route(path, handler.route_layer(layer));
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            action,
+            kind,
+        });
+    }
+    pub fn page(
+        &mut self,
+        method: Method,
+        path: &'static str,
+        action: Action,
+        handler: MethodRouter<AppState>,
+    ) {
+        self.add(Kind::Page, method, path, action, handler)
+    }
+    pub fn api(
+        &mut self,
+        method: Method,
+        path: &'static str,
+        action: Action,
+        handler: MethodRouter<AppState>,
+    ) {
+        self.add(Kind::Api, method, path, action, handler)
+    }
+}
+
+/// Request bodies above this size are refused with 413 before any parsing.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
+    let mut reg = Registry {
+        state: state.clone(),
+        router: Router::new(),
+        specs: Vec::new(),
+    };
+    accounts::routes(&mut reg);
+    areas::routes(&mut reg);
+    people::routes(&mut reg);
+    organizations::routes(&mut reg);
+    directory::routes(&mut reg);
+    api::routes(&mut reg);
+    let specs = reg.specs;
+    let router = reg
+        .router
+        .fallback(error::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(error::problem_for_bare_errors))
+        .with_state(state);
+    (router, specs)
+}
+
+/// Helper for handlers that only need the context.
+pub type C = Ctx;

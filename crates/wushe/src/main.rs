@@ -1,0 +1,320 @@
+//! `wushe` — the one binary: serve, migrate, demo data, users, tokens, audit, benchmarks.
+
+mod bench;
+
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Instant;
+use wushe_app::{Actor, Clock, Db, SystemClock, accounts, audit, demo};
+
+#[derive(Parser)]
+#[command(
+    name = "wushe",
+    version,
+    about = "五社联动韧性社区平台 · Five-Social Linkage community platform"
+)]
+struct Cli {
+    /// sqlite://PATH (default sqlite://wushe.db) or postgres://USER@HOST/DB
+    #[arg(
+        long,
+        global = true,
+        env = "WUSHE_DATABASE_URL",
+        default_value = "sqlite://wushe.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (pages, JSON API).
+    Serve {
+        #[arg(long, env = "WUSHE_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Seed the demo communities (S社区, A社区) when the database has none.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (behind HTTPS).
+        #[arg(long, env = "WUSHE_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Generate deterministic synthetic communities (scale tests).
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        communities: usize,
+        #[arg(long, default_value_t = 2000)]
+        households_per_community: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Seed the papers' S社区 and A社区 (with demo accounts) as well.
+        #[arg(long)]
+        papers: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Measure speed; prints figures with their ratio to a trivial baseline.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+    },
+    /// Grant ROLE over the area AREA_CODE (e.g. community_admin 510104001001).
+    Grant {
+        username: String,
+        role: String,
+        area_code: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a bearer token for USERNAME; printed once.
+    Create {
+        username: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits non-zero if it is broken.
+    Verify,
+}
+
+fn this_year() -> i32 {
+    use chrono::Datelike;
+    chrono::Utc::now().year()
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WUSHE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve {
+            addr,
+            demo: with_demo,
+            secure_cookies,
+        } => {
+            let started = Instant::now();
+            let db = open(&cli.database).await?;
+            if with_demo {
+                if let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
+                    println!(
+                        "demo data: {} communities, {} households, {} residents, {} organizations",
+                        g.communities, g.households, g.residents, g.organizations
+                    );
+                }
+                println!("demo accounts (password: {}):", demo::DEMO_PASSWORD);
+                for (user, display, role, area) in demo::DEMO_ACCOUNTS {
+                    println!("  {user:<14} {role:<19} {area:<15} {display}");
+                }
+            }
+            let mut state = wushe_web::AppState::new(db, Arc::new(SystemClock));
+            state.secure_cookies = secure_cookies;
+            let app = wushe_web::app(state);
+            let listener = tokio::net::TcpListener::bind(&addr).await?;
+            let local = listener.local_addr()?;
+            println!(
+                "listening on http://{local} (ready in {:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown())
+                .await?;
+            println!("stopped");
+        }
+        Command::Migrate => {
+            let db = Db::connect(&cli.database).await?;
+            let applied = db.migrate().await?;
+            println!("migrations applied: {applied:?}");
+        }
+        Command::Demo {
+            communities,
+            households_per_community,
+            seed,
+            papers,
+        } => {
+            let db = open(&cli.database).await?;
+            let t = Instant::now();
+            if papers {
+                if let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
+                    println!("papers' communities: {g:?}");
+                }
+            }
+            let g = demo::generate(
+                &db,
+                communities,
+                households_per_community,
+                seed,
+                clock.now_millis(),
+                this_year(),
+            )
+            .await?;
+            println!(
+                "generated {} communities, {} households, {} residents, {} organizations in {:.1} s",
+                g.communities,
+                g.households,
+                g.residents,
+                g.organizations,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Command::User { command } => {
+            let db = open(&cli.database).await?;
+            match command {
+                UserCommand::Add {
+                    username,
+                    password_stdin,
+                    name,
+                    phone,
+                } => {
+                    if !password_stdin {
+                        return Err(
+                            "pass the password on standard input with --password-stdin".into()
+                        );
+                    }
+                    let mut pw = String::new();
+                    std::io::stdin().read_to_string(&mut pw)?;
+                    let pw = pw.trim_end_matches(['\n', '\r']);
+                    let new =
+                        accounts::NewUser::parse(&username, &name, pw, &phone).map_err(describe)?;
+                    let u = accounts::add_user(&db, &Actor::operator(), clock.now_millis(), new)
+                        .await
+                        .map_err(describe)?;
+                    println!("user {} created", u.username);
+                }
+                UserCommand::Grant {
+                    username,
+                    role,
+                    area_code,
+                } => {
+                    accounts::grant(
+                        &db,
+                        &Actor::operator(),
+                        clock.now_millis(),
+                        &username,
+                        &role,
+                        &area_code,
+                    )
+                    .await
+                    .map_err(describe)?;
+                    println!("granted {role} over {area_code} to {username}");
+                }
+            }
+        }
+        Command::Token {
+            command: TokenCommand::Create { username, name },
+        } => {
+            let db = open(&cli.database).await?;
+            let token = accounts::create_api_token(
+                &db,
+                &Actor::operator(),
+                clock.now_millis(),
+                &username,
+                &name,
+            )
+            .await
+            .map_err(describe)?;
+            println!("{token}");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = open(&cli.database).await?;
+            match audit::verify(&db).await? {
+                audit::Verification::Intact { entries } => {
+                    println!("audit chain intact: {entries} entries")
+                }
+                audit::Verification::Broken { seq, reason } => {
+                    return Err(format!("audit chain broken at entry {seq} ({reason})").into());
+                }
+            }
+        }
+        Command::Bench { command } => bench::run(&cli.database, command).await?,
+    }
+    Ok(())
+}
+
+/// Field errors named in English for the console.
+fn describe(e: wushe_app::AppError) -> Box<dyn std::error::Error> {
+    match e {
+        wushe_app::AppError::Invalid(errs) => errs
+            .0
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.key))
+            .collect::<Vec<_>>()
+            .join("; ")
+            .into(),
+        wushe_app::AppError::Conflict(f) => format!("{}: {}", f.field, f.key).into(),
+        e => e.to_string().into(),
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
