@@ -192,30 +192,51 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(ApiJson(v)),
             Err(e) => {
-                let field = e.path().to_string();
+                let path = e.path().to_string();
                 let inner = e.into_inner();
-                if inner.is_syntax() || inner.is_eof() || field == "." {
-                    Err(problem(
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(problem(
                         StatusCode::BAD_REQUEST,
                         "malformed_json",
                         t.0.t("errors.title.malformed_json").into(),
                         inner.to_string(),
                         vec![],
-                    ))
-                } else {
-                    let f = crate::error::FieldProblem {
-                        field: field.clone(),
-                        code: "errors.wrong_type".into(),
-                        message: format!("{}: {}", field, t.0.t("errors.wrong_type")),
-                    };
-                    Err(problem(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_input",
-                        t.0.t("errors.title.invalid").into(),
-                        inner.to_string(),
-                        vec![f],
-                    ))
+                    ));
                 }
+                // A missing field has the parent's path; serde names the field in backticks.
+                let msg = inner.to_string();
+                let (field, key) = match msg
+                    .strip_prefix("missing field `")
+                    .and_then(|r| r.split('`').next())
+                {
+                    Some(f) => (
+                        if path == "." {
+                            f.to_string()
+                        } else {
+                            format!("{path}.{f}")
+                        },
+                        "errors.required",
+                    ),
+                    None => (path, "errors.wrong_type"),
+                };
+                let label = t.0.t(&format!("field.{field}")).to_string();
+                let label = if label.starts_with("field.") {
+                    field.clone()
+                } else {
+                    label
+                };
+                let f = crate::error::FieldProblem {
+                    field: field.clone(),
+                    code: key.into(),
+                    message: format!("{label}: {}", t.0.t(key)),
+                };
+                Err(problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    t.0.t("errors.title.invalid").into(),
+                    msg,
+                    vec![f],
+                ))
             }
         }
     }

@@ -1,0 +1,306 @@
+//! Test support shared by every crate's integration tests: fresh databases on both engines
+//! (seeded once per test binary with the demo communities, then copied per test), a running
+//! server on port 0 with a cookie-keeping client, and a minimal WebDriver client for Chromium.
+//!
+//! PostgreSQL and Chromium tests skip, loudly, when the service is missing, unless
+//! `WUSHE_REQUIRE_PG=1` / `WUSHE_REQUIRE_BROWSER=1` (set by `.ci/run`) makes them required.
+//! Skips are appended to `target/wushe-skipped.txt`, which `scripts/test` prints at the end.
+
+pub mod webdriver;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::sync::{Mutex, OnceCell};
+use wushe_app::{Db, SystemClock, demo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub const BOTH: [Engine; 2] = [Engine::Sqlite, Engine::Postgres];
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("WUSHE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn required(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Records a skipped test where `scripts/test` will print it, and on stderr.
+pub fn record_skip(test: &str, why: &str) {
+    let line = format!("SKIPPED {test}: {why}\n");
+    eprint!("{line}");
+    let path = target_dir().join("wushe-skipped.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        use std::io::Write;
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The seeded SQLite file of this test binary (created on first use).
+static SQLITE_SEED: OnceCell<PathBuf> = OnceCell::const_new();
+/// The seeded PostgreSQL template database name, or why PostgreSQL is unavailable.
+static PG_SEED: OnceCell<Result<String, String>> = OnceCell::const_new();
+static PG_CREATE: Mutex<()> = Mutex::const_new(());
+
+fn now() -> i64 {
+    use wushe_app::Clock;
+    SystemClock.now_millis()
+}
+
+async fn sqlite_seed() -> PathBuf {
+    SQLITE_SEED
+        .get_or_init(|| async {
+            let dir = std::env::temp_dir().join(unique("wushe_seed"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let path = dir.join("seed.db");
+            let db = Db::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("sqlite");
+            db.migrate().await.expect("migrate");
+            demo::seed_papers(&db, now(), 2026).await.expect("seed");
+            // Fold the WAL into the main file so a plain copy carries everything.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&db.pool)
+                .await
+                .expect("checkpoint");
+            db.pool.close().await;
+            path
+        })
+        .await
+        .clone()
+}
+
+async fn pg_seed() -> Result<String, String> {
+    PG_SEED
+        .get_or_init(|| async {
+            let admin = match Db::connect(&pg_admin_url()).await {
+                Ok(a) => a,
+                Err(e) => return Err(format!("PostgreSQL not reachable at {} ({e})", pg_admin_url())),
+            };
+            // Drop databases left by earlier runs of any test binary (not this one).
+            let mine = format!("wushe_%_{}_%", std::process::id());
+            let stale: Vec<(String,)> = sqlx::query_as("SELECT datname::text FROM pg_database WHERE (datname LIKE 'wushe_t_%' OR datname LIKE 'wushe_seed_%') AND datname NOT LIKE $1")
+                .bind(&mine)
+                .fetch_all(&admin.pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            for (d,) in stale {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{d}\" WITH (FORCE)"))).execute(&admin.pool).await;
+            }
+            let name = unique("wushe_seed");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&admin.pool).await.map_err(|e| e.to_string())?;
+            let db = Db::connect(&db_url(&name)).await.map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            demo::seed_papers(&db, now(), 2026).await.map_err(|e| e.to_string())?;
+            db.pool.close().await;
+            admin.pool.close().await;
+            Ok(name)
+        })
+        .await
+        .clone()
+}
+
+fn db_url(name: &str) -> String {
+    let admin = pg_admin_url();
+    match admin.rfind('/') {
+        Some(i) => format!("{}/{name}", &admin[..i]),
+        None => format!("{admin}/{name}"),
+    }
+}
+
+/// A fresh database with the demo communities for one test, or `None` (skip recorded) when
+/// the engine is unavailable and not required.
+pub async fn seeded_db(engine: Engine, test: &str) -> Option<Db> {
+    match engine {
+        Engine::Sqlite => {
+            let seed = sqlite_seed().await;
+            let dir = std::env::temp_dir().join(unique("wushe_t"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let path = dir.join("test.db");
+            std::fs::copy(&seed, &path).expect("copy seed");
+            let db = Db::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("sqlite");
+            Some(db)
+        }
+        Engine::Postgres => match pg_seed().await {
+            Ok(template) => {
+                let name = unique("wushe_t");
+                let _guard = PG_CREATE.lock().await;
+                let admin = Db::connect(&pg_admin_url())
+                    .await
+                    .expect("admin connection");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                )))
+                .execute(&admin.pool)
+                .await
+                .expect("create test database");
+                admin.pool.close().await;
+                Some(Db::connect(&db_url(&name)).await.expect("postgres"))
+            }
+            Err(why) if required("WUSHE_REQUIRE_PG") => {
+                panic!("{test}: PostgreSQL is required (WUSHE_REQUIRE_PG=1) but {why}")
+            }
+            Err(why) => {
+                record_skip(&format!("{test} [postgres]"), &why);
+                None
+            }
+        },
+    }
+}
+
+/// An empty, migrated database (no demo data).
+pub async fn empty_db(engine: Engine, test: &str) -> Option<Db> {
+    match engine {
+        Engine::Sqlite => {
+            let dir = std::env::temp_dir().join(unique("wushe_t"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let db = Db::connect(&format!("sqlite://{}", dir.join("empty.db").display()))
+                .await
+                .expect("sqlite");
+            db.migrate().await.expect("migrate");
+            Some(db)
+        }
+        Engine::Postgres => {
+            let admin = match Db::connect(&pg_admin_url()).await {
+                Ok(a) => a,
+                Err(e) if required("WUSHE_REQUIRE_PG") => {
+                    panic!("{test}: PostgreSQL is required but unreachable: {e}")
+                }
+                Err(e) => {
+                    record_skip(
+                        &format!("{test} [postgres]"),
+                        &format!("PostgreSQL not reachable ({e})"),
+                    );
+                    return None;
+                }
+            };
+            let name = unique("wushe_t");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .execute(&admin.pool)
+                .await
+                .expect("create");
+            admin.pool.close().await;
+            let db = Db::connect(&db_url(&name)).await.expect("postgres");
+            db.migrate().await.expect("migrate");
+            Some(db)
+        }
+    }
+}
+
+/// A running server on 127.0.0.1:0 over a seeded database, and an HTTP client.
+pub struct TestApp {
+    pub addr: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub state: wushe_web::AppState,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine, test: &str) -> Option<TestApp> {
+        let db = seeded_db(engine, test).await?;
+        Some(Self::spawn_on(db).await)
+    }
+
+    pub async fn spawn_on(db: Db) -> TestApp {
+        let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
+        let app = wushe_web::app(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TestApp {
+            addr,
+            db,
+            client: Self::new_client(),
+            state,
+        }
+    }
+
+    pub fn new_client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    /// A client signed in through the JSON API as one of the demo accounts.
+    pub async fn login_as(&self, username: &str) -> reqwest::Client {
+        let c = Self::new_client();
+        let r = c
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "username": username, "password": demo::DEMO_PASSWORD }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), 200, "login as {username}");
+        c
+    }
+
+    /// The CSRF token of a signed-in client, read from a form on its account page.
+    pub async fn csrf(&self, c: &reqwest::Client) -> String {
+        let html = c
+            .get(self.url("/account"))
+            .send()
+            .await
+            .expect("account")
+            .text()
+            .await
+            .expect("body");
+        extract_csrf(&html)
+    }
+}
+
+pub fn extract_csrf(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    html.find(marker)
+        .map(|i| {
+            html[i + marker.len()..]
+                .split('"')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+pub fn require_browser() -> bool {
+    required("WUSHE_REQUIRE_BROWSER")
+}

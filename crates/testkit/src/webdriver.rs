@@ -1,0 +1,230 @@
+//! A minimal W3C WebDriver client for Debian's chromium + chromedriver: just what the browser
+//! tests need (navigate, find, type, click, read text). No browser is ever downloaded.
+
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4f735466cecf";
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: std::path::PathBuf,
+}
+
+/// Why a browser could not be started (used to skip when not required).
+pub fn available() -> Result<(), String> {
+    for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+        if !std::path::Path::new(bin).exists() {
+            return Err(format!(
+                "{bin} is missing (apt-get install chromium chromium-driver)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Browser {
+    pub async fn start() -> Result<Browser, String> {
+        available()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("chromedriver: {e}"))?;
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let mut ready = false;
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await {
+                if r.status().is_success() {
+                    ready = true;
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !ready {
+            return Err("chromedriver did not become ready".into());
+        }
+        let profile =
+            std::env::temp_dir().join(format!("wushe-chrome-{}-{port}", std::process::id()));
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let mut b = Browser {
+            driver,
+            base,
+            session: String::new(),
+            http,
+            _profile: profile,
+        };
+        let v = b
+            .call(reqwest::Method::POST, "/session", Some(caps))
+            .await?;
+        b.session = v["sessionId"].as_str().ok_or("no session id")?.to_string();
+        Ok(b)
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.map_err(|e| e.to_string())?;
+        let v: Value = r.json().await.map_err(|e| e.to_string())?;
+        if v["value"]["error"].is_string() {
+            return Err(format!(
+                "{}: {}",
+                v["value"]["error"], v["value"]["message"]
+            ));
+        }
+        Ok(v["value"].clone())
+    }
+
+    fn s(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<(), String> {
+        self.call(
+            reqwest::Method::POST,
+            &self.s("/url"),
+            Some(json!({ "url": url })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn current_url(&self) -> Result<String, String> {
+        Ok(self
+            .call(reqwest::Method::GET, &self.s("/url"), None)
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    pub async fn find(&self, css: &str) -> Result<String, String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &self.s("/element"),
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await?;
+        v[ELEMENT_KEY]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("no element {css}"))
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String, String> {
+        let id = self.find(css).await?;
+        Ok(self
+            .call(
+                reqwest::Method::GET,
+                &self.s(&format!("/element/{id}/text")),
+                None,
+            )
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+        let id = self.find(css).await?;
+        self.call(
+            reqwest::Method::POST,
+            &self.s(&format!("/element/{id}/value")),
+            Some(json!({ "text": text })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        let id = self.find(css).await?;
+        self.call(
+            reqwest::Method::POST,
+            &self.s(&format!("/element/{id}/click")),
+            Some(json!({})),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn title(&self) -> Result<String, String> {
+        Ok(self
+            .call(reqwest::Method::GET, &self.s("/title"), None)
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// PNG bytes of the viewport, for looking at what a person sees.
+    pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
+        let v = self
+            .call(reqwest::Method::GET, &self.s("/screenshot"), None)
+            .await?;
+        decode_base64(v.as_str().unwrap_or_default())
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.call(reqwest::Method::DELETE, &self.s(""), None).await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b'\n' | b'\r' => continue,
+            _ => return Err("bad base64".into()),
+        };
+        buf = (buf << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    Ok(out)
+}
