@@ -699,6 +699,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
         "foundation_officer",
         "510104001001",
     ),
+    ("donor.s", "S社区爱心企业", "donor", "510104001001"),
     (
         "resident.s",
         "S社区居民（第一网格1栋）",

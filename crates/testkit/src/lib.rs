@@ -8,6 +8,8 @@
 
 pub mod webdriver;
 
+pub use sqlx;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

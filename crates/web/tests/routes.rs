@@ -1,0 +1,161 @@
+//! Every route × every role: allowed or denied exactly as the policy below says. The policy is
+//! written here independently of the code's, with an exhaustive match, so a new action or a
+//! route registered with the wrong action fails this test.
+
+use reqwest::StatusCode;
+use wushe_domain::access::{Action, Role};
+use wushe_testkit::sqlx;
+use wushe_testkit::{Engine, TestApp};
+
+/// The intended policy, stated once more by hand.
+fn expected(role: Option<Role>, action: Action) -> bool {
+    use Role::*;
+    let Some(role) = role else {
+        return action == Action::Public;
+    };
+    let staff = matches!(
+        role,
+        StreetOfficer | CommunityAdmin | GridWorker | SocialWorker
+    );
+    match action {
+        Action::Public | Action::OwnAccount | Action::OverviewRead => true,
+        Action::AreaRead | Action::ResidentRead => staff,
+        Action::ResidentReadSensitive => matches!(role, CommunityAdmin | GridWorker | SocialWorker),
+        Action::ResidentWrite => matches!(role, CommunityAdmin | GridWorker),
+        Action::AreaWrite => role == CommunityAdmin,
+        Action::OrganizationRead => {
+            staff || matches!(role, OrgMember | Volunteer | FoundationOfficer | Donor)
+        }
+        Action::OrganizationWrite => matches!(role, CommunityAdmin | SocialWorker),
+        Action::AuditRead => matches!(role, CommunityAdmin | StreetOfficer),
+    }
+}
+
+fn account_for(role: Role) -> &'static str {
+    match role {
+        Role::StreetOfficer => "street.s",
+        Role::CommunityAdmin => "admin.s",
+        Role::GridWorker => "grid.s1",
+        Role::SocialWorker => "social.s",
+        Role::OrgMember => "org.s",
+        Role::Volunteer => "volunteer.s",
+        Role::Donor => "donor.s",
+        Role::FoundationOfficer => "foundation.s",
+        Role::Resident => "resident.s",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_for_every_role_follows_the_policy() {
+    let app = TestApp::spawn(Engine::Sqlite, "route_matrix")
+        .await
+        .expect("sqlite");
+    // Sample ids inside grid 1 of S社区, which every S account can reach.
+    let person: (i64,) = sqlx::query_as("SELECT id FROM people WHERE household_path LIKE '%/510104001001010010001/' ORDER BY id LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
+    let org: (i64,) = sqlx::query_as("SELECT o.id FROM organizations o JOIN areas a ON a.id = o.community_id WHERE a.code = '510104001001' AND o.kind = 'volunteer_team'").fetch_one(&app.db.pool).await.unwrap();
+    let routes = wushe_web::route_table(app.state.clone());
+    assert!(
+        routes.len() >= 30,
+        "only {} routes registered",
+        routes.len()
+    );
+    let mut roles: Vec<Option<Role>> = vec![None];
+    roles.extend(Role::ALL.into_iter().map(Some));
+    let mut checked = 0;
+    for role in roles {
+        let mut client = match role {
+            Some(r) => app.login_as(account_for(r)).await,
+            None => TestApp::new_client(),
+        };
+        for r in &routes {
+            let path = r
+                .path
+                .replace("/prefs/lang/{code}", "/prefs/lang/en")
+                .replace("{code}", "510104001001")
+                .replace("{mode}", "on")
+                .replace("/people/{id}", &format!("/people/{}", person.0))
+                .replace("{id}", &org.0.to_string());
+            let csrf = if role.is_some() {
+                app.csrf(&client).await
+            } else {
+                String::new()
+            };
+            let req = client.request(r.method.clone(), app.url(&path));
+            let req = match (r.kind, r.method.as_str()) {
+                (wushe_web::Kind::Page, "POST") => req.form(&[("csrf", csrf.as_str())]),
+                (wushe_web::Kind::Api, "POST" | "PUT") => req.json(&serde_json::json!({})),
+                _ => req,
+            };
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let location = res
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let to_login = status == StatusCode::SEE_OTHER && location.starts_with("/login");
+            let allow = expected(role, r.action);
+            let what = format!(
+                "{:?} {} {} as {:?}: {status} {location}",
+                r.action, r.method, path, role
+            );
+            assert!(!status.is_server_error(), "{what}");
+            if allow {
+                assert!(
+                    status != StatusCode::FORBIDDEN
+                        && status != StatusCode::UNAUTHORIZED
+                        && !to_login,
+                    "should be allowed: {what}"
+                );
+            } else if role.is_none() {
+                assert!(
+                    to_login || status == StatusCode::UNAUTHORIZED,
+                    "anonymous should be asked to sign in: {what}"
+                );
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "should be denied: {what}");
+            }
+            checked += 1;
+            // Signing out ends the session; sign in again for the remaining routes.
+            if allow
+                && role.is_some()
+                && (path == "/logout"
+                    || (path == "/api/v1/session" && r.method == reqwest::Method::DELETE))
+            {
+                client = app.login_as(account_for(role.unwrap())).await;
+            }
+        }
+    }
+    assert_eq!(checked, routes.len() * 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_api_route() {
+    let app = TestApp::spawn(Engine::Sqlite, "openapi")
+        .await
+        .expect("sqlite");
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for r in wushe_web::route_table(app.state.clone()) {
+        if r.kind != wushe_web::Kind::Api || r.path == "/api/v1/openapi.json" {
+            continue;
+        }
+        let method = r.method.as_str().to_ascii_lowercase();
+        assert!(
+            doc["paths"][r.path][&method].is_object(),
+            "{} {} missing from the OpenAPI document",
+            r.method,
+            r.path
+        );
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
