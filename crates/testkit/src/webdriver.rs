@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4f735466cecf";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Browser {
     driver: Child,
@@ -61,9 +61,10 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
+                "prefs": { "intl.accept_languages": "zh-CN,zh" },
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                          "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                         "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
+                         "--window-size=1280,900", "--lang=zh-CN", format!("--user-data-dir={}", profile.display())]
             }
         }}});
         let mut b = Browser {
@@ -164,6 +165,7 @@ impl Browser {
         .map(|_| ())
     }
 
+    /// Clicks and, when the click navigates, waits until the old page is gone.
     pub async fn click(&self, css: &str) -> Result<(), String> {
         let id = self.find(css).await?;
         self.call(
@@ -171,8 +173,38 @@ impl Browser {
             &self.s(&format!("/element/{id}/click")),
             Some(json!({})),
         )
-        .await
-        .map(|_| ())
+        .await?;
+        for _ in 0..40 {
+            match self
+                .call(
+                    reqwest::Method::GET,
+                    &self.s(&format!("/element/{id}/name")),
+                    None,
+                )
+                .await
+            {
+                Err(e) if e.contains("stale") => break,
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        self.wait_ready().await
+    }
+
+    async fn wait_ready(&self) -> Result<(), String> {
+        for _ in 0..100 {
+            let v = self
+                .call(
+                    reqwest::Method::POST,
+                    &self.s("/execute/sync"),
+                    Some(json!({ "script": "return document.readyState", "args": [] })),
+                )
+                .await?;
+            if v == "complete" {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err("page did not finish loading".into())
     }
 
     pub async fn title(&self) -> Result<String, String> {

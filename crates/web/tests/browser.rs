@@ -1,0 +1,81 @@
+//! End to end in a real headless Chromium (Debian's package, driven over WebDriver): a
+//! community admin signs in, reads the overview, drills from the community to a household,
+//! switches language and turns on large text — asserting on what a person sees.
+
+use wushe_testkit::webdriver::{Browser, available};
+use wushe_testkit::{Engine, TestApp, record_skip, require_browser};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_community_admin_walks_from_login_to_a_household_in_both_languages() {
+    if let Err(why) = available() {
+        if require_browser() {
+            panic!("Chromium is required (WUSHE_REQUIRE_BROWSER=1) but {why}");
+        }
+        record_skip(
+            "browser::a_community_admin_walks_from_login_to_a_household_in_both_languages",
+            &why,
+        );
+        return;
+    }
+    let app = TestApp::spawn(Engine::Sqlite, "browser")
+        .await
+        .expect("sqlite");
+    let b = Browser::start().await.expect("start chromium");
+    let result = walk(&app, &b).await;
+    if let Ok(png) = b.screenshot().await {
+        let _ = std::fs::write(wushe_testkit::target_dir().join("browser-last.png"), png);
+    }
+    b.quit().await;
+    result.unwrap();
+}
+
+async fn walk(app: &TestApp, b: &Browser) -> Result<(), String> {
+    b.goto(&app.url("/communities/510104001001")).await?;
+    // Not signed in: the login form, in Chinese.
+    assert!(
+        b.current_url().await?.contains("/login?next="),
+        "sent to the login form"
+    );
+    assert_eq!(b.text("h1").await?, "登录");
+    b.type_into("#username", "admin.s").await?;
+    b.type_into("#password", "wushe-demo").await?;
+    b.click("#login-form button[type=submit]").await?;
+    // Back where we wanted to go: the overview with the paper's figures.
+    assert!(
+        b.current_url()
+            .await?
+            .ends_with("/communities/510104001001")
+    );
+    assert_eq!(b.text("h1").await?, "S社区");
+    let figures = b.text("#figures").await?;
+    assert!(
+        figures.contains("6328") && figures.contains("户数"),
+        "{figures}"
+    );
+    assert!(
+        figures.contains("198") && figures.contains("党员"),
+        "{figures}"
+    );
+    // Drill down: community → grid → building → household.
+    b.click("a[href='/areas/51010400100101']").await?;
+    assert_eq!(b.text("h1").await?, "第一网格");
+    let crumbs = b.text("#crumbs").await?;
+    assert!(
+        crumbs.contains("锦官街道") && crumbs.contains("S社区"),
+        "{crumbs}"
+    );
+    b.click("#children tbody tr:first-child a").await?;
+    assert_eq!(b.text("h1").await?, "1栋");
+    b.click("#children tbody tr:first-child a").await?;
+    let members = b.text("#members").await?;
+    assert!(members.contains("户主"), "{members}");
+    assert!(members.contains("****"), "phones are masked: {members}");
+    // Switch to English: the same page, translated.
+    b.click("#lang-switch").await?;
+    assert!(b.text("#members").await?.contains("Head of household"));
+    assert!(b.text("nav.main-nav").await?.contains("Areas and grids"));
+    // Large text for elderly readers.
+    b.click("#large-switch").await?;
+    assert_eq!(b.text("#large-switch").await?, "Standard text");
+    Ok(())
+}
