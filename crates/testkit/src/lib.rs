@@ -306,3 +306,28 @@ pub fn extract_csrf(html: &str) -> String {
 pub fn require_browser() -> bool {
     required("WUSHE_REQUIRE_BROWSER")
 }
+
+/// The URL of a new, empty PostgreSQL database (for tests of the `wushe` binary), or `None`
+/// with a recorded skip when PostgreSQL is unavailable and not required.
+pub async fn fresh_pg_url(test: &str) -> Option<String> {
+    let admin = match Db::connect(&pg_admin_url()).await {
+        Ok(a) => a,
+        Err(e) if required("WUSHE_REQUIRE_PG") => {
+            panic!("{test}: PostgreSQL is required but unreachable: {e}")
+        }
+        Err(e) => {
+            record_skip(
+                &format!("{test} [postgres]"),
+                &format!("PostgreSQL not reachable ({e})"),
+            );
+            return None;
+        }
+    };
+    let name = unique("wushe_t");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&admin.pool)
+        .await
+        .expect("create");
+    admin.pool.close().await;
+    Some(db_url(&name))
+}

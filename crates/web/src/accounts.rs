@@ -226,10 +226,10 @@ async fn login(State(s): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) ->
 }
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookies(&headers).get(SESSION_COOKIE) {
-        if let Err(e) = accounts::end_session(&s.db, token).await {
-            return WebError::page(e, crate::i18n::T(Lang::ZhCn)).into_response();
-        }
+    if let Some(token) = cookies(&headers).get(SESSION_COOKIE)
+        && let Err(e) = accounts::end_session(&s.db, token).await
+    {
+        return WebError::page(e, crate::i18n::T(Lang::ZhCn)).into_response();
     }
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(

@@ -53,12 +53,15 @@ pub fn routes(r: &mut Registry) {
     );
 }
 
+/// id, name, services of one organization in a list.
+type OrgItem = (i64, String, String);
+
 #[derive(Template)]
 #[template(path = "organizations.html")]
 struct ListPage {
     l: Layout,
     code: String,
-    groups: Vec<(String, Vec<(i64, String, String)>)>,
+    groups: Vec<(String, Vec<OrgItem>)>,
     can_write: bool,
 }
 
@@ -75,7 +78,7 @@ async fn list(
     let orgs = organizations::in_area(&s.db, &ctx.actor, &c)
         .await
         .map_err(e)?;
-    let mut groups: Vec<(String, Vec<(i64, String, String)>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<OrgItem>)> = Vec::new();
     for k in OrganizationKind::ALL {
         let items: Vec<(i64, String, String)> = orgs
             .iter()

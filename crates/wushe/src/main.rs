@@ -187,10 +187,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let db = open(&cli.database).await?;
             let t = Instant::now();
-            if papers {
-                if let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
-                    println!("papers' communities: {g:?}");
-                }
+            if papers
+                && let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await?
+            {
+                println!("papers' communities: {g:?}");
             }
             let g = demo::generate(
                 &db,
