@@ -48,13 +48,9 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 }
 
 async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
 }
 
 /// A valid argon2id hash of a random string: checked against when the login name is unknown
@@ -62,10 +58,7 @@ async fn verify_password(password: String, hash: String) -> bool {
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let mut pw = [0u8; 16];
     rand::rng().fill_bytes(&mut pw);
-    Argon2::default()
-        .hash_password(&pw)
-        .map(|h| h.to_string())
-        .unwrap_or_default()
+    Argon2::default().hash_password(&pw).map(|h| h.to_string()).unwrap_or_default()
 });
 
 pub struct NewUser {
@@ -77,29 +70,16 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    pub fn parse(
-        username: &str,
-        display_name: &str,
-        password: &str,
-        phone: &str,
-    ) -> Result<NewUser, AppError> {
+    pub fn parse(username: &str, display_name: &str, password: &str, phone: &str) -> Result<NewUser, AppError> {
         let mut e = wushe_domain::FieldErrors::default();
         let username = e.check(parse_username(username));
         let display = e.check(wushe_domain::error::text(
             "display_name",
-            if display_name.trim().is_empty() {
-                username.as_deref().unwrap_or("")
-            } else {
-                display_name
-            },
+            if display_name.trim().is_empty() { username.as_deref().unwrap_or("") } else { display_name },
             40,
         ));
         let password = e.check(parse_new_password(password));
-        let phone = e.check(if phone.trim().is_empty() {
-            Ok(None)
-        } else {
-            PhoneNumber::parse(phone).map(Some)
-        });
+        let phone = e.check(if phone.trim().is_empty() { Ok(None) } else { PhoneNumber::parse(phone).map(Some) });
         e.into_result()?;
         Ok(NewUser {
             username: username.expect("checked"),
@@ -131,14 +111,7 @@ pub async fn add_user(db: &Db, actor: &Actor, at: i64, new: NewUser) -> Result<U
     .await
     .map_err(AppError::unique_as("username", "errors.username.taken"))?;
     let user = from_row(&r)?;
-    tx.record(
-        actor,
-        None,
-        "user.add",
-        &format!("user:{}", user.username),
-        "",
-    )
-    .await?;
+    tx.record(actor, None, "user.add", &format!("user:{}", user.username), "").await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -163,12 +136,8 @@ pub async fn grant(
     area_code: &str,
 ) -> Result<(), AppError> {
     let role = Role::parse(role)?;
-    let user = by_username(db, username)
-        .await
-        .map_err(|_| FieldError::new("username", "errors.user.unknown"))?;
-    let area = areas::by_code(db, area_code)
-        .await
-        .map_err(|_| FieldError::new("area_code", "errors.area.unknown"))?;
+    let user = by_username(db, username).await.map_err(|_| FieldError::new("username", "errors.user.unknown"))?;
+    let area = areas::by_code(db, area_code).await.map_err(|_| FieldError::new("area_code", "errors.area.unknown"))?;
     actor.require(Action::AreaWrite, Some(&area.path))?;
     let mut tx = AuditedTx::begin(db, at).await?;
     sqlx::query("INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)")
@@ -192,22 +161,18 @@ pub async fn grant(
 
 /// A user's grants with their areas' paths, ready for the policy.
 pub async fn grants_of(db: &Db, user_id: i64) -> Result<Grants, AppError> {
-    let rows = sqlx::query("SELECT g.role, a.path FROM grants g JOIN areas a ON a.id = g.area_id WHERE g.user_id = $1 ORDER BY g.id")
-        .bind(user_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT g.role, a.path FROM grants g JOIN areas a ON a.id = g.area_id WHERE g.user_id = $1 ORDER BY g.id",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
     let mut grants = Vec::new();
     for r in rows {
         let role: String = r.try_get(0)?;
-        grants.push(Grant {
-            role: Role::parse(&role)?,
-            area_path: r.try_get(1)?,
-        });
+        grants.push(Grant { role: Role::parse(&role)?, area_path: r.try_get(1)? });
     }
-    Ok(Grants {
-        signed_in: true,
-        grants,
-    })
+    Ok(Grants { signed_in: true, grants })
 }
 
 /// Grants with area codes and names, for the account page.
@@ -251,12 +216,10 @@ pub async fn authenticate(db: &Db, login: &str, password: &str) -> Result<User, 
     let hash: String = row.try_get(1)?;
     let disabled: i64 = row.try_get(2)?;
     if !verify_password(password.to_string(), hash).await || disabled != 0 {
+        tracing::warn!(user_id = id, "failed sign-in");
         return Err(bad());
     }
-    let r = sqlx::query(crate::sql!("SELECT {COLS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await?;
+    let r = sqlx::query(crate::sql!("SELECT {COLS} FROM users WHERE id = $1")).bind(id).fetch_one(&db.pool).await?;
     from_row(&r)
 }
 
@@ -280,18 +243,21 @@ pub const SESSION_TTL_MILLIS: i64 = 12 * 3600 * 1000;
 pub async fn create_session(db: &Db, user_id: i64, at: i64) -> Result<NewSession, AppError> {
     let token = random_token();
     let csrf = random_token();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(digest(&token))
-        .bind(user_id)
-        .bind(&csrf)
-        .bind(at)
-        .bind(at + SESSION_TTL_MILLIS)
-        .execute(&db.pool)
-        .await?;
-    Ok(NewSession {
-        token,
-        csrf_token: csrf,
-    })
+    let mut tx = AuditedTx::begin(db, at).await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(digest(&token))
+    .bind(user_id)
+    .bind(&csrf)
+    .bind(at)
+    .bind(at + SESSION_TTL_MILLIS)
+    .execute(&mut *tx.tx)
+    .await?;
+    let actor = Actor { user_id: Some(user_id), grants: Default::default(), operator: false };
+    tx.record(&actor, None, "session.login", &format!("user:{user_id}"), "").await?;
+    tx.commit().await?;
+    Ok(NewSession { token, csrf_token: csrf })
 }
 
 /// The user and CSRF token behind a live session cookie.
@@ -310,45 +276,33 @@ pub async fn session(db: &Db, token: &str, now: i64) -> Result<Option<(User, Str
     }
 }
 
-pub async fn end_session(db: &Db, token: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+pub async fn end_session(db: &Db, token: &str, at: i64) -> Result<(), AppError> {
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let ended: Option<(i64,)> = sqlx::query_as("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
         .bind(digest(token))
-        .execute(&db.pool)
+        .fetch_optional(&mut *tx.tx)
         .await?;
-    Ok(())
+    if let Some((user_id,)) = ended {
+        let actor = Actor { user_id: Some(user_id), grants: Default::default(), operator: false };
+        tx.record(&actor, None, "session.logout", &format!("user:{user_id}"), "").await?;
+    }
+    tx.commit().await
 }
 
 /// Creates a bearer token for scripts (`wushe token create`); returns it once.
-pub async fn create_api_token(
-    db: &Db,
-    actor: &Actor,
-    at: i64,
-    username: &str,
-    name: &str,
-) -> Result<String, AppError> {
-    let user = by_username(db, username)
-        .await
-        .map_err(|_| FieldError::new("username", "errors.user.unknown"))?;
+pub async fn create_api_token(db: &Db, actor: &Actor, at: i64, username: &str, name: &str) -> Result<String, AppError> {
+    let user = by_username(db, username).await.map_err(|_| FieldError::new("username", "errors.user.unknown"))?;
     let name = wushe_domain::error::text("name", name, 60)?;
     let token = random_token();
     let mut tx = AuditedTx::begin(db, at).await?;
-    sqlx::query(
-        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(digest(&token))
-    .bind(user.id)
-    .bind(&name)
-    .bind(at)
-    .execute(&mut *tx.tx)
-    .await?;
-    tx.record(
-        actor,
-        None,
-        "token.create",
-        &format!("user:{}", user.username),
-        &name,
-    )
-    .await?;
+    sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(digest(&token))
+        .bind(user.id)
+        .bind(&name)
+        .bind(at)
+        .execute(&mut *tx.tx)
+        .await?;
+    tx.record(actor, None, "token.create", &format!("user:{}", user.username), &name).await?;
     tx.commit().await?;
     Ok(token)
 }

@@ -32,8 +32,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Area, AppError> {
         id: r.try_get(0)?,
         community_id: r.try_get(1)?,
         parent_id: r.try_get(2)?,
-        kind: AreaKind::parse(&kind)
-            .map_err(|_| AppError::Internal(format!("bad area kind {kind}")))?,
+        kind: AreaKind::parse(&kind).map_err(|_| AppError::Internal(format!("bad area kind {kind}")))?,
         code: r.try_get(4)?,
         name: r.try_get(5)?,
         path: r.try_get(6)?,
@@ -93,18 +92,11 @@ pub async fn ancestors(db: &Db, area: &Area) -> Result<Vec<Area>, AppError> {
 }
 
 /// Children of an area, each with the size of its subtree, restricted to what the actor sees.
-pub async fn children(
-    db: &Db,
-    actor: &Actor,
-    action: Action,
-    parent: &Area,
-) -> Result<Vec<AreaSummary>, AppError> {
-    let rows = sqlx::query(crate::sql!(
-        "SELECT {COLS} FROM areas WHERE parent_id = $1 ORDER BY code"
-    ))
-    .bind(parent.id)
-    .fetch_all(&db.pool)
-    .await?;
+pub async fn children(db: &Db, actor: &Actor, action: Action, parent: &Area) -> Result<Vec<AreaSummary>, AppError> {
+    let rows = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE parent_id = $1 ORDER BY code"))
+        .bind(parent.id)
+        .fetch_all(&db.pool)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let area = from_row(&r)?;
@@ -118,40 +110,26 @@ pub async fn children(
                 .bind(area.id)
                 .fetch_one(&db.pool)
                 .await?;
-            (
-                c.0,
-                count_in_subtree(db, &area.path, AreaKind::Household).await?,
-            )
+            (c.0, count_in_subtree(db, &area.path, AreaKind::Household).await?)
         };
-        out.push(AreaSummary {
-            area,
-            children,
-            households,
-        });
+        out.push(AreaSummary { area, children, households });
     }
     Ok(out)
 }
 
 /// Number of areas of `kind` in the subtree at `path` (the roll-up primitive).
 pub async fn count_in_subtree(db: &Db, path: &str, kind: AreaKind) -> Result<i64, AppError> {
-    let c: (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM areas WHERE path >= $1 AND path < $2 AND kind = $3")
-            .bind(path)
-            .bind(upper(path))
-            .bind(kind.code())
-            .fetch_one(&db.pool)
-            .await?;
+    let c: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM areas WHERE path >= $1 AND path < $2 AND kind = $3")
+        .bind(path)
+        .bind(upper(path))
+        .bind(kind.code())
+        .fetch_one(&db.pool)
+        .await?;
     Ok(c.0)
 }
 
 /// Areas of one kind in a subtree, paged, ordered by code.
-pub async fn in_subtree(
-    db: &Db,
-    path: &str,
-    kind: AreaKind,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<Area>, AppError> {
+pub async fn in_subtree(db: &Db, path: &str, kind: AreaKind, limit: i64, offset: i64) -> Result<Vec<Area>, AppError> {
     let rows = sqlx::query(crate::sql!(
         "SELECT {COLS} FROM areas WHERE path >= $1 AND path < $2 AND kind = $3 ORDER BY path LIMIT $4 OFFSET $5"
     ))
@@ -167,11 +145,9 @@ pub async fn in_subtree(
 
 /// Communities the actor can reach for `action`, by code.
 pub async fn communities(db: &Db, actor: &Actor, action: Action) -> Result<Vec<Area>, AppError> {
-    let rows = sqlx::query(crate::sql!(
-        "SELECT {COLS} FROM areas WHERE kind = 'community' ORDER BY code"
-    ))
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE kind = 'community' ORDER BY code"))
+        .fetch_all(&db.pool)
+        .await?;
     let mut out = Vec::new();
     for r in rows {
         let a = from_row(&r)?;
@@ -182,7 +158,7 @@ pub async fn communities(db: &Db, actor: &Actor, action: Action) -> Result<Vec<A
     Ok(out)
 }
 
-/// What a new area needs; parsed from a form, CLI or the demo generator.
+/// What a new area needs, with its code already decided (demo generator, bulk loads).
 #[derive(Debug, Clone)]
 pub struct NewArea {
     pub parent_code: Option<String>,
@@ -192,62 +168,89 @@ pub struct NewArea {
     pub geojson: Option<String>,
 }
 
-impl NewArea {
-    pub fn parse(
-        parent_code: Option<&str>,
-        kind: &str,
-        code: &str,
-        name: &str,
-    ) -> Result<NewArea, AppError> {
-        let mut errs = wushe_domain::FieldErrors::default();
-        let kind = errs.check(AreaKind::parse(kind));
-        let code = errs.check(AreaCode::parse(code));
-        let name = errs.check(parse_area_name(name));
-        errs.into_result()?;
-        Ok(NewArea {
-            parent_code: parent_code.map(str::to_string),
-            kind: kind.expect("checked"),
-            code: code.expect("checked"),
-            name: name.expect("checked"),
-            geojson: None,
-        })
-    }
+/// Raw fields of the "add a sub-area" form, API body and `wushe area add`. An empty code means
+/// "the next free number at this level".
+#[derive(Debug, Clone, Default)]
+pub struct AreaForm {
+    pub parent_code: String,
+    pub kind: String,
+    pub code: String,
+    pub name: String,
 }
 
-/// Creates one area under its parent (or a root), audited. Checks nesting and code shape.
-pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewArea) -> Result<Area, AppError> {
-    let parent = match &new.parent_code {
-        Some(c) => Some(
-            by_code(db, c)
-                .await
-                .map_err(|_| FieldError::new("parent", "errors.area.parent_unknown"))?,
-        ),
-        None => None,
-    };
-    actor.require(Action::AreaWrite, parent.as_ref().map(|p| p.path.as_str()))?;
-    if let Some(p) = &parent {
-        if !p.kind.may_contain(new.kind) {
-            return Err(FieldError::new("kind", "errors.area.bad_nesting").into());
-        }
-        let pc = AreaCode::parse(&p.code)?;
-        if p.kind.is_within_community()
-            || new.kind.is_within_community() && new.kind != AreaKind::Community
-        {
-            new.code.check_child_of(&pc, new.kind)?;
-        } else if !new.code.as_str().starts_with(pc.as_str()) {
-            return Err(FieldError::new("code", "errors.area_code.not_child").into());
-        }
+/// The next free child code of `parent` for `kind` (max existing sibling + 1).
+async fn next_child_code(db: &Db, parent: &Area, kind: AreaKind) -> Result<AreaCode, AppError> {
+    let width = parent.code.len() + kind.segment_width();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT code FROM areas WHERE parent_id = $1").bind(parent.id).fetch_all(&db.pool).await?;
+    let max = rows
+        .iter()
+        .filter(|(c,)| c.len() == width)
+        .filter_map(|(c,)| c[parent.code.len()..].parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(AreaCode::parse(&parent.code)?.child(kind, max + 1)?)
+}
+
+/// Creates one area under a parent the actor administers, audited. Checks nesting and the
+/// code's shape; an unknown or foreign parent reads as unknown, so codes cannot be probed.
+pub async fn create(db: &Db, actor: &Actor, at: i64, form: AreaForm) -> Result<Area, AppError> {
+    let mut errs = wushe_domain::FieldErrors::default();
+    let kind = errs.check(AreaKind::parse(&form.kind));
+    let name = errs.check(parse_area_name(&form.name));
+    let code = if form.code.trim().is_empty() { None } else { errs.check(AreaCode::parse(&form.code)) };
+    errs.into_result()?;
+    let (kind, name) = (kind.expect("checked"), name.expect("checked"));
+    if form.parent_code.trim().is_empty() {
+        return create_root(db, actor, at, kind, code, name).await;
     }
+    let unknown = || AppError::from(FieldError::new("parent_code", "errors.area.parent_unknown"));
+    let parent = by_code(db, form.parent_code.trim()).await.map_err(|e| match e {
+        AppError::NotFound => unknown(),
+        e => e,
+    })?;
+    match actor.require(Action::AreaWrite, Some(&parent.path)) {
+        Err(AppError::Forbidden) if !actor.grants.reaches(Action::AreaRead, &parent.path) => return Err(unknown()),
+        r => r?,
+    }
+    if !parent.kind.may_contain(kind) {
+        return Err(FieldError::new("kind", "errors.area.bad_nesting").into());
+    }
+    let code = match code {
+        Some(c) => {
+            c.check_child_of(&AreaCode::parse(&parent.code)?, kind)?;
+            c
+        }
+        None => next_child_code(db, &parent, kind).await?,
+    };
+    let new = NewArea { parent_code: Some(parent.code.clone()), kind, code, name, geojson: None };
     let mut tx = AuditedTx::begin(db, at).await?;
-    let area = insert(&mut tx.tx, parent.as_ref(), &new, at).await?;
-    tx.record(
-        actor,
-        area.community_id,
-        "area.create",
-        &format!("area:{}", area.code),
-        &area.name,
-    )
-    .await?;
+    let area = insert(&mut tx.tx, Some(&parent), &new, at).await?;
+    tx.record(actor, area.community_id, "area.create", &format!("area:{}", area.code), &area.name).await?;
+    tx.commit().await?;
+    Ok(area)
+}
+
+/// A new top of the tree (a province): only the operator, with an explicit 2-digit code.
+async fn create_root(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    kind: AreaKind,
+    code: Option<AreaCode>,
+    name: String,
+) -> Result<Area, AppError> {
+    if !actor.operator {
+        return Err(FieldError::new("parent_code", "errors.required").into());
+    }
+    if kind != AreaKind::Province {
+        return Err(FieldError::new("kind", "errors.area.bad_nesting").into());
+    }
+    let code = code.filter(|c| c.as_str().len() == 2).ok_or(FieldError::new("code", "errors.area_code.not_child"))?;
+    let new = NewArea { parent_code: None, kind, code, name, geojson: None };
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let area = insert(&mut tx.tx, None, &new, at).await?;
+    tx.record(actor, None, "area.create", &format!("area:{}", area.code), &area.name).await?;
     tx.commit().await?;
     Ok(area)
 }
@@ -279,10 +282,7 @@ pub async fn insert(
     .map_err(AppError::unique_as("code", "errors.area_code.taken"))?;
     let mut area = from_row(&r)?;
     if area.kind == AreaKind::Community {
-        sqlx::query("UPDATE areas SET community_id = id WHERE id = $1")
-            .bind(area.id)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query("UPDATE areas SET community_id = id WHERE id = $1").bind(area.id).execute(&mut **tx).await?;
         area.community_id = Some(area.id);
     }
     Ok(area)
@@ -342,15 +342,7 @@ pub async fn insert_many(
 }
 
 /// Stores a GeoJSON polygon for an area (situation map).
-pub async fn set_geojson(
-    tx: &mut Transaction<'_, Any>,
-    area_id: i64,
-    geojson: &str,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE areas SET geojson = $1 WHERE id = $2")
-        .bind(geojson)
-        .bind(area_id)
-        .execute(&mut **tx)
-        .await?;
+pub async fn set_geojson(tx: &mut Transaction<'_, Any>, area_id: i64, geojson: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE areas SET geojson = $1 WHERE id = $2").bind(geojson).bind(area_id).execute(&mut **tx).await?;
     Ok(())
 }

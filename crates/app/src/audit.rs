@@ -20,16 +20,10 @@ pub struct AuditedTx<'c> {
 impl<'c> AuditedTx<'c> {
     pub async fn begin(db: &'c Db, at: i64) -> Result<AuditedTx<'c>, AppError> {
         let mut tx = db.pool.begin().await?;
-        let row =
-            sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash")
-                .fetch_one(&mut *tx)
-                .await?;
-        Ok(AuditedTx {
-            seq: row.try_get(0)?,
-            last_hash: row.try_get(1)?,
-            tx,
-            at,
-        })
+        let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(AuditedTx { seq: row.try_get(0)?, last_hash: row.try_get(1)?, tx, at })
     }
 
     /// Appends one entry to the chain inside this transaction.
@@ -42,16 +36,7 @@ impl<'c> AuditedTx<'c> {
         detail: &str,
     ) -> Result<(), AppError> {
         let seq = self.seq + 1;
-        let hash = entry_hash(
-            &self.last_hash,
-            seq,
-            self.at,
-            actor.user_id,
-            community_id,
-            action,
-            subject,
-            detail,
-        );
+        let hash = entry_hash(&self.last_hash, seq, self.at, actor.user_id, community_id, action, subject, detail);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -122,8 +107,7 @@ pub async fn record_alone(
     detail: &str,
 ) -> Result<(), AppError> {
     let mut tx = AuditedTx::begin(db, at).await?;
-    tx.record(actor, community_id, action, subject, detail)
-        .await?;
+    tx.record(actor, community_id, action, subject, detail).await?;
     tx.commit().await
 }
 
@@ -156,10 +140,7 @@ pub async fn verify(db: &Db) -> Result<Verification, AppError> {
             }
             let prev_hash: String = r.try_get(7)?;
             if prev_hash != prev {
-                return Ok(Verification::Broken {
-                    seq,
-                    reason: "prev_hash",
-                });
+                return Ok(Verification::Broken { seq, reason: "prev_hash" });
             }
             let h = entry_hash(
                 &prev,
@@ -173,30 +154,20 @@ pub async fn verify(db: &Db) -> Result<Verification, AppError> {
             );
             let stored: String = r.try_get(8)?;
             if h != stored {
-                return Ok(Verification::Broken {
-                    seq,
-                    reason: "hash",
-                });
+                return Ok(Verification::Broken { seq, reason: "hash" });
             }
             prev = stored;
             expected_seq += 1;
             after = seq;
         }
     }
-    let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1")
-        .fetch_one(&db.pool)
-        .await?;
+    let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1").fetch_one(&db.pool).await?;
     let head_seq: i64 = head.try_get(0)?;
     let head_hash: String = head.try_get(1)?;
     if head_seq != expected_seq - 1 || head_hash != prev {
-        return Ok(Verification::Broken {
-            seq: head_seq,
-            reason: "head",
-        });
+        return Ok(Verification::Broken { seq: head_seq, reason: "head" });
     }
-    Ok(Verification::Intact {
-        entries: expected_seq - 1,
-    })
+    Ok(Verification::Intact { entries: expected_seq - 1 })
 }
 
 #[derive(Debug, Clone)]

@@ -46,14 +46,14 @@ impl Rng {
 }
 
 const FAMILY: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
-    "肖", "田", "董", "袁", "潘", "蒋", "蔡", "余",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "蒋",
+    "蔡", "余",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
-    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "玉兰", "志强", "文", "红", "建国",
-    "淑珍", "婷", "浩", "宇轩", "欣怡", "子涵", "梓萱", "思远", "国庆", "秀珍", "德明",
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀兰", "霞", "平", "刚", "桂英", "建华", "玉兰", "志强", "文", "红", "建国", "淑珍", "婷", "浩", "宇轩", "欣怡",
+    "子涵", "梓萱", "思远", "国庆", "秀珍", "德明",
 ];
 
 fn name(rng: &mut Rng) -> String {
@@ -84,11 +84,7 @@ pub struct Generated {
 }
 
 /// Creates the parents of a community code (province … street) when missing.
-async fn ensure_parents(
-    db: &Db,
-    at: i64,
-    chain: &[(&str, AreaKind, &str)],
-) -> Result<Area, AppError> {
+async fn ensure_parents(db: &Db, at: i64, chain: &[(&str, AreaKind, &str)]) -> Result<Area, AppError> {
     let mut parent: Option<Area> = None;
     for (code, kind, name) in chain {
         let area = match areas::by_code(db, code).await {
@@ -157,17 +153,8 @@ async fn generate_community(
         .enumerate()
         .map(|(i, (k, n))| Ok((ccode.child(*k, i as u32 + 1)?, *k, n.clone())))
         .collect::<Result<_, AppError>>()?;
-    for (i, d) in areas::insert_many(&mut tx, &community, &kids, at)
-        .await?
-        .into_iter()
-        .enumerate()
-    {
-        areas::set_geojson(
-            &mut tx,
-            d.id,
-            &rectangle(spec.center, i, spec.divisions.len()),
-        )
-        .await?;
+    for (i, d) in areas::insert_many(&mut tx, &community, &kids, at).await?.into_iter().enumerate() {
+        areas::set_geojson(&mut tx, d.id, &rectangle(spec.center, i, spec.divisions.len())).await?;
         divisions.push(d);
     }
     // Buildings spread evenly over the divisions, numbered across the community (1栋…118栋).
@@ -227,11 +214,7 @@ async fn generate_community(
                 18 + rng.below(42) as i32
             };
             let year = this_year - age;
-            let gender = if rng.chance(0.5) {
-                Gender::Female
-            } else {
-                Gender::Male
-            };
+            let gender = if rng.chance(0.5) { Gender::Female } else { Gender::Male };
             let mut flags = Vec::new();
             if elderly {
                 flags.push(Vulnerability::Elderly);
@@ -252,13 +235,7 @@ async fn generate_community(
                 flags.push(Vulnerability::ChildAlone);
             }
             let phone = (age >= 16)
-                .then(|| {
-                    PhoneNumber::parse(&format!(
-                        "1{}{:09}",
-                        3 + rng.below(7),
-                        rng.below(1_000_000_000)
-                    ))
-                })
+                .then(|| PhoneNumber::parse(&format!("1{}{:09}", 3 + rng.below(7), rng.below(1_000_000_000))))
                 .transpose()?;
             rows.push((
                 h,
@@ -287,15 +264,10 @@ async fn generate_community(
 
 /// 6-digit region, birth year, and a sequence that is unique within the community.
 fn unique_body(region: &str, year: i32, seq: u32) -> String {
-    format!(
-        "{region}{year:04}{:02}{:02}{:03}",
-        1 + seq % 12,
-        1 + (seq / 12) % 28,
-        seq % 1000
-    )
-    .chars()
-    .take(17)
-    .collect::<String>()
+    format!("{region}{year:04}{:02}{:02}{:03}", 1 + seq % 12, 1 + (seq / 12) % 28, seq % 1000)
+        .chars()
+        .take(17)
+        .collect::<String>()
 }
 
 /// Organization helper: creates, indexes and returns. Eight plain arguments read better at
@@ -351,12 +323,13 @@ async fn members(
         if !seen.insert(*p) {
             continue;
         }
-        let held: Option<(i64,)> = sqlx::query_as("SELECT id FROM memberships WHERE organization_id = $1 AND person_id = $2 AND post = $3")
-            .bind(org.id)
-            .bind(*p)
-            .bind(post.code())
-            .fetch_optional(&mut **tx)
-            .await?;
+        let held: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM memberships WHERE organization_id = $1 AND person_id = $2 AND post = $3")
+                .bind(org.id)
+                .bind(*p)
+                .bind(post.code())
+                .fetch_optional(&mut **tx)
+                .await?;
         if held.is_none() {
             organizations::insert_membership(tx, org, *p, post, Some(2015 + (*p % 9)), at).await?;
         }
@@ -420,10 +393,8 @@ async fn generate_organizations(
             members(&mut tx, &committee, &two[2..7], Post::CommitteeMember, at).await?;
             members(&mut tx, &rc, &two[7..14], Post::CommitteeMember, at).await?;
             // 5 party branches with 198 party members: one per grid and one for retirees.
-            let mut branch_names: Vec<(String, &Area)> = divisions
-                .iter()
-                .map(|d| (format!("{}党支部", d.name), d))
-                .collect();
+            let mut branch_names: Vec<(String, &Area)> =
+                divisions.iter().map(|d| (format!("{}党支部", d.name), d)).collect();
             branch_names.push(("离退休党员党支部".to_string(), community));
             let per = [40usize, 40, 40, 39, 39];
             for (i, (n, area)) in branch_names.iter().enumerate() {
@@ -600,14 +571,7 @@ async fn generate_organizations(
                 let local = residents_sample(db, d, 24).await?;
                 if local.len() >= 4 {
                     members(&mut tx, &b, &local[..1], Post::Secretary, at).await?;
-                    members(
-                        &mut tx,
-                        &b,
-                        &local[..20.min(local.len())],
-                        Post::PartyMember,
-                        at,
-                    )
-                    .await?;
+                    members(&mut tx, &b, &local[..20.min(local.len())], Post::PartyMember, at).await?;
                     members(&mut tx, &rc, &local[1..2], Post::GridWorker, at).await?;
                     members(&mut tx, &rc, &local[2..4], Post::BuildingLeader, at).await?;
                 }
@@ -692,55 +656,24 @@ async fn generate_organizations(
 pub const DEMO_PASSWORD: &str = "wushe-demo";
 
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
-    (
-        "street.s",
-        "街道干部（S社区所在街道）",
-        "street_officer",
-        "510104001",
-    ),
+    ("street.s", "街道干部（S社区所在街道）", "street_officer", "510104001"),
     ("admin.s", "S社区两委", "community_admin", "510104001001"),
-    (
-        "grid.s1",
-        "S社区第一网格网格员",
-        "grid_worker",
-        "51010400100101",
-    ),
+    ("grid.s1", "S社区第一网格网格员", "grid_worker", "51010400100101"),
     ("social.s", "S社区社工", "social_worker", "510104001001"),
     ("org.s", "S社区社会组织成员", "org_member", "510104001001"),
     ("volunteer.s", "S社区志愿者", "volunteer", "510104001001"),
-    (
-        "foundation.s",
-        "S社区基金会",
-        "foundation_officer",
-        "510104001001",
-    ),
+    ("foundation.s", "S社区基金会", "foundation_officer", "510104001001"),
     ("donor.s", "S社区爱心企业", "donor", "510104001001"),
-    (
-        "resident.s",
-        "S社区居民（第一网格1栋）",
-        "resident",
-        "510104001001010010001",
-    ),
+    ("resident.s", "S社区居民（第一网格1栋）", "resident", "510104001001010010001"),
     ("admin.a", "A社区两委", "community_admin", "310106001001"),
-    (
-        "grid.a1",
-        "A社区第一微网格",
-        "grid_worker",
-        "31010600100101",
-    ),
-    (
-        "street.a",
-        "街道干部（A社区所在街道）",
-        "street_officer",
-        "310106001",
-    ),
+    ("grid.a1", "A社区第一微网格", "grid_worker", "31010600100101"),
+    ("street.a", "街道干部（A社区所在街道）", "street_officer", "310106001"),
 ];
 
 /// Seeds S社区 and A社区 with accounts, unless a community already exists.
 pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Generated>, AppError> {
-    let existing: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM areas WHERE kind = 'community'")
-        .fetch_one(&db.pool)
-        .await?;
+    let existing: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM areas WHERE kind = 'community'").fetch_one(&db.pool).await?;
     if existing.0 > 0 {
         return Ok(None);
     }
@@ -792,13 +725,7 @@ pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Gene
         name: "A社区".into(),
         divisions: (1..=7)
             .map(|i| {
-                (
-                    AreaKind::MicroGrid,
-                    format!(
-                        "第{}楼群微网格",
-                        ["一", "二", "三", "四", "五", "六", "七"][i - 1]
-                    ),
-                )
+                (AreaKind::MicroGrid, format!("第{}楼群微网格", ["一", "二", "三", "四", "五", "六", "七"][i - 1]))
             })
             .collect(),
         buildings: 118,
@@ -854,15 +781,13 @@ async fn seed_accounts(db: &Db, at: i64) -> Result<(), AppError> {
             .bind(at)
             .fetch_one(&mut *tx.tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(r.0)
-        .bind(*role)
-        .bind(area.id)
-        .bind(at)
-        .execute(&mut *tx.tx)
-        .await?;
+        sqlx::query("INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(r.0)
+            .bind(*role)
+            .bind(area.id)
+            .bind(at)
+            .execute(&mut *tx.tx)
+            .await?;
         tx.record(
             &Actor::operator(),
             area.community_id,
@@ -897,11 +822,10 @@ pub async fn generate(
         ],
     )
     .await?;
-    let existing: (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM areas WHERE kind = 'community' AND code LIKE '440199%'",
-    )
-    .fetch_one(&db.pool)
-    .await?;
+    let existing: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM areas WHERE kind = 'community' AND code LIKE '440199%'")
+            .fetch_one(&db.pool)
+            .await?;
     for k in existing.0 as usize..existing.0 as usize + communities {
         let street_no = k / 50 + 1;
         let street_code = format!("440199{street_no:03}");
@@ -930,9 +854,7 @@ pub async fn generate(
         let spec = CommunitySpec {
             code: format!("{street_code}{:03}", k % 50 + 1),
             name: format!("演示{}社区", k + 1),
-            divisions: (1..=4)
-                .map(|i| (AreaKind::Grid, format!("第{i}网格")))
-                .collect(),
+            divisions: (1..=4).map(|i| (AreaKind::Grid, format!("第{i}网格"))).collect(),
             buildings: households.div_ceil(48).max(1),
             households,
             residents: households * 237 / 100,
@@ -941,14 +863,8 @@ pub async fn generate(
             center: (113.2644 + k as f64 * 0.01, 23.1291),
         };
         let (c, d, n) = generate_community(db, &mut rng, &street, &spec, at, this_year).await?;
-        g.organizations += generate_organizations(
-            db,
-            &c,
-            &d,
-            if k % 2 == 0 { Flavour::S } else { Flavour::A },
-            at,
-        )
-        .await?;
+        g.organizations +=
+            generate_organizations(db, &c, &d, if k % 2 == 0 { Flavour::S } else { Flavour::A }, at).await?;
         g.communities += 1;
         g.households += households;
         g.residents += n;

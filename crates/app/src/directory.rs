@@ -34,10 +34,7 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn index_organization(
-    tx: &mut Transaction<'_, Any>,
-    o: &Organization,
-) -> Result<(), AppError> {
+pub async fn index_organization(tx: &mut Transaction<'_, Any>, o: &Organization) -> Result<(), AppError> {
     sqlx::query("DELETE FROM search_terms WHERE doc_kind = 'organization' AND doc_id = $1")
         .bind(o.id)
         .execute(&mut **tx)
@@ -53,29 +50,17 @@ pub async fn index_organization(
         *weights.entry(t).or_default() += 1;
     }
     for chunk in weights.iter().collect::<Vec<_>>().chunks(200) {
-        let mut sql = String::from(
-            "INSERT INTO search_terms (community_id, doc_kind, doc_id, term, weight) VALUES ",
-        );
+        let mut sql = String::from("INSERT INTO search_terms (community_id, doc_kind, doc_id, term, weight) VALUES ");
         for i in 0..chunk.len() {
             let b = i * 4;
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!(
-                "(${}, 'organization', ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4
-            ));
+            sql.push_str(&format!("(${}, 'organization', ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for (term, w) in chunk {
-            q = q
-                .bind(o.community_id)
-                .bind(o.id)
-                .bind(term.as_str())
-                .bind(**w);
+            q = q.bind(o.community_id).bind(o.id).bind(term.as_str()).bind(**w);
         }
         q.execute(&mut **tx).await?;
     }
@@ -91,12 +76,7 @@ pub struct Hit {
 
 /// Ranks public organizations by the summed weight of matched query terms, optionally only
 /// within one area's subtree. Every query term must match (AND), so 老人 助餐 narrows results.
-pub async fn search(
-    db: &Db,
-    query: &str,
-    within_path: Option<&str>,
-    limit: usize,
-) -> Result<Vec<Hit>, AppError> {
+pub async fn search(db: &Db, query: &str, within_path: Option<&str>, limit: usize) -> Result<Vec<Hit>, AppError> {
     let mut qterms = terms(query);
     qterms.sort();
     qterms.dedup();
@@ -106,12 +86,10 @@ pub async fn search(
     }
     let mut scores: BTreeMap<i64, (i64, Vec<String>)> = BTreeMap::new();
     for t in &qterms {
-        let rows = sqlx::query(
-            "SELECT doc_id, weight FROM search_terms WHERE term = $1 AND doc_kind = 'organization'",
-        )
-        .bind(t)
-        .fetch_all(&db.pool)
-        .await?;
+        let rows = sqlx::query("SELECT doc_id, weight FROM search_terms WHERE term = $1 AND doc_kind = 'organization'")
+            .bind(t)
+            .fetch_all(&db.pool)
+            .await?;
         for r in rows {
             let e = scores.entry(r.try_get(0)?).or_default();
             e.0 += r.try_get::<i64, _>(1)?;
@@ -120,10 +98,7 @@ pub async fn search(
     }
     // Require every query term that occurs anywhere in the index; terms nobody uses
     // (e.g. a stray particle) do not empty the result.
-    let known: Vec<&String> = qterms
-        .iter()
-        .filter(|t| scores.values().any(|(_, m)| m.contains(t)))
-        .collect();
+    let known: Vec<&String> = qterms.iter().filter(|t| scores.values().any(|(_, m)| m.contains(t))).collect();
     let mut hits: Vec<(i64, i64, Vec<String>)> = scores
         .into_iter()
         .filter(|(_, (_, m))| known.iter().all(|t| m.contains(t)))
@@ -135,11 +110,7 @@ pub async fn search(
     let mut out = Vec::new();
     for (o, (_, score, matched)) in orgs.into_iter().zip(hits) {
         if within_path.is_none_or(|p| o.area_path.starts_with(p) || p.starts_with(&o.area_path)) {
-            out.push(Hit {
-                organization: o,
-                score,
-                matched,
-            });
+            out.push(Hit { organization: o, score, matched });
         }
         if out.len() >= limit {
             break;
@@ -150,21 +121,16 @@ pub async fn search(
 
 /// All public organizations in a subtree, for browsing without a query and for HSDS export.
 pub async fn browse(db: &Db, within_path: &str, limit: i64) -> Result<Vec<Organization>, AppError> {
-    let rows = sqlx::query("SELECT id FROM organizations WHERE area_path >= $1 AND area_path < $2 ORDER BY kind, name LIMIT $3")
-        .bind(within_path)
-        .bind(upper(within_path))
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?;
-    let ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
-    Ok(organizations::by_ids(db, &ids)
-        .await?
-        .into_iter()
-        .filter(|o| o.kind.is_public())
-        .collect())
+    let rows = sqlx::query(
+        "SELECT id FROM organizations WHERE area_path >= $1 AND area_path < $2 ORDER BY kind, name LIMIT $3",
+    )
+    .bind(within_path)
+    .bind(upper(within_path))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    Ok(organizations::by_ids(db, &ids).await?.into_iter().filter(|o| o.kind.is_public()).collect())
 }
 
 #[cfg(test)]
@@ -181,10 +147,6 @@ mod tests {
 
     #[test]
     fn punctuation_is_not_a_term() {
-        assert!(
-            terms("法律咨询，调解！")
-                .iter()
-                .all(|w| w != "，" && w != "！")
-        );
+        assert!(terms("法律咨询，调解！").iter().all(|w| w != "，" && w != "！"));
     }
 }

@@ -38,9 +38,7 @@ impl AppError {
     /// Turns a unique-constraint violation into a field conflict; other errors pass through.
     pub fn unique_as(field: &'static str, key: &'static str) -> impl Fn(sqlx::Error) -> AppError {
         move |e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                AppError::Conflict(FieldError::new(field, key))
-            }
+            sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict(FieldError::new(field, key)),
             _ => AppError::Db(e),
         }
     }

@@ -33,19 +33,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn anonymous() -> Self {
-        Self {
-            user_id: None,
-            grants: Grants::anonymous(),
-            operator: false,
-        }
+        Self { user_id: None, grants: Grants::anonymous(), operator: false }
     }
 
     pub fn operator() -> Self {
-        Self {
-            user_id: None,
-            grants: Grants::anonymous(),
-            operator: true,
-        }
+        Self { user_id: None, grants: Grants::anonymous(), operator: true }
     }
 
     /// The single authorization check every command and query goes through.
@@ -62,10 +54,6 @@ impl Actor {
 
     /// Subtrees visible for `action`; the operator sees everything (`""` prefixes all paths).
     pub fn subtrees(&self, action: Action) -> Vec<String> {
-        if self.operator {
-            vec![String::new()]
-        } else {
-            self.grants.subtrees(action)
-        }
+        if self.operator { vec![String::new()] } else { self.grants.subtrees(action) }
     }
 }

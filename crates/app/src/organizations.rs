@@ -37,8 +37,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Organization, AppError> {
         area_id: r.try_get(2)?,
         area_path: r.try_get(3)?,
         parent_id: r.try_get(4)?,
-        kind: OrganizationKind::parse(&kind)
-            .map_err(|_| AppError::Internal(format!("bad org kind {kind}")))?,
+        kind: OrganizationKind::parse(&kind).map_err(|_| AppError::Internal(format!("bad org kind {kind}")))?,
         name: r.try_get(6)?,
         description: r.try_get(7)?,
         services: r.try_get(8)?,
@@ -63,10 +62,7 @@ pub async fn in_area(db: &Db, actor: &Actor, area: &Area) -> Result<Vec<Organiza
     let mut out = Vec::new();
     for r in &rows {
         let o = from_row(r)?;
-        if visible
-            .iter()
-            .any(|v| o.area_path.starts_with(v.as_str()) || v.starts_with(o.area_path.as_str()))
-        {
+        if visible.iter().any(|v| o.area_path.starts_with(v.as_str()) || v.starts_with(o.area_path.as_str())) {
             out.push(o);
         }
     }
@@ -76,12 +72,10 @@ pub async fn in_area(db: &Db, actor: &Actor, area: &Area) -> Result<Vec<Organiza
 /// Organizations at or above the community that serve it (a street's departments), plus those
 /// inside it: visible to anyone who can read the community's organizations.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Organization, AppError> {
-    let row = sqlx::query(crate::sql!(
-        "SELECT {COLS} FROM organizations WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     let Some(row) = row else {
         actor.require(Action::OrganizationRead, None)?;
         return Err(AppError::NotFound);
@@ -97,29 +91,21 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Organization, AppErr
 
 /// Public lookup used by the directory: no grants needed, only public kinds.
 pub async fn public_get(db: &Db, id: i64) -> Result<Organization, AppError> {
-    let row = sqlx::query(crate::sql!(
-        "SELECT {COLS} FROM organizations WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     let o = from_row(&row.ok_or(AppError::NotFound)?)?;
-    if o.kind.is_public() {
-        Ok(o)
-    } else {
-        Err(AppError::NotFound)
-    }
+    if o.kind.is_public() { Ok(o) } else { Err(AppError::NotFound) }
 }
 
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>, AppError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(r) = sqlx::query(crate::sql!(
-            "SELECT {COLS} FROM organizations WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
+        if let Some(r) = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?
         {
             out.push(from_row(&r)?);
         }
@@ -128,12 +114,10 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>, AppError>
 }
 
 pub async fn children(db: &Db, org: &Organization) -> Result<Vec<Organization>, AppError> {
-    let rows = sqlx::query(crate::sql!(
-        "SELECT {COLS} FROM organizations WHERE parent_id = $1 ORDER BY name"
-    ))
-    .bind(org.id)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE parent_id = $1 ORDER BY name"))
+        .bind(org.id)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -148,15 +132,9 @@ pub struct Membership {
     pub since_year: Option<i64>,
 }
 
-pub async fn members(
-    db: &Db,
-    actor: &Actor,
-    org: &Organization,
-) -> Result<Vec<Membership>, AppError> {
+pub async fn members(db: &Db, actor: &Actor, org: &Organization) -> Result<Vec<Membership>, AppError> {
     let full_names = actor.operator
-        || actor
-            .grants
-            .decide(Action::ResidentReadSensitive, Some(&org.area_path))
+        || actor.grants.decide(Action::ResidentReadSensitive, Some(&org.area_path))
             == wushe_domain::access::Decision::Allow;
     let rows = sqlx::query(
         "SELECT m.id, m.organization_id, m.person_id, p.name, m.post, m.since_year FROM memberships m \
@@ -183,26 +161,19 @@ pub async fn members(
 
 /// The posts a person holds, with organization names (person page).
 pub async fn posts_of(db: &Db, person_id: i64) -> Result<Vec<(Organization, Post)>, AppError> {
-    let rows = sqlx::query(
-        "SELECT organization_id, post FROM memberships WHERE person_id = $1 ORDER BY id",
-    )
-    .bind(person_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = sqlx::query("SELECT organization_id, post FROM memberships WHERE person_id = $1 ORDER BY id")
+        .bind(person_id)
+        .fetch_all(&db.pool)
+        .await?;
     let mut out = Vec::new();
     for r in rows {
         let oid: i64 = r.try_get(0)?;
         let post: String = r.try_get(1)?;
-        let o = sqlx::query(crate::sql!(
-            "SELECT {COLS} FROM organizations WHERE id = $1"
-        ))
-        .bind(oid)
-        .fetch_one(&db.pool)
-        .await?;
-        out.push((
-            from_row(&o)?,
-            Post::parse(&post).map_err(|_| AppError::Internal("bad post".into()))?,
-        ));
+        let o = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE id = $1"))
+            .bind(oid)
+            .fetch_one(&db.pool)
+            .await?;
+        out.push((from_row(&o)?, Post::parse(&post).map_err(|_| AppError::Internal("bad post".into()))?));
     }
     Ok(out)
 }
@@ -244,9 +215,7 @@ impl OrganizationForm {
         let phone = e.check(match self.phone.trim() {
             "" => Ok(None),
             p if PhoneNumber::parse(p).is_ok() => Ok(Some(p.to_string())),
-            p if (7..=20).contains(&p.len())
-                && p.bytes().all(|b| b.is_ascii_digit() || b == b'-') =>
-            {
+            p if (7..=20).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
                 Ok(Some(p.to_string()))
             }
             _ => Err(FieldError::new("phone", "errors.phone.invalid")),
@@ -269,12 +238,7 @@ impl OrganizationForm {
 }
 
 /// Creates an organization in an area the actor administers, audited and indexed.
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    at: i64,
-    new: NewOrganization,
-) -> Result<Organization, AppError> {
+pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewOrganization) -> Result<Organization, AppError> {
     let area = match areas::by_code(db, &new.area_code).await {
         Ok(a) => a,
         Err(AppError::NotFound) => {
@@ -289,9 +253,8 @@ pub async fn create(
         r => r?,
     }
     if let Some(pid) = new.parent_id {
-        let parent = get(db, actor, pid)
-            .await
-            .map_err(|_| FieldError::new("parent_id", "errors.organization.unknown"))?;
+        let parent =
+            get(db, actor, pid).await.map_err(|_| FieldError::new("parent_id", "errors.organization.unknown"))?;
         if !new.kind.may_have_parent(parent.kind) {
             return Err(FieldError::new("parent_id", "errors.organization.bad_parent").into());
         }
@@ -299,14 +262,7 @@ pub async fn create(
     let mut tx = AuditedTx::begin(db, at).await?;
     let o = insert(&mut tx.tx, &area, &new, at).await?;
     directory::index_organization(&mut tx.tx, &o).await?;
-    tx.record(
-        actor,
-        o.community_id,
-        "organization.create",
-        &format!("organization:{}", o.id),
-        &o.name,
-    )
-    .await?;
+    tx.record(actor, o.community_id, "organization.create", &format!("organization:{}", o.id), &o.name).await?;
     tx.commit().await?;
     Ok(o)
 }
@@ -350,21 +306,17 @@ pub async fn add_member(
     let post = Post::parse(post)?;
     let org = get(db, actor, org_id).await?;
     actor.require(Action::OrganizationWrite, Some(&org.area_path))?;
-    let person = people::get(db, actor, person_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound | AppError::Forbidden => {
-                AppError::from(FieldError::new("person_id", "errors.person.unknown"))
-            }
-            e => e,
-        })?;
+    let person = people::get(db, actor, person_id).await.map_err(|e| match e {
+        AppError::NotFound | AppError::Forbidden => {
+            AppError::from(FieldError::new("person_id", "errors.person.unknown"))
+        }
+        e => e,
+    })?;
     let mut tx = AuditedTx::begin(db, at).await?;
-    let id = insert_membership(&mut tx.tx, &org, person.id, post, since_year, at)
-        .await
-        .map_err(|e| match e {
-            AppError::Db(d) => AppError::unique_as("post", "errors.membership.exists")(d),
-            e => e,
-        })?;
+    let id = insert_membership(&mut tx.tx, &org, person.id, post, since_year, at).await.map_err(|e| match e {
+        AppError::Db(d) => AppError::unique_as("post", "errors.membership.exists")(d),
+        e => e,
+    })?;
     tx.record(
         actor,
         org.community_id,
@@ -374,14 +326,7 @@ pub async fn add_member(
     )
     .await?;
     tx.commit().await?;
-    Ok(Membership {
-        id,
-        organization_id: org.id,
-        person_id,
-        person_name: person.name,
-        post,
-        since_year,
-    })
+    Ok(Membership { id, organization_id: org.id, person_id, person_name: person.name, post, since_year })
 }
 
 pub async fn insert_membership(
@@ -421,14 +366,13 @@ pub async fn count_posts(db: &Db, path: &str, post: Post) -> Result<i64, AppErro
 }
 
 pub async fn count_kind(db: &Db, path: &str, kind: OrganizationKind) -> Result<i64, AppError> {
-    let c: (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM organizations WHERE area_path >= $1 AND area_path < $2 AND kind = $3",
-    )
-    .bind(path)
-    .bind(upper(path))
-    .bind(kind.code())
-    .fetch_one(&db.pool)
-    .await?;
+    let c: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM organizations WHERE area_path >= $1 AND area_path < $2 AND kind = $3")
+            .bind(path)
+            .bind(upper(path))
+            .bind(kind.code())
+            .fetch_one(&db.pool)
+            .await?;
     Ok(c.0)
 }
 

@@ -52,19 +52,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Person, AppError> {
         household_id: r.try_get(2)?,
         household_path: r.try_get(3)?,
         name: r.try_get(4)?,
-        gender: gender
-            .map(|g| Gender::parse(&g))
-            .transpose()
-            .map_err(|_| bad("gender"))?,
+        gender: gender.map(|g| Gender::parse(&g)).transpose().map_err(|_| bad("gender"))?,
         birth_year: r.try_get::<Option<i64>, _>(6)?.map(|y| y as i32),
-        phone: phone
-            .map(|p| PhoneNumber::parse(&p))
-            .transpose()
-            .map_err(|_| bad("phone"))?,
-        id_number: idn
-            .map(|p| IdNumber::parse(&p))
-            .transpose()
-            .map_err(|_| bad("id number"))?,
+        phone: phone.map(|p| PhoneNumber::parse(&p)).transpose().map_err(|_| bad("phone"))?,
+        id_number: idn.map(|p| IdNumber::parse(&p)).transpose().map_err(|_| bad("id number"))?,
         vulnerability: Vulnerabilities::parse_list(&vul).map_err(|_| bad("vulnerability"))?,
         is_household_head: r.try_get::<i64, _>(10)? != 0,
         version: r.try_get(11)?,
@@ -110,10 +101,7 @@ pub async fn residents_in(
         let mut binds: Vec<String> = vec![p.clone(), upper(&p)];
         if let Some(v) = f.vulnerability {
             binds.push(format!("%,{},%", v.code()));
-            filter.push_str(&format!(
-                " AND ',' || vulnerability || ',' LIKE ${}",
-                binds.len()
-            ));
+            filter.push_str(&format!(" AND ',' || vulnerability || ',' LIKE ${}", binds.len()));
         }
         if let Some(n) = &f.name_prefix {
             binds.push(format!("{n}%"));
@@ -148,11 +136,7 @@ pub async fn residents_in(
 }
 
 /// The members of one household.
-pub async fn household_members(
-    db: &Db,
-    actor: &Actor,
-    household: &Area,
-) -> Result<Vec<Person>, AppError> {
+pub async fn household_members(db: &Db, actor: &Actor, household: &Area) -> Result<Vec<Person>, AppError> {
     actor.require(Action::ResidentRead, Some(&household.path))?;
     let rows = sqlx::query(crate::sql!(
         "SELECT {COLS} FROM people WHERE household_id = $1 ORDER BY is_household_head DESC, id"
@@ -173,10 +157,8 @@ async fn person_path(db: &Db, p: &Person) -> Result<String, AppError> {
 
 /// One person, if the actor may read residents where the person lives.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Person, AppError> {
-    let row = sqlx::query(crate::sql!("SELECT {COLS} FROM people WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row =
+        sqlx::query(crate::sql!("SELECT {COLS} FROM people WHERE id = $1")).bind(id).fetch_optional(&db.pool).await?;
     let Some(row) = row else {
         actor.require(Action::ResidentRead, None)?;
         return Err(AppError::NotFound);
@@ -201,16 +183,8 @@ pub async fn reveal(db: &Db, actor: &Actor, at: i64, id: i64) -> Result<Revealed
     let p = get(db, actor, id).await?;
     let path = person_path(db, &p).await?;
     actor.require(Action::ResidentReadSensitive, Some(&path))?;
-    record_alone(
-        db,
-        at,
-        actor,
-        Some(p.community_id),
-        "person.reveal",
-        &format!("person:{}", p.id),
-        "phone,id_number",
-    )
-    .await?;
+    record_alone(db, at, actor, Some(p.community_id), "person.reveal", &format!("person:{}", p.id), "phone,id_number")
+        .await?;
     Ok(Revealed {
         phone: p.phone.as_ref().map(|x| x.reveal().to_string()),
         id_number: p.id_number.as_ref().map(|x| x.reveal().to_string()),
@@ -247,17 +221,11 @@ impl PersonForm {
     pub fn parse(&self, this_year: i32) -> Result<NewPerson, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = e.check(parse_person_name(&self.name));
-        let gender = e.check(if self.gender.trim().is_empty() {
-            Ok(None)
-        } else {
-            Gender::parse(self.gender.trim()).map(Some)
-        });
+        let gender =
+            e.check(if self.gender.trim().is_empty() { Ok(None) } else { Gender::parse(self.gender.trim()).map(Some) });
         let birth_year = e.check(parse_birth_year(&self.birth_year, this_year));
-        let phone = e.check(if self.phone.trim().is_empty() {
-            Ok(None)
-        } else {
-            PhoneNumber::parse(&self.phone).map(Some)
-        });
+        let phone =
+            e.check(if self.phone.trim().is_empty() { Ok(None) } else { PhoneNumber::parse(&self.phone).map(Some) });
         let id_number = e.check(if self.id_number.trim().is_empty() {
             Ok(None)
         } else {
@@ -297,14 +265,7 @@ pub async fn register(db: &Db, actor: &Actor, at: i64, new: NewPerson) -> Result
     }
     let mut tx = AuditedTx::begin(db, at).await?;
     let p = insert(&mut tx.tx, &household, &new, at).await?;
-    tx.record(
-        actor,
-        Some(p.community_id),
-        "person.register",
-        &format!("person:{}", p.id),
-        &p.masked_name(),
-    )
-    .await?;
+    tx.record(actor, Some(p.community_id), "person.register", &format!("person:{}", p.id), &p.masked_name()).await?;
     tx.commit().await?;
     Ok(p)
 }
@@ -340,20 +301,10 @@ pub async fn update(
     .await
     .map_err(AppError::unique_as("id_number", "errors.id_number.taken"))?;
     let Some(r) = r else {
-        return Err(AppError::Conflict(FieldError::new(
-            "version",
-            "errors.stale_version",
-        )));
+        return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
     };
     let p = from_row(&r)?;
-    tx.record(
-        actor,
-        Some(p.community_id),
-        "person.update",
-        &format!("person:{}", p.id),
-        &p.masked_name(),
-    )
-    .await?;
+    tx.record(actor, Some(p.community_id), "person.update", &format!("person:{}", p.id), &p.masked_name()).await?;
     tx.commit().await?;
     Ok(p)
 }
@@ -366,10 +317,7 @@ pub async fn insert(
     new: &NewPerson,
     at: i64,
 ) -> Result<Person, AppError> {
-    let community_id = household.community_id.ok_or(FieldError::new(
-        "household_code",
-        "errors.household.unknown",
-    ))?;
+    let community_id = household.community_id.ok_or(FieldError::new("household_code", "errors.household.unknown"))?;
     let is_household = household.kind == AreaKind::Household;
     let r = sqlx::query(crate::sql!(
         "INSERT INTO people (community_id, household_id, household_path, name, gender, birth_year, phone, id_number, vulnerability, is_household_head, created_at, updated_at) \
@@ -393,11 +341,7 @@ pub async fn insert(
 }
 
 /// Bulk insert for the demo generator: `(household, person)` pairs, chunked multi-row inserts.
-pub async fn insert_many(
-    tx: &mut Transaction<'_, Any>,
-    rows: &[(&Area, NewPerson)],
-    at: i64,
-) -> Result<(), AppError> {
+pub async fn insert_many(tx: &mut Transaction<'_, Any>, rows: &[(&Area, NewPerson)], at: i64) -> Result<(), AppError> {
     for chunk in rows.chunks(300) {
         let mut sql = String::from(
             "INSERT INTO people (community_id, household_id, household_path, name, gender, birth_year, phone, id_number, vulnerability, is_household_head, created_at, updated_at) VALUES ",
@@ -408,12 +352,7 @@ pub async fn insert_many(
                 sql.push(',');
             }
             sql.push('(');
-            sql.push_str(
-                &(1..=11)
-                    .map(|k| format!("${}", b + k))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
+            sql.push_str(&(1..=11).map(|k| format!("${}", b + k)).collect::<Vec<_>>().join(","));
             sql.push_str(&format!(",${})", b + 11));
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

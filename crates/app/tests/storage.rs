@@ -16,13 +16,7 @@ async fn actor_with(db: &Db, role: Role, code: &str) -> Actor {
     let a = areas::by_code(db, code).await.expect("area");
     Actor {
         user_id: None,
-        grants: Grants {
-            signed_in: true,
-            grants: vec![Grant {
-                role,
-                area_path: a.path,
-            }],
-        },
+        grants: Grants { signed_in: true, grants: vec![Grant { role, area_path: a.path }] },
         operator: false,
     }
 }
@@ -42,89 +36,43 @@ macro_rules! both_engines {
 
 both_engines!(migrations_are_idempotent, migrations_body);
 async fn migrations_body(db: Db, _e: Engine) {
-    assert!(
-        db.migrate().await.expect("second migrate").is_empty(),
-        "nothing left to apply"
-    );
+    assert!(db.migrate().await.expect("second migrate").is_empty(), "nothing left to apply");
 }
 
 both_engines!(demo_matches_the_papers_figures, demo_body);
 async fn demo_body(db: Db, engine: Engine) {
     let s = areas::by_code(&db, S).await.expect("S社区");
     let a = areas::by_code(&db, A).await.expect("A社区");
-    assert_eq!(
-        areas::count_in_subtree(&db, &s.path, AreaKind::Household)
-            .await
-            .unwrap(),
-        6328,
-        "{engine:?}"
-    );
-    assert_eq!(
-        areas::count_in_subtree(&db, &s.path, AreaKind::Grid)
-            .await
-            .unwrap(),
-        4
-    );
-    assert_eq!(
-        areas::count_in_subtree(&db, &a.path, AreaKind::Building)
-            .await
-            .unwrap(),
-        118
-    );
-    assert_eq!(
-        areas::count_in_subtree(&db, &a.path, AreaKind::Household)
-            .await
-            .unwrap(),
-        2716
-    );
-    assert_eq!(
-        areas::count_in_subtree(&db, &a.path, AreaKind::MicroGrid)
-            .await
-            .unwrap(),
-        7
-    );
+    assert_eq!(areas::count_in_subtree(&db, &s.path, AreaKind::Household).await.unwrap(), 6328, "{engine:?}");
+    assert_eq!(areas::count_in_subtree(&db, &s.path, AreaKind::Grid).await.unwrap(), 4);
+    assert_eq!(areas::count_in_subtree(&db, &a.path, AreaKind::Building).await.unwrap(), 118);
+    assert_eq!(areas::count_in_subtree(&db, &a.path, AreaKind::Household).await.unwrap(), 2716);
+    assert_eq!(areas::count_in_subtree(&db, &a.path, AreaKind::MicroGrid).await.unwrap(), 7);
     let (residents, _) = people::counts_in(&db, &s.path).await.unwrap();
     assert_eq!(residents, 15000);
     assert_eq!(
-        organizations::count_posts(&db, &s.path, wushe_domain::organizations::Post::PartyMember)
-            .await
-            .unwrap(),
+        organizations::count_posts(&db, &s.path, wushe_domain::organizations::Post::PartyMember).await.unwrap(),
         198
     );
     assert_eq!(
-        organizations::count_posts(&db, &s.path, wushe_domain::organizations::Post::Volunteer)
-            .await
-            .unwrap(),
+        organizations::count_posts(&db, &s.path, wushe_domain::organizations::Post::Volunteer).await.unwrap(),
         286
     );
     assert_eq!(
-        organizations::count_kind(
-            &db,
-            &s.path,
-            wushe_domain::organizations::OrganizationKind::PartyBranch
-        )
-        .await
-        .unwrap(),
+        organizations::count_kind(&db, &s.path, wushe_domain::organizations::OrganizationKind::PartyBranch)
+            .await
+            .unwrap(),
         5
     );
     assert_eq!(
-        organizations::count_kind(
-            &db,
-            &s.path,
-            wushe_domain::organizations::OrganizationKind::SelfGovernanceGroup
-        )
-        .await
-        .unwrap(),
+        organizations::count_kind(&db, &s.path, wushe_domain::organizations::OrganizationKind::SelfGovernanceGroup)
+            .await
+            .unwrap(),
         7
     );
     // The street rolls up both of its communities' households… of which S has one street.
     let street = areas::by_code(&db, "510104001").await.unwrap();
-    assert_eq!(
-        areas::count_in_subtree(&db, &street.path, AreaKind::Household)
-            .await
-            .unwrap(),
-        6328
-    );
+    assert_eq!(areas::count_in_subtree(&db, &street.path, AreaKind::Household).await.unwrap(), 6328);
     // Elderly share of A社区 follows the paper's 40% within a few points.
     let elderly = people::vulnerability_counts(&db, &a.path)
         .await
@@ -142,88 +90,44 @@ async fn grid_body(db: Db, _e: Engine) {
     let grid = areas::by_code(&db, "51010400100101").await.unwrap();
     let community = areas::by_code(&db, S).await.unwrap();
     let worker = actor_with(&db, Role::GridWorker, &grid.code).await;
-    let f = ResidentFilter {
-        limit: 10,
-        ..Default::default()
-    };
-    let (list, total) = people::residents_in(&db, &worker, &community, &f)
-        .await
-        .unwrap();
+    let f = ResidentFilter { limit: 10, ..Default::default() };
+    let (list, total) = people::residents_in(&db, &worker, &community, &f).await.unwrap();
     let (grid_total, _) = people::counts_in(&db, &grid.path).await.unwrap();
     assert_eq!(total, grid_total);
     assert!(total < 15000 && total > 3000);
-    assert!(
-        list.iter()
-            .all(|p| p.household_path.as_deref().unwrap().starts_with(&grid.path))
-    );
+    assert!(list.iter().all(|p| p.household_path.as_deref().unwrap().starts_with(&grid.path)));
     // Paging walks past the first page without repeating anyone.
-    let f2 = ResidentFilter {
-        limit: 10,
-        offset: 10,
-        ..Default::default()
-    };
-    let (list2, _) = people::residents_in(&db, &worker, &community, &f2)
-        .await
-        .unwrap();
+    let f2 = ResidentFilter { limit: 10, offset: 10, ..Default::default() };
+    let (list2, _) = people::residents_in(&db, &worker, &community, &f2).await.unwrap();
     assert!(list2.iter().all(|p| list.iter().all(|q| q.id != p.id)));
     // Vulnerability filter matches whole flags only (elderly ≠ elderly_alone).
-    let f3 = ResidentFilter {
-        vulnerability: Some(Vulnerability::ElderlyAlone),
-        limit: 500,
-        ..Default::default()
-    };
-    let (alone, _) = people::residents_in(&db, &worker, &community, &f3)
-        .await
-        .unwrap();
+    let f3 = ResidentFilter { vulnerability: Some(Vulnerability::ElderlyAlone), limit: 500, ..Default::default() };
+    let (alone, _) = people::residents_in(&db, &worker, &community, &f3).await.unwrap();
     assert!(!alone.is_empty());
-    assert!(alone.iter().all(|p| {
-        p.vulnerability
-            .iter()
-            .any(|v| v == Vulnerability::ElderlyAlone)
-    }));
+    assert!(alone.iter().all(|p| { p.vulnerability.iter().any(|v| v == Vulnerability::ElderlyAlone) }));
 }
 
 both_engines!(another_communitys_records_are_invisible, tenant_body);
 async fn tenant_body(db: Db, _e: Engine) {
     let admin_a = actor_with(&db, Role::CommunityAdmin, A).await;
     let s = areas::by_code(&db, S).await.unwrap();
-    let someone_in_s: (i64,) =
-        sqlx::query_as("SELECT id FROM people WHERE community_id = $1 ORDER BY id LIMIT 1")
-            .bind(s.id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    assert!(matches!(
-        people::get(&db, &admin_a, someone_in_s.0).await,
-        Err(AppError::NotFound)
-    ));
-    assert!(matches!(
-        people::reveal(&db, &admin_a, NOW, someone_in_s.0).await,
-        Err(AppError::NotFound)
-    ));
-    assert!(matches!(
-        areas::visible(&db, &admin_a, Action::AreaRead, S).await,
-        Err(AppError::NotFound)
-    ));
-    let form = PersonForm {
-        household_code: "510104001001010010001".into(),
-        name: "越权者".into(),
-        ..Default::default()
-    };
+    let someone_in_s: (i64,) = sqlx::query_as("SELECT id FROM people WHERE community_id = $1 ORDER BY id LIMIT 1")
+        .bind(s.id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(matches!(people::get(&db, &admin_a, someone_in_s.0).await, Err(AppError::NotFound)));
+    assert!(matches!(people::reveal(&db, &admin_a, NOW, someone_in_s.0).await, Err(AppError::NotFound)));
+    assert!(matches!(areas::visible(&db, &admin_a, Action::AreaRead, S).await, Err(AppError::NotFound)));
+    let form =
+        PersonForm { household_code: "510104001001010010001".into(), name: "越权者".into(), ..Default::default() };
     let before = people::counts_in(&db, &s.path).await.unwrap().0;
     let r = people::register(&db, &admin_a, NOW, form.parse(2026).unwrap()).await;
     assert!(matches!(r, Err(AppError::Invalid(_))), "{r:?}");
-    assert_eq!(
-        people::counts_in(&db, &s.path).await.unwrap().0,
-        before,
-        "nothing written"
-    );
+    assert_eq!(people::counts_in(&db, &s.path).await.unwrap().0, before, "nothing written");
 }
 
-both_engines!(
-    registration_validates_and_detects_concurrent_edits,
-    register_body
-);
+both_engines!(registration_validates_and_detects_concurrent_edits, register_body);
 async fn register_body(db: Db, _e: Engine) {
     let admin = actor_with(&db, Role::CommunityAdmin, S).await;
     let form = PersonForm {
@@ -236,9 +140,7 @@ async fn register_body(db: Db, _e: Engine) {
         vulnerability: vec!["elderly_alone".into(), "elderly".into()],
         is_household_head: false,
     };
-    let p = people::register(&db, &admin, NOW, form.parse(2026).unwrap())
-        .await
-        .unwrap();
+    let p = people::register(&db, &admin, NOW, form.parse(2026).unwrap()).await.unwrap();
     assert_eq!(p.phone.as_ref().unwrap().masked(), "139****5678");
     // The same ID number twice in one community is a conflict on that field.
     let dup = people::register(&db, &admin, NOW, form.parse(2026).unwrap()).await;
@@ -247,9 +149,7 @@ async fn register_body(db: Db, _e: Engine) {
     let mut edit = form.clone();
     edit.id_number.clear();
     edit.name = "王晓明".into();
-    let first = people::update(&db, &admin, NOW, p.id, p.version, edit.parse(2026).unwrap())
-        .await
-        .unwrap();
+    let first = people::update(&db, &admin, NOW, p.id, p.version, edit.parse(2026).unwrap()).await.unwrap();
     assert_eq!(first.version, p.version + 1);
     let second = people::update(&db, &admin, NOW, p.id, p.version, edit.parse(2026).unwrap()).await;
     assert!(matches!(second, Err(AppError::Conflict(f)) if f.field == "version"));
@@ -266,48 +166,33 @@ async fn register_body(db: Db, _e: Engine) {
     assert_eq!(fields, vec!["name", "phone", "id_number", "household_code"]);
 }
 
-both_engines!(
-    audit_chain_records_writes_and_reveals_and_detects_tampering,
-    audit_body
-);
+both_engines!(audit_chain_records_writes_and_reveals_and_detects_tampering, audit_body);
 async fn audit_body(db: Db, _e: Engine) {
     let Verification::Intact { entries: before } = audit::verify(&db).await.unwrap() else {
         panic!("seed chain broken")
     };
     let admin = actor_with(&db, Role::CommunityAdmin, S).await;
-    let id: (i64,) =
-        sqlx::query_as("SELECT id FROM people WHERE phone IS NOT NULL ORDER BY id LIMIT 1")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let id: (i64,) = sqlx::query_as("SELECT id FROM people WHERE phone IS NOT NULL ORDER BY id LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     let r = people::reveal(&db, &admin, NOW, id.0).await.unwrap();
     assert_eq!(r.phone.unwrap().len(), 11);
-    let Verification::Intact { entries } = audit::verify(&db).await.unwrap() else {
-        panic!("broken after reveal")
-    };
+    let Verification::Intact { entries } = audit::verify(&db).await.unwrap() else { panic!("broken after reveal") };
     assert_eq!(entries, before + 1);
     let s = areas::by_code(&db, S).await.unwrap();
     let recent = audit::recent(&db, s.id, 1).await.unwrap();
     assert_eq!(recent[0].action, "person.reveal");
     // A street officer may read but never unmask.
     let officer = actor_with(&db, Role::StreetOfficer, "510104001").await;
-    assert!(matches!(
-        people::reveal(&db, &officer, NOW, id.0).await,
-        Err(AppError::Forbidden)
-    ));
+    assert!(matches!(people::reveal(&db, &officer, NOW, id.0).await, Err(AppError::Forbidden)));
     // Rewriting history is detected.
     sqlx::query("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = $1")
         .bind(entries)
         .execute(&db.pool)
         .await
         .unwrap();
-    assert_eq!(
-        audit::verify(&db).await.unwrap(),
-        Verification::Broken {
-            seq: entries,
-            reason: "hash"
-        }
-    );
+    assert_eq!(audit::verify(&db).await.unwrap(), Verification::Broken { seq: entries, reason: "hash" });
 }
 
 both_engines!(concurrent_audited_writes_keep_one_chain, concurrent_body);
@@ -329,10 +214,7 @@ async fn concurrent_body(db: Db, _e: Engine) {
     for t in tasks {
         t.await.unwrap().expect("every concurrent write succeeds");
     }
-    assert!(matches!(
-        audit::verify(&db).await.unwrap(),
-        Verification::Intact { .. }
-    ));
+    assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
 }
 
 both_engines!(directory_search_understands_chinese, directory_body);
@@ -341,27 +223,17 @@ async fn directory_body(db: Db, _e: Engine) {
     assert!(
         hits.iter().any(|h| h.organization.name == "乔法官工作室"),
         "{:?}",
-        hits.iter()
-            .map(|h| &h.organization.name)
-            .collect::<Vec<_>>()
+        hits.iter().map(|h| &h.organization.name).collect::<Vec<_>>()
     );
     let s = areas::by_code(&db, S).await.unwrap();
-    let elderly = directory::search(&db, "老人助餐", Some(&s.path), 10)
-        .await
-        .unwrap();
+    let elderly = directory::search(&db, "老人助餐", Some(&s.path), 10).await.unwrap();
     assert!(!elderly.is_empty());
     assert!(
         elderly
             .iter()
-            .all(|h| h.organization.area_path.starts_with(&s.path)
-                || s.path.starts_with(&h.organization.area_path))
+            .all(|h| h.organization.area_path.starts_with(&s.path) || s.path.starts_with(&h.organization.area_path))
     );
-    assert!(
-        directory::search(&db, "   ", None, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(directory::search(&db, "   ", None, 10).await.unwrap().is_empty());
     // A newly created organization is searchable at once.
     let admin = actor_with(&db, Role::CommunityAdmin, S).await;
     let form = organizations::OrganizationForm {
@@ -371,9 +243,7 @@ async fn directory_body(db: Db, _e: Engine) {
         services: "心理疏导 情绪支持".into(),
         ..Default::default()
     };
-    let o = organizations::create(&db, &admin, NOW, form.parse().unwrap())
-        .await
-        .unwrap();
+    let o = organizations::create(&db, &admin, NOW, form.parse().unwrap()).await.unwrap();
     let found = directory::search(&db, "心理疏导", None, 10).await.unwrap();
     assert_eq!(found[0].organization.id, o.id);
 }
@@ -387,9 +257,7 @@ async fn membership_body(db: Db, _e: Engine) {
         name: "测试志愿队".into(),
         ..Default::default()
     };
-    let team = organizations::create(&db, &admin, NOW, team.parse().unwrap())
-        .await
-        .unwrap();
+    let team = organizations::create(&db, &admin, NOW, team.parse().unwrap()).await.unwrap();
     let branch = organizations::OrganizationForm {
         area_code: S.into(),
         kind: "party_branch".into(),
@@ -399,12 +267,15 @@ async fn membership_body(db: Db, _e: Engine) {
     };
     let r = organizations::create(&db, &admin, NOW, branch.parse().unwrap()).await;
     assert!(matches!(r, Err(AppError::Invalid(e)) if e.0[0].field == "parent_id"));
-    let pid: (i64,) = sqlx::query_as("SELECT p.id FROM people p JOIN areas a ON a.id = p.community_id WHERE a.code = $1 ORDER BY p.id LIMIT 1").bind(S).fetch_one(&db.pool).await.unwrap();
-    organizations::add_member(&db, &admin, NOW, team.id, pid.0, "volunteer", Some(2024))
-        .await
-        .unwrap();
-    let again =
-        organizations::add_member(&db, &admin, NOW, team.id, pid.0, "volunteer", None).await;
+    let pid: (i64,) = sqlx::query_as(
+        "SELECT p.id FROM people p JOIN areas a ON a.id = p.community_id WHERE a.code = $1 ORDER BY p.id LIMIT 1",
+    )
+    .bind(S)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    organizations::add_member(&db, &admin, NOW, team.id, pid.0, "volunteer", Some(2024)).await.unwrap();
+    let again = organizations::add_member(&db, &admin, NOW, team.id, pid.0, "volunteer", None).await;
     assert!(matches!(again, Err(AppError::Conflict(f)) if f.field == "post"));
     assert!(matches!(
         organizations::add_member(&db, &admin, NOW, team.id, pid.0, "emperor", None).await,
@@ -415,8 +286,7 @@ async fn membership_body(db: Db, _e: Engine) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_sessions_and_tokens_on_both_engines() {
     for engine in Engine::BOTH {
-        let Some(db) = empty_db(engine, "accounts_sessions_and_tokens_on_both_engines").await
-        else {
+        let Some(db) = empty_db(engine, "accounts_sessions_and_tokens_on_both_engines").await else {
             continue;
         };
         let op = Actor::operator();
@@ -429,75 +299,73 @@ async fn accounts_sessions_and_tokens_on_both_engines() {
         .await
         .unwrap();
         assert_eq!(u.username, "li.hua");
-        let dup = accounts::add_user(
-            &db,
-            &op,
-            NOW,
-            accounts::NewUser::parse("li.hua", "", "another pass", "").unwrap(),
-        )
-        .await;
+        let dup =
+            accounts::add_user(&db, &op, NOW, accounts::NewUser::parse("li.hua", "", "another pass", "").unwrap())
+                .await;
         assert!(matches!(dup, Err(AppError::Conflict(f)) if f.field == "username"));
-        assert!(
-            accounts::authenticate(&db, "LI.HUA", "correct horse")
-                .await
-                .is_ok()
-        );
-        assert!(
-            accounts::authenticate(&db, "13800138000", "correct horse")
-                .await
-                .is_ok(),
-            "login by phone"
-        );
-        assert!(matches!(
-            accounts::authenticate(&db, "li.hua", "wrong").await,
-            Err(AppError::Invalid(_))
-        ));
-        assert!(matches!(
-            accounts::authenticate(&db, "nobody", "wrong").await,
-            Err(AppError::Invalid(_))
-        ));
+        assert!(accounts::authenticate(&db, "LI.HUA", "correct horse").await.is_ok());
+        assert!(accounts::authenticate(&db, "13800138000", "correct horse").await.is_ok(), "login by phone");
+        assert!(matches!(accounts::authenticate(&db, "li.hua", "wrong").await, Err(AppError::Invalid(_))));
+        assert!(matches!(accounts::authenticate(&db, "nobody", "wrong").await, Err(AppError::Invalid(_))));
         let s = accounts::create_session(&db, u.id, NOW).await.unwrap();
+        assert!(accounts::session(&db, &s.token, NOW + 1).await.unwrap().is_some());
         assert!(
-            accounts::session(&db, &s.token, NOW + 1)
-                .await
-                .unwrap()
-                .is_some()
-        );
-        assert!(
-            accounts::session(&db, &s.token, NOW + accounts::SESSION_TTL_MILLIS + 1)
-                .await
-                .unwrap()
-                .is_none(),
+            accounts::session(&db, &s.token, NOW + accounts::SESSION_TTL_MILLIS + 1).await.unwrap().is_none(),
             "expired"
         );
-        accounts::end_session(&db, &s.token).await.unwrap();
-        assert!(
-            accounts::session(&db, &s.token, NOW + 1)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        let token = accounts::create_api_token(&db, &op, NOW, "li.hua", "script")
-            .await
-            .unwrap();
-        assert_eq!(
-            accounts::token_user(&db, &token).await.unwrap().unwrap().id,
-            u.id
-        );
-        assert!(
-            accounts::token_user(&db, "not-a-token")
-                .await
-                .unwrap()
-                .is_none()
-        );
-        let stored: (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+        accounts::end_session(&db, &s.token, NOW).await.unwrap();
+        assert!(accounts::session(&db, &s.token, NOW + 1).await.unwrap().is_none());
+        let token = accounts::create_api_token(&db, &op, NOW, "li.hua", "script").await.unwrap();
+        assert_eq!(accounts::token_user(&db, &token).await.unwrap().unwrap().id, u.id);
+        assert!(accounts::token_user(&db, "not-a-token").await.unwrap().is_none());
+        let stored: (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens").fetch_one(&db.pool).await.unwrap();
         assert_ne!(stored.0, token, "only a digest is stored");
-        assert!(matches!(
-            audit::verify(&db).await.unwrap(),
-            Verification::Intact { entries: 2 }
-        ));
+        // user.add, session.login, session.logout, token.create
+        assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { entries: 4 }));
     }
+}
+
+both_engines!(areas_grow_by_rule_with_automatic_codes, areas_body);
+async fn areas_body(db: Db, _e: Engine) {
+    let admin = actor_with(&db, Role::CommunityAdmin, S).await;
+    let form = |parent: &str, kind: &str, code: &str, name: &str| areas::AreaForm {
+        parent_code: parent.into(),
+        kind: kind.into(),
+        code: code.into(),
+        name: name.into(),
+    };
+    let grid = areas::create(&db, &admin, NOW, form(S, "grid", "", "第五网格")).await.unwrap();
+    assert_eq!(grid.code, "51010400100105", "next number after the four demo grids");
+    assert_eq!(grid.community_id, Some(areas::by_code(&db, S).await.unwrap().id));
+    let b = areas::create(&db, &admin, NOW, form(&grid.code, "building", "51010400100105007", "7栋")).await.unwrap();
+    assert!(b.path.starts_with(&grid.path));
+    let err = |r: Result<areas::Area, AppError>| match r {
+        Err(AppError::Invalid(e)) => e.0[0].field,
+        Err(AppError::Conflict(f)) => f.field,
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    assert_eq!(err(areas::create(&db, &admin, NOW, form(&b.code, "grid", "", "楼里的网格")).await), "kind");
+    assert_eq!(
+        err(areas::create(&db, &admin, NOW, form(&grid.code, "building", "5101040010010500", "错位")).await),
+        "code"
+    );
+    assert_eq!(
+        err(areas::create(&db, &admin, NOW, form(&grid.code, "building", "51010400100105007", "重号")).await),
+        "code"
+    );
+    assert_eq!(err(areas::create(&db, &admin, NOW, form(&grid.code, "castle", "", "")).await), "kind");
+    // Another community's admin cannot even learn that the parent exists.
+    let admin_a = actor_with(&db, Role::CommunityAdmin, A).await;
+    assert_eq!(err(areas::create(&db, &admin_a, NOW, form(&grid.code, "building", "", "越权")).await), "parent_code");
+    // A grid worker may read their grid but not reshape it.
+    let worker = actor_with(&db, Role::GridWorker, "51010400100101").await;
+    assert!(matches!(
+        areas::create(&db, &worker, NOW, form("51010400100101", "building", "", "x")).await,
+        Err(AppError::Forbidden)
+    ));
+    // Only the operator starts a new top of the tree.
+    assert_eq!(err(areas::create(&db, &admin, NOW, form("", "province", "33", "浙江省")).await), "parent_code");
+    let zj = areas::create(&db, &Actor::operator(), NOW, form("", "province", "33", "浙江省")).await.unwrap();
+    assert_eq!(zj.path, "33/");
+    assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
 }

@@ -48,17 +48,11 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.code() == s.trim())
-            .ok_or(FieldError::new("role", "errors.role.invalid"))
+        Self::ALL.into_iter().find(|r| r.code() == s.trim()).ok_or(FieldError::new("role", "errors.role.invalid"))
     }
 
     fn is_staff(self) -> bool {
-        matches!(
-            self,
-            Role::StreetOfficer | Role::CommunityAdmin | Role::GridWorker | Role::SocialWorker
-        )
+        matches!(self, Role::StreetOfficer | Role::CommunityAdmin | Role::GridWorker | Role::SocialWorker)
     }
 }
 
@@ -163,21 +157,18 @@ impl Grants {
         if action == Action::OwnAccount {
             return Decision::Allow;
         }
-        let ok = self.grants.iter().any(|g| {
-            role_allows(g.role, action) && subject_path.is_none_or(|p| p.starts_with(&g.area_path))
-        });
+        let ok = self
+            .grants
+            .iter()
+            .any(|g| role_allows(g.role, action) && subject_path.is_none_or(|p| p.starts_with(&g.area_path)));
         if ok { Decision::Allow } else { Decision::Deny }
     }
 
     /// The subtrees in which `action` is allowed; list queries are restricted to these.
     /// Subtrees nested in another are dropped so a row is never listed twice.
     pub fn subtrees(&self, action: Action) -> Vec<String> {
-        let mut paths: Vec<String> = self
-            .grants
-            .iter()
-            .filter(|g| role_allows(g.role, action))
-            .map(|g| g.area_path.clone())
-            .collect();
+        let mut paths: Vec<String> =
+            self.grants.iter().filter(|g| role_allows(g.role, action)).map(|g| g.area_path.clone()).collect();
         paths.sort();
         paths.dedup();
         let mut out: Vec<String> = Vec::new();
@@ -193,10 +184,7 @@ impl Grants {
     /// worker opening their community's page sees their grid's part of it).
     pub fn reaches(&self, action: Action, area_path: &str) -> bool {
         self.decide(action, Some(area_path)) == Decision::Allow
-            || self
-                .subtrees(action)
-                .iter()
-                .any(|p| p.starts_with(area_path))
+            || self.subtrees(action).iter().any(|p| p.starts_with(area_path))
     }
 
     pub fn roles(&self) -> Vec<Role> {
@@ -211,13 +199,8 @@ impl Grants {
 pub fn parse_username(raw: &str) -> Result<String, FieldError> {
     let s = raw.trim().to_ascii_lowercase();
     let ok = (3..=32).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
-    if ok {
-        Ok(s)
-    } else {
-        Err(FieldError::new("username", "errors.username.invalid"))
-    }
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+    if ok { Ok(s) } else { Err(FieldError::new("username", "errors.username.invalid")) }
 }
 
 /// Passwords: at least 8 characters, at most 128 (argon2 cost stays bounded).
@@ -237,13 +220,7 @@ mod tests {
     use super::*;
 
     fn grants(role: Role, path: &str) -> Grants {
-        Grants {
-            signed_in: true,
-            grants: vec![Grant {
-                role,
-                area_path: path.into(),
-            }],
-        }
+        Grants { signed_in: true, grants: vec![Grant { role, area_path: path.into() }] }
     }
 
     #[test]
@@ -255,16 +232,10 @@ mod tests {
 
     #[test]
     fn grants_are_scoped_to_their_subtree() {
-        let g = grants(
-            Role::CommunityAdmin,
-            "51/5101/510104/510104001/510104001001/",
-        );
+        let g = grants(Role::CommunityAdmin, "51/5101/510104/510104001/510104001001/");
         let inside = "51/5101/510104/510104001/510104001001/51010400100101/";
         let other = "31/3101/310106/310106001/310106001001/";
-        assert_eq!(
-            g.decide(Action::ResidentWrite, Some(inside)),
-            Decision::Allow
-        );
+        assert_eq!(g.decide(Action::ResidentWrite, Some(inside)), Decision::Allow);
         assert_eq!(g.decide(Action::ResidentWrite, Some(other)), Decision::Deny);
     }
 
@@ -273,19 +244,13 @@ mod tests {
         let g = grants(Role::StreetOfficer, "51/5101/510104/510104001/");
         let c = "51/5101/510104/510104001/510104001001/";
         assert_eq!(g.decide(Action::ResidentRead, Some(c)), Decision::Allow);
-        assert_eq!(
-            g.decide(Action::ResidentReadSensitive, Some(c)),
-            Decision::Deny
-        );
+        assert_eq!(g.decide(Action::ResidentReadSensitive, Some(c)), Decision::Deny);
     }
 
     #[test]
     fn a_grid_worker_reaches_their_community_page_through_their_grid() {
         let c = "51/5101/510104/510104001/510104001001/";
-        let g = grants(
-            Role::GridWorker,
-            "51/5101/510104/510104001/510104001001/51010400100101/",
-        );
+        let g = grants(Role::GridWorker, "51/5101/510104/510104001/510104001001/51010400100101/");
         assert!(g.reaches(Action::ResidentRead, c));
         assert_eq!(g.decide(Action::ResidentRead, Some(c)), Decision::Deny);
         assert!(!g.reaches(Action::ResidentRead, "31/"));
@@ -296,14 +261,8 @@ mod tests {
         let g = Grants {
             signed_in: true,
             grants: vec![
-                Grant {
-                    role: Role::GridWorker,
-                    area_path: "1/2/3/".into(),
-                },
-                Grant {
-                    role: Role::CommunityAdmin,
-                    area_path: "1/2/".into(),
-                },
+                Grant { role: Role::GridWorker, area_path: "1/2/3/".into() },
+                Grant { role: Role::CommunityAdmin, area_path: "1/2/".into() },
             ],
         };
         assert_eq!(g.subtrees(Action::ResidentRead), vec!["1/2/".to_string()]);

@@ -50,10 +50,7 @@ impl AreaKind {
     }
 
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.code() == s)
-            .ok_or(FieldError::new("kind", "errors.area_kind.invalid"))
+        Self::ALL.into_iter().find(|k| k.code() == s).ok_or(FieldError::new("kind", "errors.area_kind.invalid"))
     }
 
     /// Depth rank: a child must rank strictly below its parent. Grids may nest (the 5-level
@@ -140,13 +137,8 @@ impl AreaCode {
 
     /// Checks that `self` is a well-formed child code of `parent` for `kind`.
     pub fn check_child_of(&self, parent: &AreaCode, kind: AreaKind) -> Result<(), FieldError> {
-        let ok =
-            self.0.starts_with(&parent.0) && self.0.len() == parent.0.len() + kind.segment_width();
-        if ok {
-            Ok(())
-        } else {
-            Err(FieldError::new("code", "errors.area_code.not_child"))
-        }
+        let ok = self.0.starts_with(&parent.0) && self.0.len() == parent.0.len() + kind.segment_width();
+        if ok { Ok(()) } else { Err(FieldError::new("code", "errors.area_code.not_child")) }
     }
 }
 
@@ -181,10 +173,7 @@ mod tests {
     #[test]
     fn codes_parse_digits_only() {
         assert!(AreaCode::parse("510104001001").is_ok());
-        assert_eq!(
-            AreaCode::parse("51a").unwrap_err().key,
-            "errors.area_code.invalid"
-        );
+        assert_eq!(AreaCode::parse("51a").unwrap_err().key, "errors.area_code.invalid");
         assert_eq!(AreaCode::parse("  ").unwrap_err().key, "errors.required");
     }
 

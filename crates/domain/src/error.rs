@@ -65,23 +65,13 @@ pub fn text(field: &'static str, raw: &str, max: usize) -> Result<String, FieldE
     if t.chars().count() > max {
         return Err(FieldError::new(field, "errors.too_long"));
     }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(FieldError::new(field, "errors.control_chars"));
     }
     Ok(t.to_string())
 }
 
 /// Like [`text`] but an empty value is `None`.
-pub fn optional_text(
-    field: &'static str,
-    raw: &str,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        text(field, raw, max).map(Some)
-    }
+pub fn optional_text(field: &'static str, raw: &str, max: usize) -> Result<Option<String>, FieldError> {
+    if raw.trim().is_empty() { Ok(None) } else { text(field, raw, max).map(Some) }
 }

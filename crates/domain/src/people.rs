@@ -71,11 +71,7 @@ impl IdNumber {
 fn check_char(body: &[u8]) -> char {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let sum: u32 = body
-        .iter()
-        .zip(W)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = body.iter().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
     C[(sum % 11) as usize]
 }
 
@@ -157,10 +153,7 @@ impl Vulnerability {
         Self::ALL
             .into_iter()
             .find(|v| v.code() == s)
-            .ok_or(FieldError::new(
-                "vulnerability",
-                "errors.vulnerability.invalid",
-            ))
+            .ok_or(FieldError::new("vulnerability", "errors.vulnerability.invalid"))
     }
 }
 
@@ -184,11 +177,7 @@ impl Vulnerabilities {
         Ok(Self::new(v))
     }
     pub fn to_list(&self) -> String {
-        self.0
-            .iter()
-            .map(|v| v.code())
-            .collect::<Vec<_>>()
-            .join(",")
+        self.0.iter().map(|v| v.code()).collect::<Vec<_>>().join(",")
     }
     pub fn iter(&self) -> impl Iterator<Item = Vulnerability> + '_ {
         self.0.iter().copied()
@@ -219,10 +208,7 @@ mod tests {
         let p = PhoneNumber::parse("138 0013 1234").unwrap();
         assert_eq!(p.masked(), "138****1234");
         assert_eq!(p.reveal(), "13800131234");
-        assert_eq!(
-            PhoneNumber::parse("+8613800131234").unwrap().reveal(),
-            "13800131234"
-        );
+        assert_eq!(PhoneNumber::parse("+8613800131234").unwrap().reveal(), "13800131234");
         assert!(PhoneNumber::parse("23800131234").is_err());
         assert!(PhoneNumber::parse("1380013123").is_err());
     }
@@ -233,10 +219,7 @@ mod tests {
         let id = IdNumber::parse("11010519491231002x").unwrap();
         assert_eq!(id.reveal(), "11010519491231002X");
         assert_eq!(id.masked(), "110105********002X");
-        assert_eq!(
-            IdNumber::parse("110105194912310021").unwrap_err().key,
-            "errors.id_number.checksum"
-        );
+        assert_eq!(IdNumber::parse("110105194912310021").unwrap_err().key, "errors.id_number.checksum");
         let built = IdNumber::from_body("51010419800101123").unwrap();
         assert!(IdNumber::parse(built.reveal()).is_ok());
     }

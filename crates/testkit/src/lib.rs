@@ -27,8 +27,7 @@ impl Engine {
 }
 
 pub fn pg_admin_url() -> String {
-    std::env::var("WUSHE_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("WUSHE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 fn required(var: &str) -> bool {
@@ -40,11 +39,7 @@ pub fn record_skip(test: &str, why: &str) {
     let line = format!("SKIPPED {test}: {why}\n");
     eprint!("{line}");
     let path = target_dir().join("wushe-skipped.txt");
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
         use std::io::Write;
         let _ = f.write_all(line.as_bytes());
     }
@@ -59,11 +54,7 @@ pub fn target_dir() -> PathBuf {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
+    format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
 /// The seeded SQLite file of this test binary (created on first use).
@@ -83,16 +74,11 @@ async fn sqlite_seed() -> PathBuf {
             let dir = std::env::temp_dir().join(unique("wushe_seed"));
             std::fs::create_dir_all(&dir).expect("temp dir");
             let path = dir.join("seed.db");
-            let db = Db::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("sqlite");
+            let db = Db::connect(&format!("sqlite://{}", path.display())).await.expect("sqlite");
             db.migrate().await.expect("migrate");
             demo::seed_papers(&db, now(), 2026).await.expect("seed");
             // Fold the WAL into the main file so a plain copy carries everything.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&db.pool)
-                .await
-                .expect("checkpoint");
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db.pool).await.expect("checkpoint");
             db.pool.close().await;
             path
         })
@@ -148,24 +134,18 @@ pub async fn seeded_db(engine: Engine, test: &str) -> Option<Db> {
             std::fs::create_dir_all(&dir).expect("temp dir");
             let path = dir.join("test.db");
             std::fs::copy(&seed, &path).expect("copy seed");
-            let db = Db::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("sqlite");
+            let db = Db::connect(&format!("sqlite://{}", path.display())).await.expect("sqlite");
             Some(db)
         }
         Engine::Postgres => match pg_seed().await {
             Ok(template) => {
                 let name = unique("wushe_t");
                 let _guard = PG_CREATE.lock().await;
-                let admin = Db::connect(&pg_admin_url())
+                let admin = Db::connect(&pg_admin_url()).await.expect("admin connection");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")))
+                    .execute(&admin.pool)
                     .await
-                    .expect("admin connection");
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-                )))
-                .execute(&admin.pool)
-                .await
-                .expect("create test database");
+                    .expect("create test database");
                 admin.pool.close().await;
                 Some(Db::connect(&db_url(&name)).await.expect("postgres"))
             }
@@ -186,9 +166,7 @@ pub async fn empty_db(engine: Engine, test: &str) -> Option<Db> {
         Engine::Sqlite => {
             let dir = std::env::temp_dir().join(unique("wushe_t"));
             std::fs::create_dir_all(&dir).expect("temp dir");
-            let db = Db::connect(&format!("sqlite://{}", dir.join("empty.db").display()))
-                .await
-                .expect("sqlite");
+            let db = Db::connect(&format!("sqlite://{}", dir.join("empty.db").display())).await.expect("sqlite");
             db.migrate().await.expect("migrate");
             Some(db)
         }
@@ -199,10 +177,7 @@ pub async fn empty_db(engine: Engine, test: &str) -> Option<Db> {
                     panic!("{test}: PostgreSQL is required but unreachable: {e}")
                 }
                 Err(e) => {
-                    record_skip(
-                        &format!("{test} [postgres]"),
-                        &format!("PostgreSQL not reachable ({e})"),
-                    );
+                    record_skip(&format!("{test} [postgres]"), &format!("PostgreSQL not reachable ({e})"));
                     return None;
                 }
             };
@@ -236,19 +211,12 @@ impl TestApp {
     pub async fn spawn_on(db: Db) -> TestApp {
         let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
         let app = wushe_web::app(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        TestApp {
-            addr,
-            db,
-            client: Self::new_client(),
-            state,
-        }
+        TestApp { addr, db, client: Self::new_client(), state }
     }
 
     pub fn new_client() -> reqwest::Client {
@@ -278,29 +246,14 @@ impl TestApp {
 
     /// The CSRF token of a signed-in client, read from a form on its account page.
     pub async fn csrf(&self, c: &reqwest::Client) -> String {
-        let html = c
-            .get(self.url("/account"))
-            .send()
-            .await
-            .expect("account")
-            .text()
-            .await
-            .expect("body");
+        let html = c.get(self.url("/account")).send().await.expect("account").text().await.expect("body");
         extract_csrf(&html)
     }
 }
 
 pub fn extract_csrf(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
-    html.find(marker)
-        .map(|i| {
-            html[i + marker.len()..]
-                .split('"')
-                .next()
-                .unwrap_or("")
-                .to_string()
-        })
-        .unwrap_or_default()
+    html.find(marker).map(|i| html[i + marker.len()..].split('"').next().unwrap_or("").to_string()).unwrap_or_default()
 }
 
 pub fn require_browser() -> bool {
@@ -316,18 +269,12 @@ pub async fn fresh_pg_url(test: &str) -> Option<String> {
             panic!("{test}: PostgreSQL is required but unreachable: {e}")
         }
         Err(e) => {
-            record_skip(
-                &format!("{test} [postgres]"),
-                &format!("PostgreSQL not reachable ({e})"),
-            );
+            record_skip(&format!("{test} [postgres]"), &format!("PostgreSQL not reachable ({e})"));
             return None;
         }
     };
     let name = unique("wushe_t");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&admin.pool)
-        .await
-        .expect("create");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&admin.pool).await.expect("create");
     admin.pool.close().await;
     Some(db_url(&name))
 }

@@ -19,9 +19,7 @@ pub struct Browser {
 pub fn available() -> Result<(), String> {
     for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
         if !std::path::Path::new(bin).exists() {
-            return Err(format!(
-                "{bin} is missing (apt-get install chromium chromium-driver)"
-            ));
+            return Err(format!("{bin} is missing (apt-get install chromium chromium-driver)"));
         }
     }
     Ok(())
@@ -30,10 +28,8 @@ pub fn available() -> Result<(), String> {
 impl Browser {
     pub async fn start() -> Result<Browser, String> {
         available()?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -55,8 +51,7 @@ impl Browser {
         if !ready {
             return Err("chromedriver did not become ready".into());
         }
-        let profile =
-            std::env::temp_dir().join(format!("wushe-chrome-{}-{port}", std::process::id()));
+        let profile = std::env::temp_dir().join(format!("wushe-chrome-{}-{port}", std::process::id()));
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -67,26 +62,13 @@ impl Browser {
                          "--window-size=1280,900", "--lang=zh-CN", format!("--user-data-dir={}", profile.display())]
             }
         }}});
-        let mut b = Browser {
-            driver,
-            base,
-            session: String::new(),
-            http,
-            _profile: profile,
-        };
-        let v = b
-            .call(reqwest::Method::POST, "/session", Some(caps))
-            .await?;
+        let mut b = Browser { driver, base, session: String::new(), http, _profile: profile };
+        let v = b.call(reqwest::Method::POST, "/session", Some(caps)).await?;
         b.session = v["sessionId"].as_str().ok_or("no session id")?.to_string();
         Ok(b)
     }
 
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, String> {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = format!("{}{}", self.base, path);
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
@@ -95,10 +77,7 @@ impl Browser {
         let r = req.send().await.map_err(|e| e.to_string())?;
         let v: Value = r.json().await.map_err(|e| e.to_string())?;
         if v["value"]["error"].is_string() {
-            return Err(format!(
-                "{}: {}",
-                v["value"]["error"], v["value"]["message"]
-            ));
+            return Err(format!("{}: {}", v["value"]["error"], v["value"]["message"]));
         }
         Ok(v["value"].clone())
     }
@@ -108,46 +87,24 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) -> Result<(), String> {
-        self.call(
-            reqwest::Method::POST,
-            &self.s("/url"),
-            Some(json!({ "url": url })),
-        )
-        .await
-        .map(|_| ())
+        self.call(reqwest::Method::POST, &self.s("/url"), Some(json!({ "url": url }))).await.map(|_| ())
     }
 
     pub async fn current_url(&self) -> Result<String, String> {
-        Ok(self
-            .call(reqwest::Method::GET, &self.s("/url"), None)
-            .await?
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
+        Ok(self.call(reqwest::Method::GET, &self.s("/url"), None).await?.as_str().unwrap_or_default().to_string())
     }
 
     pub async fn find(&self, css: &str) -> Result<String, String> {
         let v = self
-            .call(
-                reqwest::Method::POST,
-                &self.s("/element"),
-                Some(json!({ "using": "css selector", "value": css })),
-            )
+            .call(reqwest::Method::POST, &self.s("/element"), Some(json!({ "using": "css selector", "value": css })))
             .await?;
-        v[ELEMENT_KEY]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("no element {css}"))
+        v[ELEMENT_KEY].as_str().map(str::to_string).ok_or_else(|| format!("no element {css}"))
     }
 
     pub async fn text(&self, css: &str) -> Result<String, String> {
         let id = self.find(css).await?;
         Ok(self
-            .call(
-                reqwest::Method::GET,
-                &self.s(&format!("/element/{id}/text")),
-                None,
-            )
+            .call(reqwest::Method::GET, &self.s(&format!("/element/{id}/text")), None)
             .await?
             .as_str()
             .unwrap_or_default()
@@ -156,33 +113,17 @@ impl Browser {
 
     pub async fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
         let id = self.find(css).await?;
-        self.call(
-            reqwest::Method::POST,
-            &self.s(&format!("/element/{id}/value")),
-            Some(json!({ "text": text })),
-        )
-        .await
-        .map(|_| ())
+        self.call(reqwest::Method::POST, &self.s(&format!("/element/{id}/value")), Some(json!({ "text": text })))
+            .await
+            .map(|_| ())
     }
 
     /// Clicks and, when the click navigates, waits until the old page is gone.
     pub async fn click(&self, css: &str) -> Result<(), String> {
         let id = self.find(css).await?;
-        self.call(
-            reqwest::Method::POST,
-            &self.s(&format!("/element/{id}/click")),
-            Some(json!({})),
-        )
-        .await?;
+        self.call(reqwest::Method::POST, &self.s(&format!("/element/{id}/click")), Some(json!({}))).await?;
         for _ in 0..40 {
-            match self
-                .call(
-                    reqwest::Method::GET,
-                    &self.s(&format!("/element/{id}/name")),
-                    None,
-                )
-                .await
-            {
+            match self.call(reqwest::Method::GET, &self.s(&format!("/element/{id}/name")), None).await {
                 Err(e) if e.contains("stale") => break,
                 _ => tokio::time::sleep(Duration::from_millis(50)).await,
             }
@@ -208,19 +149,12 @@ impl Browser {
     }
 
     pub async fn title(&self) -> Result<String, String> {
-        Ok(self
-            .call(reqwest::Method::GET, &self.s("/title"), None)
-            .await?
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
+        Ok(self.call(reqwest::Method::GET, &self.s("/title"), None).await?.as_str().unwrap_or_default().to_string())
     }
 
     /// PNG bytes of the viewport, for looking at what a person sees.
     pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
-        let v = self
-            .call(reqwest::Method::GET, &self.s("/screenshot"), None)
-            .await?;
+        let v = self.call(reqwest::Method::GET, &self.s("/screenshot"), None).await?;
         decode_base64(v.as_str().unwrap_or_default())
     }
 

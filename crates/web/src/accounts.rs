@@ -1,9 +1,7 @@
 //! Sign-in, sign-out, the account page and display preferences (language, large text).
 
 use crate::AppState;
-use crate::ctx::{
-    Ctx, LANG_COOKIE, LARGE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookies, safe_next,
-};
+use crate::ctx::{Ctx, LANG_COOKIE, LARGE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookies, safe_next};
 use crate::error::WebError;
 use crate::i18n::Lang;
 use crate::routes::Registry;
@@ -27,18 +25,8 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/login", Action::Public, post(login));
     r.page(Method::POST, "/logout", Action::OwnAccount, post(logout));
     r.page(Method::GET, "/account", Action::OwnAccount, get(account));
-    r.page(
-        Method::GET,
-        "/prefs/lang/{code}",
-        Action::Public,
-        get(set_lang),
-    );
-    r.page(
-        Method::GET,
-        "/prefs/large/{mode}",
-        Action::Public,
-        get(set_large),
-    );
+    r.page(Method::GET, "/prefs/lang/{code}", Action::Public, get(set_lang));
+    r.page(Method::GET, "/prefs/large/{mode}", Action::Public, get(set_large));
 }
 
 pub fn html<T: Template>(t: &T) -> Response {
@@ -64,9 +52,7 @@ async fn home(State(s): State<AppState>, ctx: Ctx) -> Response {
         }
         return Redirect::to("/account").into_response();
     }
-    html(&HomePage {
-        l: Layout::new(&ctx, "page.home.title", None),
-    })
+    html(&HomePage { l: Layout::new(&ctx, "page.home.title", None) })
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {
@@ -78,10 +64,7 @@ async fn healthz(State(s): State<AppState>) -> Response {
 
 async fn css() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/app.css"),
     )
         .into_response()
@@ -109,13 +92,7 @@ fn random_hex() -> String {
     hex::encode(b)
 }
 
-fn cookie(
-    state: &AppState,
-    name: &str,
-    value: &str,
-    max_age: Option<i64>,
-    http_only: bool,
-) -> HeaderValue {
+fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>, http_only: bool) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; SameSite=Lax");
     if http_only {
         c.push_str("; HttpOnly");
@@ -129,12 +106,7 @@ fn cookie(
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-async fn login_form(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Query(q): Query<NextQuery>,
-) -> Response {
+async fn login_form(State(s): State<AppState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
     let existing = cookies(&headers).get(LOGIN_CSRF_COOKIE).cloned();
     let token = existing.clone().unwrap_or_else(random_hex);
     let page = LoginPage {
@@ -146,10 +118,7 @@ async fn login_form(
     };
     let mut r = html(&page);
     if existing.is_none() {
-        r.headers_mut().append(
-            header::SET_COOKIE,
-            cookie(&s, LOGIN_CSRF_COOKIE, &token, None, true),
-        );
+        r.headers_mut().append(header::SET_COOKIE, cookie(&s, LOGIN_CSRF_COOKIE, &token, None, true));
     }
     r
 }
@@ -167,11 +136,7 @@ pub struct LoginForm {
 }
 
 /// Signs in and returns the session cookie, or the error to show. Shared with the API.
-pub async fn sign_in(
-    s: &AppState,
-    username: &str,
-    password: &str,
-) -> Result<(accounts::User, HeaderValue), AppError> {
+pub async fn sign_in(s: &AppState, username: &str, password: &str) -> Result<(accounts::User, HeaderValue), AppError> {
     let key = username.trim().to_ascii_lowercase();
     let now = s.now();
     if !s.limiter.allowed(&key, now) {
@@ -182,10 +147,7 @@ pub async fn sign_in(
             s.limiter.succeeded(&key);
             let session = accounts::create_session(&s.db, user.id, now).await?;
             let max_age = accounts::SESSION_TTL_MILLIS / 1000;
-            Ok((
-                user,
-                cookie(s, SESSION_COOKIE, &session.token, Some(max_age), true),
-            ))
+            Ok((user, cookie(s, SESSION_COOKIE, &session.token, Some(max_age), true)))
         }
         Err(e) => {
             s.limiter.failed(&key, now);
@@ -227,15 +189,12 @@ async fn login(State(s): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) ->
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookies(&headers).get(SESSION_COOKIE)
-        && let Err(e) = accounts::end_session(&s.db, token).await
+        && let Err(e) = accounts::end_session(&s.db, token, s.now()).await
     {
         return WebError::page(e, crate::i18n::T(Lang::ZhCn)).into_response();
     }
     let mut r = Redirect::to("/").into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        cookie(&s, SESSION_COOKIE, "", Some(0), true),
-    );
+    r.headers_mut().append(header::SET_COOKIE, cookie(&s, SESSION_COOKIE, "", Some(0), true));
     r
 }
 
@@ -250,13 +209,8 @@ struct AccountPage {
 
 async fn account(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let t = ctx.t();
-    let user = ctx
-        .user
-        .clone()
-        .ok_or(WebError::page(AppError::Unauthenticated, t))?;
-    let grants = accounts::grant_list(&s.db, user.id)
-        .await
-        .map_err(|e| WebError::page(e, t))?;
+    let user = ctx.user.clone().ok_or(WebError::page(AppError::Unauthenticated, t))?;
+    let grants = accounts::grant_list(&s.db, user.id).await.map_err(|e| WebError::page(e, t))?;
     let home = home_community(&s, &ctx).await;
     Ok(html(&AccountPage {
         l: Layout::new(&ctx, "page.account.title", home),
@@ -267,43 +221,21 @@ async fn account(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebErr
             .and_then(|p| wushe_domain::people::PhoneNumber::parse(p).ok())
             .map(|p| p.masked())
             .unwrap_or_default(),
-        grants: grants
-            .into_iter()
-            .map(|(r, code, name)| (t.t(role_key(r)).to_string(), name, code))
-            .collect(),
+        grants: grants.into_iter().map(|(r, code, name)| (t.t(role_key(r)).to_string(), name, code)).collect(),
     }))
 }
 
-async fn set_lang(
-    State(s): State<AppState>,
-    Path(code): Path<String>,
-    Query(q): Query<NextQuery>,
-) -> Response {
+async fn set_lang(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
     let mut r = Redirect::to(&safe_next(q.next.as_deref())).into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        cookie(&s, LANG_COOKIE, lang.code(), Some(365 * 86400), false),
-    );
+    r.headers_mut().append(header::SET_COOKIE, cookie(&s, LANG_COOKIE, lang.code(), Some(365 * 86400), false));
     r
 }
 
-async fn set_large(
-    State(s): State<AppState>,
-    Path(mode): Path<String>,
-    Query(q): Query<NextQuery>,
-) -> Response {
+async fn set_large(State(s): State<AppState>, Path(mode): Path<String>, Query(q): Query<NextQuery>) -> Response {
     let on = mode == "on";
     let mut r = Redirect::to(&safe_next(q.next.as_deref())).into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        cookie(
-            &s,
-            LARGE_COOKIE,
-            if on { "1" } else { "0" },
-            Some(365 * 86400),
-            false,
-        ),
-    );
+    r.headers_mut()
+        .append(header::SET_COOKIE, cookie(&s, LARGE_COOKIE, if on { "1" } else { "0" }, Some(365 * 86400), false));
     r
 }

@@ -24,103 +24,24 @@ use wushe_domain::areas::AreaKind;
 use wushe_domain::people::Vulnerability;
 
 pub fn routes(r: &mut Registry) {
-    r.api(
-        Method::GET,
-        "/api/v1/openapi.json",
-        Action::Public,
-        get(openapi),
-    );
-    r.api(
-        Method::POST,
-        "/api/v1/session",
-        Action::Public,
-        post(create_session),
-    );
-    r.api(
-        Method::DELETE,
-        "/api/v1/session",
-        Action::OwnAccount,
-        delete(end_session),
-    );
+    r.api(Method::GET, "/api/v1/openapi.json", Action::Public, get(openapi));
+    r.api(Method::POST, "/api/v1/session", Action::Public, post(create_session));
+    r.api(Method::DELETE, "/api/v1/session", Action::OwnAccount, delete(end_session));
     r.api(Method::GET, "/api/v1/me", Action::OwnAccount, get(me));
-    r.api(
-        Method::GET,
-        "/api/v1/communities",
-        Action::OverviewRead,
-        get(communities),
-    );
-    r.api(
-        Method::GET,
-        "/api/v1/communities/{code}",
-        Action::OverviewRead,
-        get(community),
-    );
-    r.api(
-        Method::GET,
-        "/api/v1/areas/{code}",
-        Action::AreaRead,
-        get(area),
-    );
-    r.api(
-        Method::GET,
-        "/api/v1/areas/{code}/residents",
-        Action::ResidentRead,
-        get(residents),
-    );
-    r.api(
-        Method::POST,
-        "/api/v1/residents",
-        Action::ResidentWrite,
-        post(register),
-    );
-    r.api(
-        Method::GET,
-        "/api/v1/people/{id}",
-        Action::ResidentRead,
-        get(person),
-    );
-    r.api(
-        Method::PUT,
-        "/api/v1/people/{id}",
-        Action::ResidentWrite,
-        put(update_person),
-    );
-    r.api(
-        Method::POST,
-        "/api/v1/people/{id}/reveal",
-        Action::ResidentReadSensitive,
-        post(reveal),
-    );
-    r.api(
-        Method::GET,
-        "/api/v1/areas/{code}/organizations",
-        Action::OrganizationRead,
-        get(area_organizations),
-    );
-    r.api(
-        Method::POST,
-        "/api/v1/organizations",
-        Action::OrganizationWrite,
-        post(create_organization),
-    );
-    r.api(
-        Method::GET,
-        "/api/v1/organizations/{id}",
-        Action::OrganizationRead,
-        get(organization),
-    );
-    r.api(
-        Method::POST,
-        "/api/v1/organizations/{id}/members",
-        Action::OrganizationWrite,
-        post(add_member),
-    );
-    r.api(
-        Method::GET,
-        "/api/v1/directory",
-        Action::Public,
-        get(directory),
-    );
+    r.api(Method::GET, "/api/v1/communities", Action::OverviewRead, get(communities));
+    r.api(Method::GET, "/api/v1/communities/{code}", Action::OverviewRead, get(community));
+    r.api(Method::GET, "/api/v1/areas/{code}", Action::AreaRead, get(area));
+    r.api(Method::POST, "/api/v1/areas", Action::AreaWrite, post(create_area));
+    r.api(Method::GET, "/api/v1/areas/{code}/residents", Action::ResidentRead, get(residents));
+    r.api(Method::POST, "/api/v1/residents", Action::ResidentWrite, post(register));
+    r.api(Method::GET, "/api/v1/people/{id}", Action::ResidentRead, get(person));
+    r.api(Method::PUT, "/api/v1/people/{id}", Action::ResidentWrite, put(update_person));
+    r.api(Method::POST, "/api/v1/people/{id}/reveal", Action::ResidentReadSensitive, post(reveal));
+    r.api(Method::GET, "/api/v1/areas/{code}/organizations", Action::OrganizationRead, get(area_organizations));
+    r.api(Method::POST, "/api/v1/organizations", Action::OrganizationWrite, post(create_organization));
+    r.api(Method::GET, "/api/v1/organizations/{id}", Action::OrganizationRead, get(organization));
+    r.api(Method::POST, "/api/v1/organizations/{id}/members", Action::OrganizationWrite, post(add_member));
+    r.api(Method::GET, "/api/v1/directory", Action::Public, get(directory));
 }
 
 #[derive(OpenApi)]
@@ -137,6 +58,7 @@ pub fn routes(r: &mut Registry) {
         communities,
         community,
         area,
+        create_area,
         residents,
         register,
         person,
@@ -205,26 +127,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
                 // A missing field has the parent's path; serde names the field in backticks.
                 let msg = inner.to_string();
-                let (field, key) = match msg
-                    .strip_prefix("missing field `")
-                    .and_then(|r| r.split('`').next())
-                {
-                    Some(f) => (
-                        if path == "." {
-                            f.to_string()
-                        } else {
-                            format!("{path}.{f}")
-                        },
-                        "errors.required",
-                    ),
+                let (field, key) = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                    Some(f) => (if path == "." { f.to_string() } else { format!("{path}.{f}") }, "errors.required"),
                     None => (path, "errors.wrong_type"),
                 };
                 let label = t.0.t(&format!("field.{field}")).to_string();
-                let label = if label.starts_with("field.") {
-                    field.clone()
-                } else {
-                    label
-                };
+                let label = if label.starts_with("field.") { field.clone() } else { label };
                 let f = crate::error::FieldProblem {
                     field: field.clone(),
                     code: key.into(),
@@ -248,11 +156,7 @@ fn lang(h: &HeaderMap) -> T {
     let c = crate::ctx::cookies(h);
     T(c.get(crate::ctx::LANG_COOKIE)
         .and_then(|l| crate::i18n::Lang::parse(l))
-        .or_else(|| {
-            h.get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(crate::i18n::Lang::from_accept)
-        })
+        .or_else(|| h.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(crate::i18n::Lang::from_accept))
         .unwrap_or_default())
 }
 
@@ -284,11 +188,7 @@ async fn me_dto(s: &AppState, user: &accounts::User) -> Result<MeDto, AppError> 
         display_name: user.display_name.clone(),
         grants: grants
             .into_iter()
-            .map(|(r, code, name)| GrantDto {
-                role: r.code().into(),
-                area_code: code,
-                area_name: name,
-            })
+            .map(|(r, code, name)| GrantDto { role: r.code().into(), area_code: code, area_name: name })
             .collect(),
     })
 }
@@ -298,14 +198,8 @@ async fn me_dto(s: &AppState, user: &accounts::User) -> Result<MeDto, AppError> 
     (status = 200, description = "Signed in; Set-Cookie carries the session", body = MeDto),
     (status = 422, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json")))]
-async fn create_session(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    ApiJson(b): ApiJson<LoginBody>,
-) -> ApiResult {
-    let (user, cookie) = crate::accounts::sign_in(&s, &b.username, &b.password)
-        .await
-        .map_err(err(&ctx))?;
+async fn create_session(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<LoginBody>) -> ApiResult {
+    let (user, cookie) = crate::accounts::sign_in(&s, &b.username, &b.password).await.map_err(err(&ctx))?;
     let mut r = Json(me_dto(&s, &user).await.map_err(err(&ctx))?).into_response();
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)
@@ -315,9 +209,7 @@ async fn create_session(
 #[utoipa::path(delete, path = "/api/v1/session", responses((status = 204, description = "Signed out")))]
 async fn end_session(State(s): State<AppState>, ctx: Ctx, headers: HeaderMap) -> ApiResult {
     if let Some(token) = crate::ctx::cookies(&headers).get(crate::ctx::SESSION_COOKIE) {
-        accounts::end_session(&s.db, token)
-            .await
-            .map_err(err(&ctx))?;
+        accounts::end_session(&s.db, token, s.now()).await.map_err(err(&ctx))?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -325,10 +217,7 @@ async fn end_session(State(s): State<AppState>, ctx: Ctx, headers: HeaderMap) ->
 /// The signed-in account and its grants.
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn me(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let user = ctx
-        .user
-        .clone()
-        .ok_or_else(|| err(&ctx)(AppError::Unauthenticated))?;
+    let user = ctx.user.clone().ok_or_else(|| err(&ctx)(AppError::Unauthenticated))?;
     Ok(Json(me_dto(&s, &user).await.map_err(err(&ctx))?).into_response())
 }
 
@@ -349,19 +238,14 @@ fn area_dto(a: &areas::Area, parent_code: Option<String>) -> AreaDto {
         name: a.name.clone(),
         kind: a.kind.code().into(),
         parent_code,
-        geometry: a
-            .geojson
-            .as_deref()
-            .and_then(|g| serde_json::from_str(g).ok()),
+        geometry: a.geojson.as_deref().and_then(|g| serde_json::from_str(g).ok()),
     }
 }
 
 /// Communities the caller can reach.
 #[utoipa::path(get, path = "/api/v1/communities", responses((status = 200, body = Vec<AreaDto>)))]
 async fn communities(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let list = areas::communities(&s.db, &ctx.actor, Action::OverviewRead)
-        .await
-        .map_err(err(&ctx))?;
+    let list = areas::communities(&s.db, &ctx.actor, Action::OverviewRead).await.map_err(err(&ctx))?;
     Ok(Json(list.iter().map(|a| area_dto(a, None)).collect::<Vec<_>>()).into_response())
 }
 
@@ -409,9 +293,7 @@ fn summary(a: &areas::AreaSummary) -> SummaryDto {
 #[utoipa::path(get, path = "/api/v1/communities/{code}", params(("code" = String, Path, description = "12-digit community code")),
     responses((status = 200, body = OverviewDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn community(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let o = crate::areas::overview_of(&s, &ctx, &code)
-        .await
-        .map_err(err(&ctx))?;
+    let o = crate::areas::overview_of(&s, &ctx, &code).await.map_err(err(&ctx))?;
     Ok(Json(OverviewDto {
         community: area_dto(&o.community, None),
         households: o.households,
@@ -420,10 +302,7 @@ async fn community(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>
         by_vulnerability: o
             .by_vulnerability
             .iter()
-            .map(|(v, n)| CountDto {
-                key: v.code().into(),
-                count: *n,
-            })
+            .map(|(v, n)| CountDto { key: v.code().into(), count: *n })
             .collect(),
         organizations: o.organizations,
         party_branches: o.party_branches,
@@ -447,28 +326,41 @@ pub struct AreaTreeDto {
 #[utoipa::path(get, path = "/api/v1/areas/{code}", params(("code" = String, Path)), responses((status = 200, body = AreaTreeDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn area(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
     let e = err(&ctx);
-    let a = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code)
-        .await
-        .map_err(&e)?;
+    let a = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code).await.map_err(&e)?;
     let chain = areas::ancestors(&s.db, &a).await.map_err(&e)?;
-    let children = areas::children(&s.db, &ctx.actor, Action::AreaRead, &a)
-        .await
-        .map_err(&e)?;
-    let households = areas::count_in_subtree(&s.db, &a.path, AreaKind::Household)
-        .await
-        .map_err(&e)?;
+    let children = areas::children(&s.db, &ctx.actor, Action::AreaRead, &a).await.map_err(&e)?;
+    let households = areas::count_in_subtree(&s.db, &a.path, AreaKind::Household).await.map_err(&e)?;
     let parent = chain.iter().rev().nth(1).map(|p| p.code.clone());
     Ok(Json(AreaTreeDto {
-        ancestors: chain
-            .iter()
-            .filter(|x| x.code != a.code)
-            .map(|x| area_dto(x, None))
-            .collect(),
+        ancestors: chain.iter().filter(|x| x.code != a.code).map(|x| area_dto(x, None)).collect(),
         area: area_dto(&a, parent),
         children: children.iter().map(summary).collect(),
         households,
     })
     .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AreaBody {
+    /// Code of the parent area, e.g. a grid `51010400100101`.
+    parent_code: String,
+    /// grid, micro_grid, building, household… (must fit under the parent)
+    kind: String,
+    name: String,
+    /// Optional; empty means the next free number under the parent.
+    #[serde(default)]
+    code: String,
+}
+
+/// Creates a sub-area under an area the caller administers.
+#[utoipa::path(post, path = "/api/v1/areas", request_body = AreaBody, responses(
+    (status = 201, body = AreaDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_area(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<AreaBody>) -> ApiResult {
+    let e = err(&ctx);
+    let form = areas::AreaForm { parent_code: b.parent_code.clone(), kind: b.kind, code: b.code, name: b.name };
+    let a = areas::create(&s.db, &ctx.actor, s.now(), form).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(area_dto(&a, Some(b.parent_code)))).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -497,18 +389,10 @@ async fn person_dto(s: &AppState, ctx: &Ctx, p: &Person) -> Result<PersonDto, Ap
         }
         None => (None, areas::by_id(&s.db, p.community_id).await?.path),
     };
-    let full = ctx
-        .actor
-        .grants
-        .decide(Action::ResidentReadSensitive, Some(&path))
-        == Decision::Allow;
+    let full = ctx.actor.grants.decide(Action::ResidentReadSensitive, Some(&path)) == Decision::Allow;
     Ok(PersonDto {
         id: p.id,
-        name: if full {
-            p.name.clone()
-        } else {
-            p.masked_name()
-        },
+        name: if full { p.name.clone() } else { p.masked_name() },
         household_code: code,
         gender: p.gender.map(|g| g.code().into()),
         birth_year: p.birth_year,
@@ -546,9 +430,7 @@ async fn residents(
     Query(q): Query<ResidentQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let a = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code)
-        .await
-        .map_err(&e)?;
+    let a = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await.map_err(&e)?;
     let vulnerability = q
         .vulnerability
         .as_deref()
@@ -558,29 +440,14 @@ async fn residents(
         .map_err(|x| e(x.into()))?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(e(wushe_domain::FieldError::new(
-            "limit",
-            "errors.limit.range",
-        )
-        .into()));
+        return Err(e(wushe_domain::FieldError::new("limit", "errors.limit.range").into()));
     }
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
-        return Err(e(wushe_domain::FieldError::new(
-            "offset",
-            "errors.offset.range",
-        )
-        .into()));
+        return Err(e(wushe_domain::FieldError::new("offset", "errors.offset.range").into()));
     }
-    let f = ResidentFilter {
-        vulnerability,
-        name_prefix: q.name.filter(|n| !n.trim().is_empty()),
-        limit,
-        offset,
-    };
-    let (list, total) = people::residents_in(&s.db, &ctx.actor, &a, &f)
-        .await
-        .map_err(&e)?;
+    let f = ResidentFilter { vulnerability, name_prefix: q.name.filter(|n| !n.trim().is_empty()), limit, offset };
+    let (list, total) = people::residents_in(&s.db, &ctx.actor, &a, &f).await.map_err(&e)?;
     let mut items = Vec::with_capacity(list.len());
     for p in &list {
         items.push(person_dto(&s, &ctx, p).await.map_err(&e)?);
@@ -627,21 +494,11 @@ impl PersonBody {
 /// Registers a resident in a household.
 #[utoipa::path(post, path = "/api/v1/residents", request_body = PersonBody, responses(
     (status = 201, body = PersonDto), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn register(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    ApiJson(b): ApiJson<PersonBody>,
-) -> ApiResult {
+async fn register(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<PersonBody>) -> ApiResult {
     let e = err(&ctx);
     let new = b.form().parse(s.this_year()).map_err(|x| e(x.into()))?;
-    let p = people::register(&s.db, &ctx.actor, s.now(), new)
-        .await
-        .map_err(&e)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(person_dto(&s, &ctx, &p).await.map_err(&e)?),
-    )
-        .into_response())
+    let p = people::register(&s.db, &ctx.actor, s.now(), new).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(person_dto(&s, &ctx, &p).await.map_err(&e)?)).into_response())
 }
 
 fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -652,9 +509,7 @@ fn parse_id(raw: &str) -> Result<i64, AppError> {
 #[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path)), responses((status = 200, body = PersonDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn person(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let e = err(&ctx);
-    let p = people::get(&s.db, &ctx.actor, parse_id(&id).map_err(&e)?)
-        .await
-        .map_err(&e)?;
+    let p = people::get(&s.db, &ctx.actor, parse_id(&id).map_err(&e)?).await.map_err(&e)?;
     Ok(Json(person_dto(&s, &ctx, &p).await.map_err(&e)?).into_response())
 }
 
@@ -670,13 +525,9 @@ async fn update_person(
 ) -> ApiResult {
     let e = err(&ctx);
     let id = parse_id(&id).map_err(&e)?;
-    let version = b
-        .version
-        .ok_or_else(|| e(wushe_domain::FieldError::new("version", "errors.required").into()))?;
+    let version = b.version.ok_or_else(|| e(wushe_domain::FieldError::new("version", "errors.required").into()))?;
     let new = b.form().parse(s.this_year()).map_err(|x| e(x.into()))?;
-    let p = people::update(&s.db, &ctx.actor, s.now(), id, version, new)
-        .await
-        .map_err(&e)?;
+    let p = people::update(&s.db, &ctx.actor, s.now(), id, version, new).await.map_err(&e)?;
     Ok(Json(person_dto(&s, &ctx, &p).await.map_err(&e)?).into_response())
 }
 
@@ -690,14 +541,8 @@ pub struct RevealedDto {
 #[utoipa::path(post, path = "/api/v1/people/{id}/reveal", params(("id" = i64, Path)), responses((status = 200, body = RevealedDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn reveal(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let e = err(&ctx);
-    let r = people::reveal(&s.db, &ctx.actor, s.now(), parse_id(&id).map_err(&e)?)
-        .await
-        .map_err(&e)?;
-    Ok(Json(RevealedDto {
-        phone: r.phone,
-        id_number: r.id_number,
-    })
-    .into_response())
+    let r = people::reveal(&s.db, &ctx.actor, s.now(), parse_id(&id).map_err(&e)?).await.map_err(&e)?;
+    Ok(Json(RevealedDto { phone: r.phone, id_number: r.id_number }).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -753,18 +598,10 @@ async fn org_dto(
 
 /// Organizations located in an area's subtree.
 #[utoipa::path(get, path = "/api/v1/areas/{code}/organizations", params(("code" = String, Path)), responses((status = 200, body = Vec<OrganizationDto>)))]
-async fn area_organizations(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> ApiResult {
+async fn area_organizations(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
     let e = err(&ctx);
-    let a = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code)
-        .await
-        .map_err(&e)?;
-    let list = organizations::in_area(&s.db, &ctx.actor, &a)
-        .await
-        .map_err(&e)?;
+    let a = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code).await.map_err(&e)?;
+    let list = organizations::in_area(&s.db, &ctx.actor, &a).await.map_err(&e)?;
     let mut out = Vec::with_capacity(list.len());
     for o in &list {
         out.push(org_dto(&s, o, None).await.map_err(&e)?);
@@ -776,12 +613,8 @@ async fn area_organizations(
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), responses((status = 200, body = OrganizationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn organization(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let e = err(&ctx);
-    let o = organizations::get(&s.db, &ctx.actor, parse_id(&id).map_err(&e)?)
-        .await
-        .map_err(&e)?;
-    let members = organizations::members(&s.db, &ctx.actor, &o)
-        .await
-        .map_err(&e)?;
+    let o = organizations::get(&s.db, &ctx.actor, parse_id(&id).map_err(&e)?).await.map_err(&e)?;
+    let members = organizations::members(&s.db, &ctx.actor, &o).await.map_err(&e)?;
     Ok(Json(org_dto(&s, &o, Some(members)).await.map_err(&e)?).into_response())
 }
 
@@ -804,11 +637,7 @@ pub struct OrganizationBody {
 
 /// Creates an organization in an area the caller administers.
 #[utoipa::path(post, path = "/api/v1/organizations", request_body = OrganizationBody, responses((status = 201, body = OrganizationDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn create_organization(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    ApiJson(b): ApiJson<OrganizationBody>,
-) -> ApiResult {
+async fn create_organization(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<OrganizationBody>) -> ApiResult {
     let e = err(&ctx);
     let form = organizations::OrganizationForm {
         area_code: b.area_code,
@@ -821,14 +650,8 @@ async fn create_organization(
         address: b.address,
     };
     let new = form.parse().map_err(|x| e(x.into()))?;
-    let o = organizations::create(&s.db, &ctx.actor, s.now(), new)
-        .await
-        .map_err(&e)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(org_dto(&s, &o, None).await.map_err(&e)?),
-    )
-        .into_response())
+    let o = organizations::create(&s.db, &ctx.actor, s.now(), new).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(org_dto(&s, &o, None).await.map_err(&e)?)).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -882,21 +705,12 @@ pub struct DirectoryParams {
 
 /// Public directory search (Chinese word segmentation).
 #[utoipa::path(get, path = "/api/v1/directory", params(DirectoryParams), responses((status = 200, body = Vec<OrganizationDto>)))]
-async fn directory(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<DirectoryParams>,
-) -> ApiResult {
+async fn directory(State(s): State<AppState>, ctx: Ctx, Query(q): Query<DirectoryParams>) -> ApiResult {
     let e = err(&ctx);
-    let hits = run_search(
-        &s,
-        &DirectoryQuery {
-            q: q.q.unwrap_or_default(),
-            community: q.community.unwrap_or_default(),
-        },
-    )
-    .await
-    .map_err(&e)?;
+    let hits =
+        run_search(&s, &DirectoryQuery { q: q.q.unwrap_or_default(), community: q.community.unwrap_or_default() })
+            .await
+            .map_err(&e)?;
     let mut out = Vec::with_capacity(hits.len());
     for (o, _) in &hits {
         out.push(org_dto(&s, o, None).await.map_err(&e)?);

@@ -43,12 +43,7 @@ impl Ctx {
         let lang = cookies
             .get(LANG_COOKIE)
             .and_then(|l| Lang::parse(l))
-            .or_else(|| {
-                headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|h| h.to_str().ok())
-                    .map(Lang::from_accept)
-            })
+            .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).map(Lang::from_accept))
             .unwrap_or_default();
         let large_text = cookies.get(LARGE_COOKIE).is_some_and(|v| v == "1");
         let mut ctx = Ctx {
@@ -80,11 +75,8 @@ impl Ctx {
             None
         };
         if let Some(u) = user {
-            ctx.actor = Actor {
-                user_id: Some(u.id),
-                grants: accounts::grants_of(&state.db, u.id).await?,
-                operator: false,
-            };
+            ctx.actor =
+                Actor { user_id: Some(u.id), grants: accounts::grants_of(&state.db, u.id).await?, operator: false };
             ctx.user = Some(u);
         }
         Ok(ctx)
@@ -105,16 +97,12 @@ pub fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = WebError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(c) = parts.extensions.get::<Ctx>() {
             return Ok(c.clone());
         }
-        let c = Ctx::load(state, &parts.headers, parts.uri.path())
-            .await
-            .map_err(|e| WebError::page(e, T(Lang::ZhCn)))?;
+        let c =
+            Ctx::load(state, &parts.headers, parts.uri.path()).await.map_err(|e| WebError::page(e, T(Lang::ZhCn)))?;
         parts.extensions.insert(c.clone());
         Ok(c)
     }
@@ -126,11 +114,7 @@ pub async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
     let ctx = match Ctx::load(&state, req.headers(), req.uri().path()).await {
         Ok(c) => c,
         Err(e) => return error_for(kind, e, T(Lang::ZhCn)),
@@ -140,8 +124,7 @@ pub async fn guard(
         Decision::Allow => {}
         Decision::NeedLogin => {
             return match kind {
-                Kind::Page => Redirect::to(&format!("/login?next={}", urlencode(&path_and_query)))
-                    .into_response(),
+                Kind::Page => Redirect::to(&format!("/login?next={}", urlencode(&path_and_query))).into_response(),
                 Kind::Api => error_for(kind, AppError::Unauthenticated, t),
             };
         }
@@ -149,21 +132,13 @@ pub async fn guard(
     }
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ctx.clone());
-    let is_form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|c| {
-            c.starts_with("application/x-www-form-urlencoded")
-                || c.starts_with("multipart/form-data")
+    let is_form =
+        parts.headers.get(header::CONTENT_TYPE).and_then(|h| h.to_str().ok()).is_some_and(|c| {
+            c.starts_with("application/x-www-form-urlencoded") || c.starts_with("multipart/form-data")
         });
     if kind == Kind::Page && parts.method == Method::POST {
         if !is_form {
-            return error_for(
-                kind,
-                AppError::Invalid(wushe_domain::FieldError::new("csrf", "errors.csrf").into()),
-                t,
-            );
+            return error_for(kind, AppError::Invalid(wushe_domain::FieldError::new("csrf", "errors.csrf").into()), t);
         }
         let bytes = match axum::body::to_bytes(body, crate::routes::BODY_LIMIT).await {
             Ok(b) => b,
@@ -173,21 +148,12 @@ pub async fn guard(
         let expected = if ctx.user.is_some() {
             ctx.csrf.clone()
         } else {
-            cookies(&parts.headers)
-                .get(LOGIN_CSRF_COOKIE)
-                .cloned()
-                .unwrap_or_default()
+            cookies(&parts.headers).get(LOGIN_CSRF_COOKIE).cloned().unwrap_or_default()
         };
         if expected.is_empty() || !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
-            return error_for(
-                kind,
-                AppError::Invalid(wushe_domain::FieldError::new("csrf", "errors.csrf").into()),
-                t,
-            );
+            return error_for(kind, AppError::Invalid(wushe_domain::FieldError::new("csrf", "errors.csrf").into()), t);
         }
-        return next
-            .run(Request::from_parts(parts, Body::from(bytes)))
-            .await;
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
     }
     next.run(Request::from_parts(parts, body)).await
 }
@@ -200,19 +166,12 @@ fn error_for(kind: Kind, e: AppError, t: T) -> Response {
 }
 
 fn form_field(body: &[u8], name: &str) -> String {
-    url_form_pairs(body)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-        .unwrap_or_default()
+    url_form_pairs(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default()
 }
 
 pub fn url_form_pairs(body: &[u8]) -> Vec<(String, String)> {
     let s = String::from_utf8_lossy(body);
-    s.split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (urldecode(k), urldecode(v)))
-        .collect()
+    s.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (urldecode(k), urldecode(v))).collect()
 }
 
 fn urldecode(s: &str) -> String {
@@ -292,10 +251,7 @@ impl LoginLimiter {
     }
 
     pub fn succeeded(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 }
 

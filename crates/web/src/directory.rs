@@ -19,18 +19,8 @@ use wushe_domain::access::Action;
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/directory", Action::Public, get(search_page));
     r.page(Method::GET, "/directory/{id}", Action::Public, get(entry));
-    r.page(
-        Method::GET,
-        "/directory/hsds/organizations.json",
-        Action::Public,
-        get(hsds),
-    );
-    r.page(
-        Method::GET,
-        "/communities/{code}/audit",
-        Action::AuditRead,
-        get(audit_page),
-    );
+    r.page(Method::GET, "/directory/hsds/organizations.json", Action::Public, get(hsds));
+    r.page(Method::GET, "/communities/{code}/audit", Action::AuditRead, get(audit_page));
 }
 
 pub struct HitRow {
@@ -78,11 +68,7 @@ pub async fn run_search(
     };
     if q.q.trim().is_empty() {
         let root = within.clone().unwrap_or_default();
-        return Ok(directory::browse(&s.db, &root, 200)
-            .await?
-            .into_iter()
-            .map(|o| (o, vec![]))
-            .collect());
+        return Ok(directory::browse(&s.db, &root, 200).await?.into_iter().map(|o| (o, vec![])).collect());
     }
     Ok(directory::search(&s.db, &q.q, within.as_deref(), 100)
         .await?
@@ -99,9 +85,7 @@ async fn search_page(
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let hits = run_search(&s, &q).await.map_err(e)?;
-    let communities = areas::communities(&s.db, &Actor::operator(), Action::Public)
-        .await
-        .map_err(e)?;
+    let communities = areas::communities(&s.db, &Actor::operator(), Action::Public).await.map_err(e)?;
     let home = crate::view::home_community(&s, &ctx).await;
     Ok(html(&DirectoryPage {
         l: Layout::new(&ctx, "page.directory.title", home),
@@ -134,11 +118,7 @@ struct EntryPage {
     address: String,
 }
 
-async fn entry(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
+async fn entry(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
@@ -198,21 +178,10 @@ pub fn hsds_organization(o: &organizations::Organization, area_name: &str) -> se
     })
 }
 
-async fn hsds(
-    State(s): State<AppState>,
-    Query(q): Query<DirectoryQuery>,
-) -> Result<Response, WebError> {
+async fn hsds(State(s): State<AppState>, Query(q): Query<DirectoryQuery>) -> Result<Response, WebError> {
     let t = crate::i18n::T(crate::i18n::Lang::ZhCn);
     let e = |e| WebError::api(e, t);
-    let orgs = run_search(
-        &s,
-        &DirectoryQuery {
-            q: String::new(),
-            community: q.community.clone(),
-        },
-    )
-    .await
-    .map_err(e)?;
+    let orgs = run_search(&s, &DirectoryQuery { q: String::new(), community: q.community.clone() }).await.map_err(e)?;
     let mut items = Vec::with_capacity(orgs.len());
     for (o, _) in &orgs {
         let area = areas::by_id(&s.db, o.area_id).await.map_err(e)?;
@@ -238,19 +207,11 @@ struct AuditPage {
     entries: Vec<(i64, String, String, String, String)>,
 }
 
-async fn audit_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+async fn audit_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::AuditRead, &code)
-        .await
-        .map_err(e)?;
-    ctx.actor
-        .require(Action::AuditRead, Some(&c.path))
-        .map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::AuditRead, &code).await.map_err(e)?;
+    ctx.actor.require(Action::AuditRead, Some(&c.path)).map_err(e)?;
     let entries = audit::recent(&s.db, c.id, 200).await.map_err(e)?;
     Ok(html(&AuditPage {
         l: Layout::new(&ctx, "page.audit.title", Some(c.code)),
@@ -260,8 +221,7 @@ async fn audit_page(
                 (
                     a.seq,
                     local_time(a.at),
-                    a.actor
-                        .unwrap_or_else(|| t.t("page.audit.operator").to_string()),
+                    a.actor.unwrap_or_else(|| t.t("page.audit.operator").to_string()),
                     a.action,
                     a.subject,
                 )

@@ -20,47 +20,25 @@ pub struct WebError {
 
 impl WebError {
     pub fn page(err: AppError, t: T) -> Self {
-        Self {
-            err,
-            t,
-            kind: Kind::Page,
-        }
+        Self { err, t, kind: Kind::Page }
     }
     pub fn api(err: AppError, t: T) -> Self {
-        Self {
-            err,
-            t,
-            kind: Kind::Api,
-        }
+        Self { err, t, kind: Kind::Api }
     }
 }
 
 /// Status and stable problem code of an application error.
 pub fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
     match e {
-        AppError::Invalid(_) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            "errors.title.invalid",
-        ),
+        AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "errors.title.invalid"),
         AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "errors.title.not_found"),
-        AppError::Unauthenticated => (
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "errors.title.unauthenticated",
-        ),
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "errors.title.unauthenticated"),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "errors.title.forbidden"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "errors.title.conflict"),
-        AppError::RateLimited => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "errors.title.rate_limited",
-        ),
-        AppError::Db(_) | AppError::Internal(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "errors.title.internal",
-        ),
+        AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "errors.title.rate_limited"),
+        AppError::Db(_) | AppError::Internal(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "errors.title.internal")
+        }
     }
 }
 
@@ -106,13 +84,7 @@ pub fn field_problems(e: &AppError, t: T) -> Vec<FieldProblem> {
         .collect()
 }
 
-pub fn problem(
-    status: StatusCode,
-    code: &str,
-    title: String,
-    detail: String,
-    errors: Vec<FieldProblem>,
-) -> Response {
+pub fn problem(status: StatusCode, code: &str, title: String, detail: String, errors: Vec<FieldProblem>) -> Response {
     let body = Problem {
         type_: format!("urn:wushe:problem:{code}"),
         title,
@@ -122,10 +94,7 @@ pub fn problem(
         errors,
     };
     let mut r = (status, axum::Json(body)).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/problem+json"),
-    );
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
     r
 }
 
@@ -139,12 +108,7 @@ struct ErrorPage<'a> {
 }
 
 pub fn error_page(status: StatusCode, t: T, title: &str, messages: Vec<String>) -> Response {
-    let page = ErrorPage {
-        t,
-        status: status.as_u16(),
-        title,
-        messages,
-    };
+    let page = ErrorPage { t, status: status.as_u16(), title, messages };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, title.to_string()).into_response(),
@@ -167,12 +131,7 @@ impl IntoResponse for WebError {
                 t.t(&format!("errors.detail.{code}")).to_string(),
                 fields,
             ),
-            Kind::Page => error_page(
-                status,
-                t,
-                t.t(title_key),
-                fields.into_iter().map(|f| f.message).collect(),
-            ),
+            Kind::Page => error_page(status, t, t.t(title_key), fields.into_iter().map(|f| f.message).collect()),
         }
     }
 }
@@ -186,36 +145,23 @@ pub fn too_large(kind: Kind, t: T) -> Response {
             t.t("errors.detail.payload_too_large").into(),
             vec![],
         ),
-        Kind::Page => error_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            t,
-            t.t("errors.title.too_large"),
-            vec![],
-        ),
+        Kind::Page => error_page(StatusCode::PAYLOAD_TOO_LARGE, t, t.t("errors.title.too_large"), vec![]),
     }
 }
 
 fn lang_of(req_headers: &axum::http::HeaderMap) -> T {
     let c = crate::ctx::cookies(req_headers);
-    T(c.get(crate::ctx::LANG_COOKIE)
-        .and_then(|l| Lang::parse(l))
-        .unwrap_or_default())
+    T(c.get(crate::ctx::LANG_COOKIE).and_then(|l| Lang::parse(l)).unwrap_or_default())
 }
 
 pub async fn not_found(req: Request) -> Response {
     let t = lang_of(req.headers());
-    let kind = if req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/open311/")
-    {
+    let kind = if req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/open311/") {
         Kind::Api
     } else {
         Kind::Page
     };
-    WebError {
-        err: AppError::NotFound,
-        t,
-        kind,
-    }
-    .into_response()
+    WebError { err: AppError::NotFound, t, kind }.into_response()
 }
 
 /// Errors produced by layers and extractors before a handler runs (405, 413, bad paths) come
@@ -236,22 +182,13 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let (code, title) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "errors.title.too_large"),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "errors.title.method_not_allowed"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
-            "errors.title.unsupported_media_type",
-        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "errors.title.unsupported_media_type"),
         StatusCode::NOT_FOUND => ("not_found", "errors.title.not_found"),
         s if s.is_server_error() => ("internal", "errors.title.internal"),
         _ => ("bad_request", "errors.title.bad_request"),
     };
     if api {
-        problem(
-            status,
-            code,
-            t.t(title).into(),
-            t.t(&format!("errors.detail.{code}")).into(),
-            vec![],
-        )
+        problem(status, code, t.t(title).into(), t.t(&format!("errors.detail.{code}")).into(), vec![])
     } else {
         error_page(status, t, t.t(title), vec![])
     }

@@ -27,17 +27,8 @@ impl Lang {
     }
     /// Picks from an Accept-Language header; Chinese unless English is preferred.
     pub fn from_accept(h: &str) -> Lang {
-        let first = h
-            .split(',')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if first.starts_with("en") {
-            Lang::En
-        } else {
-            Lang::ZhCn
-        }
+        let first = h.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+        if first.starts_with("en") { Lang::En } else { Lang::ZhCn }
     }
 }
 
@@ -89,16 +80,9 @@ mod tests {
 
     #[test]
     fn both_catalogues_have_the_same_keys() {
-        let mut missing: Vec<String> = ZH
-            .keys()
-            .filter(|k| !EN.contains_key(*k))
-            .map(|k| format!("en lacks {k}"))
-            .collect();
-        missing.extend(
-            EN.keys()
-                .filter(|k| !ZH.contains_key(*k))
-                .map(|k| format!("zh-CN lacks {k}")),
-        );
+        let mut missing: Vec<String> =
+            ZH.keys().filter(|k| !EN.contains_key(*k)).map(|k| format!("en lacks {k}")).collect();
+        missing.extend(EN.keys().filter(|k| !ZH.contains_key(*k)).map(|k| format!("zh-CN lacks {k}")));
         missing.sort();
         assert!(missing.is_empty(), "{missing:#?}");
         assert!(ZH.len() > 100, "catalogue suspiciously small: {}", ZH.len());
@@ -108,19 +92,10 @@ mod tests {
     fn every_key_used_in_code_and_templates_exists() {
         let mut used = Vec::new();
         for dir in ["src", "templates", "../app/src", "../domain/src"] {
-            collect_keys(
-                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
-                &mut used,
-            );
+            collect_keys(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut used);
         }
-        let missing: Vec<&String> = used
-            .iter()
-            .filter(|k| !ZH.contains_key(k.as_str()))
-            .collect();
-        assert!(
-            missing.is_empty(),
-            "keys used but not in the catalogue: {missing:#?}"
-        );
+        let missing: Vec<&String> = used.iter().filter(|k| !ZH.contains_key(k.as_str())).collect();
+        assert!(missing.is_empty(), "keys used but not in the catalogue: {missing:#?}");
     }
 
     fn collect_keys(dir: &std::path::Path, out: &mut Vec<String>) {
@@ -132,26 +107,16 @@ mod tests {
             }
             let text = std::fs::read_to_string(&p).unwrap_or_default();
             // Message keys appear as quoted dotted lower-case identifiers with a known prefix.
-            for prefix in [
-                "\"errors.",
-                "\"nav.",
-                "\"page.",
-                "\"field.",
-                "\"kind.",
-                "\"post.",
-                "\"role.",
-                "\"vul.",
-                "\"msg.",
-            ] {
+            for prefix in
+                ["\"errors.", "\"nav.", "\"page.", "\"field.", "\"kind.", "\"post.", "\"role.", "\"vul.", "\"msg."]
+            {
                 let mut rest = text.as_str();
                 while let Some(i) = rest.find(prefix) {
                     let tail = &rest[i + 1..];
                     let end = tail.find('"').unwrap_or(0);
                     let key = &tail[..end];
                     if !key.is_empty()
-                        && key.chars().all(|c| {
-                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
-                        })
+                        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
                         && !key.ends_with('.')
                     {
                         out.push(key.to_string());

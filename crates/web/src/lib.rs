@@ -35,21 +35,14 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            db,
-            clock,
-            limiter: Arc::new(ctx::LoginLimiter::default()),
-            secure_cookies: false,
-        }
+        Self { db, clock, limiter: Arc::new(ctx::LoginLimiter::default()), secure_cookies: false }
     }
     pub fn now(&self) -> i64 {
         self.clock.now_millis()
     }
     pub fn this_year(&self) -> i32 {
         use chrono::Datelike;
-        chrono::DateTime::from_timestamp_millis(self.now())
-            .map(|d| d.year())
-            .unwrap_or(2026)
+        chrono::DateTime::from_timestamp_millis(self.now()).map(|d| d.year()).unwrap_or(2026)
     }
 }
 

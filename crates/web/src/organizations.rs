@@ -21,36 +21,11 @@ use wushe_domain::access::{Action, Decision};
 use wushe_domain::organizations::{OrganizationKind, Post};
 
 pub fn routes(r: &mut Registry) {
-    r.page(
-        Method::GET,
-        "/communities/{code}/organizations",
-        Action::OrganizationRead,
-        get(list),
-    );
-    r.page(
-        Method::GET,
-        "/communities/{code}/organizations/new",
-        Action::OrganizationWrite,
-        get(new_form),
-    );
-    r.page(
-        Method::POST,
-        "/communities/{code}/organizations",
-        Action::OrganizationWrite,
-        post(create),
-    );
-    r.page(
-        Method::GET,
-        "/organizations/{id}",
-        Action::OrganizationRead,
-        get(show),
-    );
-    r.page(
-        Method::POST,
-        "/organizations/{id}/members",
-        Action::OrganizationWrite,
-        post(add_member),
-    );
+    r.page(Method::GET, "/communities/{code}/organizations", Action::OrganizationRead, get(list));
+    r.page(Method::GET, "/communities/{code}/organizations/new", Action::OrganizationWrite, get(new_form));
+    r.page(Method::POST, "/communities/{code}/organizations", Action::OrganizationWrite, post(create));
+    r.page(Method::GET, "/organizations/{id}", Action::OrganizationRead, get(show));
+    r.page(Method::POST, "/organizations/{id}/members", Action::OrganizationWrite, post(add_member));
 }
 
 /// id, name, services of one organization in a list.
@@ -65,26 +40,15 @@ struct ListPage {
     can_write: bool,
 }
 
-async fn list(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code)
-        .await
-        .map_err(e)?;
-    let orgs = organizations::in_area(&s.db, &ctx.actor, &c)
-        .await
-        .map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code).await.map_err(e)?;
+    let orgs = organizations::in_area(&s.db, &ctx.actor, &c).await.map_err(e)?;
     let mut groups: Vec<(String, Vec<OrgItem>)> = Vec::new();
     for k in OrganizationKind::ALL {
-        let items: Vec<(i64, String, String)> = orgs
-            .iter()
-            .filter(|o| o.kind == *k)
-            .map(|o| (o.id, o.name.clone(), o.services.clone()))
-            .collect();
+        let items: Vec<(i64, String, String)> =
+            orgs.iter().filter(|o| o.kind == *k).map(|o| (o.id, o.name.clone(), o.services.clone())).collect();
         if !items.is_empty() {
             groups.push((t.t(&org_kind_key(*k)).to_string(), items));
         }
@@ -116,19 +80,11 @@ struct OrgPage {
     errors: Vec<String>,
 }
 
-async fn org_page(
-    s: &AppState,
-    ctx: &Ctx,
-    o: Organization,
-    errors: Vec<String>,
-) -> Result<OrgPage, AppError> {
+async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>) -> Result<OrgPage, AppError> {
     let t = ctx.t();
     let area = areas::by_id(&s.db, o.area_id).await?;
     let parent = match o.parent_id {
-        Some(p) => organizations::get(&s.db, &ctx.actor, p)
-            .await
-            .map(|p| p.name)
-            .unwrap_or_default(),
+        Some(p) => organizations::get(&s.db, &ctx.actor, p).await.map(|p| p.name).unwrap_or_default(),
         None => String::new(),
     };
     let members = organizations::members(&s.db, &ctx.actor, &o).await?;
@@ -158,24 +114,13 @@ async fn org_page(
                 )
             })
             .collect(),
-        can_write: ctx
-            .actor
-            .grants
-            .decide(Action::OrganizationWrite, Some(&o.area_path))
-            == Decision::Allow,
-        post_options: Post::ALL
-            .iter()
-            .map(|p| (p.code(), t.t(&post_key(*p)).to_string()))
-            .collect(),
+        can_write: ctx.actor.grants.decide(Action::OrganizationWrite, Some(&o.area_path)) == Decision::Allow,
+        post_options: Post::ALL.iter().map(|p| (p.code(), t.t(&post_key(*p)).to_string())).collect(),
         errors,
     })
 }
 
-async fn show(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
+async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
@@ -203,38 +148,19 @@ async fn add_member(
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     let result = async {
-        let person = f
-            .person_id
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| FieldError::new("person_id", "errors.person.unknown"))?;
+        let person =
+            f.person_id.trim().parse::<i64>().map_err(|_| FieldError::new("person_id", "errors.person.unknown"))?;
         let since = wushe_domain::people::parse_birth_year(&f.since_year, s.this_year())
             .map_err(|_| FieldError::new("since_year", "errors.since_year.invalid"))?;
-        organizations::add_member(
-            &s.db,
-            &ctx.actor,
-            s.now(),
-            id,
-            person,
-            &f.post,
-            since.map(i64::from),
-        )
-        .await
+        organizations::add_member(&s.db, &ctx.actor, s.now(), id, person, &f.post, since.map(i64::from)).await
     }
     .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let o = organizations::get(&s.db, &ctx.actor, id).await.map_err(e)?;
-            let msgs = field_problems(&err, t)
-                .into_iter()
-                .map(|f| f.message)
-                .collect();
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                html(&org_page(&s, &ctx, o, msgs).await.map_err(e)?),
-            )
-                .into_response())
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&org_page(&s, &ctx, o, msgs).await.map_err(e)?)).into_response())
         }
         Err(err) => Err(e(err)),
     }
@@ -294,11 +220,7 @@ async fn form_page(
         code: community.code.clone(),
         f: OrgFormValues {
             name: b.name.clone(),
-            area_code: if b.area_code.is_empty() {
-                community.code.clone()
-            } else {
-                b.area_code.clone()
-            },
+            area_code: if b.area_code.is_empty() { community.code.clone() } else { b.area_code.clone() },
             description: b.description.clone(),
             services: b.services.clone(),
             phone: b.phone.clone(),
@@ -306,43 +228,24 @@ async fn form_page(
         },
         kind_options: OrganizationKind::ALL
             .iter()
-            .map(|k| {
-                (
-                    k.code(),
-                    t.t(&org_kind_key(*k)).to_string(),
-                    k.code() == b.kind,
-                )
-            })
+            .map(|k| (k.code(), t.t(&org_kind_key(*k)).to_string(), k.code() == b.kind))
             .collect(),
         parent_options: parents.into_iter().map(|o| (o.id, o.name)).collect(),
         errors,
     })
 }
 
-async fn new_form(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code)
-        .await
-        .map_err(e)?;
-    Ok(html(
-        &form_page(&s, &ctx, &c, &OrgFormBody::default(), vec![])
-            .await
-            .map_err(e)?,
-    ))
+    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await.map_err(e)?;
+    Ok(html(&form_page(&s, &ctx, &c, &OrgFormBody::default(), vec![]).await.map_err(e)?))
 }
 
 pub fn org_form(b: &OrgFormBody) -> Result<OrganizationForm, AppError> {
     let parent_id = match b.parent_id.trim() {
         "" => None,
-        p => Some(
-            p.parse::<i64>()
-                .map_err(|_| FieldError::new("parent_id", "errors.organization.unknown"))?,
-        ),
+        p => Some(p.parse::<i64>().map_err(|_| FieldError::new("parent_id", "errors.organization.unknown"))?),
     };
     Ok(OrganizationForm {
         area_code: b.area_code.clone(),
@@ -364,9 +267,7 @@ async fn create(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code)
-        .await
-        .map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await.map_err(e)?;
     let result = async {
         let form = org_form(&b)?;
         let new = form.parse()?;
@@ -376,14 +277,8 @@ async fn create(
     match result {
         Ok(o) => Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = field_problems(&err, t)
-                .into_iter()
-                .map(|f| f.message)
-                .collect();
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                html(&form_page(&s, &ctx, &c, &b, msgs).await.map_err(e)?),
-            )
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&s, &ctx, &c, &b, msgs).await.map_err(e)?))
                 .into_response())
         }
         Err(err) => Err(e(err)),

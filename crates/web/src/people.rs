@@ -21,31 +21,11 @@ use wushe_domain::areas::AreaKind;
 use wushe_domain::people::{Gender, Vulnerability};
 
 pub fn routes(r: &mut Registry) {
-    r.page(
-        Method::GET,
-        "/communities/{code}/residents",
-        Action::ResidentRead,
-        get(list),
-    );
-    r.page(
-        Method::GET,
-        "/communities/{code}/residents/new",
-        Action::ResidentWrite,
-        get(new_form),
-    );
-    r.page(
-        Method::POST,
-        "/communities/{code}/residents",
-        Action::ResidentWrite,
-        post(create),
-    );
+    r.page(Method::GET, "/communities/{code}/residents", Action::ResidentRead, get(list));
+    r.page(Method::GET, "/communities/{code}/residents/new", Action::ResidentWrite, get(new_form));
+    r.page(Method::POST, "/communities/{code}/residents", Action::ResidentWrite, post(create));
     r.page(Method::GET, "/people/{id}", Action::ResidentRead, get(show));
-    r.page(
-        Method::POST,
-        "/people/{id}/reveal",
-        Action::ResidentReadSensitive,
-        post(reveal),
-    );
+    r.page(Method::POST, "/people/{id}/reveal", Action::ResidentReadSensitive, post(reveal));
 }
 
 /// A person as lists show them: names in full only for roles allowed to see personal data.
@@ -75,29 +55,18 @@ pub fn person_row(p: &Person, t: T) -> PersonRow {
 pub fn person_row_for(p: &Person, t: T, full_name: bool, household: String) -> PersonRow {
     PersonRow {
         id: p.id,
-        name: if full_name {
-            p.name.clone()
-        } else {
-            p.masked_name()
-        },
+        name: if full_name { p.name.clone() } else { p.masked_name() },
         household,
         gender: gender_label(p.gender, t),
         birth_year: p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
         phone: p.phone.as_ref().map(|x| x.masked()).unwrap_or_default(),
-        flags: p
-            .vulnerability
-            .iter()
-            .map(|v| t.t(&vul_key(v)).to_string())
-            .collect(),
+        flags: p.vulnerability.iter().map(|v| t.t(&vul_key(v)).to_string()).collect(),
         head: p.is_household_head,
     }
 }
 
 fn sees_full_names(ctx: &Ctx, path: &str) -> bool {
-    ctx.actor
-        .grants
-        .decide(Action::ResidentReadSensitive, Some(path))
-        == Decision::Allow
+    ctx.actor.grants.decide(Action::ResidentReadSensitive, Some(path)) == Decision::Allow
 }
 
 #[derive(Template)]
@@ -135,9 +104,7 @@ async fn list(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let community = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code)
-        .await
-        .map_err(e)?;
+    let community = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await.map_err(e)?;
     if community.kind != AreaKind::Community {
         return Err(e(AppError::NotFound));
     }
@@ -146,29 +113,18 @@ async fn list(
     } else {
         Some(Vulnerability::parse(&q.vulnerability).map_err(|x| e(x.into()))?)
     };
-    let page: i64 = q
-        .page
-        .as_deref()
-        .unwrap_or("1")
-        .parse::<i64>()
-        .unwrap_or(1)
-        .clamp(1, 100_000);
+    let page: i64 = q.page.as_deref().unwrap_or("1").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     let filter = ResidentFilter {
         vulnerability,
         name_prefix: Some(q.name.trim().to_string()).filter(|n| !n.is_empty()),
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
     };
-    let (list, total) = people::residents_in(&s.db, &ctx.actor, &community, &filter)
-        .await
-        .map_err(e)?;
+    let (list, total) = people::residents_in(&s.db, &ctx.actor, &community, &filter).await.map_err(e)?;
     let mut rows = Vec::with_capacity(list.len());
     for p in &list {
         let hh = match p.household_id {
-            Some(h) => areas::by_id(&s.db, h)
-                .await
-                .map(|a| a.name)
-                .unwrap_or_default(),
+            Some(h) => areas::by_id(&s.db, h).await.map(|a| a.name).unwrap_or_default(),
             None => String::new(),
         };
         rows.push(person_row_for(
@@ -188,10 +144,7 @@ async fn list(
     let page_view = ResidentsPage {
         l: Layout::new(&ctx, "page.residents.title", Some(community.code.clone())),
         code: community.code.clone(),
-        vul_options: Vulnerability::ALL
-            .iter()
-            .map(|v| (v.code(), t.t(&vul_key(*v)).to_string()))
-            .collect(),
+        vul_options: Vulnerability::ALL.iter().map(|v| (v.code(), t.t(&vul_key(*v)).to_string())).collect(),
         selected: q.vulnerability.clone(),
         name: q.name.clone(),
         total_label: t.f("page.residents.total", &[&total]),
@@ -220,12 +173,7 @@ fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().map_err(|_| AppError::NotFound)
 }
 
-async fn person_page(
-    s: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    reveal: bool,
-) -> Result<Response, AppError> {
+async fn person_page(s: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> Result<Response, AppError> {
     let t = ctx.t();
     let id = parse_id(id)?;
     let p = people::get(&s.db, &ctx.actor, id).await?;
@@ -263,33 +211,17 @@ async fn person_page(
         phone,
         id_number,
         revealed: reveal,
-        can_reveal: ctx
-            .actor
-            .grants
-            .decide(Action::ResidentReadSensitive, Some(&path))
-            == Decision::Allow,
+        can_reveal: ctx.actor.grants.decide(Action::ResidentReadSensitive, Some(&path)) == Decision::Allow,
         posts,
     }))
 }
 
-async fn show(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    person_page(&s, &ctx, &id, false)
-        .await
-        .map_err(|e| WebError::page(e, ctx.t()))
+async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    person_page(&s, &ctx, &id, false).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 
-async fn reveal(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    person_page(&s, &ctx, &id, true)
-        .await
-        .map_err(|e| WebError::page(e, ctx.t()))
+async fn reveal(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    person_page(&s, &ctx, &id, true).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 
 pub struct FormValues {
@@ -328,33 +260,16 @@ fn form_page(ctx: &Ctx, code: &str, form: &PersonForm, errors: Vec<String>) -> P
         },
         vul_options: Vulnerability::ALL
             .iter()
-            .map(|v| {
-                (
-                    v.code(),
-                    t.t(&vul_key(*v)).to_string(),
-                    form.vulnerability.iter().any(|x| x == v.code()),
-                )
-            })
+            .map(|v| (v.code(), t.t(&vul_key(*v)).to_string(), form.vulnerability.iter().any(|x| x == v.code())))
             .collect(),
         errors,
     }
 }
 
-async fn new_form(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
-    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code)
-        .await
-        .map_err(|e| WebError::page(e, t))?;
-    Ok(html(&form_page(
-        &ctx,
-        &c.code,
-        &PersonForm::default(),
-        vec![],
-    )))
+    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await.map_err(|e| WebError::page(e, t))?;
+    Ok(html(&form_page(&ctx, &c.code, &PersonForm::default(), vec![])))
 }
 
 /// Reads the form body by hand because checkboxes repeat the `vulnerability` key.
@@ -383,9 +298,7 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code)
-        .await
-        .map_err(|e| WebError::page(e, t))?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await.map_err(|e| WebError::page(e, t))?;
     let form = person_form_from(&body);
     let result = match form.parse(s.this_year()) {
         Ok(new) => people::register(&s.db, &ctx.actor, s.now(), new).await,
@@ -394,15 +307,8 @@ async fn create(
     match result {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = crate::error::field_problems(&e, t)
-                .into_iter()
-                .map(|f| f.message)
-                .collect();
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                html(&form_page(&ctx, &c.code, &form, msgs)),
-            )
-                .into_response())
+            let msgs = crate::error::field_problems(&e, t).into_iter().map(|f| f.message).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&ctx, &c.code, &form, msgs))).into_response())
         }
         Err(e) => Err(WebError::page(e, t)),
     }

@@ -42,29 +42,12 @@ impl Registry {
         let layer = axum::middleware::from_fn_with_state((self.state.clone(), action, kind), guard);
         let r = std::mem::take(&mut self.router);
         self.router = r.route(path, handler.route_layer(layer));
-        self.specs.push(RouteSpec {
-            method,
-            path,
-            action,
-            kind,
-        });
+        self.specs.push(RouteSpec { method, path, action, kind });
     }
-    pub fn page(
-        &mut self,
-        method: Method,
-        path: &'static str,
-        action: Action,
-        handler: MethodRouter<AppState>,
-    ) {
+    pub fn page(&mut self, method: Method, path: &'static str, action: Action, handler: MethodRouter<AppState>) {
         self.add(Kind::Page, method, path, action, handler)
     }
-    pub fn api(
-        &mut self,
-        method: Method,
-        path: &'static str,
-        action: Action,
-        handler: MethodRouter<AppState>,
-    ) {
+    pub fn api(&mut self, method: Method, path: &'static str, action: Action, handler: MethodRouter<AppState>) {
         self.add(Kind::Api, method, path, action, handler)
     }
 }
@@ -73,11 +56,7 @@ impl Registry {
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
-    let mut reg = Registry {
-        state: state.clone(),
-        router: Router::new(),
-        specs: Vec::new(),
-    };
+    let mut reg = Registry { state: state.clone(), router: Router::new(), specs: Vec::new() };
     accounts::routes(&mut reg);
     areas::routes(&mut reg);
     people::routes(&mut reg);

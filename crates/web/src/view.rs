@@ -38,11 +38,7 @@ impl Layout {
         let mut nav = Vec::new();
         let mut push = |href: String, label: &'static str| {
             let active = ctx.path == href || (href != "/" && ctx.path.starts_with(&href));
-            nav.push(NavItem {
-                href,
-                label,
-                active,
-            });
+            nav.push(NavItem { href, label, active });
         };
         if let Some(c) = &home_community {
             if allow(Action::OverviewRead) {
@@ -55,10 +51,7 @@ impl Layout {
                 push(format!("/communities/{c}/residents"), "nav.residents");
             }
             if allow(Action::OrganizationRead) {
-                push(
-                    format!("/communities/{c}/organizations"),
-                    "nav.organizations",
-                );
+                push(format!("/communities/{c}/organizations"), "nav.organizations");
             }
             if allow(Action::AuditRead) {
                 push(format!("/communities/{c}/audit"), "nav.audit");
@@ -72,13 +65,7 @@ impl Layout {
             t,
             title,
             user: ctx.user.as_ref().map(|u| u.display_name.clone()),
-            roles: ctx
-                .actor
-                .grants
-                .roles()
-                .iter()
-                .map(|r| role_key(*r))
-                .collect(),
+            roles: ctx.actor.grants.roles().iter().map(|r| role_key(*r)).collect(),
             csrf: ctx.csrf.clone(),
             large_text: ctx.large_text,
             path: ctx.path.clone(),

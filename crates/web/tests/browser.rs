@@ -11,15 +11,10 @@ async fn a_community_admin_walks_from_login_to_a_household_in_both_languages() {
         if require_browser() {
             panic!("Chromium is required (WUSHE_REQUIRE_BROWSER=1) but {why}");
         }
-        record_skip(
-            "browser::a_community_admin_walks_from_login_to_a_household_in_both_languages",
-            &why,
-        );
+        record_skip("browser::a_community_admin_walks_from_login_to_a_household_in_both_languages", &why);
         return;
     }
-    let app = TestApp::spawn(Engine::Sqlite, "browser")
-        .await
-        .expect("sqlite");
+    let app = TestApp::spawn(Engine::Sqlite, "browser").await.expect("sqlite");
     let b = Browser::start().await.expect("start chromium");
     let result = walk(&app, &b).await;
     if let Ok(png) = b.screenshot().await {
@@ -32,38 +27,22 @@ async fn a_community_admin_walks_from_login_to_a_household_in_both_languages() {
 async fn walk(app: &TestApp, b: &Browser) -> Result<(), String> {
     b.goto(&app.url("/communities/510104001001")).await?;
     // Not signed in: the login form, in Chinese.
-    assert!(
-        b.current_url().await?.contains("/login?next="),
-        "sent to the login form"
-    );
+    assert!(b.current_url().await?.contains("/login?next="), "sent to the login form");
     assert_eq!(b.text("h1").await?, "登录");
     b.type_into("#username", "admin.s").await?;
     b.type_into("#password", "wushe-demo").await?;
     b.click("#login-form button[type=submit]").await?;
     // Back where we wanted to go: the overview with the paper's figures.
-    assert!(
-        b.current_url()
-            .await?
-            .ends_with("/communities/510104001001")
-    );
+    assert!(b.current_url().await?.ends_with("/communities/510104001001"));
     assert_eq!(b.text("h1").await?, "S社区");
     let figures = b.text("#figures").await?;
-    assert!(
-        figures.contains("6328") && figures.contains("户数"),
-        "{figures}"
-    );
-    assert!(
-        figures.contains("198") && figures.contains("党员"),
-        "{figures}"
-    );
+    assert!(figures.contains("6328") && figures.contains("户数"), "{figures}");
+    assert!(figures.contains("198") && figures.contains("党员"), "{figures}");
     // Drill down: community → grid → building → household.
     b.click("a[href='/areas/51010400100101']").await?;
     assert_eq!(b.text("h1").await?, "第一网格");
     let crumbs = b.text("#crumbs").await?;
-    assert!(
-        crumbs.contains("锦官街道") && crumbs.contains("S社区"),
-        "{crumbs}"
-    );
+    assert!(crumbs.contains("锦官街道") && crumbs.contains("S社区"), "{crumbs}");
     b.click("#children tbody tr:first-child a").await?;
     assert_eq!(b.text("h1").await?, "1栋");
     b.click("#children tbody tr:first-child a").await?;

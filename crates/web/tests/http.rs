@@ -6,30 +6,25 @@ use serde_json::{Value, json};
 use wushe_testkit::{Engine, TestApp, extract_csrf, sqlx};
 
 async fn person_in(app: &TestApp, household_code: &str) -> i64 {
-    let r: (i64,) = sqlx::query_as("SELECT p.id FROM people p JOIN areas a ON a.id = p.household_id WHERE a.code = $1 ORDER BY p.id LIMIT 1")
-        .bind(household_code)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let r: (i64,) = sqlx::query_as(
+        "SELECT p.id FROM people p JOIN areas a ON a.id = p.household_id WHERE a.code = $1 ORDER BY p.id LIMIT 1",
+    )
+    .bind(household_code)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     r.0
 }
 
 async fn count_people(app: &TestApp) -> i64 {
-    let r: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM people")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let r: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM people").fetch_one(&app.db.pool).await.unwrap();
     r.0
 }
 
 fn problem_fields(v: &Value) -> Vec<String> {
     v["errors"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| e["field"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect())
         .unwrap_or_default()
 }
 
@@ -38,33 +33,15 @@ async fn sign_in_through_the_form_with_csrf_then_sign_out() {
     let app = TestApp::spawn(Engine::Sqlite, "form_login").await.unwrap();
     let c = TestApp::new_client();
     // Pages need a sign-in and send the visitor to the form.
-    let r = c
-        .get(app.url("/communities/510104001001"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(app.url("/communities/510104001001")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        r.headers()["location"],
-        "/login?next=/communities/510104001001"
-    );
-    let html = c
-        .get(app.url("/login?next=/areas/510104001001"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert_eq!(r.headers()["location"], "/login?next=/communities/510104001001");
+    let html = c.get(app.url("/login?next=/areas/510104001001")).send().await.unwrap().text().await.unwrap();
     let csrf = extract_csrf(&html);
     assert!(!csrf.is_empty());
     // Without the form token nothing happens.
-    let r = c
-        .post(app.url("/login"))
-        .form(&[("username", "admin.s"), ("password", "wushe-demo")])
-        .send()
-        .await
-        .unwrap();
+    let r =
+        c.post(app.url("/login")).form(&[("username", "admin.s"), ("password", "wushe-demo")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = c
         .post(app.url("/login"))
@@ -80,18 +57,8 @@ async fn sign_in_through_the_form_with_csrf_then_sign_out() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/areas/510104001001");
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    let page = c
-        .get(app.url("/areas/510104001001"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let page = c.get(app.url("/areas/510104001001")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("第一网格") && page.contains("S社区"));
     // Sign-in by mobile number works too (demo accounts have 1390000000N).
     let c2 = TestApp::new_client();
@@ -104,12 +71,7 @@ async fn sign_in_through_the_form_with_csrf_then_sign_out() {
     assert_eq!(r.status(), 200);
     // Sign out needs the session's form token, then the session is gone.
     let csrf = app.csrf(&c).await;
-    let r = c
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = c.post(app.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = c.get(app.url("/account")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
@@ -136,11 +98,7 @@ async fn repeated_wrong_passwords_lock_the_name_for_a_while() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
-    );
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     // Other names are unaffected.
     let r = c
@@ -160,25 +118,11 @@ async fn personal_data_is_masked_and_every_reveal_is_audited() {
         };
         let id = person_in(&app, "510104001001010010001").await;
         let admin = app.login_as("admin.s").await;
-        let p: Value = admin
-            .get(app.url(&format!("/api/v1/people/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let p: Value = admin.get(app.url(&format!("/api/v1/people/{id}"))).send().await.unwrap().json().await.unwrap();
         let phone = p["phone"].as_str().unwrap();
         assert!(phone.contains("****") && phone.len() == 11, "{phone}");
         assert!(p["id_number"].as_str().unwrap().contains("********"));
-        let html = admin
-            .get(app.url(&format!("/people/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = admin.get(app.url(&format!("/people/{id}"))).send().await.unwrap().text().await.unwrap();
         assert!(html.contains(phone), "page shows the masked phone");
         let csrf = extract_csrf(&html);
         let revealed = admin
@@ -190,53 +134,20 @@ async fn personal_data_is_masked_and_every_reveal_is_audited() {
             .text()
             .await
             .unwrap();
-        let full: Value = admin
-            .post(app.url(&format!("/api/v1/people/{id}/reveal")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let full: Value =
+            admin.post(app.url(&format!("/api/v1/people/{id}/reveal"))).send().await.unwrap().json().await.unwrap();
         let full_phone = full["phone"].as_str().unwrap();
         assert_eq!(full_phone.len(), 11);
         assert!(!full_phone.contains('*'));
-        assert!(
-            revealed.contains(full_phone),
-            "the reveal page shows the full number"
-        );
-        let audit = admin
-            .get(app.url("/communities/510104001001/audit"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert_eq!(
-            audit.matches(&format!("person:{id}")).count(),
-            2,
-            "both reveals are in the log ({engine:?})"
-        );
+        assert!(revealed.contains(full_phone), "the reveal page shows the full number");
+        let audit = admin.get(app.url("/communities/510104001001/audit")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(audit.matches(&format!("person:{id}")).count(), 2, "both reveals are in the log ({engine:?})");
         // A street officer reads masked data and cannot unmask it.
         let officer = app.login_as("street.s").await;
-        let p: Value = officer
-            .get(app.url(&format!("/api/v1/people/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(
-            p["name"].as_str().unwrap().contains('*'),
-            "names masked for street officers"
-        );
-        let r = officer
-            .post(app.url(&format!("/api/v1/people/{id}/reveal")))
-            .send()
-            .await
-            .unwrap();
+        let p: Value =
+            officer.get(app.url(&format!("/api/v1/people/{id}"))).send().await.unwrap().json().await.unwrap();
+        assert!(p["name"].as_str().unwrap().contains('*'), "names masked for street officers");
+        let r = officer.post(app.url(&format!("/api/v1/people/{id}/reveal"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }
@@ -284,11 +195,7 @@ async fn one_community_never_sees_or_changes_anothers_records() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        let r = a
-            .post(app.url(&format!("/api/v1/people/{s_person}/reveal")))
-            .send()
-            .await
-            .unwrap();
+        let r = a.post(app.url(&format!("/api/v1/people/{s_person}/reveal"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         let r = a
             .post(app.url(&format!("/api/v1/organizations/{}/members", s_org.0)))
@@ -299,77 +206,49 @@ async fn one_community_never_sees_or_changes_anothers_records() {
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         let r = a
             .post(app.url("/api/v1/organizations"))
-            .json(
-                &json!({"area_code": "510104001001", "kind": "volunteer_team", "name": "越权队伍"}),
-            )
+            .json(&json!({"area_code": "510104001001", "kind": "volunteer_team", "name": "越权队伍"}))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(count_people(&app).await, before, "nothing written");
         // The communities list shows only A社区.
-        let list: Value = a
-            .get(app.url("/api/v1/communities"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list: Value = a.get(app.url("/api/v1/communities")).send().await.unwrap().json().await.unwrap();
         assert_eq!(list.as_array().unwrap().len(), 1);
         assert_eq!(list[0]["code"], "310106001001");
         // Inside S, a grid worker of grid 1 cannot open a person of grid 2.
         let grid2_person = person_in(&app, "510104001001020010001").await;
         let g = app.login_as("grid.s1").await;
         assert_eq!(
-            g.get(app.url(&format!("/people/{grid2_person}")))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            g.get(app.url(&format!("/people/{grid2_person}"))).send().await.unwrap().status(),
             StatusCode::NOT_FOUND
         );
-        assert_eq!(
-            g.get(app.url(&format!("/people/{s_person}")))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(g.get(app.url(&format!("/people/{s_person}"))).send().await.unwrap().status(), StatusCode::OK);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_api_input_gets_a_problem_naming_the_field_and_writes_nothing() {
-    let app = TestApp::spawn(Engine::Sqlite, "bad_api_input")
-        .await
-        .unwrap();
+    let app = TestApp::spawn(Engine::Sqlite, "bad_api_input").await.unwrap();
     let c = app.login_as("admin.s").await;
     let before = count_people(&app).await;
     let url = app.url("/api/v1/residents");
     // Malformed JSON.
-    let r = c
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{\"name\": ")
-        .send()
-        .await
-        .unwrap();
+    let r = c.post(&url).header("content-type", "application/json").body("{\"name\": ").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "malformed_json");
     // Wrong type names the field.
-    let r = c.post(&url).json(&json!({"household_code": "510104001001010010001", "name": "李四", "birth_year": "nineteen"})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(&r.json().await.unwrap()), vec!["birth_year"]);
-    // A missing required field names it.
     let r = c
         .post(&url)
-        .json(&json!({"household_code": "510104001001010010001"}))
+        .json(&json!({"household_code": "510104001001010010001", "name": "李四", "birth_year": "nineteen"}))
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), vec!["birth_year"]);
+    // A missing required field names it.
+    let r = c.post(&url).json(&json!({"household_code": "510104001001010010001"})).send().await.unwrap();
     assert_eq!(problem_fields(&r.json().await.unwrap()), vec!["name"]);
     // Domain validation: every bad field at once, messages in the request's language.
     let r = c
@@ -382,14 +261,8 @@ async fn bad_api_input_gets_a_problem_naming_the_field_and_writes_nothing() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["code"], "invalid_input");
-    assert_eq!(
-        problem_fields(&p),
-        vec!["phone", "id_number", "vulnerability"]
-    );
-    assert_eq!(
-        p["errors"][1]["message"],
-        "ID number: has a wrong check character"
-    );
+    assert_eq!(problem_fields(&p), vec!["phone", "id_number", "vulnerability"]);
+    assert_eq!(p["errors"][1]["message"], "ID number: has a wrong check character");
     let r = c
         .post(&url)
         .json(&json!({"household_code": "510104001001010010001", "name": "李四", "phone": "12345"}))
@@ -397,30 +270,13 @@ async fn bad_api_input_gets_a_problem_naming_the_field_and_writes_nothing() {
         .await
         .unwrap();
     let p: Value = r.json().await.unwrap();
-    assert_eq!(
-        p["errors"][0]["message"], "电话：请填写 11 位手机号或固定电话",
-        "Chinese by default"
-    );
+    assert_eq!(p["errors"][0]["message"], "电话：请填写 11 位手机号或固定电话", "Chinese by default");
     // Oversize body, wrong media type, unknown and malformed ids, wrong method.
     let big = "x".repeat(300 * 1024);
-    let r = c
-        .post(&url)
-        .json(&json!({"household_code": "1", "name": big}))
-        .send()
-        .await
-        .unwrap();
+    let r = c.post(&url).json(&json!({"household_code": "1", "name": big})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["code"],
-        "payload_too_large"
-    );
-    let r = c
-        .post(&url)
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "payload_too_large");
+    let r = c.post(&url).header("content-type", "text/plain").body("{}").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     for path in [
         "/api/v1/people/99999999",
@@ -435,25 +291,11 @@ async fn bad_api_input_gets_a_problem_naming_the_field_and_writes_nothing() {
     }
     let r = c.delete(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["code"],
-        "method_not_allowed"
-    );
-    let r = c
-        .get(app.url("/api/v1/areas/510104001001/residents?limit=100000"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "method_not_allowed");
+    let r = c.get(app.url("/api/v1/areas/510104001001/residents?limit=100000")).send().await.unwrap();
     assert_eq!(problem_fields(&r.json().await.unwrap()), vec!["limit"]);
-    let r = c
-        .get(app.url("/api/v1/areas/510104001001/residents?vulnerability=rich"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        problem_fields(&r.json().await.unwrap()),
-        vec!["vulnerability"]
-    );
+    let r = c.get(app.url("/api/v1/areas/510104001001/residents?vulnerability=rich")).send().await.unwrap();
+    assert_eq!(problem_fields(&r.json().await.unwrap()), vec!["vulnerability"]);
     assert_eq!(count_people(&app).await, before, "no half-written rows");
 }
 
@@ -462,14 +304,7 @@ async fn the_registration_form_shows_field_messages_and_keeps_what_was_typed() {
     let app = TestApp::spawn(Engine::Sqlite, "form_input").await.unwrap();
     let c = app.login_as("grid.s1").await;
     let before = count_people(&app).await;
-    let html = c
-        .get(app.url("/communities/510104001001/residents/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.get(app.url("/communities/510104001001/residents/new")).send().await.unwrap().text().await.unwrap();
     let csrf = extract_csrf(&html);
     let r = c
         .post(app.url("/communities/510104001001/residents"))
@@ -485,21 +320,14 @@ async fn the_registration_form_shows_field_messages_and_keeps_what_was_typed() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
-    assert!(
-        page.contains("电话：请填写 11 位手机号或固定电话"),
-        "{page}"
-    );
+    assert!(page.contains("电话：请填写 11 位手机号或固定电话"), "{page}");
     assert!(page.contains("出生年份：出生年份无效"));
     assert!(page.contains("value=\"赵六\""), "typed values are kept");
     assert_eq!(count_people(&app).await, before);
     // A grid worker may not register into another grid.
     let r = c
         .post(app.url("/communities/510104001001/residents"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("household_code", "510104001001020010001"),
-            ("name", "赵六"),
-        ])
+        .form(&[("csrf", csrf.as_str()), ("household_code", "510104001001020010001"), ("name", "赵六")])
         .send()
         .await
         .unwrap();
@@ -517,19 +345,9 @@ async fn the_registration_form_shows_field_messages_and_keeps_what_was_typed() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let page = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = c.get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
     assert!(
-        page.contains("赵六")
-            && page.contains("独居老人")
-            && page.contains("慢性病")
-            && page.contains("139****5678")
+        page.contains("赵六") && page.contains("独居老人") && page.contains("慢性病") && page.contains("139****5678")
     );
     assert_eq!(count_people(&app).await, before + 1);
     // Forms without the session's token are refused.
@@ -548,40 +366,21 @@ async fn concurrent_edits_through_the_api_are_detected() {
     let app = TestApp::spawn(Engine::Sqlite, "versions").await.unwrap();
     let c = app.login_as("admin.s").await;
     let id = person_in(&app, "510104001001010010001").await;
-    let p: Value = c
-        .get(app.url(&format!("/api/v1/people/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p: Value = c.get(app.url(&format!("/api/v1/people/{id}"))).send().await.unwrap().json().await.unwrap();
     let v = p["version"].as_i64().unwrap();
     let body = json!({"household_code": "510104001001010010001", "name": "新名字", "version": v});
     assert_eq!(
-        c.put(app.url(&format!("/api/v1/people/{id}")))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        c.put(app.url(&format!("/api/v1/people/{id}"))).json(&body).send().await.unwrap().status(),
         StatusCode::OK
     );
-    let r = c
-        .put(app.url(&format!("/api/v1/people/{id}")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = c.put(app.url(&format!("/api/v1/people/{id}"))).json(&body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(problem_fields(&r.json().await.unwrap()), vec!["version"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organizations_and_the_public_directory() {
-    let app = TestApp::spawn(Engine::Sqlite, "organizations")
-        .await
-        .unwrap();
+    let app = TestApp::spawn(Engine::Sqlite, "organizations").await.unwrap();
     let social = app.login_as("social.s").await;
     let r = social
         .post(app.url("/api/v1/organizations"))
@@ -609,40 +408,14 @@ async fn organizations_and_the_public_directory() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // A volunteer reads organizations with member names masked.
     let vol = app.login_as("volunteer.s").await;
-    let o: Value = vol
-        .get(app.url(&format!("/api/v1/organizations/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let o: Value = vol.get(app.url(&format!("/api/v1/organizations/{id}"))).send().await.unwrap().json().await.unwrap();
     assert!(o["members"][0]["name"].as_str().unwrap().contains('*'));
     // Anyone can search the directory in Chinese, without signing in.
     let anon = TestApp::new_client();
-    let hits: Value = anon
-        .get(app.url("/api/v1/directory?q=纠纷调解"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        hits.as_array()
-            .unwrap()
-            .iter()
-            .any(|h| h["name"] == "邻里调解服务社"),
-        "{hits}"
-    );
-    let page = anon
-        .get(app.url("/directory?q=%E4%B9%94%E6%B3%95%E5%AE%98"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let hits: Value = anon.get(app.url("/api/v1/directory?q=纠纷调解")).send().await.unwrap().json().await.unwrap();
+    assert!(hits.as_array().unwrap().iter().any(|h| h["name"] == "邻里调解服务社"), "{hits}");
+    let page =
+        anon.get(app.url("/directory?q=%E4%B9%94%E6%B3%95%E5%AE%98")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("乔法官工作室"));
     // HSDS export carries the required fields of organization, service, location, phone.
     let hsds: Value = anon
@@ -657,10 +430,7 @@ async fn organizations_and_the_public_directory() {
     for f in ["id", "name", "description"] {
         assert!(first[f].is_string(), "organization.{f}");
     }
-    assert_eq!(
-        hsds["total_items"].as_u64().unwrap() as usize,
-        hsds["contents"].as_array().unwrap().len()
-    );
+    assert_eq!(hsds["total_items"].as_u64().unwrap() as usize, hsds["contents"].as_array().unwrap().len());
     let svc = &first["services"][0];
     assert!(svc["id"].is_string() && svc["name"].is_string() && svc["status"] == "active");
     assert_eq!(first["locations"][0]["location_type"], "physical");
@@ -670,96 +440,81 @@ async fn organizations_and_the_public_directory() {
 async fn language_and_large_text_switch_without_javascript() {
     let app = TestApp::spawn(Engine::Sqlite, "prefs").await.unwrap();
     let c = app.login_as("admin.s").await;
-    let zh = c
-        .get(app.url("/communities/510104001001"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let zh = c.get(app.url("/communities/510104001001")).send().await.unwrap().text().await.unwrap();
     assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("居民人数"));
-    let r = c
-        .get(app.url("/prefs/lang/en?next=/communities/510104001001"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(app.url("/prefs/lang/en?next=/communities/510104001001")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/communities/510104001001");
-    let en = c
-        .get(app.url("/communities/510104001001"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let en = c.get(app.url("/communities/510104001001")).send().await.unwrap().text().await.unwrap();
     assert!(en.contains("lang=\"en\"") && en.contains("Residents") && !en.contains("居民人数"));
-    c.get(app.url("/prefs/large/on?next=/"))
-        .send()
-        .await
-        .unwrap();
-    let large = c
-        .get(app.url("/communities/510104001001"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    c.get(app.url("/prefs/large/on?next=/")).send().await.unwrap();
+    let large = c.get(app.url("/communities/510104001001")).send().await.unwrap().text().await.unwrap();
     assert!(large.contains("<body class=\"large\">"));
     // Redirects never leave the site.
-    let r = c
-        .get(app.url("/prefs/lang/zh-CN?next=//evil.example/"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(app.url("/prefs/lang/zh-CN?next=//evil.example/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_tokens_reach_the_api() {
     let app = TestApp::spawn(Engine::Sqlite, "tokens").await.unwrap();
-    let token = wushe_app::accounts::create_api_token(
-        &app.db,
-        &wushe_app::Actor::operator(),
-        0,
-        "admin.a",
-        "script",
-    )
-    .await
-    .unwrap();
+    let token = wushe_app::accounts::create_api_token(&app.db, &wushe_app::Actor::operator(), 0, "admin.a", "script")
+        .await
+        .unwrap();
     let c = TestApp::new_client();
-    let me: Value = c
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = c.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["username"], "admin.a");
-    let r = c
-        .get(app.url("/api/v1/me"))
-        .bearer_auth("forged")
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(app.url("/api/v1/me")).bearer_auth("forged").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let tree: Value = c
-        .get(app.url("/api/v1/areas/310106001001"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        tree["children"].as_array().unwrap().len(),
-        7,
-        "seven micro-grids"
-    );
+    let tree: Value =
+        c.get(app.url("/api/v1/areas/310106001001")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(tree["children"].as_array().unwrap().len(), 7, "seven micro-grids");
     assert_eq!(tree["households"], 2716);
     assert!(tree["children"][0]["kind"] == "micro_grid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn community_admins_add_sub_areas_by_form_and_api() {
+    let app = TestApp::spawn(Engine::Sqlite, "areas").await.unwrap();
+    let c = app.login_as("admin.s").await;
+    let page = c.get(app.url("/areas/51010400100101")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"add-area-form\""));
+    let csrf = extract_csrf(&page);
+    let r = c
+        .post(app.url("/areas/51010400100101/children"))
+        .form(&[("csrf", csrf.as_str()), ("kind", "building"), ("name", "新建楼")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/areas/51010400100101034", "33 demo buildings, then the 34th");
+    let r = c
+        .post(app.url("/areas/51010400100101/children"))
+        .form(&[("csrf", csrf.as_str()), ("kind", "street"), ("name", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("名称：必填"), "{page}");
+    let r = c
+        .post(app.url("/api/v1/areas"))
+        .json(&json!({"parent_code": "51010400100101034", "kind": "household", "name": "1单元101"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["code"], "510104001001010340001");
+    assert_eq!(a["parent_code"], "51010400100101034");
+    // Grid workers see no form and cannot post one.
+    let g = app.login_as("grid.s1").await;
+    let page = g.get(app.url("/areas/51010400100101")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("add-area-form"));
+    let r = g
+        .post(app.url("/api/v1/areas"))
+        .json(&json!({"parent_code": "51010400100101", "kind": "building", "name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }

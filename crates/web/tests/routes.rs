@@ -13,19 +13,14 @@ fn expected(role: Option<Role>, action: Action) -> bool {
     let Some(role) = role else {
         return action == Action::Public;
     };
-    let staff = matches!(
-        role,
-        StreetOfficer | CommunityAdmin | GridWorker | SocialWorker
-    );
+    let staff = matches!(role, StreetOfficer | CommunityAdmin | GridWorker | SocialWorker);
     match action {
         Action::Public | Action::OwnAccount | Action::OverviewRead => true,
         Action::AreaRead | Action::ResidentRead => staff,
         Action::ResidentReadSensitive => matches!(role, CommunityAdmin | GridWorker | SocialWorker),
         Action::ResidentWrite => matches!(role, CommunityAdmin | GridWorker),
         Action::AreaWrite => role == CommunityAdmin,
-        Action::OrganizationRead => {
-            staff || matches!(role, OrgMember | Volunteer | FoundationOfficer | Donor)
-        }
+        Action::OrganizationRead => staff || matches!(role, OrgMember | Volunteer | FoundationOfficer | Donor),
         Action::OrganizationWrite => matches!(role, CommunityAdmin | SocialWorker),
         Action::AuditRead => matches!(role, CommunityAdmin | StreetOfficer),
     }
@@ -47,18 +42,17 @@ fn account_for(role: Role) -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_for_every_role_follows_the_policy() {
-    let app = TestApp::spawn(Engine::Sqlite, "route_matrix")
-        .await
-        .expect("sqlite");
+    let app = TestApp::spawn(Engine::Sqlite, "route_matrix").await.expect("sqlite");
     // Sample ids inside grid 1 of S社区, which every S account can reach.
-    let person: (i64,) = sqlx::query_as("SELECT id FROM people WHERE household_path LIKE '%/510104001001010010001/' ORDER BY id LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
+    let person: (i64,) = sqlx::query_as(
+        "SELECT id FROM people WHERE household_path LIKE '%/510104001001010010001/' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     let org: (i64,) = sqlx::query_as("SELECT o.id FROM organizations o JOIN areas a ON a.id = o.community_id WHERE a.code = '510104001001' AND o.kind = 'volunteer_team'").fetch_one(&app.db.pool).await.unwrap();
     let routes = wushe_web::route_table(app.state.clone());
-    assert!(
-        routes.len() >= 30,
-        "only {} routes registered",
-        routes.len()
-    );
+    assert!(routes.len() >= 30, "only {} routes registered", routes.len());
     let mut roles: Vec<Option<Role>> = vec![None];
     roles.extend(Role::ALL.into_iter().map(Some));
     let mut checked = 0;
@@ -75,11 +69,7 @@ async fn every_route_for_every_role_follows_the_policy() {
                 .replace("{mode}", "on")
                 .replace("/people/{id}", &format!("/people/{}", person.0))
                 .replace("{id}", &org.0.to_string());
-            let csrf = if role.is_some() {
-                app.csrf(&client).await
-            } else {
-                String::new()
-            };
+            let csrf = if role.is_some() { app.csrf(&client).await } else { String::new() };
             let req = client.request(r.method.clone(), app.url(&path));
             let req = match (r.kind, r.method.as_str()) {
                 (wushe_web::Kind::Page, "POST") => req.form(&[("csrf", csrf.as_str())]),
@@ -88,38 +78,24 @@ async fn every_route_for_every_role_follows_the_policy() {
             };
             let res = req.send().await.unwrap();
             let status = res.status();
-            let location = res
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+            let location = res.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
             let to_login = status == StatusCode::SEE_OTHER && location.starts_with("/login");
             let allow = expected(role, r.action);
-            let what = format!(
-                "{:?} {} {} as {:?}: {status} {location}",
-                r.action, r.method, path, role
-            );
+            let what = format!("{:?} {} {} as {:?}: {status} {location}", r.action, r.method, path, role);
             assert!(!status.is_server_error(), "{what}");
             if allow {
                 assert!(
-                    status != StatusCode::FORBIDDEN
-                        && status != StatusCode::UNAUTHORIZED
-                        && !to_login,
+                    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED && !to_login,
                     "should be allowed: {what}"
                 );
             } else if role.is_none() {
-                assert!(
-                    to_login || status == StatusCode::UNAUTHORIZED,
-                    "anonymous should be asked to sign in: {what}"
-                );
+                assert!(to_login || status == StatusCode::UNAUTHORIZED, "anonymous should be asked to sign in: {what}");
             } else {
                 assert_eq!(status, StatusCode::FORBIDDEN, "should be denied: {what}");
             }
             checked += 1;
             // Signing out ends the session; sign in again for the remaining routes.
-            let signed_out = path == "/logout"
-                || (path == "/api/v1/session" && r.method == reqwest::Method::DELETE);
+            let signed_out = path == "/logout" || (path == "/api/v1/session" && r.method == reqwest::Method::DELETE);
             if let Some(role) = role
                 && allow
                 && signed_out
@@ -133,30 +109,16 @@ async fn every_route_for_every_role_follows_the_policy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_every_api_route() {
-    let app = TestApp::spawn(Engine::Sqlite, "openapi")
-        .await
-        .expect("sqlite");
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app = TestApp::spawn(Engine::Sqlite, "openapi").await.expect("sqlite");
+    let doc: serde_json::Value =
+        app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for r in wushe_web::route_table(app.state.clone()) {
         if r.kind != wushe_web::Kind::Api || r.path == "/api/v1/openapi.json" {
             continue;
         }
         let method = r.method.as_str().to_ascii_lowercase();
-        assert!(
-            doc["paths"][r.path][&method].is_object(),
-            "{} {} missing from the OpenAPI document",
-            r.method,
-            r.path
-        );
+        assert!(doc["paths"][r.path][&method].is_object(), "{} {} missing from the OpenAPI document", r.method, r.path);
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }

@@ -35,11 +35,9 @@ pub async fn run(database: &str, cmd: BenchCommand) -> Result<(), Box<dyn std::e
     let _ = database;
     match cmd {
         BenchCommand::Startup => startup().await,
-        BenchCommand::Pages {
-            communities,
-            households_per_community,
-            iterations,
-        } => pages(communities, households_per_community, iterations).await,
+        BenchCommand::Pages { communities, households_per_community, iterations } => {
+            pages(communities, households_per_community, iterations).await
+        }
     }
 }
 
@@ -55,15 +53,10 @@ async fn startup() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let db = Db::connect(&url).await?;
     db.migrate().await?;
-    let g = demo::seed_papers(&db, SystemClock.now_millis(), 2026)
-        .await?
-        .ok_or("database not empty")?;
+    let g = demo::seed_papers(&db, SystemClock.now_millis(), 2026).await?.ok_or("database not empty")?;
     let full = t.elapsed();
     let _ = std::fs::remove_dir_all(&dir);
-    println!(
-        "startup baseline (connect + migrate, empty file): {:.3} s",
-        baseline.as_secs_f64()
-    );
+    println!("startup baseline (connect + migrate, empty file): {:.3} s", baseline.as_secs_f64());
     println!(
         "startup with demo ({} residents, {} households): {:.3} s  (×{:.1} baseline; target < 10 s)",
         g.residents,
@@ -87,9 +80,7 @@ async fn measure(
 ) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
-        let req = Request::get(uri)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())?;
+        let req = Request::get(uri).header(header::COOKIE, cookie).body(Body::empty())?;
         let t = Instant::now();
         let res = app.clone().oneshot(req).await?;
         let status = res.status();
@@ -103,25 +94,13 @@ async fn measure(
     Ok((percentile(&times, 0.5), percentile(&times, 0.95)))
 }
 
-async fn pages(
-    communities: usize,
-    households: usize,
-    n: usize,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn pages(communities: usize, households: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     let (url, dir) = temp_sqlite("pages");
     let db = Db::connect(&url).await?;
     db.migrate().await?;
     let t = Instant::now();
     demo::seed_papers(&db, SystemClock.now_millis(), 2026).await?;
-    let g = demo::generate(
-        &db,
-        communities.saturating_sub(2),
-        households,
-        1,
-        SystemClock.now_millis(),
-        2026,
-    )
-    .await?;
+    let g = demo::generate(&db, communities.saturating_sub(2), households, 1, SystemClock.now_millis(), 2026).await?;
     println!(
         "loaded {} communities ({} generated + S社区 + A社区) in {:.1} s",
         g.communities + 2,
@@ -131,35 +110,14 @@ async fn pages(
     let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
     let app = wushe_web::app(state.clone());
     let (_, cookie) = wushe_web::accounts::sign_in(&state, "admin.s", demo::DEMO_PASSWORD).await?;
-    let cookie = cookie
-        .to_str()?
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let cookie = cookie.to_str()?.split(';').next().unwrap_or_default().to_string();
     let (b50, b95) = measure(&app, "/healthz", &cookie, n).await?;
-    println!(
-        "baseline GET /healthz: p50 {:.2} ms, p95 {:.2} ms",
-        ms(b50),
-        ms(b95)
-    );
+    println!("baseline GET /healthz: p50 {:.2} ms, p95 {:.2} ms", ms(b50), ms(b95));
     for (label, uri) in [
-        (
-            "community area tree  GET /areas/510104001001",
-            "/areas/510104001001",
-        ),
-        (
-            "grid (33 buildings)  GET /areas/51010400100101",
-            "/areas/51010400100101",
-        ),
-        (
-            "grid residents page  GET /communities/510104001001/residents",
-            "/communities/510104001001/residents",
-        ),
-        (
-            "community overview   GET /communities/510104001001",
-            "/communities/510104001001",
-        ),
+        ("community area tree  GET /areas/510104001001", "/areas/510104001001"),
+        ("grid (33 buildings)  GET /areas/51010400100101", "/areas/51010400100101"),
+        ("grid residents page  GET /communities/510104001001/residents", "/communities/510104001001/residents"),
+        ("community overview   GET /communities/510104001001", "/communities/510104001001"),
         (
             "grid households API  GET /api/v1/areas/51010400100101/residents?limit=50",
             "/api/v1/areas/51010400100101/residents?limit=50",

@@ -9,19 +9,10 @@ use std::time::Instant;
 use wushe_app::{Actor, Clock, Db, SystemClock, accounts, audit, demo};
 
 #[derive(Parser)]
-#[command(
-    name = "wushe",
-    version,
-    about = "五社联动韧性社区平台 · Five-Social Linkage community platform"
-)]
+#[command(name = "wushe", version, about = "五社联动韧性社区平台 · Five-Social Linkage community platform")]
 struct Cli {
     /// sqlite://PATH (default sqlite://wushe.db) or postgres://USER@HOST/DB
-    #[arg(
-        long,
-        global = true,
-        env = "WUSHE_DATABASE_URL",
-        default_value = "sqlite://wushe.db"
-    )]
+    #[arg(long, global = true, env = "WUSHE_DATABASE_URL", default_value = "sqlite://wushe.db")]
     database: String,
     #[command(subcommand)]
     command: Command,
@@ -53,6 +44,11 @@ enum Command {
         /// Seed the papers' S社区 and A社区 (with demo accounts) as well.
         #[arg(long)]
         papers: bool,
+    },
+    /// Manage the area tree.
+    Area {
+        #[command(subcommand)]
+        command: AreaCommand,
     },
     /// Manage accounts.
     User {
@@ -89,10 +85,19 @@ enum UserCommand {
         phone: String,
     },
     /// Grant ROLE over the area AREA_CODE (e.g. community_admin 510104001001).
-    Grant {
-        username: String,
-        role: String,
-        area_code: String,
+    Grant { username: String, role: String, area_code: String },
+}
+
+#[derive(Subcommand)]
+enum AreaCommand {
+    /// Add an area under PARENT_CODE (e.g. a grid under a community); the code is the next
+    /// free number unless --code is given.
+    Add {
+        parent_code: String,
+        kind: String,
+        name: String,
+        #[arg(long, default_value = "")]
+        code: String,
     },
 }
 
@@ -120,10 +125,7 @@ fn this_year() -> i32 {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WUSHE_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("WUSHE_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let cli = Cli::parse();
     if let Err(e) = run(cli).await {
@@ -141,11 +143,7 @@ async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let clock = SystemClock;
     match cli.command {
-        Command::Serve {
-            addr,
-            demo: with_demo,
-            secure_cookies,
-        } => {
+        Command::Serve { addr, demo: with_demo, secure_cookies } => {
             let started = Instant::now();
             let db = open(&cli.database).await?;
             if with_demo {
@@ -165,13 +163,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let app = wushe_web::app(state);
             let listener = tokio::net::TcpListener::bind(&addr).await?;
             let local = listener.local_addr()?;
-            println!(
-                "listening on http://{local} (ready in {:.1} s)",
-                started.elapsed().as_secs_f64()
-            );
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown())
-                .await?;
+            println!("listening on http://{local} (ready in {:.1} s)", started.elapsed().as_secs_f64());
+            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
             println!("stopped");
         }
         Command::Migrate => {
@@ -179,28 +172,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let applied = db.migrate().await?;
             println!("migrations applied: {applied:?}");
         }
-        Command::Demo {
-            communities,
-            households_per_community,
-            seed,
-            papers,
-        } => {
+        Command::Demo { communities, households_per_community, seed, papers } => {
             let db = open(&cli.database).await?;
             let t = Instant::now();
-            if papers
-                && let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await?
-            {
+            if papers && let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
                 println!("papers' communities: {g:?}");
             }
-            let g = demo::generate(
-                &db,
-                communities,
-                households_per_community,
-                seed,
-                clock.now_millis(),
-                this_year(),
-            )
-            .await?;
+            let g = demo::generate(&db, communities, households_per_community, seed, clock.now_millis(), this_year())
+                .await?;
             println!(
                 "generated {} communities, {} households, {} residents, {} organizations in {:.1} s",
                 g.communities,
@@ -213,64 +192,41 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::User { command } => {
             let db = open(&cli.database).await?;
             match command {
-                UserCommand::Add {
-                    username,
-                    password_stdin,
-                    name,
-                    phone,
-                } => {
+                UserCommand::Add { username, password_stdin, name, phone } => {
                     if !password_stdin {
-                        return Err(
-                            "pass the password on standard input with --password-stdin".into()
-                        );
+                        return Err("pass the password on standard input with --password-stdin".into());
                     }
                     let mut pw = String::new();
                     std::io::stdin().read_to_string(&mut pw)?;
                     let pw = pw.trim_end_matches(['\n', '\r']);
-                    let new =
-                        accounts::NewUser::parse(&username, &name, pw, &phone).map_err(describe)?;
-                    let u = accounts::add_user(&db, &Actor::operator(), clock.now_millis(), new)
-                        .await
-                        .map_err(describe)?;
+                    let new = accounts::NewUser::parse(&username, &name, pw, &phone).map_err(describe)?;
+                    let u =
+                        accounts::add_user(&db, &Actor::operator(), clock.now_millis(), new).await.map_err(describe)?;
                     println!("user {} created", u.username);
                 }
-                UserCommand::Grant {
-                    username,
-                    role,
-                    area_code,
-                } => {
-                    accounts::grant(
-                        &db,
-                        &Actor::operator(),
-                        clock.now_millis(),
-                        &username,
-                        &role,
-                        &area_code,
-                    )
-                    .await
-                    .map_err(describe)?;
+                UserCommand::Grant { username, role, area_code } => {
+                    accounts::grant(&db, &Actor::operator(), clock.now_millis(), &username, &role, &area_code)
+                        .await
+                        .map_err(describe)?;
                     println!("granted {role} over {area_code} to {username}");
                 }
             }
         }
-        Command::Token {
-            command: TokenCommand::Create { username, name },
-        } => {
+        Command::Area { command: AreaCommand::Add { parent_code, kind, name, code } } => {
             let db = open(&cli.database).await?;
-            let token = accounts::create_api_token(
-                &db,
-                &Actor::operator(),
-                clock.now_millis(),
-                &username,
-                &name,
-            )
-            .await
-            .map_err(describe)?;
+            let form = wushe_app::areas::AreaForm { parent_code, kind, code, name };
+            let a =
+                wushe_app::areas::create(&db, &Actor::operator(), clock.now_millis(), form).await.map_err(describe)?;
+            println!("area {} {} created", a.code, a.name);
+        }
+        Command::Token { command: TokenCommand::Create { username, name } } => {
+            let db = open(&cli.database).await?;
+            let token = accounts::create_api_token(&db, &Actor::operator(), clock.now_millis(), &username, &name)
+                .await
+                .map_err(describe)?;
             println!("{token}");
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             let db = open(&cli.database).await?;
             match audit::verify(&db).await? {
                 audit::Verification::Intact { entries } => {
@@ -289,13 +245,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 /// Field errors named in English for the console.
 fn describe(e: wushe_app::AppError) -> Box<dyn std::error::Error> {
     match e {
-        wushe_app::AppError::Invalid(errs) => errs
-            .0
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.key))
-            .collect::<Vec<_>>()
-            .join("; ")
-            .into(),
+        wushe_app::AppError::Invalid(errs) => {
+            errs.0.iter().map(|f| format!("{}: {}", f.field, f.key)).collect::<Vec<_>>().join("; ").into()
+        }
         wushe_app::AppError::Conflict(f) => format!("{}: {}", f.field, f.key).into(),
         e => e.to_string().into(),
     }
