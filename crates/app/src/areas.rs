@@ -93,28 +93,43 @@ pub async fn ancestors(db: &Db, area: &Area) -> Result<Vec<Area>, AppError> {
 
 /// Children of an area, each with the size of its subtree, restricted to what the actor sees.
 pub async fn children(db: &Db, actor: &Actor, action: Action, parent: &Area) -> Result<Vec<AreaSummary>, AppError> {
-    let rows = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE parent_id = $1 ORDER BY code"))
-        .bind(parent.id)
+    // One query for the children with their own child counts, one range scan for household
+    // counts grouped by child path prefix: two round trips whatever the number of children.
+    let rows = sqlx::query(crate::sql!(
+        "SELECT {COLS}, (SELECT COUNT(*) FROM areas g WHERE g.parent_id = a.id) FROM areas a WHERE a.parent_id = $1 ORDER BY a.code"
+    ))
+    .bind(parent.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut kids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let area = from_row(r)?;
+        if actor.operator || actor.grants.reaches(action, &area.path) {
+            kids.push((area, r.try_get::<i64, _>(9)?));
+        }
+    }
+    let mut lengths: Vec<usize> = kids.iter().map(|(a, _)| a.path.len()).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let mut households = std::collections::HashMap::new();
+    for len in lengths {
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT substr(path, 1, CAST($3 AS INTEGER)), COUNT(*) FROM areas WHERE path >= $1 AND path < $2 AND kind = 'household' GROUP BY 1",
+        )
+        .bind(&parent.path)
+        .bind(upper(&parent.path))
+        .bind(len as i64)
         .fetch_all(&db.pool)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let area = from_row(&r)?;
-        if !(actor.operator || actor.grants.reaches(action, &area.path)) {
-            continue;
-        }
-        let (children, households) = if area.kind == AreaKind::Household {
-            (0, 1)
-        } else {
-            let c: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM areas WHERE parent_id = $1")
-                .bind(area.id)
-                .fetch_one(&db.pool)
-                .await?;
-            (c.0, count_in_subtree(db, &area.path, AreaKind::Household).await?)
-        };
-        out.push(AreaSummary { area, children, households });
+        households.extend(counts);
     }
-    Ok(out)
+    Ok(kids
+        .into_iter()
+        .map(|(area, children)| {
+            let households = households.get(&area.path).copied().unwrap_or(0);
+            AreaSummary { area, children, households }
+        })
+        .collect())
 }
 
 /// Number of areas of `kind` in the subtree at `path` (the roll-up primitive).

@@ -392,15 +392,24 @@ pub async fn vulnerability_counts(
     db: &Db,
     path: &str,
 ) -> Result<Vec<(wushe_domain::people::Vulnerability, i64)>, AppError> {
-    let mut out = Vec::new();
-    for v in wushe_domain::people::Vulnerability::ALL {
-        let c: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM people WHERE household_path >= $1 AND household_path < $2 AND ',' || vulnerability || ',' LIKE $3")
-            .bind(path)
-            .bind(upper(path))
-            .bind(format!("%,{},%", v.code()))
-            .fetch_one(&db.pool)
-            .await?;
-        out.push((v, c.0));
+    // One grouped scan; flag lists are few distinct values, split and summed here.
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT vulnerability, COUNT(*) FROM people WHERE household_path >= $1 AND household_path < $2 AND vulnerability <> '' GROUP BY vulnerability",
+    )
+    .bind(path)
+    .bind(upper(path))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<(wushe_domain::people::Vulnerability, i64)> =
+        wushe_domain::people::Vulnerability::ALL.iter().map(|v| (*v, 0)).collect();
+    for (list, n) in rows {
+        for v in
+            Vulnerabilities::parse_list(&list).map_err(|_| AppError::Internal("stored vulnerability".into()))?.iter()
+        {
+            if let Some(e) = out.iter_mut().find(|(x, _)| *x == v) {
+                e.1 += n;
+            }
+        }
     }
     Ok(out)
 }

@@ -48,6 +48,13 @@ async fn demo_body(db: Db, engine: Engine) {
     assert_eq!(areas::count_in_subtree(&db, &a.path, AreaKind::Building).await.unwrap(), 118);
     assert_eq!(areas::count_in_subtree(&db, &a.path, AreaKind::Household).await.unwrap(), 2716);
     assert_eq!(areas::count_in_subtree(&db, &a.path, AreaKind::MicroGrid).await.unwrap(), 7);
+    // Drill-down summaries: each grid with its households, adding up to the community.
+    let grids = areas::children(&db, &Actor::operator(), Action::AreaRead, &s).await.unwrap();
+    assert_eq!(grids.iter().map(|g| g.households).collect::<Vec<_>>(), vec![1584, 1584, 1584, 1576], "{engine:?}");
+    assert_eq!(grids.iter().map(|g| g.children).sum::<i64>(), 132, "buildings");
+    let buildings = areas::children(&db, &Actor::operator(), Action::AreaRead, &grids[0].area).await.unwrap();
+    assert_eq!(buildings.iter().map(|b| b.households).sum::<i64>(), 1584);
+    assert_eq!(buildings[0].children, buildings[0].households);
     let (residents, _) = people::counts_in(&db, &s.path).await.unwrap();
     assert_eq!(residents, 15000);
     assert_eq!(
@@ -82,6 +89,8 @@ async fn demo_body(db: Db, engine: Engine) {
         .unwrap()
         .1;
     let share = elderly as f64 / 6300.0;
+    let (_, vulnerable) = people::counts_in(&db, &a.path).await.unwrap();
+    assert!(vulnerable >= elderly);
     assert!((0.35..0.45).contains(&share), "elderly share {share}");
 }
 

@@ -118,6 +118,11 @@ async fn personal_data_is_masked_and_every_reveal_is_audited() {
         };
         let id = person_in(&app, "510104001001010010001").await;
         let admin = app.login_as("admin.s").await;
+        // The drill-down pages render on this engine too.
+        let grid = admin.get(app.url("/areas/51010400100101")).send().await.unwrap().text().await.unwrap();
+        assert!(grid.contains(">1栋<") && grid.contains(">33栋<"), "{engine:?}");
+        let overview = admin.get(app.url("/communities/510104001001")).send().await.unwrap().text().await.unwrap();
+        assert!(overview.contains(">1584<") && overview.contains(">6328<"), "{engine:?}");
         let p: Value = admin.get(app.url(&format!("/api/v1/people/{id}"))).send().await.unwrap().json().await.unwrap();
         let phone = p["phone"].as_str().unwrap();
         assert!(phone.contains("****") && phone.len() == 11, "{phone}");
