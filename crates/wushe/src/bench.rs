@@ -32,11 +32,10 @@ fn temp_sqlite(name: &str) -> (String, std::path::PathBuf) {
 }
 
 pub async fn run(database: &str, cmd: BenchCommand) -> Result<(), Box<dyn std::error::Error>> {
-    let _ = database;
     match cmd {
         BenchCommand::Startup => startup().await,
         BenchCommand::Pages { communities, households_per_community, iterations } => {
-            pages(communities, households_per_community, iterations).await
+            pages(database, communities, households_per_community, iterations).await
         }
     }
 }
@@ -94,8 +93,20 @@ async fn measure(
     Ok((percentile(&times, 0.5), percentile(&times, 0.95)))
 }
 
-async fn pages(communities: usize, households: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let (url, dir) = temp_sqlite("pages");
+/// On SQLite a temporary file is used; a `postgres://` database given with `--database` must be
+/// empty and is filled by the run.
+async fn pages(
+    database: &str,
+    communities: usize,
+    households: usize,
+    n: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (url, dir) = if database.starts_with("postgres") {
+        (database.to_string(), std::env::temp_dir().join("wushe-bench-none"))
+    } else {
+        temp_sqlite("pages")
+    };
+    println!("engine: {}", if database.starts_with("postgres") { "PostgreSQL" } else { "SQLite (temporary file)" });
     let db = Db::connect(&url).await?;
     db.migrate().await?;
     let t = Instant::now();
