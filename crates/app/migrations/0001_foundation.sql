@@ -1,6 +1,6 @@
 -- Foundation schema: areas, people, organizations, accounts, audit, directory index.
--- One file for both engines; {{pk}}, {{path}} and {{blob}} are rendered per backend by
--- storage::migrate. Every domain row carries community_id (the tenant key, X6).
+-- One file for both engines; {{pk}} and {{path}} are rendered per backend by
+-- db::render_migration. Every domain row carries community_id (the tenant key, X6).
 
 CREATE TABLE areas (
     id {{pk}},

@@ -244,6 +244,8 @@ pub async fn create_session(db: &Db, user_id: i64, at: i64) -> Result<NewSession
     let token = random_token();
     let csrf = random_token();
     let mut tx = AuditedTx::begin(db, at).await?;
+    // Expired sessions are useless; clear them as new ones are made.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(at).execute(&mut *tx.tx).await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )

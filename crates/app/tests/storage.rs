@@ -323,14 +323,19 @@ async fn accounts_sessions_and_tokens_on_both_engines() {
             "expired"
         );
         accounts::end_session(&db, &s.token, NOW).await.unwrap();
+        // An expired session is cleared when the next one is made.
+        let _old = accounts::create_session(&db, u.id, NOW).await.unwrap();
+        let _new = accounts::create_session(&db, u.id, NOW + accounts::SESSION_TTL_MILLIS + 1).await.unwrap();
+        let live: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions").fetch_one(&db.pool).await.unwrap();
+        assert_eq!(live.0, 1);
         assert!(accounts::session(&db, &s.token, NOW + 1).await.unwrap().is_none());
         let token = accounts::create_api_token(&db, &op, NOW, "li.hua", "script").await.unwrap();
         assert_eq!(accounts::token_user(&db, &token).await.unwrap().unwrap().id, u.id);
         assert!(accounts::token_user(&db, "not-a-token").await.unwrap().is_none());
         let stored: (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens").fetch_one(&db.pool).await.unwrap();
         assert_ne!(stored.0, token, "only a digest is stored");
-        // user.add, session.login, session.logout, token.create
-        assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { entries: 4 }));
+        // user.add, session.login, session.logout, two more logins, token.create
+        assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { entries: 6 }));
     }
 }
 

@@ -232,6 +232,7 @@ pub struct LoginLimiter {
 impl LoginLimiter {
     pub const MAX_FAILURES: u32 = 5;
     pub const WINDOW_MILLIS: i64 = 15 * 60 * 1000;
+    const MAX_TRACKED: usize = 10_000;
 
     pub fn allowed(&self, key: &str, now: i64) -> bool {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -243,6 +244,10 @@ impl LoginLimiter {
 
     pub fn failed(&self, key: &str, now: i64) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Guessing many names must not grow the map without bound: forget stale entries.
+        if map.len() >= Self::MAX_TRACKED {
+            map.retain(|_, (_, since)| now - *since <= Self::WINDOW_MILLIS);
+        }
         let e = map.entry(key.to_string()).or_insert((0, now));
         if now - e.1 > Self::WINDOW_MILLIS {
             *e = (0, now);
@@ -269,6 +274,16 @@ mod tests {
         assert!(!l.allowed("admin.s", 1000));
         assert!(l.allowed("other", 1000));
         assert!(l.allowed("admin.s", LoginLimiter::WINDOW_MILLIS + 1));
+    }
+
+    #[test]
+    fn stale_entries_are_forgotten_when_many_names_are_tried() {
+        let l = LoginLimiter::default();
+        for i in 0..LoginLimiter::MAX_TRACKED {
+            l.failed(&format!("name{i}"), 0);
+        }
+        l.failed("late", LoginLimiter::WINDOW_MILLIS + 1);
+        assert_eq!(l.failures.lock().unwrap().len(), 1);
     }
 
     #[test]

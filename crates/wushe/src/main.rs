@@ -163,7 +163,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let app = wushe_web::app(state);
             let listener = tokio::net::TcpListener::bind(&addr).await?;
             let local = listener.local_addr()?;
-            println!("listening on http://{local} (ready in {:.1} s)", started.elapsed().as_secs_f64());
+            println!("ready in {:.1} s", started.elapsed().as_secs_f64());
+            println!("listening on http://{local}");
             axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
             println!("stopped");
         }

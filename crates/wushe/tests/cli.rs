@@ -41,6 +41,11 @@ fn operator_story(db: &str) {
     let o = wushe(db, &["demo", "--communities", "2", "--households-per-community", "120", "--seed", "7"], None);
     assert!(o.status.success(), "{}", out(&o));
     assert!(out(&o).contains("generated 2 communities, 240 households"), "{}", out(&o));
+    let o = wushe(db, &["area", "add", "440199001001", "grid", "第九网格"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("area 44019900100105 第九网格 created"), "{}", out(&o));
+    let o = wushe(db, &["area", "add", "440199001001", "street", "错层"], None);
+    assert!(!o.status.success() && out(&o).contains("kind: errors.area.bad_nesting"), "{}", out(&o));
     let o = wushe(db, &["user", "add", "Alice", "--password-stdin", "--name", "爱丽丝"], Some("long enough secret\n"));
     assert!(o.status.success(), "{}", out(&o));
     let o = wushe(db, &["user", "add", "x", "--password-stdin"], Some("short\n"));
@@ -63,7 +68,7 @@ fn operator_story(db: &str) {
     assert_eq!(token.len(), 64);
     let o = wushe(db, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("audit chain intact: 3 entries"), "{}", out(&o));
+    assert!(out(&o).contains("audit chain intact: 4 entries"), "{}", out(&o));
 }
 
 #[test]
