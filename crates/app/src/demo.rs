@@ -414,6 +414,28 @@ async fn generate_organizations(
                 members(&mut tx, &b, &ms, Post::PartyMember, at).await?;
                 members(&mut tx, &b, &ms[1..4], Post::PartyHousehold, at).await?;
                 count += 1;
+                // The chain's third level: building party groups under each grid branch [000 §5.1].
+                if area.kind == AreaKind::Grid {
+                    for (k, building) in
+                        areas::in_subtree(db, &area.path, AreaKind::Building, 2, 0).await?.iter().enumerate()
+                    {
+                        let g = org(
+                            &mut tx,
+                            building,
+                            Some(&b),
+                            OrganizationKind::PartyGroup,
+                            &format!("{cname}{}{}党小组", area.name, building.name),
+                            "楼栋党小组，联系本楼党员中心户。",
+                            "楼栋走访 党员联系户",
+                            at,
+                        )
+                        .await?;
+                        let base = 4 + k * 4;
+                        members(&mut tx, &g, &ms[base..base + 1], Post::Leader, at).await?;
+                        members(&mut tx, &g, &ms[base..base + 4], Post::Member, at).await?;
+                        count += 1;
+                    }
+                }
             }
             // Per grid: a grid worker, a situation messenger, an integrity supervisor [000 §4.1].
             for d in divisions {

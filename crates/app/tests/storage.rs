@@ -71,6 +71,10 @@ async fn demo_body(db: Db, engine: Engine) {
             .unwrap(),
         5
     );
+    // The four-level party chain is data: committee > grid branch > building group > party household.
+    use wushe_domain::organizations::{OrganizationKind as K, Post as P};
+    assert_eq!(organizations::count_kind(&db, &s.path, K::PartyGroup).await.unwrap(), 8);
+    assert!(organizations::count_posts(&db, &s.path, P::PartyHousehold).await.unwrap() >= 15);
     assert_eq!(
         organizations::count_kind(&db, &s.path, wushe_domain::organizations::OrganizationKind::SelfGovernanceGroup)
             .await

@@ -30,6 +30,24 @@ pub fn pg_admin_url() -> String {
     std::env::var("WUSHE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// A quick TCP probe of the PostgreSQL host, so a missing server is reported at once rather
+/// than after the pool's connect timeout.
+fn pg_reachable() -> Result<(), String> {
+    let url = pg_admin_url();
+    let rest = url.split("://").nth(1).unwrap_or("");
+    let host_port = rest.rsplit('@').next().unwrap_or("").split('/').next().unwrap_or("");
+    let host_port = if host_port.contains(':') { host_port.to_string() } else { format!("{host_port}:5432") };
+    use std::net::ToSocketAddrs;
+    let addr = host_port
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("cannot resolve {host_port}"))?;
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2))
+        .map(|_| ())
+        .map_err(|e| format!("PostgreSQL not reachable at {url} ({e})"))
+}
+
 fn required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1" || v == "true")
 }
@@ -55,6 +73,15 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// An error message that prints as itself (for the skip notes).
+struct AppErrorText(String);
+
+impl std::fmt::Display for AppErrorText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The seeded SQLite file of this test binary (created on first use).
@@ -89,6 +116,7 @@ async fn sqlite_seed() -> PathBuf {
 async fn pg_seed() -> Result<String, String> {
     PG_SEED
         .get_or_init(|| async {
+            pg_reachable()?;
             let admin = match Db::connect(&pg_admin_url()).await {
                 Ok(a) => a,
                 Err(e) => return Err(format!("PostgreSQL not reachable at {} ({e})", pg_admin_url())),
@@ -171,7 +199,11 @@ pub async fn empty_db(engine: Engine, test: &str) -> Option<Db> {
             Some(db)
         }
         Engine::Postgres => {
-            let admin = match Db::connect(&pg_admin_url()).await {
+            let admin = match pg_reachable().map_err(AppErrorText) {
+                Ok(()) => Db::connect(&pg_admin_url()).await.map_err(|e| AppErrorText(e.to_string())),
+                Err(e) => Err(e),
+            };
+            let admin = match admin {
                 Ok(a) => a,
                 Err(e) if required("WUSHE_REQUIRE_PG") => {
                     panic!("{test}: PostgreSQL is required but unreachable: {e}")
@@ -263,7 +295,11 @@ pub fn require_browser() -> bool {
 /// The URL of a new, empty PostgreSQL database (for tests of the `wushe` binary), or `None`
 /// with a recorded skip when PostgreSQL is unavailable and not required.
 pub async fn fresh_pg_url(test: &str) -> Option<String> {
-    let admin = match Db::connect(&pg_admin_url()).await {
+    let admin = match pg_reachable().map_err(AppErrorText) {
+        Ok(()) => Db::connect(&pg_admin_url()).await.map_err(|e| AppErrorText(e.to_string())),
+        Err(e) => Err(e),
+    };
+    let admin = match admin {
         Ok(a) => a,
         Err(e) if required("WUSHE_REQUIRE_PG") => {
             panic!("{test}: PostgreSQL is required but unreachable: {e}")
