@@ -319,3 +319,35 @@ pub async fn token_user(db: &Db, token: &str) -> Result<Option<User>, AppError> 
     .await?;
     r.as_ref().map(from_row).transpose()
 }
+
+/// A user's display name (assignee labels).
+pub async fn display_name(db: &Db, user_id: i64) -> Result<String, AppError> {
+    let r: (String,) =
+        sqlx::query_as("SELECT display_name FROM users WHERE id = $1").bind(user_id).fetch_one(&db.pool).await?;
+    Ok(r.0)
+}
+
+/// Users holding any grant inside `path`'s subtree (assignment choices).
+pub async fn users_in(db: &Db, path: &str) -> Result<Vec<(i64, String)>, AppError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name FROM users u JOIN grants g ON g.user_id = u.id JOIN areas a ON a.id = g.area_id \
+         WHERE a.path >= $1 AND a.path < $2 AND g.role <> 'resident' AND u.disabled = 0 ORDER BY u.id",
+    )
+    .bind(path)
+    .bind(crate::db::upper(path))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows)
+}
+
+/// Organizations the user's linked person belongs to.
+pub async fn member_org_ids(db: &Db, user_id: Option<i64>) -> Result<Vec<i64>, AppError> {
+    let Some(uid) = user_id else { return Ok(vec![]) };
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT m.organization_id FROM memberships m JOIN users u ON u.person_id = m.person_id WHERE u.id = $1",
+    )
+    .bind(uid)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -30,7 +30,10 @@ pub struct Db {
     pub backend: Backend,
 }
 
-static MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+static MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "needs", include_str!("../migrations/0002_needs.sql")),
+];
 
 /// Renders a migration for one engine.
 pub fn render_migration(sql: &str, backend: Backend) -> String {

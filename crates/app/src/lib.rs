@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod needs;
 pub mod organizations;
 pub mod people;
 

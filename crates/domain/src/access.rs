@@ -82,10 +82,22 @@ pub enum Action {
     OrganizationWrite,
     /// Reading the audit log.
     AuditRead,
+    /// The needs ledger of an area: list, read, export (N1–N5).
+    NeedRead,
+    /// A resident's own needs: submit, follow, confirm or reopen.
+    NeedOwn,
+    /// Recording a need on a resident's behalf (visit, hotline, walk-in, joint meeting).
+    NeedRecord,
+    /// Accepting, assigning, rejecting, merging, whistling.
+    NeedManage,
+    /// Working on assigned needs: start, resolve, comment, report to a whistle.
+    NeedWork,
+    /// Service-level metrics (N5).
+    NeedMetricsRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 17] = [
         Action::Public,
         Action::OwnAccount,
         Action::OverviewRead,
@@ -97,6 +109,12 @@ impl Action {
         Action::OrganizationRead,
         Action::OrganizationWrite,
         Action::AuditRead,
+        Action::NeedRead,
+        Action::NeedOwn,
+        Action::NeedRecord,
+        Action::NeedManage,
+        Action::NeedWork,
+        Action::NeedMetricsRead,
     ];
 }
 
@@ -115,6 +133,10 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         }
         Action::OrganizationWrite => matches!(role, CommunityAdmin | SocialWorker),
         Action::AuditRead => matches!(role, CommunityAdmin | StreetOfficer),
+        Action::NeedRead | Action::NeedMetricsRead => role.is_staff(),
+        Action::NeedOwn => matches!(role, Resident),
+        Action::NeedRecord | Action::NeedManage => matches!(role, CommunityAdmin | GridWorker | SocialWorker),
+        Action::NeedWork => matches!(role, CommunityAdmin | GridWorker | SocialWorker | OrgMember | Volunteer),
     }
 }
 

@@ -5,9 +5,13 @@
 //! that name the field and a message key, so pages and the API can say what is wrong in the
 //! reader's language. The crate has no dependencies on HTTP, SQL or serialisation on purpose.
 
+#[macro_use]
+mod macros;
+
 pub mod access;
 pub mod areas;
 pub mod error;
+pub mod needs;
 pub mod organizations;
 pub mod people;
 

@@ -4,22 +4,6 @@
 
 use crate::error::FieldError;
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident, $field:literal, $err:literal { $($v:ident => $c:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($v),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            pub fn code(self) -> &'static str { match self { $($name::$v => $c),+ } }
-            pub fn parse(s: &str) -> Result<Self, FieldError> {
-                Self::ALL.iter().copied().find(|k| k.code() == s.trim())
-                    .ok_or(FieldError::new($field, $err))
-            }
-        }
-    };
-}
-
 code_enum!(
     /// Organization kinds from GLOSSARY.
     OrganizationKind, "kind", "errors.organization_kind.invalid" {

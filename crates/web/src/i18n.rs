@@ -107,9 +107,24 @@ mod tests {
             }
             let text = std::fs::read_to_string(&p).unwrap_or_default();
             // Message keys appear as quoted dotted lower-case identifiers with a known prefix.
-            for prefix in
-                ["\"errors.", "\"nav.", "\"page.", "\"field.", "\"kind.", "\"post.", "\"role.", "\"vul.", "\"msg."]
-            {
+            for prefix in [
+                "\"errors.",
+                "\"nav.",
+                "\"page.",
+                "\"field.",
+                "\"kind.",
+                "\"post.",
+                "\"role.",
+                "\"vul.",
+                "\"msg.",
+                "\"metrics.",
+                "\"urgency.",
+                "\"scope.",
+                "\"channel.",
+                "\"status.",
+                "\"event.",
+                "\"action.",
+            ] {
                 let mut rest = text.as_str();
                 while let Some(i) = rest.find(prefix) {
                     let tail = &rest[i + 1..];
@@ -125,6 +140,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_need_code_has_a_label() {
+        use wushe_domain::needs::{Channel, EventKind, NeedStatus, Scope, Urgency};
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(Channel::ALL.iter().map(|c| format!("channel.{}", c.code())));
+        keys.extend(NeedStatus::ALL.iter().map(|c| format!("status.{}", c.code())));
+        keys.extend(EventKind::ALL.iter().map(|c| format!("event.{}", c.code())));
+        keys.extend(Scope::ALL.iter().map(|c| format!("scope.{}", c.code())));
+        keys.extend(Urgency::ALL.iter().map(|c| format!("urgency.{}", c.code())));
+        for s in NeedStatus::ALL {
+            keys.extend(s.next_events().iter().map(|e| format!("action.{}", e.code())));
+        }
+        let missing: Vec<&String> = keys.iter().filter(|k| !ZH.contains_key(k.as_str())).collect();
+        assert!(missing.is_empty(), "{missing:?}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod directory;
 pub mod error;
 pub mod i18n;
+pub mod needs;
 pub mod organizations;
 pub mod people;
 pub mod routes;
@@ -31,11 +32,19 @@ pub struct AppState {
     pub limiter: Arc<ctx::LoginLimiter>,
     /// Whether the session cookie gets the `Secure` flag (off for plain-HTTP local use).
     pub secure_cookies: bool,
+    /// Working hours for service-level deadlines (N3).
+    pub calendar: wushe_domain::needs::WorkCalendar,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock, limiter: Arc::new(ctx::LoginLimiter::default()), secure_cookies: false }
+        Self {
+            db,
+            clock,
+            limiter: Arc::new(ctx::LoginLimiter::default()),
+            secure_cookies: false,
+            calendar: Default::default(),
+        }
     }
     pub fn now(&self) -> i64 {
         self.clock.now_millis()

@@ -2,7 +2,7 @@
 //! they perform. A route cannot be added without an action, and `route_table` lists them all.
 
 use crate::ctx::{Ctx, guard};
-use crate::{AppState, accounts, api, areas, directory, error, organizations, people};
+use crate::{AppState, accounts, api, areas, directory, error, needs, organizations, people};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -62,6 +62,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     people::routes(&mut reg);
     organizations::routes(&mut reg);
     directory::routes(&mut reg);
+    needs::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
     let router = reg

@@ -53,9 +53,18 @@ impl Layout {
             if allow(Action::OrganizationRead) {
                 push(format!("/communities/{c}/organizations"), "nav.organizations");
             }
+            if allow(Action::NeedRead) {
+                push(format!("/communities/{c}/needs"), "nav.needs");
+            }
             if allow(Action::AuditRead) {
                 push(format!("/communities/{c}/audit"), "nav.audit");
             }
+        }
+        if allow(Action::NeedOwn) {
+            push("/my/needs".to_string(), "nav.my_needs");
+        }
+        if allow(Action::NeedWork) {
+            push("/my/tasks".to_string(), "nav.my_tasks");
         }
         push("/directory".to_string(), "nav.directory");
         if ctx.user.is_some() {

@@ -23,6 +23,10 @@ fn expected(role: Option<Role>, action: Action) -> bool {
         Action::OrganizationRead => staff || matches!(role, OrgMember | Volunteer | FoundationOfficer | Donor),
         Action::OrganizationWrite => matches!(role, CommunityAdmin | SocialWorker),
         Action::AuditRead => matches!(role, CommunityAdmin | StreetOfficer),
+        Action::NeedRead | Action::NeedMetricsRead => staff,
+        Action::NeedOwn => role == Resident,
+        Action::NeedRecord | Action::NeedManage => matches!(role, CommunityAdmin | GridWorker | SocialWorker),
+        Action::NeedWork => matches!(role, CommunityAdmin | GridWorker | SocialWorker | OrgMember | Volunteer),
     }
 }
 

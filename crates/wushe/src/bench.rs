@@ -111,7 +111,8 @@ async fn pages(
     db.migrate().await?;
     let t = Instant::now();
     demo::seed_papers(&db, SystemClock.now_millis(), 2026).await?;
-    let g = demo::generate(&db, communities.saturating_sub(2), households, 1, SystemClock.now_millis(), 2026).await?;
+    let scale = demo::Scale { communities: communities.saturating_sub(2), households, needs: 1000 };
+    let g = demo::generate(&db, scale, 1, SystemClock.now_millis(), 2026).await?;
     println!(
         "loaded {} communities ({} generated + S社区 + A社区) in {:.1} s",
         g.communities + 2,

@@ -39,6 +39,9 @@ enum Command {
         communities: usize,
         #[arg(long, default_value_t = 2000)]
         households_per_community: usize,
+        /// Needs with their histories per community (the ledger's scale tests use 1,000,000).
+        #[arg(long, default_value_t = 200)]
+        needs_per_community: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Seed the papers' S社区 and A社区 (with demo accounts) as well.
@@ -149,8 +152,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if with_demo {
                 if let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
                     println!(
-                        "demo data: {} communities, {} households, {} residents, {} organizations",
-                        g.communities, g.households, g.residents, g.organizations
+                        "demo data: {} communities, {} households, {} residents, {} organizations, {} needs",
+                        g.communities, g.households, g.residents, g.organizations, g.needs
                     );
                 }
                 println!("demo accounts (password: {}):", demo::DEMO_PASSWORD);
@@ -173,20 +176,21 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let applied = db.migrate().await?;
             println!("migrations applied: {applied:?}");
         }
-        Command::Demo { communities, households_per_community, seed, papers } => {
+        Command::Demo { communities, households_per_community, needs_per_community, seed, papers } => {
             let db = open(&cli.database).await?;
             let t = Instant::now();
             if papers && let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
                 println!("papers' communities: {g:?}");
             }
-            let g = demo::generate(&db, communities, households_per_community, seed, clock.now_millis(), this_year())
-                .await?;
+            let scale = demo::Scale { communities, households: households_per_community, needs: needs_per_community };
+            let g = demo::generate(&db, scale, seed, clock.now_millis(), this_year()).await?;
             println!(
-                "generated {} communities, {} households, {} residents, {} organizations in {:.1} s",
+                "generated {} communities, {} households, {} residents, {} organizations, {} needs in {:.1} s",
                 g.communities,
                 g.households,
                 g.residents,
                 g.organizations,
+                g.needs,
                 t.elapsed().as_secs_f64()
             );
         }

@@ -1,0 +1,1162 @@
+//! N1–N5 — the needs ledger. Owns tables `need_categories`, `needs`, `need_events`, `whistles`.
+//!
+//! Every change is a command that (1) authorizes against the need's place in the area tree,
+//! (2) applies the domain state machine, (3) updates the `needs` row only if its `version` is
+//! the one the caller read (concurrent edits are detected, never overwritten), (4) appends the
+//! event and the audit entry, all in one transaction. The `needs` row is a projection of the
+//! events kept for fast lists; the timeline in `need_events` is never rewritten.
+
+use crate::areas::{self, Area};
+use crate::audit::AuditedTx;
+use crate::db::upper;
+use crate::{Actor, AppError, Db, organizations};
+use sqlx::{Any, Row, Transaction};
+use wushe_domain::access::{Action, Decision, Role};
+use wushe_domain::areas::AreaKind;
+use wushe_domain::needs::{
+    Channel, DEFAULT_CATEGORIES, EventKind, NeedStatus, Scope, Urgency, WorkCalendar, note_required, parse_description,
+    parse_note, parse_rating, parse_title,
+};
+use wushe_domain::{FieldError, FieldErrors};
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub respond_hours: i64,
+    pub resolve_hours: i64,
+}
+
+/// Gives a community the default category tree unless it has one.
+pub async fn ensure_default_categories(tx: &mut Transaction<'_, Any>, community_id: i64) -> Result<(), AppError> {
+    let have: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM need_categories WHERE community_id = $1")
+        .bind(community_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if have.0 > 0 {
+        return Ok(());
+    }
+    for (i, (code, zh, en, respond, resolve)) in DEFAULT_CATEGORIES.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO need_categories (community_id, code, name_zh, name_en, respond_hours, resolve_hours, sort) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(community_id)
+        .bind(*code)
+        .bind(*zh)
+        .bind(*en)
+        .bind(*respond)
+        .bind(*resolve)
+        .bind(i as i64)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn categories(db: &Db, community_id: i64) -> Result<Vec<Category>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, code, name_zh, name_en, respond_hours, resolve_hours FROM need_categories WHERE community_id = $1 AND active = 1 ORDER BY sort, id",
+    )
+    .bind(community_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Category {
+                id: r.try_get(0)?,
+                code: r.try_get(1)?,
+                name_zh: r.try_get(2)?,
+                name_en: r.try_get(3)?,
+                respond_hours: r.try_get(4)?,
+                resolve_hours: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Need {
+    pub id: i64,
+    pub community_id: i64,
+    pub area_id: i64,
+    pub area_path: String,
+    pub household_id: Option<i64>,
+    pub requester_person_id: Option<i64>,
+    pub requester_user_id: Option<i64>,
+    pub category_id: i64,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub urgency: Urgency,
+    pub scope: Scope,
+    pub status: NeedStatus,
+    pub version: i64,
+    pub assignee_org_id: Option<i64>,
+    pub assignee_user_id: Option<i64>,
+    pub contact_phone: Option<String>,
+    pub created_at: i64,
+    pub responded_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub rating: Option<i64>,
+    pub reopened: i64,
+    pub respond_due: i64,
+    pub resolve_due: i64,
+    /// Bit 1: response overdue; bit 2: resolution overdue.
+    pub overdue: i64,
+    pub merged_into: Option<i64>,
+}
+
+const COLS: &str = "id, community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, channel, urgency, scope, status, version, assignee_org_id, assignee_user_id, contact_phone, created_at, responded_at, resolved_at, closed_at, rating, reopened, respond_due, resolve_due, overdue, merged_into";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Need, AppError> {
+    let bad = |w: &str| AppError::Internal(format!("stored need {w} does not parse"));
+    Ok(Need {
+        id: r.try_get(0)?,
+        community_id: r.try_get(1)?,
+        area_id: r.try_get(2)?,
+        area_path: r.try_get(3)?,
+        household_id: r.try_get(4)?,
+        requester_person_id: r.try_get(5)?,
+        requester_user_id: r.try_get(6)?,
+        category_id: r.try_get(7)?,
+        title: r.try_get(8)?,
+        description: r.try_get(9)?,
+        channel: Channel::parse(&r.try_get::<String, _>(10)?).map_err(|_| bad("channel"))?,
+        urgency: Urgency::parse(&r.try_get::<String, _>(11)?).map_err(|_| bad("urgency"))?,
+        scope: Scope::parse(&r.try_get::<String, _>(12)?).map_err(|_| bad("scope"))?,
+        status: NeedStatus::parse(&r.try_get::<String, _>(13)?).map_err(|_| bad("status"))?,
+        version: r.try_get(14)?,
+        assignee_org_id: r.try_get(15)?,
+        assignee_user_id: r.try_get(16)?,
+        contact_phone: r.try_get(17)?,
+        created_at: r.try_get(18)?,
+        responded_at: r.try_get(19)?,
+        resolved_at: r.try_get(20)?,
+        closed_at: r.try_get(21)?,
+        rating: r.try_get(22)?,
+        reopened: r.try_get(23)?,
+        respond_due: r.try_get(24)?,
+        resolve_due: r.try_get(25)?,
+        overdue: r.try_get(26)?,
+        merged_into: r.try_get(27)?,
+    })
+}
+
+/// The households a person holds a resident grant for (their "own" needs).
+fn own_households(actor: &Actor) -> Vec<String> {
+    actor.grants.grants.iter().filter(|g| g.role == Role::Resident).map(|g| g.area_path.clone()).collect()
+}
+
+/// The person behind the actor's account, if linked (for organization membership checks).
+async fn actor_person(db: &Db, actor: &Actor) -> Result<Option<i64>, AppError> {
+    let Some(uid) = actor.user_id else { return Ok(None) };
+    let r: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT person_id FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
+    Ok(r.and_then(|x| x.0))
+}
+
+async fn is_member(db: &Db, person: Option<i64>, org_id: i64) -> Result<bool, AppError> {
+    let Some(p) = person else { return Ok(false) };
+    let r: Option<(i64,)> = sqlx::query_as("SELECT id FROM memberships WHERE organization_id = $1 AND person_id = $2")
+        .bind(org_id)
+        .bind(p)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(r.is_some())
+}
+
+/// How the actor relates to one need; decides what they may see and do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relation {
+    pub staff_read: bool,
+    pub manage: bool,
+    pub requester: bool,
+    pub assignee: bool,
+}
+
+impl Relation {
+    pub fn can_read(&self) -> bool {
+        self.staff_read || self.manage || self.requester || self.assignee
+    }
+}
+
+pub async fn relation(db: &Db, actor: &Actor, n: &Need) -> Result<Relation, AppError> {
+    if actor.operator {
+        return Ok(Relation { staff_read: true, manage: true, requester: false, assignee: false });
+    }
+    let allow = |a: Action| actor.grants.decide(a, Some(&n.area_path)) == Decision::Allow;
+    let household_path = match n.household_id {
+        Some(h) => Some(areas::by_id(db, h).await?.path),
+        None => None,
+    };
+    let own = own_households(actor);
+    let requester = actor.user_id.is_some() && n.requester_user_id == actor.user_id
+        || household_path.as_ref().is_some_and(|h| own.iter().any(|o| h.starts_with(o.as_str())));
+    let mut assignee = actor.user_id.is_some() && n.assignee_user_id == actor.user_id;
+    if !assignee && let Some(org) = n.assignee_org_id {
+        assignee = actor.grants.decide(Action::NeedWork, None) == Decision::Allow
+            && is_member(db, actor_person(db, actor).await?, org).await?;
+    }
+    Ok(Relation { staff_read: allow(Action::NeedRead), manage: allow(Action::NeedManage), requester, assignee })
+}
+
+/// A need the actor may read; others' needs look missing.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Need, Relation), AppError> {
+    let row =
+        sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1")).bind(id).fetch_optional(&db.pool).await?;
+    let Some(row) = row else {
+        actor.require(Action::OwnAccount, None)?;
+        return Err(AppError::NotFound);
+    };
+    let n = from_row(&row)?;
+    let rel = relation(db, actor, &n).await?;
+    if rel.can_read() {
+        Ok((n, rel))
+    } else {
+        actor.require(Action::OwnAccount, None)?;
+        Err(AppError::NotFound)
+    }
+}
+
+/// Raw intake fields from any channel.
+#[derive(Debug, Clone, Default)]
+pub struct NeedForm {
+    /// Where the need is: a household, building, grid… Empty: the resident's own household.
+    pub area_code: String,
+    /// The household the need comes from, when recorded on a resident's behalf.
+    pub household_code: String,
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    pub urgency: String,
+    pub scope: String,
+    pub channel: String,
+    pub contact_phone: String,
+    pub requester_person_id: Option<i64>,
+}
+
+pub struct NewNeed {
+    pub area: Area,
+    pub household: Option<Area>,
+    pub category: Category,
+    pub title: String,
+    pub description: String,
+    pub urgency: Urgency,
+    pub scope: Scope,
+    pub channel: Channel,
+    pub contact_phone: Option<String>,
+    pub requester_person_id: Option<i64>,
+}
+
+/// Parses and resolves an intake form for `community` (area, household and category must be
+/// the community's own; a resident may only speak for their own household).
+pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) -> Result<NewNeed, AppError> {
+    let mut e = FieldErrors::default();
+    let title = e.check(parse_title(&f.title));
+    let description = e.check(parse_description(&f.description));
+    let urgency = e.check(if f.urgency.trim().is_empty() { Ok(Urgency::Normal) } else { Urgency::parse(&f.urgency) });
+    let scope = e.check(if f.scope.trim().is_empty() { Ok(Scope::Individual) } else { Scope::parse(&f.scope) });
+    let channel = e.check(Channel::parse(&f.channel));
+    let phone = e.check(if f.contact_phone.trim().is_empty() {
+        Ok(None)
+    } else {
+        wushe_domain::people::PhoneNumber::parse(&f.contact_phone).map(|p| Some(p.reveal().to_string()))
+    });
+    let cats = categories(db, community.id).await?;
+    let category = cats.iter().find(|c| c.code == f.category.trim()).cloned();
+    if category.is_none() {
+        e.0.push(FieldError::new("category", "errors.category.unknown"));
+    }
+    let in_community = |a: &Area| a.path.starts_with(&community.path);
+    let household = if f.household_code.trim().is_empty() {
+        None
+    } else {
+        match areas::by_code(db, f.household_code.trim()).await {
+            Ok(h) if h.kind == AreaKind::Household && in_community(&h) => Some(h),
+            _ => {
+                e.0.push(FieldError::new("household_code", "errors.household.unknown"));
+                None
+            }
+        }
+    };
+    let resident_homes = own_households(actor);
+    let household = match household {
+        Some(h) => Some(h),
+        None if !f.area_code.trim().is_empty() => None,
+        None => {
+            // A resident's own household is the default place.
+            match resident_homes.iter().find(|p| p.starts_with(&community.path)) {
+                Some(p) => {
+                    let code = p.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+                    areas::by_code(db, code).await.ok()
+                }
+                None => None,
+            }
+        }
+    };
+    let area = if f.area_code.trim().is_empty() {
+        household.clone()
+    } else {
+        match areas::by_code(db, f.area_code.trim()).await {
+            Ok(a) if in_community(&a) => Some(a),
+            _ => None,
+        }
+    };
+    if area.is_none() {
+        e.0.push(FieldError::new("area_code", "errors.area.unknown"));
+    }
+    e.into_result()?;
+    let area = area.expect("checked");
+    Ok(NewNeed {
+        area,
+        household,
+        category: category.expect("checked"),
+        title: title.expect("checked"),
+        description: description.expect("checked"),
+        urgency: urgency.expect("checked"),
+        scope: scope.expect("checked"),
+        channel: channel.expect("checked"),
+        contact_phone: phone.expect("checked"),
+        requester_person_id: f.requester_person_id,
+    })
+}
+
+/// N1 — records a need from any channel. Residents submit for their own household
+/// (online, suggestion); staff record visits, hotline calls, walk-ins and joint meetings for
+/// the areas they serve.
+pub async fn submit(db: &Db, actor: &Actor, at: i64, cal: &WorkCalendar, new: NewNeed) -> Result<Need, AppError> {
+    let by_resident = matches!(new.channel, Channel::Online | Channel::Suggestion);
+    if by_resident {
+        let homes = own_households(actor);
+        let own = new.household.as_ref().is_some_and(|h| homes.iter().any(|p| h.path.starts_with(p.as_str())));
+        let staff = actor.grants.decide(Action::NeedRecord, Some(&new.area.path)) == Decision::Allow;
+        if !(actor.operator || own || staff) {
+            actor.require(Action::NeedOwn, None)?;
+            return Err(FieldError::new("household_code", "errors.household.unknown").into());
+        }
+    } else if !actor.operator {
+        match actor.require(Action::NeedRecord, Some(&new.area.path)) {
+            Err(AppError::Forbidden) if actor.grants.decide(Action::NeedRecord, None) == Decision::Allow => {
+                return Err(FieldError::new("area_code", "errors.area.unknown").into());
+            }
+            r => r?,
+        }
+    }
+    let community_id = new.area.community_id.ok_or(FieldError::new("area_code", "errors.area.unknown"))?;
+    let respond_due = cal.due(at, new.category.respond_hours, new.urgency);
+    let resolve_due = cal.due(at, new.category.resolve_hours, new.urgency);
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let r = sqlx::query(crate::sql!(
+        "INSERT INTO needs (community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, \
+         channel, urgency, scope, status, contact_phone, created_at, respond_due, resolve_due, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'submitted', $13, $14, $15, $16, $14) RETURNING {COLS}"
+    ))
+    .bind(community_id)
+    .bind(new.area.id)
+    .bind(&new.area.path)
+    .bind(new.household.as_ref().map(|h| h.id))
+    .bind(new.requester_person_id)
+    .bind(if by_resident { actor.user_id } else { None })
+    .bind(new.category.id)
+    .bind(&new.title)
+    .bind(&new.description)
+    .bind(new.channel.code())
+    .bind(new.urgency.code())
+    .bind(new.scope.code())
+    .bind(&new.contact_phone)
+    .bind(at)
+    .bind(respond_due)
+    .bind(resolve_due)
+    .fetch_one(&mut *tx.tx)
+    .await?;
+    let need = from_row(&r)?;
+    insert_event(&mut tx.tx, &need, at, actor.user_id, EventKind::Submitted, None, new.channel.code()).await?;
+    tx.record(actor, Some(community_id), "need.submit", &format!("need:{}", need.id), &need.title).await?;
+    tx.commit().await?;
+    Ok(need)
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    need: &Need,
+    at: i64,
+    actor: Option<i64>,
+    kind: EventKind,
+    note: Option<&str>,
+    data: &str,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO need_events (community_id, need_id, at, actor_user_id, kind, note, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(need.community_id)
+        .bind(need.id)
+        .bind(at)
+        .bind(actor)
+        .bind(kind.code())
+        .bind(note)
+        .bind(data)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Who a need is assigned to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Organization(i64),
+    User(i64),
+}
+
+impl Assignee {
+    /// `org:12` or `user:3`, as forms and the API send it.
+    pub fn parse(raw: &str) -> Result<Assignee, FieldError> {
+        let bad = || FieldError::new("assignee", "errors.assignee.unknown");
+        let (kind, id) = raw.trim().split_once(':').ok_or_else(bad)?;
+        let id = id.parse::<i64>().map_err(|_| bad())?;
+        match kind {
+            "org" => Ok(Assignee::Organization(id)),
+            "user" => Ok(Assignee::User(id)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// One step of the workflow, as a page form or API body sends it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub event: EventKind,
+    /// The version the person read; a different stored version means someone else acted.
+    pub version: i64,
+    pub note: String,
+    pub assignee: Option<Assignee>,
+    pub rating: String,
+    pub merge_into: Option<i64>,
+}
+
+/// N2 — applies one workflow step to a need.
+pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<Need, AppError> {
+    let (need, rel) = get(db, actor, id).await?;
+    let allowed = match s.event {
+        EventKind::Accepted | EventKind::Assigned | EventKind::Rejected | EventKind::Merged => rel.manage,
+        EventKind::Started | EventKind::Resolved => rel.manage || rel.assignee,
+        EventKind::Confirmed | EventKind::Reopened => rel.requester || rel.manage,
+        EventKind::Commented => rel.can_read(),
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let next = need.status.apply(s.event).map_err(|e| AppError::Invalid(e.field_error().into()))?;
+    let note = parse_note(&s.note, note_required(s.event))?;
+    let rating = if s.event == EventKind::Confirmed { Some(parse_rating(&s.rating)?) } else { None };
+    let mut data = String::new();
+    let (mut org, mut user) = (need.assignee_org_id, need.assignee_user_id);
+    if s.event == EventKind::Assigned {
+        match s.assignee.ok_or(FieldError::new("assignee", "errors.required"))? {
+            Assignee::Organization(o) => {
+                let reach = organizations::get(db, &Actor::operator(), o).await.ok();
+                let community = areas::by_id(db, need.community_id).await?;
+                let ok = reach.is_some_and(|x| {
+                    x.area_path.starts_with(&community.path) || community.path.starts_with(&x.area_path)
+                });
+                if !ok {
+                    return Err(FieldError::new("assignee", "errors.assignee.unknown").into());
+                }
+                (org, user) = (Some(o), None);
+                data = format!("org:{o}");
+            }
+            Assignee::User(u) => {
+                let g = crate::accounts::grants_of(db, u).await?;
+                if !g
+                    .grants
+                    .iter()
+                    .any(|x| need.area_path.starts_with(&x.area_path) || x.area_path.starts_with(&need.area_path))
+                {
+                    return Err(FieldError::new("assignee", "errors.assignee.unknown").into());
+                }
+                (org, user) = (None, Some(u));
+                data = format!("user:{u}");
+            }
+        }
+    }
+    if s.event == EventKind::Merged {
+        let target = s.merge_into.ok_or(FieldError::new("merge_into", "errors.required"))?;
+        let ok = match get(db, actor, target).await {
+            Ok((t, _)) => t.id != need.id && t.community_id == need.community_id && !t.status.is_closed(),
+            Err(_) => false,
+        };
+        if !ok {
+            return Err(FieldError::new("merge_into", "errors.need.unknown").into());
+        }
+        data = format!("into:{target}");
+    }
+    if let Some(r) = rating {
+        data = format!("rating:{r}");
+    }
+    let responds =
+        matches!(s.event, EventKind::Accepted | EventKind::Assigned | EventKind::Rejected | EventKind::Merged);
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let r = sqlx::query(crate::sql!(
+        "UPDATE needs SET status = $1, version = version + 1, assignee_org_id = $2, assignee_user_id = $3, \
+         responded_at = CASE WHEN responded_at IS NULL AND $4 = 1 THEN $5 ELSE responded_at END, \
+         resolved_at = CASE WHEN $6 = 1 THEN $5 WHEN $7 = 1 THEN NULL ELSE resolved_at END, \
+         closed_at = CASE WHEN $8 = 1 THEN $5 ELSE closed_at END, rating = COALESCE($9, rating), \
+         reopened = reopened + $7, merged_into = COALESCE($10, merged_into), updated_at = $5 \
+         WHERE id = $11 AND version = $12 RETURNING {COLS}"
+    ))
+    .bind(next.code())
+    .bind(org)
+    .bind(user)
+    .bind(i64::from(responds))
+    .bind(at)
+    .bind(i64::from(s.event == EventKind::Resolved))
+    .bind(i64::from(s.event == EventKind::Reopened))
+    .bind(i64::from(next.is_closed() && !need.status.is_closed()))
+    .bind(rating)
+    .bind(if s.event == EventKind::Merged { s.merge_into } else { None })
+    .bind(need.id)
+    .bind(s.version)
+    .fetch_optional(&mut *tx.tx)
+    .await?;
+    let Some(r) = r else {
+        return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
+    };
+    let updated = from_row(&r)?;
+    insert_event(&mut tx.tx, &updated, at, actor.user_id, s.event, note.as_deref(), &data).await?;
+    if let (EventKind::Merged, Some(t)) = (s.event, s.merge_into) {
+        let target_row =
+            sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1")).bind(t).fetch_one(&mut *tx.tx).await?;
+        let target = from_row(&target_row)?;
+        insert_event(
+            &mut tx.tx,
+            &target,
+            at,
+            actor.user_id,
+            EventKind::Commented,
+            note.as_deref(),
+            &format!("merged_from:{}", need.id),
+        )
+        .await?;
+    }
+    tx.record(actor, Some(need.community_id), &format!("need.{}", s.event.code()), &format!("need:{}", need.id), &data)
+        .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub kind: EventKind,
+    pub note: Option<String>,
+    pub data: String,
+}
+
+/// The need's timeline, oldest first.
+pub async fn timeline(db: &Db, need: &Need) -> Result<Vec<Event>, AppError> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.at, u.display_name, e.kind, e.note, e.data FROM need_events e LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.need_id = $1 ORDER BY e.id",
+    )
+    .bind(need.id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                kind: EventKind::parse(&r.try_get::<String, _>(3)?)
+                    .map_err(|_| AppError::Internal("bad event".into()))?,
+                note: r.try_get(4)?,
+                data: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+/// Filters of the staff ledger.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub statuses: Vec<NeedStatus>,
+    pub category_id: Option<i64>,
+    pub overdue_only: bool,
+    pub open_only: bool,
+    pub channel: Option<Channel>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The ledger: needs in `area`'s subtree the actor may read, newest first, with the total.
+pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(Vec<Need>, i64), AppError> {
+    let paths: Vec<String> = if actor.operator {
+        vec![area.path.clone()]
+    } else {
+        let mut v = Vec::new();
+        for s in actor.subtrees(Action::NeedRead) {
+            if area.path.starts_with(&s) {
+                v.push(area.path.clone());
+            } else if s.starts_with(&area.path) {
+                v.push(s);
+            }
+        }
+        v.sort();
+        v.dedup();
+        v
+    };
+    if paths.is_empty() {
+        actor.require(Action::NeedRead, Some(&area.path))?;
+    }
+    let mut where_ = String::from("(");
+    let mut binds: Vec<Bind> = Vec::new();
+    for (i, p) in paths.iter().enumerate() {
+        if i > 0 {
+            where_.push_str(" OR ");
+        }
+        binds.push(Bind::Text(p.clone()));
+        binds.push(Bind::Text(upper(p)));
+        where_.push_str(&format!("(area_path >= ${} AND area_path < ${})", binds.len() - 1, binds.len()));
+    }
+    where_.push(')');
+    if !f.statuses.is_empty() {
+        let list: Vec<String> = f
+            .statuses
+            .iter()
+            .map(|s| {
+                binds.push(Bind::Text(s.code().to_string()));
+                format!("${}", binds.len())
+            })
+            .collect();
+        where_.push_str(&format!(" AND status IN ({})", list.join(", ")));
+    }
+    if f.open_only {
+        where_.push_str(" AND status NOT IN ('resolved', 'confirmed', 'rejected', 'merged')");
+    }
+    if let Some(c) = f.category_id {
+        binds.push(Bind::Int(c));
+        where_.push_str(&format!(" AND category_id = ${}", binds.len()));
+    }
+    if f.overdue_only {
+        where_.push_str(" AND overdue > 0");
+    }
+    if let Some(c) = f.channel {
+        binds.push(Bind::Text(c.code().to_string()));
+        where_.push_str(&format!(" AND channel = ${}", binds.len()));
+    }
+    if let Some(t) = f.created_from {
+        binds.push(Bind::Int(t));
+        where_.push_str(&format!(" AND created_at >= ${}", binds.len()));
+    }
+    if let Some(t) = f.created_to {
+        binds.push(Bind::Int(t));
+        where_.push_str(&format!(" AND created_at < ${}", binds.len()));
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM needs WHERE {where_}");
+    let mut cq = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql));
+    for b in &binds {
+        cq = b.bind_as(cq);
+    }
+    let total = cq.fetch_one(&db.pool).await?.0;
+    let sql = format!(
+        "SELECT {COLS} FROM needs WHERE {where_} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}",
+        f.limit.clamp(1, 5000),
+        f.offset.max(0)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in &binds {
+        q = b.bind(q);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+}
+
+/// A value bound into a dynamically built query.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Bind {
+    fn bind<'q>(
+        &self,
+        q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+        match self {
+            Bind::Text(s) => q.bind(s.clone()),
+            Bind::Int(i) => q.bind(*i),
+        }
+    }
+    fn bind_as<'q, O>(
+        &self,
+        q: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments> {
+        match self {
+            Bind::Text(s) => q.bind(s.clone()),
+            Bind::Int(i) => q.bind(*i),
+        }
+    }
+}
+
+/// A resident's own needs (their household's), newest first.
+pub async fn mine(db: &Db, actor: &Actor) -> Result<Vec<Need>, AppError> {
+    actor.require(Action::NeedOwn, None)?;
+    let mut out = Vec::new();
+    for home in own_households(actor) {
+        let rows = sqlx::query(crate::sql!(
+            "SELECT {COLS} FROM needs n WHERE n.household_id IN (SELECT id FROM areas WHERE path >= $1 AND path < $2) OR n.requester_user_id = $3 ORDER BY n.created_at DESC LIMIT 200"
+        ))
+        .bind(&home)
+        .bind(upper(&home))
+        .bind(actor.user_id)
+        .fetch_all(&db.pool)
+        .await?;
+        for r in &rows {
+            let n = from_row(r)?;
+            if !out.iter().any(|x: &Need| x.id == n.id) {
+                out.push(n);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Needs assigned to the actor or to an organization they belong to.
+pub async fn assigned_to_me(db: &Db, actor: &Actor) -> Result<Vec<Need>, AppError> {
+    actor.require(Action::NeedWork, None)?;
+    let person = actor_person(db, actor).await?;
+    let rows = sqlx::query(crate::sql!(
+        "SELECT {COLS} FROM needs WHERE status NOT IN ('confirmed', 'rejected', 'merged') AND (assignee_user_id = $1 OR assignee_org_id IN (SELECT organization_id FROM memberships WHERE person_id = $2)) ORDER BY resolve_due LIMIT 200"
+    ))
+    .bind(actor.user_id)
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// N3 — flags needs whose response or resolution deadline has passed, once each, with an
+/// `overdue` event. Idempotent and driven by stored deadlines, so a restart loses nothing.
+/// Returns the needs newly flagged.
+pub async fn flag_overdue(db: &Db, now: i64) -> Result<Vec<Need>, AppError> {
+    let rows = sqlx::query(crate::sql!(
+        "SELECT {COLS} FROM needs WHERE status NOT IN ('resolved', 'confirmed', 'rejected', 'merged') \
+         AND ((overdue = 0 AND responded_at IS NULL AND respond_due < $1) OR (overdue < 2 AND resolve_due < $1)) LIMIT 1000"
+    ))
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut flagged = Vec::new();
+    for r in &rows {
+        let n = from_row(r)?;
+        let (bit, what) = if n.resolve_due < now { (2, "resolve") } else { (1, "respond") };
+        let mut tx = AuditedTx::begin(db, now).await?;
+        let updated =
+            sqlx::query(crate::sql!("UPDATE needs SET overdue = $1 WHERE id = $2 AND overdue < $1 RETURNING {COLS}"))
+                .bind(bit)
+                .bind(n.id)
+                .fetch_optional(&mut *tx.tx)
+                .await?;
+        if let Some(u) = updated {
+            let u = from_row(&u)?;
+            insert_event(&mut tx.tx, &u, now, None, EventKind::Overdue, None, what).await?;
+            tx.record(&Actor::operator(), Some(u.community_id), "need.overdue", &format!("need:{}", u.id), what)
+                .await?;
+            tx.commit().await?;
+            flagged.push(u);
+        }
+    }
+    Ok(flagged)
+}
+
+#[derive(Debug, Clone)]
+pub struct Whistle {
+    pub id: i64,
+    pub organization_id: i64,
+    pub organization_name: String,
+    pub created_at: i64,
+    pub deadline: i64,
+    pub reported_at: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// N4 — the community blows the whistle: each named organization must report by `deadline`.
+pub async fn whistle(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    id: i64,
+    version: i64,
+    orgs: &[i64],
+    hours: i64,
+    note: &str,
+) -> Result<Need, AppError> {
+    let (need, rel) = get(db, actor, id).await?;
+    if !rel.manage {
+        return Err(AppError::Forbidden);
+    }
+    need.status.apply(EventKind::Whistled).map_err(|e| AppError::Invalid(e.field_error().into()))?;
+    let note = parse_note(note, true)?;
+    if orgs.is_empty() {
+        return Err(FieldError::new("organizations", "errors.required").into());
+    }
+    if !(1..=24 * 30).contains(&hours) {
+        return Err(FieldError::new("hours", "errors.hours.range").into());
+    }
+    let community = areas::by_id(db, need.community_id).await?;
+    for o in orgs {
+        let ok = organizations::get(db, &Actor::operator(), *o)
+            .await
+            .is_ok_and(|x| x.area_path.starts_with(&community.path) || community.path.starts_with(&x.area_path));
+        if !ok {
+            return Err(FieldError::new("organizations", "errors.organization.unknown").into());
+        }
+    }
+    let deadline = at + hours * 3_600_000;
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let r = sqlx::query(crate::sql!(
+        "UPDATE needs SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3 RETURNING {COLS}"
+    ))
+    .bind(at)
+    .bind(need.id)
+    .bind(version)
+    .fetch_optional(&mut *tx.tx)
+    .await?;
+    let Some(r) = r else { return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version"))) };
+    let updated = from_row(&r)?;
+    for o in orgs {
+        sqlx::query(
+            "INSERT INTO whistles (community_id, need_id, organization_id, created_at, deadline) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(need.community_id)
+        .bind(need.id)
+        .bind(*o)
+        .bind(at)
+        .bind(deadline)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(AppError::unique_as("organizations", "errors.whistle.exists"))?;
+    }
+    let data = orgs.iter().map(|o| format!("org:{o}")).collect::<Vec<_>>().join(",");
+    insert_event(&mut tx.tx, &updated, at, actor.user_id, EventKind::Whistled, note.as_deref(), &data).await?;
+    tx.record(actor, Some(need.community_id), "need.whistled", &format!("need:{}", need.id), &data).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+pub async fn whistles(db: &Db, need: &Need) -> Result<Vec<Whistle>, AppError> {
+    let rows = sqlx::query(
+        "SELECT w.id, w.organization_id, o.name, w.created_at, w.deadline, w.reported_at, w.note FROM whistles w JOIN organizations o ON o.id = w.organization_id WHERE w.need_id = $1 ORDER BY w.id",
+    )
+    .bind(need.id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Whistle {
+                id: r.try_get(0)?,
+                organization_id: r.try_get(1)?,
+                organization_name: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+                deadline: r.try_get(4)?,
+                reported_at: r.try_get(5)?,
+                note: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+/// 报到 — a whistled organization acknowledges. Its members (or the community's staff on its
+/// behalf) may report; a second report is refused.
+pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, note: &str) -> Result<(), AppError> {
+    let row = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1"))
+        .bind(need_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let need = from_row(&row.ok_or(AppError::NotFound)?)?;
+    let rel = relation(db, actor, &need).await?;
+    let member = is_member(db, actor_person(db, actor).await?, org_id).await?
+        && actor.grants.decide(Action::NeedWork, None) == Decision::Allow;
+    if !(rel.manage || member) {
+        if rel.can_read() {
+            return Err(AppError::Forbidden);
+        }
+        return Err(AppError::NotFound);
+    }
+    need.status.apply(EventKind::Reported).map_err(|e| AppError::Invalid(e.field_error().into()))?;
+    let note = parse_note(note, false)?;
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let done = sqlx::query("UPDATE whistles SET reported_at = $1, reported_by = $2, note = $3 WHERE need_id = $4 AND organization_id = $5 AND reported_at IS NULL RETURNING id")
+        .bind(at)
+        .bind(actor.user_id)
+        .bind(&note)
+        .bind(need_id)
+        .bind(org_id)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    if done.is_none() {
+        return Err(FieldError::new("organization", "errors.whistle.not_pending").into());
+    }
+    insert_event(&mut tx.tx, &need, at, actor.user_id, EventKind::Reported, note.as_deref(), &format!("org:{org_id}"))
+        .await?;
+    tx.record(actor, Some(need.community_id), "need.reported", &format!("need:{need_id}"), &format!("org:{org_id}"))
+        .await?;
+    tx.commit().await
+}
+
+/// N5 figures for a set of needs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub needs: i64,
+    pub responded: i64,
+    pub responded_on_time: i64,
+    pub resolved: i64,
+    pub reopened: i64,
+    pub rated: i64,
+    pub rating_sum: i64,
+    pub respond_median_h: Option<f64>,
+    pub respond_p90_h: Option<f64>,
+    pub resolve_median_h: Option<f64>,
+    pub resolve_p90_h: Option<f64>,
+}
+
+impl Figures {
+    pub fn response_rate(&self) -> Option<f64> {
+        (self.needs > 0).then(|| self.responded as f64 / self.needs as f64)
+    }
+    pub fn on_time_rate(&self) -> Option<f64> {
+        (self.needs > 0).then(|| self.responded_on_time as f64 / self.needs as f64)
+    }
+    pub fn satisfaction(&self) -> Option<f64> {
+        (self.rated > 0).then(|| self.rating_sum as f64 / self.rated as f64)
+    }
+    pub fn reopen_rate(&self) -> Option<f64> {
+        (self.resolved > 0).then(|| self.reopened as f64 / self.resolved as f64)
+    }
+}
+
+fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    Some(sorted[i] as f64 / 3_600_000.0)
+}
+
+#[derive(Debug, Clone)]
+struct MetricRow {
+    category_id: i64,
+    area_path: String,
+    assignee: String,
+    created_at: i64,
+    responded_at: Option<i64>,
+    respond_due: i64,
+    resolved_at: Option<i64>,
+    rating: Option<i64>,
+    reopened: i64,
+}
+
+fn figures(rows: &[&MetricRow]) -> Figures {
+    let mut f = Figures { needs: rows.len() as i64, ..Default::default() };
+    let mut respond = Vec::new();
+    let mut resolve = Vec::new();
+    for r in rows {
+        if let Some(t) = r.responded_at {
+            f.responded += 1;
+            if t <= r.respond_due {
+                f.responded_on_time += 1;
+            }
+            respond.push(t - r.created_at);
+        }
+        if let Some(t) = r.resolved_at {
+            f.resolved += 1;
+            resolve.push(t - r.created_at);
+        }
+        if r.reopened > 0 {
+            f.reopened += 1;
+        }
+        if let Some(x) = r.rating {
+            f.rated += 1;
+            f.rating_sum += x;
+        }
+    }
+    respond.sort_unstable();
+    resolve.sort_unstable();
+    f.respond_median_h = percentile(&respond, 0.5);
+    f.respond_p90_h = percentile(&respond, 0.9);
+    f.resolve_median_h = percentile(&resolve, 0.5);
+    f.resolve_p90_h = percentile(&resolve, 0.9);
+    f
+}
+
+/// Metrics of one area's subtree for needs created in `[from, to)`: overall and by category,
+/// by first-level division (grid or micro-grid) and by assignee.
+pub struct Metrics {
+    pub overall: Figures,
+    pub by_category: Vec<(i64, Figures)>,
+    pub by_division: Vec<(String, Figures)>,
+    pub by_assignee: Vec<(String, Figures)>,
+}
+
+pub async fn metrics(db: &Db, actor: &Actor, area: &Area, from: i64, to: i64) -> Result<Metrics, AppError> {
+    if !(actor.operator || actor.grants.reaches(Action::NeedMetricsRead, &area.path)) {
+        actor.require(Action::NeedMetricsRead, Some(&area.path))?;
+    }
+    let rows = sqlx::query(
+        "SELECT category_id, area_path, COALESCE('org:' || CAST(assignee_org_id AS TEXT), 'user:' || CAST(assignee_user_id AS TEXT), ''), created_at, responded_at, respond_due, resolved_at, rating, reopened \
+         FROM needs WHERE area_path >= $1 AND area_path < $2 AND created_at >= $3 AND created_at < $4 AND status <> 'merged'",
+    )
+    .bind(&area.path)
+    .bind(upper(&area.path))
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    let visible = actor.subtrees(Action::NeedMetricsRead);
+    let mut all = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let m = MetricRow {
+            category_id: r.try_get(0)?,
+            area_path: r.try_get(1)?,
+            assignee: r.try_get(2)?,
+            created_at: r.try_get(3)?,
+            responded_at: r.try_get(4)?,
+            respond_due: r.try_get(5)?,
+            resolved_at: r.try_get(6)?,
+            rating: r.try_get(7)?,
+            reopened: r.try_get(8)?,
+        };
+        if visible.iter().any(|v| m.area_path.starts_with(v.as_str())) {
+            all.push(m);
+        }
+    }
+    let refs: Vec<&MetricRow> = all.iter().collect();
+    let group = |key: &dyn Fn(&MetricRow) -> String| {
+        let mut map: std::collections::BTreeMap<String, Vec<&MetricRow>> = Default::default();
+        for r in &all {
+            map.entry(key(r)).or_default().push(r);
+        }
+        map.into_iter().map(|(k, v)| (k, figures(&v))).collect::<Vec<_>>()
+    };
+    let depth = area.path.len();
+    let by_category =
+        group(&|r| r.category_id.to_string()).into_iter().map(|(k, f)| (k.parse().unwrap_or(0), f)).collect();
+    let by_division = group(&|r| r.area_path[depth..].split('/').next().unwrap_or("").to_string());
+    let by_assignee = group(&|r| r.assignee.clone());
+    Ok(Metrics { overall: figures(&refs), by_category, by_division, by_assignee })
+}
+
+/// Counts of open and overdue needs per first-level division of a community (situation map
+/// and overview).
+pub async fn open_counts(db: &Db, community: &Area) -> Result<Vec<(String, i64, i64)>, AppError> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT area_path, COUNT(*), SUM(CASE WHEN overdue > 0 THEN 1 ELSE 0 END) FROM needs \
+         WHERE area_path >= $1 AND area_path < $2 AND status NOT IN ('resolved', 'confirmed', 'rejected', 'merged') GROUP BY area_path",
+    )
+    .bind(&community.path)
+    .bind(upper(&community.path))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by_division: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for (p, n, o) in rows {
+        let code = p[community.path.len()..].split('/').next().unwrap_or("").to_string();
+        let e = by_division.entry(code).or_default();
+        e.0 += n;
+        e.1 += o;
+    }
+    Ok(by_division.into_iter().map(|(k, (n, o))| (k, n, o)).collect())
+}
+
+/// One need with its whole history, for loading synthetic or imported ledgers in bulk. The
+/// status and timestamps are derived from the events by the domain state machine, so a loaded
+/// history is as valid as a lived one.
+pub struct History {
+    pub area: Area,
+    pub household_id: Option<i64>,
+    pub category: Category,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub urgency: Urgency,
+    pub scope: Scope,
+    pub created_at: i64,
+    /// `(kind, at, data, note)` after the submission.
+    pub events: Vec<(EventKind, i64, String, Option<String>)>,
+}
+
+pub async fn insert_histories(
+    tx: &mut Transaction<'_, Any>,
+    cal: &WorkCalendar,
+    items: &[History],
+) -> Result<usize, AppError> {
+    for h in items {
+        let mut status = NeedStatus::Submitted;
+        let (mut responded, mut resolved, mut closed, mut rating, mut reopened) = (None, None, None, None, 0i64);
+        let (mut org, mut user) = (None::<i64>, None::<i64>);
+        for (kind, at, data, _) in &h.events {
+            status = status.apply(*kind).map_err(|e| AppError::Invalid(e.field_error().into()))?;
+            if responded.is_none() && matches!(kind, EventKind::Accepted | EventKind::Assigned | EventKind::Rejected) {
+                responded = Some(*at);
+            }
+            match kind {
+                EventKind::Assigned => match Assignee::parse(data) {
+                    Ok(Assignee::Organization(o)) => (org, user) = (Some(o), None),
+                    Ok(Assignee::User(u)) => (org, user) = (None, Some(u)),
+                    Err(_) => {}
+                },
+                EventKind::Resolved => resolved = Some(*at),
+                EventKind::Reopened => {
+                    resolved = None;
+                    reopened += 1;
+                }
+                EventKind::Confirmed => rating = data.strip_prefix("rating:").and_then(|r| r.parse::<i64>().ok()),
+                _ => {}
+            }
+            if status.is_closed() && closed.is_none() {
+                closed = Some(*at);
+            }
+        }
+        let respond_due = cal.due(h.created_at, h.category.respond_hours, h.urgency);
+        let resolve_due = cal.due(h.created_at, h.category.resolve_hours, h.urgency);
+        let last = h.events.last().map(|e| e.1).unwrap_or(h.created_at);
+        let r = sqlx::query(crate::sql!(
+            "INSERT INTO needs (community_id, area_id, area_path, household_id, category_id, title, description, channel, urgency, scope, status, \
+             assignee_org_id, assignee_user_id, created_at, responded_at, resolved_at, closed_at, rating, reopened, respond_due, resolve_due, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING {COLS}"
+        ))
+        .bind(h.area.community_id)
+        .bind(h.area.id)
+        .bind(&h.area.path)
+        .bind(h.household_id)
+        .bind(h.category.id)
+        .bind(&h.title)
+        .bind(&h.description)
+        .bind(h.channel.code())
+        .bind(h.urgency.code())
+        .bind(h.scope.code())
+        .bind(status.code())
+        .bind(org)
+        .bind(user)
+        .bind(h.created_at)
+        .bind(responded)
+        .bind(resolved)
+        .bind(closed)
+        .bind(rating)
+        .bind(reopened)
+        .bind(respond_due)
+        .bind(resolve_due)
+        .bind(last)
+        .fetch_one(&mut **tx)
+        .await?;
+        let need = from_row(&r)?;
+        insert_event(tx, &need, h.created_at, None, EventKind::Submitted, None, h.channel.code()).await?;
+        for (kind, at, data, note) in &h.events {
+            insert_event(tx, &need, *at, None, *kind, note.as_deref(), data).await?;
+        }
+    }
+    Ok(items.len())
+}

@@ -1,0 +1,767 @@
+//! N1–N5 pages: the staff ledger, intake forms (resident, grid worker visit, hotline, walk-in,
+//! joint meeting), a need with its timeline and next steps, whistle-and-report, a resident's
+//! own needs, an assignee's tasks, and the metrics page.
+
+use crate::AppState;
+use crate::accounts::html;
+use crate::ctx::{Ctx, url_form_pairs};
+use crate::error::{WebError, field_problems};
+use crate::i18n::{Lang, T};
+use crate::routes::Registry;
+use crate::view::{Layout, local_time};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use wushe_app::needs::{self, Category, Filter, Need, NeedForm, Relation, Step};
+use wushe_app::{AppError, areas, organizations};
+use wushe_domain::access::{Action, Decision, Role};
+use wushe_domain::areas::AreaKind;
+use wushe_domain::needs::{Channel, EventKind, NeedStatus, note_required};
+
+pub fn routes(r: &mut Registry) {
+    r.page(Method::GET, "/communities/{code}/needs", Action::NeedRead, get(ledger));
+    r.page(Method::GET, "/communities/{code}/needs/new", Action::NeedRecord, get(record_form));
+    r.page(Method::POST, "/communities/{code}/needs", Action::NeedRecord, post(record));
+    r.page(Method::GET, "/communities/{code}/needs/metrics", Action::NeedMetricsRead, get(metrics));
+    r.page(Method::GET, "/needs/{id}", Action::OwnAccount, get(show));
+    r.page(Method::POST, "/needs/{id}/step", Action::OwnAccount, post(step));
+    r.page(Method::POST, "/needs/{id}/whistle", Action::NeedManage, post(whistle));
+    r.page(Method::POST, "/needs/{id}/report", Action::NeedWork, post(report));
+    r.page(Method::GET, "/my/needs", Action::NeedOwn, get(my_needs));
+    r.page(Method::GET, "/my/needs/new", Action::NeedOwn, get(own_form));
+    r.page(Method::POST, "/my/needs", Action::NeedOwn, post(submit_own));
+    r.page(Method::GET, "/my/tasks", Action::NeedWork, get(my_tasks));
+}
+
+pub fn status_label(s: NeedStatus, t: T) -> String {
+    t.t(&format!("status.{}", s.code())).to_string()
+}
+
+pub fn category_name(c: &Category, t: T) -> String {
+    if t.0 == Lang::En { c.name_en.clone() } else { c.name_zh.clone() }
+}
+
+pub struct NeedRow {
+    pub id: i64,
+    pub title: String,
+    pub category: String,
+    pub area: String,
+    pub status: String,
+    pub overdue: bool,
+    pub urgent: bool,
+    pub created: String,
+    pub due: String,
+}
+
+async fn rows(s: &AppState, t: T, list: &[Need], cats: &[Category]) -> Result<Vec<NeedRow>, AppError> {
+    let mut out = Vec::with_capacity(list.len());
+    for n in list {
+        let area = areas::by_id(&s.db, n.area_id).await?;
+        out.push(NeedRow {
+            id: n.id,
+            title: n.title.clone(),
+            category: cats.iter().find(|c| c.id == n.category_id).map(|c| category_name(c, t)).unwrap_or_default(),
+            area: area.name,
+            status: status_label(n.status, t),
+            overdue: n.overdue > 0 && n.status.is_open(),
+            urgent: n.urgency == wushe_domain::needs::Urgency::Urgent,
+            created: local_time(n.created_at),
+            due: local_time(n.resolve_due),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "needs_ledger.html")]
+struct LedgerPage {
+    l: Layout,
+    code: String,
+    status: String,
+    category: String,
+    overdue: bool,
+    status_options: Vec<(&'static str, String)>,
+    category_options: Vec<(String, String)>,
+    total_label: String,
+    rows: Vec<NeedRow>,
+    prev: Option<String>,
+    next: Option<String>,
+    can_record: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LedgerQuery {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub overdue: String,
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+/// Parses ledger filters shared by the page, the API and exports.
+pub fn filter_from(q: &LedgerQuery, cats: &[Category], limit: i64) -> Result<Filter, AppError> {
+    let mut f = Filter { limit, ..Default::default() };
+    match q.status.trim() {
+        "" => {}
+        "open" => f.open_only = true,
+        s => f.statuses = vec![NeedStatus::parse(s)?],
+    }
+    if !q.category.trim().is_empty() {
+        f.category_id = Some(
+            cats.iter()
+                .find(|c| c.code == q.category.trim())
+                .map(|c| c.id)
+                .ok_or(wushe_domain::FieldError::new("category", "errors.category.unknown"))?,
+        );
+    }
+    f.overdue_only = q.overdue == "1" || q.overdue == "true";
+    let page: i64 = q.page.as_deref().unwrap_or("1").parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
+    f.offset = (page - 1) * limit;
+    Ok(f)
+}
+
+async fn ledger(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(e)?;
+    let community_id = area.community_id.ok_or(e(AppError::NotFound))?;
+    let cats = needs::categories(&s.db, community_id).await.map_err(e)?;
+    let f = filter_from(&q, &cats, 50).map_err(e)?;
+    let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await.map_err(e)?;
+    let page = f.offset / 50 + 1;
+    let link = |p: i64| {
+        format!("/communities/{code}/needs?status={}&category={}&overdue={}&page={p}", q.status, q.category, q.overdue)
+    };
+    let community = areas::by_id(&s.db, community_id).await.map_err(e)?;
+    let rows = rows(&s, t, &list, &cats).await.map_err(e)?;
+    Ok(html(&LedgerPage {
+        l: Layout::new(&ctx, "page.needs.ledger", Some(community.code.clone())),
+        code: area.code.clone(),
+        status: q.status.clone(),
+        category: q.category.clone(),
+        overdue: f.overdue_only,
+        status_options: NeedStatus::ALL.iter().map(|x| (x.code(), status_label(*x, t))).collect(),
+        category_options: cats.iter().map(|c| (c.code.clone(), category_name(c, t))).collect(),
+        total_label: t.f("page.needs.total", &[&total]),
+        rows,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page * 50 < total).then(|| link(page + 1)),
+        can_record: ctx.actor.grants.decide(Action::NeedRecord, Some(&area.path)) == Decision::Allow,
+    }))
+}
+
+pub struct FormValues {
+    channel: String,
+    household_code: String,
+    area_code: String,
+    category: String,
+    title: String,
+    description: String,
+    urgency: String,
+    scope: String,
+    contact_phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "need_form.html")]
+struct FormPage {
+    l: Layout,
+    action: String,
+    staff: bool,
+    f: FormValues,
+    channel_options: Vec<(&'static str, String)>,
+    category_options: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+fn need_form_from(body: &[u8]) -> NeedForm {
+    let mut f = NeedForm::default();
+    for (k, v) in url_form_pairs(body) {
+        match k.as_str() {
+            "area_code" => f.area_code = v,
+            "household_code" => f.household_code = v,
+            "category" => f.category = v,
+            "title" => f.title = v,
+            "description" => f.description = v,
+            "urgency" => f.urgency = v,
+            "scope" => f.scope = v,
+            "channel" => f.channel = v,
+            "contact_phone" => f.contact_phone = v,
+            _ => {}
+        }
+    }
+    f
+}
+
+async fn form_page(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    staff: bool,
+    f: &NeedForm,
+    errors: Vec<String>,
+) -> Result<FormPage, AppError> {
+    let t = ctx.t();
+    let cats = needs::categories(&s.db, community.id).await?;
+    let staff_channels = [Channel::Visit, Channel::Hotline, Channel::WalkIn, Channel::JointMeeting];
+    Ok(FormPage {
+        l: Layout::new(
+            ctx,
+            if staff { "page.needs.record" } else { "page.needs.new_own" },
+            Some(community.code.clone()),
+        ),
+        action: if staff { format!("/communities/{}/needs", community.code) } else { "/my/needs".to_string() },
+        staff,
+        f: FormValues {
+            channel: if f.channel.is_empty() { "visit".into() } else { f.channel.clone() },
+            household_code: f.household_code.clone(),
+            area_code: f.area_code.clone(),
+            category: f.category.clone(),
+            title: f.title.clone(),
+            description: f.description.clone(),
+            urgency: f.urgency.clone(),
+            scope: f.scope.clone(),
+            contact_phone: f.contact_phone.clone(),
+        },
+        channel_options: staff_channels
+            .iter()
+            .map(|c| (c.code(), t.t(&format!("channel.{}", c.code())).to_string()))
+            .collect(),
+        category_options: cats.iter().map(|c| (c.code.clone(), category_name(c, t))).collect(),
+        errors,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct PrefillQuery {
+    #[serde(default)]
+    household: String,
+}
+
+async fn record_form(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<PrefillQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(e)?;
+    // A visit starts from a household page: the form comes pre-filled with it.
+    let f = NeedForm { household_code: q.household.clone(), area_code: q.household, ..Default::default() };
+    Ok(html(&form_page(&s, &ctx, &c, true, &f, vec![]).await.map_err(e)?))
+}
+
+async fn intake(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    staff: bool,
+    body: &[u8],
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let mut f = need_form_from(body);
+    if !staff {
+        f.channel = if f.channel == "suggestion" { "suggestion".into() } else { "online".into() };
+        f.household_code.clear();
+    }
+    let result = async {
+        let new = needs::parse_form(&s.db, &ctx.actor, community, &f).await?;
+        needs::submit(&s.db, &ctx.actor, s.now(), &s.calendar, new).await
+    }
+    .await;
+    match result {
+        Ok(n) => Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                html(&form_page(s, ctx, community, staff, &f, msgs).await.map_err(e)?),
+            )
+                .into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+async fn record(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = community_of(&s, &c).await.map_err(|e| WebError::page(e, t))?;
+    intake(&s, &ctx, &c, true, &body).await
+}
+
+async fn community_of(s: &AppState, a: &areas::Area) -> Result<areas::Area, AppError> {
+    match a.community_id {
+        Some(id) => areas::by_id(&s.db, id).await,
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// The community of a resident's own household grant.
+async fn own_community(s: &AppState, ctx: &Ctx) -> Result<areas::Area, AppError> {
+    let home = ctx.actor.grants.grants.iter().find(|g| g.role == Role::Resident).ok_or(AppError::Forbidden)?;
+    let code = home.area_path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let area = areas::by_code(&s.db, code).await?;
+    community_of(s, &area).await
+}
+
+async fn own_form(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = own_community(&s, &ctx).await.map_err(e)?;
+    Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), vec![]).await.map_err(e)?))
+}
+
+async fn submit_own(State(s): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = own_community(&s, &ctx).await.map_err(|e| WebError::page(e, t))?;
+    intake(&s, &ctx, &c, false, &body).await
+}
+
+#[derive(Template)]
+#[template(path = "my_needs.html")]
+struct MyNeedsPage {
+    l: Layout,
+    rows: Vec<NeedRow>,
+    can_submit: bool,
+}
+
+async fn my_needs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let list = needs::mine(&s.db, &ctx.actor).await.map_err(e)?;
+    let c = own_community(&s, &ctx).await.map_err(e)?;
+    let cats = needs::categories(&s.db, c.id).await.map_err(e)?;
+    Ok(html(&MyNeedsPage {
+        l: Layout::new(&ctx, "page.needs.mine", Some(c.code)),
+        rows: rows(&s, t, &list, &cats).await.map_err(e)?,
+        can_submit: true,
+    }))
+}
+
+async fn my_tasks(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let list = needs::assigned_to_me(&s.db, &ctx.actor).await.map_err(e)?;
+    let mut all_rows = Vec::new();
+    for n in &list {
+        let cats = needs::categories(&s.db, n.community_id).await.map_err(e)?;
+        all_rows.extend(rows(&s, t, std::slice::from_ref(n), &cats).await.map_err(e)?);
+    }
+    let home = crate::view::home_community(&s, &ctx).await;
+    Ok(html(&MyNeedsPage { l: Layout::new(&ctx, "page.needs.tasks", home), rows: all_rows, can_submit: false }))
+}
+
+pub struct ActionView {
+    code: &'static str,
+    label: String,
+    note_required: bool,
+}
+
+pub struct WhistleView {
+    org_id: i64,
+    name: String,
+    deadline: String,
+    reported: String,
+    can_report: bool,
+}
+
+#[derive(Template)]
+#[template(path = "need.html")]
+struct NeedPage {
+    l: Layout,
+    n: NeedRow,
+    version: i64,
+    channel: String,
+    urgency: String,
+    scope: String,
+    description: String,
+    assignee: String,
+    respond_due: String,
+    rating: String,
+    actions: Vec<ActionView>,
+    assignee_options: Vec<(String, String)>,
+    can_whistle: bool,
+    whistle_options: Vec<(i64, String)>,
+    whistles: Vec<WhistleView>,
+    timeline: Vec<(String, String, String, String)>,
+    errors: Vec<String>,
+}
+
+/// Which steps this person may take now.
+fn allowed_events(n: &Need, rel: &Relation) -> Vec<EventKind> {
+    let mut v: Vec<EventKind> = n
+        .status
+        .next_events()
+        .into_iter()
+        .filter(|e| match e {
+            EventKind::Accepted | EventKind::Assigned | EventKind::Rejected => rel.manage,
+            EventKind::Started | EventKind::Resolved => rel.manage || rel.assignee,
+            EventKind::Confirmed | EventKind::Reopened => rel.requester || rel.manage,
+            _ => false,
+        })
+        .collect();
+    if rel.manage && n.status.apply(EventKind::Merged).is_ok() {
+        v.push(EventKind::Merged);
+    }
+    if !n.status.is_closed() {
+        v.push(EventKind::Commented);
+    }
+    v
+}
+
+pub async fn assignee_label(s: &AppState, n: &Need) -> String {
+    if let Some(o) = n.assignee_org_id {
+        return organizations::by_ids(&s.db, &[o])
+            .await
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .map(|o| o.name)
+            .unwrap_or_default();
+    }
+    if let Some(u) = n.assignee_user_id {
+        return wushe_app::accounts::display_name(&s.db, u).await.unwrap_or_default();
+    }
+    String::new()
+}
+
+async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Result<NeedPage, AppError> {
+    let t = ctx.t();
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await?;
+    let cats = needs::categories(&s.db, n.community_id).await?;
+    let community = areas::by_id(&s.db, n.community_id).await?;
+    let row = rows(s, t, std::slice::from_ref(&n), &cats).await?.remove(0);
+    let orgs = organizations::in_area(&s.db, &wushe_app::Actor::operator(), &community).await?;
+    let street_orgs = match community.parent_id {
+        Some(p) => {
+            let street = areas::by_id(&s.db, p).await?;
+            wushe_app::directory::browse(&s.db, &street.path, 500)
+                .await?
+                .into_iter()
+                .filter(|o| o.area_id == street.id)
+                .collect::<Vec<_>>()
+        }
+        None => vec![],
+    };
+    let mut assignee_options: Vec<(String, String)> = orgs
+        .iter()
+        .chain(street_orgs.iter())
+        .filter(|o| !matches!(o.kind, wushe_domain::organizations::OrganizationKind::PartyGroup))
+        .map(|o| (format!("org:{}", o.id), o.name.clone()))
+        .collect();
+    assignee_options.extend(
+        wushe_app::accounts::users_in(&s.db, &community.path)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (format!("user:{id}"), name)),
+    );
+    let whistle_list = needs::whistles(&s.db, &n).await?;
+    let person_orgs = wushe_app::accounts::member_org_ids(&s.db, ctx.actor.user_id).await?;
+    let timeline = needs::timeline(&s.db, &n)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let mut text = e.note.clone().unwrap_or_default();
+            if let Some(r) = e.data.strip_prefix("rating:") {
+                text = format!("{} {r}/5 {text}", t.t("field.rating"));
+            }
+            (t.t(&format!("event.{}", e.kind.code())).to_string(), local_time(e.at), e.actor.unwrap_or_default(), text)
+        })
+        .collect();
+    Ok(NeedPage {
+        l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title), Some(community.code.clone())),
+        version: n.version,
+        channel: t.t(&format!("channel.{}", n.channel.code())).to_string(),
+        urgency: t.t(&format!("urgency.{}", n.urgency.code())).to_string(),
+        scope: t.t(&format!("scope.{}", n.scope.code())).to_string(),
+        description: n.description.clone(),
+        assignee: assignee_label(s, &n).await,
+        respond_due: local_time(n.respond_due),
+        rating: n.rating.map(|r| format!("{r}/5")).unwrap_or_default(),
+        actions: allowed_events(&n, &rel)
+            .into_iter()
+            .map(|e| ActionView {
+                code: e.code(),
+                label: t.t(&format!("action.{}", e.code())).to_string(),
+                note_required: note_required(e),
+            })
+            .collect(),
+        assignee_options,
+        can_whistle: rel.manage && !n.status.is_closed(),
+        whistle_options: orgs.iter().chain(street_orgs.iter()).map(|o| (o.id, o.name.clone())).collect(),
+        whistles: whistle_list
+            .into_iter()
+            .map(|w| WhistleView {
+                org_id: w.organization_id,
+                reported: match w.reported_at {
+                    Some(at) => t.f(
+                        "page.need.reported_after",
+                        &[&local_time(at), &format!("{:.1}", (at - w.created_at) as f64 / 3_600_000.0)],
+                    ),
+                    None if s.now() > w.deadline => t.t("page.need.not_reported_late").to_string(),
+                    None => t.t("page.need.not_reported").to_string(),
+                },
+                can_report: w.reported_at.is_none() && (rel.manage || person_orgs.contains(&w.organization_id)),
+                name: w.organization_name,
+                deadline: local_time(w.deadline),
+            })
+            .collect(),
+        timeline,
+        errors,
+        n: row,
+    })
+}
+
+async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    Ok(html(&need_page(&s, &ctx, &id, vec![]).await.map_err(|e| WebError::page(e, t))?))
+}
+
+/// Re-renders the need with the problems, or reports the error page.
+async fn after_write(s: &AppState, ctx: &Ctx, id: &str, r: Result<(), AppError>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = if matches!(err, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let page = need_page(s, ctx, id, msgs).await.map_err(|e| WebError::page(e, t))?;
+            Ok((status, html(&page)).into_response())
+        }
+        Err(err) => Err(WebError::page(err, t)),
+    }
+}
+
+pub fn step_from(pairs: &[(String, String)]) -> Result<Step, AppError> {
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let event = EventKind::parse(&get("event"))?;
+    let version = get("version")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| wushe_domain::FieldError::new("version", "errors.required"))?;
+    let assignee = match get("assignee").trim() {
+        "" => None,
+        a => Some(needs::Assignee::parse(a)?),
+    };
+    let merge_into = match get("merge_into").trim().trim_start_matches('#') {
+        "" => None,
+        m => Some(m.parse::<i64>().map_err(|_| wushe_domain::FieldError::new("merge_into", "errors.need.unknown"))?),
+    };
+    Ok(Step { event, version, note: get("note"), assignee, rating: get("rating"), merge_into })
+}
+
+async fn step(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let st = step_from(&pairs)?;
+        needs::step(&s.db, &ctx.actor, s.now(), nid, st).await.map(|_| ())
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}
+
+async fn whistle(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let orgs: Vec<i64> =
+            pairs.iter().filter(|(k, _)| k == "organizations").filter_map(|(_, v)| v.parse().ok()).collect();
+        let hours = get("hours")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wushe_domain::FieldError::new("hours", "errors.hours.range"))?;
+        let version = get("version")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wushe_domain::FieldError::new("version", "errors.required"))?;
+        needs::whistle(&s.db, &ctx.actor, s.now(), nid, version, &orgs, hours, &get("note")).await.map(|_| ())
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}
+
+async fn report(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let org = get("organization_id")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wushe_domain::FieldError::new("organization", "errors.organization.unknown"))?;
+        needs::report(&s.db, &ctx.actor, s.now(), nid, org, &get("note")).await
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}
+
+#[derive(Template)]
+#[template(path = "need_metrics.html")]
+struct MetricsPage {
+    l: Layout,
+    month: String,
+    overall: Vec<(String, String)>,
+    groups: Vec<(String, Vec<Vec<String>>)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MonthQuery {
+    #[serde(default)]
+    pub month: String,
+}
+
+/// `YYYY-MM` → [start, end) in UTC milliseconds of that Shanghai month; empty: this month.
+pub fn month_range(raw: &str, now: i64) -> Result<(String, i64, i64), AppError> {
+    use chrono::{Datelike, FixedOffset, NaiveDate, TimeZone};
+    let tz = FixedOffset::east_opt(8 * 3600).expect("offset");
+    let (y, m) = if raw.trim().is_empty() {
+        let d = tz.timestamp_millis_opt(now).single().ok_or(AppError::Internal("clock".into()))?;
+        (d.year(), d.month())
+    } else {
+        let bad = || wushe_domain::FieldError::new("month", "errors.month.invalid");
+        let (y, m) = raw.trim().split_once('-').ok_or_else(bad)?;
+        (y.parse::<i32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?)
+    };
+    let bad = || AppError::from(wushe_domain::FieldError::new("month", "errors.month.invalid"));
+    let start = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
+    let end = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 1, 1) }
+        .ok_or_else(bad)?;
+    let ms = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")).single().map(|x| x.timestamp_millis())
+    };
+    Ok((format!("{y:04}-{m:02}"), ms(start).ok_or_else(bad)?, ms(end).ok_or_else(bad)?))
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+fn hours(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.1} h")).unwrap_or_else(|| "—".into())
+}
+
+fn figure_row(label: String, f: &needs::Figures) -> Vec<String> {
+    vec![
+        label,
+        f.needs.to_string(),
+        pct(f.response_rate()),
+        pct(f.on_time_rate()),
+        hours(f.respond_median_h),
+        hours(f.resolve_median_h),
+        hours(f.resolve_p90_h),
+        f.satisfaction().map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
+        pct(f.reopen_rate()),
+    ]
+}
+
+async fn metrics(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(e)?;
+    let (month, from, to) = month_range(&q.month, s.now()).map_err(e)?;
+    let m = needs::metrics(&s.db, &ctx.actor, &area, from, to).await.map_err(e)?;
+    let o = &m.overall;
+    let overall = vec![
+        (t.t("metrics.needs").to_string(), o.needs.to_string()),
+        (t.t("metrics.response_rate").to_string(), pct(o.response_rate())),
+        (t.t("metrics.on_time").to_string(), pct(o.on_time_rate())),
+        (t.t("metrics.respond_median").to_string(), hours(o.respond_median_h)),
+        (t.t("metrics.respond_p90").to_string(), hours(o.respond_p90_h)),
+        (t.t("metrics.resolve_median").to_string(), hours(o.resolve_median_h)),
+        (t.t("metrics.resolve_p90").to_string(), hours(o.resolve_p90_h)),
+        (
+            t.t("metrics.satisfaction").to_string(),
+            o.satisfaction().map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
+        ),
+        (t.t("metrics.reopen_rate").to_string(), pct(o.reopen_rate())),
+    ];
+    let community_id = area.community_id.unwrap_or(area.id);
+    let cats = needs::categories(&s.db, community_id).await.unwrap_or_default();
+    let by_cat = m
+        .by_category
+        .iter()
+        .map(|(id, f)| {
+            figure_row(
+                cats.iter().find(|c| c.id == *id).map(|c| category_name(c, t)).unwrap_or_else(|| id.to_string()),
+                f,
+            )
+        })
+        .collect();
+    let mut by_div = Vec::new();
+    for (code_part, f) in &m.by_division {
+        let name = areas::by_code(&s.db, code_part).await.map(|a| a.name).unwrap_or_else(|_| code_part.clone());
+        by_div.push(figure_row(name, f));
+    }
+    let mut by_assignee = Vec::new();
+    for (a, f) in &m.by_assignee {
+        let label = match needs::Assignee::parse(a) {
+            Ok(needs::Assignee::Organization(o)) => organizations::by_ids(&s.db, &[o])
+                .await
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map(|o| o.name)
+                .unwrap_or_default(),
+            Ok(needs::Assignee::User(u)) => wushe_app::accounts::display_name(&s.db, u).await.unwrap_or_default(),
+            Err(_) => t.t("page.needs.unassigned").to_string(),
+        };
+        by_assignee.push(figure_row(label, f));
+    }
+    let community = community_of(&s, &area).await.ok().map(|c| c.code);
+    Ok(html(&MetricsPage {
+        l: Layout::with_title(&ctx, format!("{} · {}", t.t("nav.metrics"), area.name), community),
+        month,
+        overall,
+        groups: vec![
+            (t.t("metrics.by_category").to_string(), by_cat),
+            (t.t("metrics.by_division").to_string(), by_div),
+            (t.t("metrics.by_assignee").to_string(), by_assignee),
+        ],
+    }))
+}
+
+/// Needs of one household, for the household page's "record a visit" link.
+pub fn visit_link(community_code: &str, household: &areas::Area) -> Option<String> {
+    (household.kind == AreaKind::Household)
+        .then(|| format!("/communities/{community_code}/needs/new?household={}", household.code))
+}
