@@ -437,6 +437,11 @@ pub struct Step {
 /// N2 — applies one workflow step to a need.
 pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<Need, AppError> {
     let (need, rel) = get(db, actor, id).await?;
+    // Someone acted since this person read the need: say so before judging the step, since
+    // it was chosen against a status that no longer holds.
+    if s.version != need.version && rel.can_read() {
+        return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
+    }
     let allowed = match s.event {
         EventKind::Accepted | EventKind::Assigned | EventKind::Rejected | EventKind::Merged => rel.manage,
         EventKind::Started | EventKind::Resolved => rel.manage || rel.assignee,
@@ -785,22 +790,28 @@ pub struct Whistle {
 }
 
 /// N4 — the community blows the whistle: each named organization must report by `deadline`.
-pub async fn whistle(
-    db: &Db,
-    actor: &Actor,
-    at: i64,
-    id: i64,
-    version: i64,
-    orgs: &[i64],
-    hours: i64,
-    note: &str,
-) -> Result<Need, AppError> {
+/// What a whistle names: who must report, within how many hours, and why.
+#[derive(Debug, Clone)]
+pub struct Whistling {
+    /// The version of the need the person read.
+    pub version: i64,
+    pub organizations: Vec<i64>,
+    pub hours: i64,
+    pub note: String,
+}
+
+pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: i64, w: Whistling) -> Result<Need, AppError> {
     let (need, rel) = get(db, actor, id).await?;
     if !rel.manage {
         return Err(AppError::Forbidden);
     }
+    let Whistling { version, organizations: orgs, hours, note } = w;
+    let orgs = &orgs[..];
+    if version != need.version {
+        return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
+    }
     need.status.apply(EventKind::Whistled).map_err(|e| AppError::Invalid(e.field_error().into()))?;
-    let note = parse_note(note, true)?;
+    let note = parse_note(&note, true)?;
     if orgs.is_empty() {
         return Err(FieldError::new("organizations", "errors.required").into());
     }

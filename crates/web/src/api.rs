@@ -74,8 +74,15 @@ pub fn routes(r: &mut Registry) {
 )]
 pub struct ApiDoc;
 
+/// The whole API's document: the foundation's paths merged with each capability's.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::needs_api::NeedsApi::openapi());
+    doc
+}
+
 async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(document()).into_response()
 }
 
 type ApiResult = Result<Response, WebError>;

@@ -156,6 +156,7 @@ struct AreaPage {
     is_community: bool,
     members: Vec<PersonRow>,
     can_add: bool,
+    visit_link: Option<String>,
     kind_options: Vec<(&'static str, String)>,
     errors: Vec<String>,
 }
@@ -232,7 +233,7 @@ async fn area_view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<String>) -> 
         .map(|k| (k.code(), t.t(&kind_key(*k)).to_string()))
         .collect();
     Ok(AreaPage {
-        l: Layout::with_title(ctx, area.name.clone(), community.or(crate::view::home_community(s, ctx).await)),
+        l: Layout::with_title(ctx, area.name.clone(), community.clone().or(crate::view::home_community(s, ctx).await)),
         crumbs,
         kind: t.t(&kind_key(area.kind)).to_string(),
         code: area.code.clone(),
@@ -253,6 +254,12 @@ async fn area_view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<String>) -> 
         is_community: area.kind == AreaKind::Community,
         members,
         can_add,
+        visit_link: match community.as_deref() {
+            Some(c) if ctx.actor.grants.decide(Action::NeedRecord, Some(&area.path)) == Decision::Allow => {
+                crate::needs::visit_link(c, &area)
+            }
+            _ => None,
+        },
         kind_options,
         errors,
     })

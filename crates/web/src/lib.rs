@@ -13,6 +13,7 @@ pub mod directory;
 pub mod error;
 pub mod i18n;
 pub mod needs;
+pub mod needs_api;
 pub mod organizations;
 pub mod people;
 pub mod routes;

@@ -605,7 +605,8 @@ async fn whistle(
             .trim()
             .parse::<i64>()
             .map_err(|_| wushe_domain::FieldError::new("version", "errors.required"))?;
-        needs::whistle(&s.db, &ctx.actor, s.now(), nid, version, &orgs, hours, &get("note")).await.map(|_| ())
+        let w = needs::Whistling { version, organizations: orgs, hours, note: get("note") };
+        needs::whistle(&s.db, &ctx.actor, s.now(), nid, w).await.map(|_| ())
     }
     .await;
     after_write(&s, &ctx, &id, r).await

@@ -63,6 +63,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     organizations::routes(&mut reg);
     directory::routes(&mut reg);
     needs::routes(&mut reg);
+    crate::needs_api::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
     let router = reg

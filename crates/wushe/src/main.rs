@@ -161,6 +161,22 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     println!("  {user:<14} {role:<19} {area:<15} {display}");
                 }
             }
+            // N3: flag overdue needs every minute. The deadlines live in the database, so a
+            // restart just resumes; flagging is idempotent.
+            let job_db = db.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    match wushe_app::needs::flag_overdue(&job_db, SystemClock.now_millis()).await {
+                        Ok(flagged) if !flagged.is_empty() => {
+                            tracing::info!(count = flagged.len(), "needs flagged overdue")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "overdue check failed"),
+                    }
+                }
+            });
             let mut state = wushe_web::AppState::new(db, Arc::new(SystemClock));
             state.secure_cookies = secure_cookies;
             let app = wushe_web::app(state);

@@ -36,7 +36,7 @@ fn temp_db(name: &str) -> String {
 fn operator_story(db: &str) {
     let o = wushe(db, &["migrate"], None);
     assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("[1]"), "{}", out(&o));
+    assert!(out(&o).contains("[1, 2]"), "{}", out(&o));
     assert!(out(&wushe(db, &["migrate"], None)).contains("[]"), "second run applies nothing");
     let o = wushe(db, &["demo", "--communities", "2", "--households-per-community", "120", "--seed", "7"], None);
     assert!(o.status.success(), "{}", out(&o));

@@ -1,0 +1,251 @@
+//! The needs ledger on both engines: workflow, visibility, service levels, whistle-and-report,
+//! metrics.
+
+use wushe_app::audit::{self, Verification};
+use wushe_app::needs::{self, Assignee, NeedForm, Step};
+use wushe_app::{Actor, AppError, Db, areas};
+use wushe_domain::access::{Grant, Grants, Role};
+use wushe_domain::needs::{EventKind, NeedStatus, WorkCalendar};
+use wushe_testkit::{Engine, seeded_db, sqlx};
+
+const S: &str = "510104001001";
+const HOME: &str = "510104001001010010001";
+const GRID2_HOME: &str = "510104001001020010001";
+/// 2030-01-07 09:00 in Shanghai, a Monday, far from the demo ledger's dates.
+const T0: i64 = 1_894_064_400_000;
+const H: i64 = 3_600_000;
+
+async fn actor(db: &Db, role: Role, code: &str, user_id: i64) -> Actor {
+    let a = areas::by_code(db, code).await.expect("area");
+    Actor {
+        user_id: Some(user_id),
+        grants: Grants { signed_in: true, grants: vec![Grant { role, area_path: a.path }] },
+        operator: false,
+    }
+}
+
+async fn user_id(db: &Db, username: &str) -> i64 {
+    let r: (i64,) =
+        sqlx::query_as("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(&db.pool).await.unwrap();
+    r.0
+}
+
+fn form(category: &str, title: &str) -> NeedForm {
+    NeedForm {
+        category: category.into(),
+        title: title.into(),
+        description: format!("{title}，请社区协调处理。"),
+        channel: "online".into(),
+        ..Default::default()
+    }
+}
+
+async fn submit_as_resident(db: &Db, at: i64, title: &str) -> needs::Need {
+    let resident = actor(db, Role::Resident, HOME, user_id(db, "resident.s").await).await;
+    let community = areas::by_code(db, S).await.unwrap();
+    let new = needs::parse_form(db, &resident, &community, &form("stairwell_clutter", title)).await.unwrap();
+    needs::submit(db, &resident, at, &WorkCalendar::default(), new).await.unwrap()
+}
+
+fn whistling(version: i64, orgs: &[i64], note: &str) -> needs::Whistling {
+    needs::Whistling { version, organizations: orgs.to_vec(), hours: 24, note: note.into() }
+}
+
+fn step(event: EventKind, version: i64) -> Step {
+    Step { event, version, note: String::new(), assignee: None, rating: String::new(), merge_into: None }
+}
+
+macro_rules! both_engines {
+    ($name:ident, $body:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for engine in Engine::BOTH {
+                if let Some(db) = seeded_db(engine, stringify!($name)).await {
+                    $body(db, engine).await;
+                }
+            }
+        }
+    };
+}
+
+both_engines!(a_need_runs_its_workflow_and_keeps_its_timeline, workflow_body);
+async fn workflow_body(db: Db, engine: Engine) {
+    let n = submit_as_resident(&db, T0, "3栋楼道堆物").await;
+    assert_eq!(n.status, NeedStatus::Submitted);
+    // Stairwell clutter: respond within 4 working hours, resolve within 24.
+    assert_eq!(n.respond_due, T0 + 4 * H);
+    assert_eq!(n.resolve_due, T0 + 2 * 24 * H + 6 * H, "24 working hours from Monday 09:00 end Wednesday 15:00");
+    let admin = actor(&db, Role::CommunityAdmin, S, user_id(&db, "admin.s").await).await;
+    let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
+    let n = needs::step(&db, &admin, T0 + H, n.id, step(EventKind::Accepted, n.version)).await.unwrap();
+    assert_eq!(n.responded_at, Some(T0 + H));
+    let property: (i64,) = sqlx::query_as("SELECT o.id FROM organizations o JOIN areas a ON a.id = o.community_id WHERE a.code = $1 AND o.kind = 'property_manager'")
+        .bind(S)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let mut assign = step(EventKind::Assigned, n.version);
+    assign.assignee = Some(Assignee::Organization(property.0));
+    let n = needs::step(&db, &admin, T0 + 2 * H, n.id, assign).await.unwrap();
+    assert_eq!(n.assignee_org_id, Some(property.0));
+    // The resident cannot do the staff's steps.
+    assert!(matches!(
+        needs::step(&db, &resident, T0 + 3 * H, n.id, step(EventKind::Resolved, n.version)).await,
+        Err(AppError::Forbidden)
+    ));
+    let n = needs::step(&db, &admin, T0 + 3 * H, n.id, step(EventKind::Started, n.version)).await.unwrap();
+    let n = needs::step(&db, &admin, T0 + 5 * H, n.id, step(EventKind::Resolved, n.version)).await.unwrap();
+    // A stale version is a conflict, not a silent overwrite.
+    let mut stale_confirm = step(EventKind::Confirmed, n.version - 1);
+    stale_confirm.rating = "5".into();
+    let stale = needs::step(&db, &resident, T0 + 6 * H, n.id, stale_confirm).await;
+    assert!(matches!(stale, Err(AppError::Conflict(f)) if f.field == "version"), "{engine:?}");
+    let mut confirm = step(EventKind::Confirmed, n.version);
+    confirm.rating = "9".into();
+    assert!(
+        matches!(needs::step(&db, &resident, T0 + 6 * H, n.id, confirm.clone()).await, Err(AppError::Invalid(e)) if e.0[0].field == "rating")
+    );
+    confirm.rating = "4".into();
+    let n = needs::step(&db, &resident, T0 + 6 * H, n.id, confirm).await.unwrap();
+    assert_eq!((n.status, n.rating, n.closed_at), (NeedStatus::Confirmed, Some(4), Some(T0 + 6 * H)));
+    // Closed is final: illegal transitions are refused with the rule's key.
+    let late = needs::step(&db, &resident, T0 + 7 * H, n.id, step(EventKind::Reopened, n.version)).await;
+    assert!(matches!(late, Err(AppError::Invalid(e)) if e.0[0].key == "errors.need.transition"));
+    let kinds: Vec<EventKind> = needs::timeline(&db, &n).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            EventKind::Submitted,
+            EventKind::Accepted,
+            EventKind::Assigned,
+            EventKind::Started,
+            EventKind::Resolved,
+            EventKind::Confirmed
+        ]
+    );
+    assert_eq!(wushe_domain::needs::replay(&kinds).unwrap(), n.status, "the row is the fold of its events");
+    assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
+}
+
+both_engines!(each_person_sees_only_the_needs_they_should, visibility_body);
+async fn visibility_body(db: Db, _e: Engine) {
+    let mine = submit_as_resident(&db, T0, "我家的诉求").await;
+    let grid2_staff = actor(&db, Role::CommunityAdmin, S, user_id(&db, "admin.s").await).await;
+    let community = areas::by_code(&db, S).await.unwrap();
+    let mut f = form("repairs", "二网格门禁坏了");
+    f.channel = "visit".into();
+    f.household_code = GRID2_HOME.into();
+    let new = needs::parse_form(&db, &grid2_staff, &community, &f).await.unwrap();
+    let other = needs::submit(&db, &grid2_staff, T0, &WorkCalendar::default(), new).await.unwrap();
+    let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
+    assert!(needs::get(&db, &resident, mine.id).await.is_ok());
+    assert!(matches!(needs::get(&db, &resident, other.id).await, Err(AppError::NotFound)));
+    assert!(needs::mine(&db, &resident).await.unwrap().iter().all(|n| n.household_id == mine.household_id));
+    let grid1 = actor(&db, Role::GridWorker, "51010400100101", user_id(&db, "grid.s1").await).await;
+    assert!(needs::get(&db, &grid1, mine.id).await.is_ok());
+    assert!(matches!(needs::get(&db, &grid1, other.id).await, Err(AppError::NotFound)));
+    let (list, total) =
+        needs::ledger(&db, &grid1, &community, &needs::Filter { limit: 500, ..Default::default() }).await.unwrap();
+    assert!(total > 0 && list.iter().all(|n| n.area_path.starts_with(&format!("{}51010400100101/", community.path))));
+    // A grid worker cannot record a need for another grid's household.
+    let mut f = form("repairs", "越界登记");
+    f.channel = "visit".into();
+    f.household_code = GRID2_HOME.into();
+    let new = needs::parse_form(&db, &grid1, &community, &f).await.unwrap();
+    assert!(matches!(needs::submit(&db, &grid1, T0, &WorkCalendar::default(), new).await, Err(AppError::Invalid(_))));
+    // Another community's admin sees nothing of S.
+    let admin_a = actor(&db, Role::CommunityAdmin, "310106001001", user_id(&db, "admin.a").await).await;
+    assert!(matches!(needs::get(&db, &admin_a, mine.id).await, Err(AppError::NotFound)));
+    // A resident cannot submit for someone else's household.
+    let mut f = form("repairs", "冒名");
+    f.area_code = GRID2_HOME.into();
+    let new = needs::parse_form(&db, &resident, &community, &f).await.unwrap();
+    assert!(needs::submit(&db, &resident, T0, &WorkCalendar::default(), new).await.is_err());
+}
+
+both_engines!(overdue_needs_are_flagged_once_and_survive_restarts, overdue_body);
+async fn overdue_body(db: Db, _e: Engine) {
+    let n = submit_as_resident(&db, T0, "无人响应").await;
+    // Before the deadline nothing happens.
+    assert!(needs::flag_overdue(&db, T0 + H).await.unwrap().iter().all(|x| x.id != n.id));
+    let first = needs::flag_overdue(&db, T0 + 5 * H).await.unwrap();
+    assert!(first.iter().any(|x| x.id == n.id && x.overdue == 1), "response overdue");
+    // Running again — as after a restart — adds nothing for the same deadline.
+    assert!(needs::flag_overdue(&db, T0 + 6 * H).await.unwrap().iter().all(|x| x.id != n.id));
+    let later = needs::flag_overdue(&db, T0 + 10 * 24 * H).await.unwrap();
+    assert!(later.iter().any(|x| x.id == n.id && x.overdue == 2), "resolution overdue");
+    let (n, _) = needs::get(&db, &Actor::operator(), n.id).await.unwrap();
+    let overdue_events =
+        needs::timeline(&db, &n).await.unwrap().iter().filter(|e| e.kind == EventKind::Overdue).count();
+    assert_eq!(overdue_events, 2);
+    let community = areas::by_code(&db, S).await.unwrap();
+    let (list, _) = needs::ledger(
+        &db,
+        &Actor::operator(),
+        &community,
+        &needs::Filter { overdue_only: true, limit: 5000, ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert!(list.iter().any(|x| x.id == n.id));
+}
+
+both_engines!(whistled_organizations_report_and_the_ledger_shows_who_did_not, whistle_body);
+async fn whistle_body(db: Db, _e: Engine) {
+    let n = submit_as_resident(&db, T0, "高空抛物").await;
+    let admin = actor(&db, Role::CommunityAdmin, S, user_id(&db, "admin.s").await).await;
+    let orgs: Vec<(i64,)> = sqlx::query_as("SELECT o.id FROM organizations o JOIN areas a ON a.id = o.area_id WHERE a.code = '510104001' ORDER BY o.id LIMIT 2")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = orgs.iter().map(|o| o.0).collect();
+    assert_eq!(ids.len(), 2, "the street's departments answer the community's whistle");
+    let missing_note = needs::whistle(&db, &admin, T0 + H, n.id, whistling(n.version, &ids, " ")).await;
+    assert!(matches!(missing_note, Err(AppError::Invalid(e)) if e.0[0].field == "note"));
+    let n = needs::whistle(&db, &admin, T0 + H, n.id, whistling(n.version, &ids, "多次发生，请城管和街道介入"))
+        .await
+        .unwrap();
+    needs::report(&db, &admin, T0 + 3 * H, n.id, ids[0], "已到场查看").await.unwrap();
+    let again = needs::report(&db, &admin, T0 + 4 * H, n.id, ids[0], "").await;
+    assert!(matches!(again, Err(AppError::Invalid(e)) if e.0[0].field == "organization"));
+    let w = needs::whistles(&db, &n).await.unwrap();
+    assert_eq!(w.iter().map(|w| w.reported_at).collect::<Vec<_>>(), vec![Some(T0 + 3 * H), None]);
+    assert_eq!(w[0].deadline, T0 + 25 * H);
+    // A resident cannot report for an organization.
+    let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
+    assert!(matches!(needs::report(&db, &resident, T0, n.id, ids[1], "").await, Err(AppError::Forbidden)));
+}
+
+both_engines!(metrics_follow_the_ledger, metrics_body);
+async fn metrics_body(db: Db, _e: Engine) {
+    let admin = actor(&db, Role::CommunityAdmin, S, user_id(&db, "admin.s").await).await;
+    let a = submit_as_resident(&db, T0, "一").await;
+    let b = submit_as_resident(&db, T0, "二").await;
+    let _c = submit_as_resident(&db, T0, "三").await;
+    let a = needs::step(&db, &admin, T0 + 2 * H, a.id, step(EventKind::Accepted, a.version)).await.unwrap();
+    let b = needs::step(&db, &admin, T0 + 6 * H, b.id, step(EventKind::Accepted, b.version)).await.unwrap();
+    let mut assign = step(EventKind::Assigned, a.version);
+    assign.assignee = Some(Assignee::User(user_id(&db, "grid.s1").await));
+    let a = needs::step(&db, &admin, T0 + 3 * H, a.id, assign).await.unwrap();
+    let a = needs::step(&db, &admin, T0 + 10 * H, a.id, step(EventKind::Resolved, a.version)).await.unwrap();
+    let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
+    let mut confirm = step(EventKind::Confirmed, a.version);
+    confirm.rating = "4".into();
+    needs::step(&db, &resident, T0 + 11 * H, a.id, confirm).await.unwrap();
+    let _ = b;
+    let community = areas::by_code(&db, S).await.unwrap();
+    let m = needs::metrics(&db, &admin, &community, T0 - 24 * H, T0 + 30 * 24 * H).await.unwrap();
+    let o = &m.overall;
+    assert_eq!((o.needs, o.responded, o.responded_on_time, o.resolved, o.rated, o.rating_sum), (3, 2, 1, 1, 1, 4));
+    // Two response times, 2 h and 6 h: the nearest-rank median is the upper one.
+    assert_eq!((o.respond_median_h, o.respond_p90_h), (Some(6.0), Some(6.0)));
+    assert_eq!(o.resolve_median_h, Some(10.0));
+    assert_eq!(m.by_division.len(), 1, "all in the first grid");
+    assert!(m.by_assignee.iter().any(|(k, f)| k.starts_with("user:") && f.needs == 1));
+    // A street officer reads the same figures for the whole street.
+    let street = areas::by_code(&db, "510104001").await.unwrap();
+    let officer = actor(&db, Role::StreetOfficer, "510104001", user_id(&db, "street.s").await).await;
+    assert_eq!(needs::metrics(&db, &officer, &street, T0 - 24 * H, T0 + 30 * 24 * H).await.unwrap().overall.needs, 3);
+    // A resident may not.
+    assert!(needs::metrics(&db, &resident, &community, T0, T0 + H).await.is_err());
+}

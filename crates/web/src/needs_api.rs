@@ -1,0 +1,489 @@
+//! N1–N5 in the JSON API: the ledger, intake from any channel, a need with its timeline,
+//! workflow steps, whistle-and-report, own needs and tasks, and metrics.
+
+use crate::AppState;
+use crate::api::ApiJson;
+use crate::ctx::Ctx;
+use crate::error::{Problem, WebError};
+use crate::needs::{LedgerQuery, filter_from, month_range};
+use crate::routes::Registry;
+use crate::view::local_time;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use wushe_app::needs::{self, Need, NeedForm, Step};
+use wushe_app::{AppError, areas};
+use wushe_domain::FieldError;
+use wushe_domain::access::{Action, Role};
+use wushe_domain::needs::EventKind;
+
+pub fn routes(r: &mut Registry) {
+    r.api(Method::GET, "/api/v1/communities/{code}/needs", Action::NeedRead, get(ledger));
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/metrics", Action::NeedMetricsRead, get(metrics));
+    r.api(Method::POST, "/api/v1/needs", Action::OwnAccount, post(submit));
+    r.api(Method::GET, "/api/v1/needs/{id}", Action::OwnAccount, get(detail));
+    r.api(Method::POST, "/api/v1/needs/{id}/events", Action::OwnAccount, post(step));
+    r.api(Method::POST, "/api/v1/needs/{id}/whistles", Action::NeedManage, post(whistle));
+    r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, post(report));
+    r.api(Method::GET, "/api/v1/my/needs", Action::NeedOwn, get(mine));
+    r.api(Method::GET, "/api/v1/my/tasks", Action::NeedWork, get(tasks));
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(ledger, metrics, submit, detail, step, whistle, report, mine, tasks))]
+pub struct NeedsApi;
+
+type ApiResult = Result<Response, WebError>;
+
+fn err(ctx: &Ctx) -> impl Fn(AppError) -> WebError + '_ {
+    move |e| WebError::api(e, ctx.t())
+}
+
+/// A need as the API shows it. Times are RFC 3339 in China Standard Time.
+#[derive(Serialize, ToSchema)]
+pub struct NeedDto {
+    id: i64,
+    community_code: String,
+    area_code: String,
+    household_code: Option<String>,
+    /// Category code, e.g. `stairwell_clutter`.
+    category: String,
+    title: String,
+    description: String,
+    channel: String,
+    urgency: String,
+    scope: String,
+    status: String,
+    /// Pass back with a step: a stale version is refused with 409.
+    version: i64,
+    /// `org:ID` or `user:ID`.
+    assignee: Option<String>,
+    created_at: String,
+    responded_at: Option<String>,
+    resolved_at: Option<String>,
+    respond_due: String,
+    resolve_due: String,
+    overdue: bool,
+    rating: Option<i64>,
+    merged_into: Option<i64>,
+}
+
+fn rfc3339(ms: i64) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+        .unwrap_or_default()
+}
+
+pub async fn need_dto(s: &AppState, n: &Need) -> Result<NeedDto, AppError> {
+    let community = areas::by_id(&s.db, n.community_id).await?;
+    let area = areas::by_id(&s.db, n.area_id).await?;
+    let household = match n.household_id {
+        Some(h) => Some(areas::by_id(&s.db, h).await?.code),
+        None => None,
+    };
+    let cats = needs::categories(&s.db, n.community_id).await?;
+    Ok(NeedDto {
+        id: n.id,
+        community_code: community.code,
+        area_code: area.code,
+        household_code: household,
+        category: cats.iter().find(|c| c.id == n.category_id).map(|c| c.code.clone()).unwrap_or_default(),
+        title: n.title.clone(),
+        description: n.description.clone(),
+        channel: n.channel.code().into(),
+        urgency: n.urgency.code().into(),
+        scope: n.scope.code().into(),
+        status: n.status.code().into(),
+        version: n.version,
+        assignee: n.assignee_org_id.map(|o| format!("org:{o}")).or(n.assignee_user_id.map(|u| format!("user:{u}"))),
+        created_at: rfc3339(n.created_at),
+        responded_at: n.responded_at.map(rfc3339),
+        resolved_at: n.resolved_at.map(rfc3339),
+        respond_due: rfc3339(n.respond_due),
+        resolve_due: rfc3339(n.resolve_due),
+        overdue: n.overdue > 0,
+        rating: n.rating,
+        merged_into: n.merged_into,
+    })
+}
+
+async fn dtos(s: &AppState, list: &[Need]) -> Result<Vec<NeedDto>, AppError> {
+    let mut out = Vec::with_capacity(list.len());
+    for n in list {
+        out.push(need_dto(s, n).await?);
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LedgerParams {
+    /// A status code, or `open` for every need not yet resolved or closed.
+    status: Option<String>,
+    /// A category code.
+    category: Option<String>,
+    /// `true` for overdue needs only.
+    overdue: Option<bool>,
+    /// 1–500, default 50.
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NeedPage {
+    total: i64,
+    items: Vec<NeedDto>,
+}
+
+/// The needs ledger of an area (community, grid, building…), newest first.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs", params(("code" = String, Path, description = "community or sub-area code"), LedgerParams),
+    responses((status = 200, body = NeedPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn ledger(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<LedgerParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
+    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await.map_err(&e)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(e(FieldError::new("limit", "errors.limit.range").into()));
+    }
+    let lq = LedgerQuery {
+        status: q.status.unwrap_or_default(),
+        category: q.category.unwrap_or_default(),
+        overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
+        page: None,
+    };
+    let mut f = filter_from(&lq, &cats, limit).map_err(&e)?;
+    f.offset = q.offset.unwrap_or(0).max(0);
+    let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await.map_err(&e)?;
+    Ok(Json(NeedPage { total, items: dtos(&s, &list).await.map_err(&e)? }).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct NeedBody {
+    /// The community; a resident may leave it out (their own community).
+    #[serde(default)]
+    community_code: String,
+    /// Where the need is; empty means the requester's household.
+    #[serde(default)]
+    area_code: String,
+    /// The household the need comes from (staff recording on a resident's behalf).
+    #[serde(default)]
+    household_code: String,
+    category: String,
+    title: String,
+    description: String,
+    /// `normal` (default) or `urgent`.
+    #[serde(default)]
+    urgency: String,
+    /// `individual` (default) or `common`.
+    #[serde(default)]
+    scope: String,
+    /// online, suggestion (residents); visit, hotline, walk_in, joint_meeting (staff).
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    requester_person_id: Option<i64>,
+}
+
+/// Submits a need (residents) or records one on a resident's behalf (staff).
+#[utoipa::path(post, path = "/api/v1/needs", request_body = NeedBody, responses(
+    (status = 201, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn submit(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<NeedBody>) -> ApiResult {
+    let e = err(&ctx);
+    let community_code = if b.community_code.trim().is_empty() {
+        let home = ctx
+            .actor
+            .grants
+            .grants
+            .iter()
+            .find(|g| g.role == Role::Resident)
+            .map(|g| g.area_path.clone())
+            .unwrap_or_default();
+        home.split('/').find(|c| c.len() == 12).unwrap_or("").to_string()
+    } else {
+        b.community_code.trim().to_string()
+    };
+    let community = match areas::by_code(&s.db, &community_code).await {
+        Ok(c)
+            if c.kind == wushe_domain::areas::AreaKind::Community
+                && ctx.actor.grants.reaches(Action::OwnAccount, &c.path) =>
+        {
+            c
+        }
+        _ => return Err(e(FieldError::new("community_code", "errors.area.unknown").into())),
+    };
+    let channel = if b.channel.trim().is_empty() { "online".to_string() } else { b.channel.clone() };
+    let form = NeedForm {
+        area_code: b.area_code,
+        household_code: b.household_code,
+        category: b.category,
+        title: b.title,
+        description: b.description,
+        urgency: b.urgency,
+        scope: b.scope,
+        channel,
+        contact_phone: b.contact_phone,
+        requester_person_id: b.requester_person_id,
+    };
+    let new = needs::parse_form(&s.db, &ctx.actor, &community, &form).await.map_err(&e)?;
+    let n = needs::submit(&s.db, &ctx.actor, s.now(), &s.calendar, new).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventDto {
+    kind: String,
+    at: String,
+    actor: Option<String>,
+    note: Option<String>,
+    data: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WhistleDto {
+    organization_id: i64,
+    organization: String,
+    deadline: String,
+    reported_at: Option<String>,
+    /// Hours from whistle to report, when reported.
+    hours_to_report: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NeedDetailDto {
+    need: NeedDto,
+    timeline: Vec<EventDto>,
+    whistles: Vec<WhistleDto>,
+    /// Steps the caller may take now.
+    next_steps: Vec<String>,
+}
+
+/// A need with its timeline and whistles.
+#[utoipa::path(get, path = "/api/v1/needs/{id}", params(("id" = i64, Path)), responses((status = 200, body = NeedDetailDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
+    let timeline = needs::timeline(&s.db, &n)
+        .await
+        .map_err(&e)?
+        .into_iter()
+        .map(|x| EventDto { kind: x.kind.code().into(), at: rfc3339(x.at), actor: x.actor, note: x.note, data: x.data })
+        .collect();
+    let whistles = needs::whistles(&s.db, &n)
+        .await
+        .map_err(&e)?
+        .into_iter()
+        .map(|w| WhistleDto {
+            organization_id: w.organization_id,
+            organization: w.organization_name,
+            deadline: rfc3339(w.deadline),
+            reported_at: w.reported_at.map(rfc3339),
+            hours_to_report: w.reported_at.map(|r| (r - w.created_at) as f64 / 3_600_000.0),
+        })
+        .collect();
+    let next_steps = n
+        .status
+        .next_events()
+        .into_iter()
+        .filter(|ev| match ev {
+            EventKind::Accepted | EventKind::Assigned | EventKind::Rejected => rel.manage,
+            EventKind::Started | EventKind::Resolved => rel.manage || rel.assignee,
+            EventKind::Confirmed | EventKind::Reopened => rel.requester || rel.manage,
+            _ => false,
+        })
+        .map(|ev| ev.code().to_string())
+        .collect();
+    Ok(Json(NeedDetailDto { need: need_dto(&s, &n).await.map_err(&e)?, timeline, whistles, next_steps })
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StepBody {
+    /// accepted, assigned, started, resolved, confirmed, reopened, rejected, merged, commented
+    event: String,
+    version: i64,
+    #[serde(default)]
+    note: String,
+    /// For `assigned`: `org:ID` or `user:ID`.
+    #[serde(default)]
+    assignee: Option<String>,
+    /// For `confirmed`: 1–5.
+    #[serde(default)]
+    rating: Option<i64>,
+    /// For `merged`: the need this one duplicates.
+    #[serde(default)]
+    merge_into: Option<i64>,
+}
+
+/// Records one workflow step; illegal steps answer 422, stale versions 409.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/events", params(("id" = i64, Path)), request_body = StepBody, responses(
+    (status = 200, body = NeedDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn step(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, ApiJson(b): ApiJson<StepBody>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let st = Step {
+        event: EventKind::parse(&b.event).map_err(|x| e(x.into()))?,
+        version: b.version,
+        note: b.note,
+        assignee: b.assignee.as_deref().map(needs::Assignee::parse).transpose().map_err(|x| e(x.into()))?,
+        rating: b.rating.map(|r| r.to_string()).unwrap_or_default(),
+        merge_into: b.merge_into,
+    };
+    let n = needs::step(&s.db, &ctx.actor, s.now(), id, st).await.map_err(&e)?;
+    Ok(Json(need_dto(&s, &n).await.map_err(&e)?).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct WhistleBody {
+    organizations: Vec<i64>,
+    /// Hours each organization has to report, 1–720.
+    hours: i64,
+    note: String,
+    version: i64,
+}
+
+/// 社区吹哨: names organizations that must report within the deadline.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/whistles", params(("id" = i64, Path)), request_body = WhistleBody, responses(
+    (status = 200, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn whistle(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<WhistleBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let w = needs::Whistling { version: b.version, organizations: b.organizations, hours: b.hours, note: b.note };
+    let n = needs::whistle(&s.db, &ctx.actor, s.now(), id, w).await.map_err(&e)?;
+    Ok(Json(need_dto(&s, &n).await.map_err(&e)?).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReportBody {
+    organization_id: i64,
+    #[serde(default)]
+    note: String,
+}
+
+/// 各方报到: a whistled organization acknowledges.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/reports", params(("id" = i64, Path)), request_body = ReportBody, responses(
+    (status = 204, description = "Reported"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn report(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReportBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    needs::report(&s.db, &ctx.actor, s.now(), id, b.organization_id, &b.note).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The caller's household's needs.
+#[utoipa::path(get, path = "/api/v1/my/needs", responses((status = 200, body = Vec<NeedDto>)))]
+async fn mine(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
+    let e = err(&ctx);
+    let list = needs::mine(&s.db, &ctx.actor).await.map_err(&e)?;
+    Ok(Json(dtos(&s, &list).await.map_err(&e)?).into_response())
+}
+
+/// Needs assigned to the caller or their organizations.
+#[utoipa::path(get, path = "/api/v1/my/tasks", responses((status = 200, body = Vec<NeedDto>)))]
+async fn tasks(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
+    let e = err(&ctx);
+    let list = needs::assigned_to_me(&s.db, &ctx.actor).await.map_err(&e)?;
+    Ok(Json(dtos(&s, &list).await.map_err(&e)?).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FiguresDto {
+    /// Group key: category code, division code, or `org:ID`/`user:ID`; empty for overall.
+    key: String,
+    needs: i64,
+    response_rate: Option<f64>,
+    on_time_rate: Option<f64>,
+    respond_median_hours: Option<f64>,
+    respond_p90_hours: Option<f64>,
+    resolve_median_hours: Option<f64>,
+    resolve_p90_hours: Option<f64>,
+    satisfaction: Option<f64>,
+    reopen_rate: Option<f64>,
+}
+
+fn fig(key: String, f: &needs::Figures) -> FiguresDto {
+    FiguresDto {
+        key,
+        needs: f.needs,
+        response_rate: f.response_rate(),
+        on_time_rate: f.on_time_rate(),
+        respond_median_hours: f.respond_median_h,
+        respond_p90_hours: f.respond_p90_h,
+        resolve_median_hours: f.resolve_median_h,
+        resolve_p90_hours: f.resolve_p90_h,
+        satisfaction: f.satisfaction(),
+        reopen_rate: f.reopen_rate(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MetricsDto {
+    month: String,
+    from: String,
+    to: String,
+    overall: FiguresDto,
+    by_category: Vec<FiguresDto>,
+    by_division: Vec<FiguresDto>,
+    by_assignee: Vec<FiguresDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MonthParams {
+    /// `YYYY-MM` in China Standard Time; default this month.
+    month: Option<String>,
+}
+
+/// N5 metrics of needs created in one month, for a community or street.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/metrics", params(("code" = String, Path, description = "community or street code"), MonthParams),
+    responses((status = 200, body = MetricsDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn metrics(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<MonthParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
+    let (month, from, to) = month_range(q.month.as_deref().unwrap_or(""), s.now()).map_err(&e)?;
+    let m = needs::metrics(&s.db, &ctx.actor, &area, from, to).await.map_err(&e)?;
+    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await.unwrap_or_default();
+    Ok(Json(MetricsDto {
+        month,
+        from: local_time(from),
+        to: local_time(to),
+        overall: fig(String::new(), &m.overall),
+        by_category: m
+            .by_category
+            .iter()
+            .map(|(id, f)| {
+                fig(cats.iter().find(|c| c.id == *id).map(|c| c.code.clone()).unwrap_or_else(|| id.to_string()), f)
+            })
+            .collect(),
+        by_division: m.by_division.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
+        by_assignee: m.by_assignee.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
+    })
+    .into_response())
+}

@@ -1,0 +1,248 @@
+//! The needs ledger through pages and the API, as residents, grid workers and staff use it.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use wushe_testkit::{Engine, TestApp, extract_csrf};
+
+/// A successful form post answers with a redirect back to the need.
+async fn assert_redirect(r: reqwest::Response) {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_submits_staff_work_it_and_the_resident_confirms_without_javascript() {
+    let app = TestApp::spawn(Engine::Sqlite, "needs_pages").await.unwrap();
+    let resident = app.login_as("resident.s").await;
+    let page = resident.get(app.url("/my/needs/new")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("楼道堆物") && page.contains("id=\"need-form\""));
+    let csrf = extract_csrf(&page);
+    // Missing title and an unknown category: field messages, nothing written.
+    let r = resident
+        .post(app.url("/my/needs"))
+        .form(&[("csrf", csrf.as_str()), ("category", "ufo"), ("title", ""), ("description", "有问题")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("标题：必填") && body.contains("类别：请选择有效的类别"), "{body}");
+    let r = resident
+        .post(app.url("/my/needs"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("category", "ebike_charging"),
+            ("title", "楼道里给电动车充电"),
+            ("description", "有居民在楼道里给电动车充电，存在火灾隐患。"),
+            ("scope", "common"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let need_url = r.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = need_url.trim_start_matches("/needs/").parse().unwrap();
+    let mine = resident.get(app.url("/my/needs")).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("楼道里给电动车充电") && mine.contains("已提交"));
+    // The community admin accepts and assigns from the need page.
+    let admin = app.login_as("admin.s").await;
+    let page = admin.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"step-accepted\"") && page.contains("id=\"whistle-form\""));
+    let csrf = extract_csrf(&page);
+    let r = admin
+        .post(app.url(&format!("{need_url}/step")))
+        .form(&[("csrf", csrf.as_str()), ("event", "accepted"), ("version", "1"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_redirect(r).await;
+    // The same form posted twice is a stale version, shown as a conflict.
+    let r = admin
+        .post(app.url(&format!("{need_url}/step")))
+        .form(&[("csrf", csrf.as_str()), ("event", "accepted"), ("version", "1"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("该记录已被他人修改"));
+    let detail: Value = admin.get(app.url(&format!("/api/v1/needs/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["need"]["status"], "accepted");
+    assert_eq!(detail["next_steps"], json!(["assigned", "rejected"]));
+    let grid_user: Value =
+        app.login_as("grid.s1").await.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(grid_user["username"], "grid.s1");
+    let page = admin.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
+    let option =
+        page.split("value=\"user:").nth(1).map(|r| r.split('"').next().unwrap().to_string()).expect("a user to assign");
+    let r = admin
+        .post(app.url(&format!("{need_url}/step")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("event", "assigned"),
+            ("version", "2"),
+            ("assignee", &format!("user:{option}")),
+            ("note", "请网格员处理"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_redirect(r).await;
+    let r = admin
+        .post(app.url(&format!("{need_url}/step")))
+        .form(&[("csrf", csrf.as_str()), ("event", "resolved"), ("version", "3"), ("note", "已劝导并清理")])
+        .send()
+        .await
+        .unwrap();
+    assert_redirect(r).await;
+    // The resident confirms and rates; the timeline shows every step in order.
+    let page = resident.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"step-confirmed\"") && page.contains("id=\"step-reopened\""));
+    assert!(!page.contains("id=\"step-accepted\""), "residents do not get staff steps");
+    let csrf = extract_csrf(&page);
+    let r = resident
+        .post(app.url(&format!("{need_url}/step")))
+        .form(&[("csrf", csrf.as_str()), ("event", "confirmed"), ("version", "4"), ("rating", "5"), ("note", "谢谢")])
+        .send()
+        .await
+        .unwrap();
+    assert_redirect(r).await;
+    let page = resident.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
+    let timeline = page.split("id=\"timeline\"").nth(1).unwrap();
+    let order: Vec<usize> =
+        ["提交", "受理", "分派", "办结", "居民确认"].iter().map(|k| timeline.find(k).expect(k)).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(page.contains("已确认") && page.contains("5/5"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grid_worker_records_a_visit_from_the_household_page() {
+    let app = TestApp::spawn(Engine::Sqlite, "needs_visit").await.unwrap();
+    let g = app.login_as("grid.s1").await;
+    let household = g.get(app.url("/areas/510104001001010010001")).send().await.unwrap().text().await.unwrap();
+    assert!(household.contains("/communities/510104001001/needs/new?household=510104001001010010001"));
+    let form = g
+        .get(app.url("/communities/510104001001/needs/new?household=510104001001010010001"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("value=\"510104001001010010001\""), "pre-filled with the household");
+    let csrf = extract_csrf(&form);
+    let r = g
+        .post(app.url("/communities/510104001001/needs"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("channel", "visit"),
+            ("household_code", "510104001001010010001"),
+            ("area_code", "510104001001010010001"),
+            ("category", "elderly_care"),
+            ("title", "独居老人需要定期探访"),
+            ("description", "老人行动不便，希望安排志愿者每周上门。"),
+            ("urgency", "urgent"),
+            ("contact_phone", "13912345678"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id: i64 = r.headers()["location"].to_str().unwrap().trim_start_matches("/needs/").parse().unwrap();
+    let n: Value = g.get(app.url(&format!("/api/v1/needs/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!((n["need"]["channel"].as_str(), n["need"]["urgency"].as_str()), (Some("visit"), Some("urgent")));
+    // The ledger of the grid worker's community shows it; another grid's need is not listed.
+    let ledger: Value = g
+        .get(app.url("/api/v1/communities/510104001001/needs?status=submitted&limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = ledger["items"].as_array().unwrap();
+    assert!(items.iter().any(|x| x["id"] == id));
+    assert!(items.iter().all(|x| x["area_code"].as_str().unwrap().starts_with("51010400100101")));
+    // A resident of the household sees it among their needs.
+    let resident = app.login_as("resident.s").await;
+    let mine: Value = resident.get(app.url("/api/v1/my/needs")).send().await.unwrap().json().await.unwrap();
+    assert!(mine.as_array().unwrap().iter().any(|x| x["id"] == id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_refuses_bad_steps_and_reports_metrics() {
+    for engine in Engine::BOTH {
+        let Some(app) = TestApp::spawn(engine, "needs_api").await else { continue };
+        let resident = app.login_as("resident.s").await;
+        let r = resident
+            .post(app.url("/api/v1/needs"))
+            .json(&json!({"category": "repairs", "title": "单元门禁损坏", "description": "单元门禁坏了一周，晚上进出不安全。"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let n: Value = r.json().await.unwrap();
+        assert_eq!(n["household_code"], "510104001001010010001");
+        let id = n["id"].as_i64().unwrap();
+        // Resolving a need nobody accepted is not a legal step.
+        let admin = app.login_as("admin.s").await;
+        let r = admin
+            .post(app.url(&format!("/api/v1/needs/{id}/events")))
+            .json(&json!({"event": "resolved", "version": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["code"], "errors.need.transition");
+        let r = admin
+            .post(app.url(&format!("/api/v1/needs/{id}/events")))
+            .json(&json!({"event": "rejected", "version": 1}))
+            .send()
+            .await
+            .unwrap();
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], "note", "rejecting needs a reason ({engine:?})");
+        let r = admin
+            .post(app.url(&format!("/api/v1/needs/{id}/events")))
+            .json(&json!({"event": "teleported", "version": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "event");
+        let r = admin
+            .post(app.url(&format!("/api/v1/needs/{id}/events")))
+            .json(&json!({"event": "assigned", "version": 1, "assignee": "org:999999"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "assignee");
+        // The resident may not act for staff, and other communities cannot see the need.
+        let r = resident
+            .post(app.url(&format!("/api/v1/needs/{id}/events")))
+            .json(&json!({"event": "accepted", "version": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let other = app.login_as("admin.a").await;
+        assert_eq!(
+            other.get(app.url(&format!("/api/v1/needs/{id}"))).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
+        // Metrics of this month include the demo ledger's figures.
+        let m: Value = admin
+            .get(app.url("/api/v1/communities/510104001001/needs/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(m["overall"]["needs"].as_i64().unwrap() >= 1);
+        let r =
+            admin.get(app.url("/api/v1/communities/510104001001/needs/metrics?month=2026-13")).send().await.unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "month");
+        let page =
+            admin.get(app.url("/communities/510104001001/needs/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("响应率") && page.contains("按网格") && page.contains("第一网格"));
+    }
+}
