@@ -820,9 +820,9 @@ async fn generate_needs(db: &Db, rng: &mut Rng, community: &Area, count: usize, 
         });
     }
     let mut tx = db.pool.begin().await?;
-    let n = crate::needs::insert_histories(&mut tx, &WorkCalendar::default(), &items).await?;
+    crate::needs::insert_histories(&mut tx, &WorkCalendar::default(), &items).await?;
     tx.commit().await?;
-    Ok(n)
+    Ok(items.len())
 }
 
 /// The accounts printed on the console by `serve --demo`. All share [`DEMO_PASSWORD`].

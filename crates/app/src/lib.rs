@@ -14,6 +14,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod needs;
+pub mod needs_ledger;
 pub mod organizations;
 pub mod people;
 

@@ -1099,11 +1099,13 @@ pub struct History {
     pub events: Vec<(EventKind, i64, String, Option<String>)>,
 }
 
+/// Returns the id of the last need inserted (0 for none).
 pub async fn insert_histories(
     tx: &mut Transaction<'_, Any>,
     cal: &WorkCalendar,
     items: &[History],
-) -> Result<usize, AppError> {
+) -> Result<i64, AppError> {
+    let mut inserted = 0;
     for h in items {
         let mut status = NeedStatus::Submitted;
         let (mut responded, mut resolved, mut closed, mut rating, mut reopened) = (None, None, None, None, 0i64);
@@ -1168,6 +1170,13 @@ pub async fn insert_histories(
         for (kind, at, data, note) in &h.events {
             insert_event(tx, &need, *at, None, *kind, note.as_deref(), data).await?;
         }
+        inserted = need.id;
     }
-    Ok(items.len())
+    Ok(inserted)
+}
+
+/// Links an imported merged need to the need it duplicates.
+pub async fn set_merged_into(tx: &mut Transaction<'_, Any>, id: i64, target: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE needs SET merged_into = $1 WHERE id = $2").bind(target).bind(id).execute(&mut **tx).await?;
+    Ok(())
 }

@@ -16,14 +16,19 @@ pub struct WebError {
     pub err: AppError,
     pub t: T,
     pub kind: Kind,
+    /// A response already shaped (e.g. a problem listing many cells), sent as it is.
+    pub ready: Option<Response>,
 }
 
 impl WebError {
     pub fn page(err: AppError, t: T) -> Self {
-        Self { err, t, kind: Kind::Page }
+        Self { err, t, kind: Kind::Page, ready: None }
     }
     pub fn api(err: AppError, t: T) -> Self {
-        Self { err, t, kind: Kind::Api }
+        Self { err, t, kind: Kind::Api, ready: None }
+    }
+    pub fn from_problem(r: Response) -> Self {
+        Self { err: AppError::Internal(String::new()), t: T(Lang::ZhCn), kind: Kind::Api, ready: Some(r) }
     }
 }
 
@@ -117,6 +122,9 @@ pub fn error_page(status: StatusCode, t: T, title: &str, messages: Vec<String>) 
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if let Some(r) = self.ready {
+            return r;
+        }
         let (status, code, title_key) = classify(&self.err);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = ?self.err, "request failed");
@@ -161,7 +169,7 @@ pub async fn not_found(req: Request) -> Response {
     } else {
         Kind::Page
     };
-    WebError { err: AppError::NotFound, t, kind }.into_response()
+    WebError { err: AppError::NotFound, t, kind, ready: None }.into_response()
 }
 
 /// Errors produced by layers and extractors before a handler runs (405, 413, bad paths) come

@@ -35,6 +35,167 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/my/needs/new", Action::NeedOwn, get(own_form));
     r.page(Method::POST, "/my/needs", Action::NeedOwn, post(submit_own));
     r.page(Method::GET, "/my/tasks", Action::NeedWork, get(my_tasks));
+    r.page(Method::GET, "/communities/{code}/needs/export.csv", Action::NeedRead, get(export_csv));
+    r.page(Method::GET, "/communities/{code}/needs/export.xlsx", Action::NeedRead, get(export_xlsx));
+    r.page(Method::GET, "/communities/{code}/needs/import", Action::NeedManage, get(import_form));
+    r.page(
+        Method::POST,
+        "/communities/{code}/needs/import",
+        Action::NeedManage,
+        post(import).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+    );
+}
+
+/// Labels for ledger cells in both languages: export writes Chinese; import accepts either.
+pub fn zh_label(key: &str) -> String {
+    T(Lang::ZhCn).t(key).to_string()
+}
+
+pub fn en_label(key: &str) -> String {
+    T(Lang::En).t(key).to_string()
+}
+
+/// The ledger rows matching the page's filters, for export (at most 100,000).
+pub async fn export_table(
+    s: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    q: &LedgerQuery,
+) -> Result<wushe_app::needs_ledger::Table, AppError> {
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, code).await?;
+    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await?;
+    let f = filter_from(q, &cats, 100_000)?;
+    let (list, _) = needs::ledger(&s.db, &ctx.actor, &area, &f).await?;
+    wushe_app::needs_ledger::table(&s.db, &list, &zh_label).await
+}
+
+pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let disposition =
+        format!("attachment; filename=\"{filename}\"; filename*=UTF-8''{}", crate::ctx::urlencode(filename));
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn export_csv(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let table = export_table(&s, &ctx, &code, &q).await.map_err(|e| WebError::page(e, t))?;
+    let bytes = wushe_app::needs_ledger::to_csv(&table).map_err(|e| WebError::page(e, t))?;
+    Ok(download(bytes, "text/csv; charset=utf-8", &format!("需求台账-{code}.csv")))
+}
+
+async fn export_xlsx(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let table = export_table(&s, &ctx, &code, &q).await.map_err(|e| WebError::page(e, t))?;
+    let bytes = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::to_xlsx(&table, "需求台账"))
+        .await
+        .map_err(|e| WebError::page(AppError::Internal(e.to_string()), t))?
+        .map_err(|e| WebError::page(e, t))?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("需求台账-{code}.xlsx"),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "needs_import.html")]
+struct ImportPage {
+    l: Layout,
+    code: String,
+    columns: Vec<(&'static str, &'static str)>,
+    result: Option<String>,
+    errors: Vec<(String, String, String)>,
+}
+
+fn import_page(
+    ctx: &Ctx,
+    community: &areas::Area,
+    result: Option<String>,
+    errors: Vec<(String, String, String)>,
+) -> ImportPage {
+    ImportPage {
+        l: Layout::new(ctx, "page.import.title", Some(community.code.clone())),
+        code: community.code.clone(),
+        columns: wushe_app::needs_ledger::COLUMNS.iter().filter(|c| c.0 != "area_name").map(|c| (c.0, c.1)).collect(),
+        result,
+        errors,
+    }
+}
+
+async fn import_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = managed_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    Ok(html(&import_page(&ctx, &c, None, vec![])))
+}
+
+/// Reads, checks and imports an uploaded ledger; shows each bad cell, or how many were added.
+pub async fn run_import(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    bytes: &[u8],
+    mapping: &std::collections::HashMap<String, String>,
+) -> Result<usize, wushe_app::needs_ledger::ImportError> {
+    let owned = bytes.to_vec();
+    let table = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::read(&owned))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let labels: [wushe_app::needs_ledger::Labels; 2] = [&zh_label, &en_label];
+    let up = wushe_app::needs_ledger::Upload { table: &table, mapping, labels: &labels };
+    wushe_app::needs_ledger::import(&s.db, &ctx.actor, s.now(), &s.calendar, community, up).await
+}
+
+async fn import(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    mut mp: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = managed_community(&s, &ctx, &code).await.map_err(e)?;
+    let mut bytes = Vec::new();
+    let mut mapping = std::collections::HashMap::new();
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        let data = field
+            .bytes()
+            .await
+            .map_err(|_| e(wushe_domain::FieldError::new("file", "errors.import.unreadable").into()))?;
+        if name == "file" {
+            bytes = data.to_vec();
+        } else if let Some(f) = name.strip_prefix("map_") {
+            mapping.insert(f.to_string(), String::from_utf8_lossy(&data).trim().to_string());
+        }
+    }
+    match run_import(&s, &ctx, &c, &bytes, &mapping).await {
+        Ok(n) => Ok(html(&import_page(&ctx, &c, Some(t.f("page.import.done", &[&n])), vec![]))),
+        Err(wushe_app::needs_ledger::ImportError::Rows(rows)) => {
+            let list = rows.into_iter().map(|r| (r.row.to_string(), r.column, t.t(r.key).to_string())).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c, None, list))).into_response())
+        }
+        Err(wushe_app::needs_ledger::ImportError::App(err @ AppError::Invalid(_))) => {
+            let list = field_problems(&err, t).into_iter().map(|f| (String::new(), f.field, f.message)).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c, None, list))).into_response())
+        }
+        Err(wushe_app::needs_ledger::ImportError::App(err)) => Err(e(err)),
+    }
 }
 
 pub fn status_label(s: NeedStatus, t: T) -> String {
@@ -307,6 +468,17 @@ async fn record(
     let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(|e| WebError::page(e, t))?;
     let c = community_of(&s, &c).await.map_err(|e| WebError::page(e, t))?;
     intake(&s, &ctx, &c, true, &body).await
+}
+
+/// The community whose whole ledger the person manages (imports); a community they reach
+/// only in part reads as missing, like any area outside their grants.
+pub async fn managed_community(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedManage, code).await?;
+    let community = community_of(s, &area).await?;
+    if ctx.actor.grants.decide(Action::NeedManage, Some(&community.path)) != Decision::Allow {
+        return Err(AppError::NotFound);
+    }
+    Ok(community)
 }
 
 async fn community_of(s: &AppState, a: &areas::Area) -> Result<areas::Area, AppError> {

@@ -31,10 +31,101 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, post(report));
     r.api(Method::GET, "/api/v1/my/needs", Action::NeedOwn, get(mine));
     r.api(Method::GET, "/api/v1/my/tasks", Action::NeedWork, get(tasks));
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/export", Action::NeedRead, get(export));
+    r.api(
+        Method::POST,
+        "/api/v1/communities/{code}/needs/import",
+        Action::NeedManage,
+        post(import).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+    );
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportParams {
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+    status: Option<String>,
+    category: Option<String>,
+    overdue: Option<bool>,
+}
+
+/// The ledger as .xlsx or .csv with Chinese headers (N7).
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/export", params(("code" = String, Path), ExportParams),
+    responses((status = 200, description = "The ledger file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn export(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<ExportParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let lq = LedgerQuery {
+        status: q.status.unwrap_or_default(),
+        category: q.category.unwrap_or_default(),
+        overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
+        page: None,
+    };
+    let table = crate::needs::export_table(&s, &ctx, &code, &lq).await.map_err(&e)?;
+    match q.format.as_deref().unwrap_or("xlsx") {
+        "csv" => Ok(crate::needs::download(
+            wushe_app::needs_ledger::to_csv(&table).map_err(&e)?,
+            "text/csv; charset=utf-8",
+            &format!("needs-{code}.csv"),
+        )),
+        "xlsx" => {
+            let bytes = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::to_xlsx(&table, "需求台账"))
+                .await
+                .map_err(|x| e(AppError::Internal(x.to_string())))?
+                .map_err(&e)?;
+            Ok(crate::needs::download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("needs-{code}.xlsx"),
+            ))
+        }
+        _ => Err(e(FieldError::new("format", "errors.format.invalid").into())),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportedDto {
+    imported: usize,
+}
+
+/// Imports a ledger (.xlsx or .csv as the request body); all rows or none. Problems name
+/// each bad cell as `row:N:column`.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/import", params(("code" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, body = ImportedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, body: axum::body::Bytes) -> ApiResult {
+    let e = err(&ctx);
+    let t = ctx.t();
+    let community = crate::needs::managed_community(&s, &ctx, &code).await.map_err(&e)?;
+    match crate::needs::run_import(&s, &ctx, &community, &body, &Default::default()).await {
+        Ok(n) => Ok(Json(ImportedDto { imported: n }).into_response()),
+        Err(wushe_app::needs_ledger::ImportError::Rows(rows)) => {
+            let errors = rows
+                .into_iter()
+                .map(|r| crate::error::FieldProblem {
+                    field: format!("row:{}:{}", r.row, r.column),
+                    code: r.key.to_string(),
+                    message: format!("{} {} / {}：{}", t.t("page.import.row"), r.row, r.column, t.t(r.key)),
+                })
+                .collect();
+            Err(WebError::from_problem(crate::error::problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                t.t("errors.title.invalid").into(),
+                t.t("page.import.failed").into(),
+                errors,
+            )))
+        }
+        Err(wushe_app::needs_ledger::ImportError::App(x)) => Err(e(x)),
+    }
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(ledger, metrics, submit, detail, step, whistle, report, mine, tasks))]
+#[openapi(paths(ledger, metrics, submit, detail, step, whistle, report, mine, tasks, export, import))]
 pub struct NeedsApi;
 
 type ApiResult = Result<Response, WebError>;

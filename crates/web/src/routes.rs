@@ -54,6 +54,8 @@ impl Registry {
 
 /// Request bodies above this size are refused with 413 before any parsing.
 pub const BODY_LIMIT: usize = 256 * 1024;
+/// File uploads (ledger imports) may be larger; only routes that opt in accept them.
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 
 pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     let mut reg = Registry { state: state.clone(), router: Router::new(), specs: Vec::new() };
@@ -70,7 +72,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
         .router
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT))
         .layer(axum::middleware::from_fn(error::problem_for_bare_errors))
         .with_state(state);
     (router, specs)

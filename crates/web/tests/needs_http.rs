@@ -246,3 +246,121 @@ async fn the_api_refuses_bad_steps_and_reports_metrics() {
         assert!(page.contains("响应率") && page.contains("按网格") && page.contains("第一网格"));
     }
 }
+
+async fn upload(app: &TestApp, c: &reqwest::Client, community: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let page =
+        c.get(app.url(&format!("/communities/{community}/needs/import"))).send().await.unwrap().text().await.unwrap();
+    let csrf = page.split("import?csrf=").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    c.post(app.url(&format!("/communities/{community}/needs/import?csrf={csrf}"))).multipart(form).send().await.unwrap()
+}
+
+fn rows_without_ids(csv_bytes: &[u8]) -> Vec<Vec<String>> {
+    let t = wushe_app::needs_ledger::read(csv_bytes).unwrap();
+    assert_eq!(t.headers[..4], ["编号", "标题", "内容", "类别"]);
+    let mut rows: Vec<Vec<String>> = t
+        .rows
+        .into_iter()
+        .map(|mut r| {
+            r.remove(0);
+            r
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_exported_and_reimported_into_an_empty_community_round_trips() {
+    let source = TestApp::spawn(Engine::Sqlite, "ledger_source").await.unwrap();
+    let admin = source.login_as("admin.s").await;
+    let csv = admin.get(source.url("/communities/510104001001/needs/export.csv")).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.bytes().await.unwrap().to_vec();
+    assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for spreadsheet programs");
+    let original = rows_without_ids(&csv);
+    assert_eq!(original.len(), 1200, "the demo ledger of S社区");
+    let xlsx = admin
+        .get(source.url("/communities/510104001001/needs/export.xlsx?status=confirmed"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let sheet = wushe_app::needs_ledger::read(&xlsx).unwrap();
+    assert!(!sheet.rows.is_empty() && sheet.rows.iter().all(|r| r[10] == "已确认"), "filters apply to exports");
+    // Into the same community in a fresh database whose ledger is empty.
+    let target = TestApp::spawn(Engine::Sqlite, "ledger_target").await.unwrap();
+    for sql in ["DELETE FROM need_events", "DELETE FROM whistles", "DELETE FROM needs"] {
+        wushe_testkit::sqlx::query(sql).execute(&target.db.pool).await.unwrap();
+    }
+    let admin2 = target.login_as("admin.s").await;
+    let r = upload(&target, &admin2, "510104001001", "台账.csv", csv.clone()).await;
+    let status = r.status();
+    let page = r.text().await.unwrap();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        &page[page.find("import-errors").unwrap_or(0)..].chars().take(600).collect::<String>()
+    );
+    assert!(page.contains("已导入 1200 条需求"));
+    let again = admin2
+        .get(target.url("/communities/510104001001/needs/export.csv"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert_eq!(rows_without_ids(&again), original);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_ledger_names_each_bad_cell_and_imports_nothing() {
+    for engine in Engine::BOTH {
+        let Some(app) = TestApp::spawn(engine, "ledger_errors").await else { continue };
+        let admin = app.login_as("admin.s").await;
+        let before: (i64,) =
+            wushe_testkit::sqlx::query_as("SELECT COUNT(*) FROM needs").fetch_one(&app.db.pool).await.unwrap();
+        let csv = "标题,内容,类别,区域编码,提交时间,状态\n\
+                   楼道堆物,楼道堆满杂物,楼道堆物,510104001001010010001,2026-11-01 10:00,已提交\n\
+                   ,没有标题,楼道堆物,510104001001010010001,2026-11-01 10:00,已提交\n\
+                   外星人,无,飞碟,310106001001,昨天,飞走了\n";
+        let r = upload(&app, &admin, "510104001001", "bad.csv", csv.as_bytes().to_vec()).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        let table = page.split("id=\"import-errors\"").nth(1).expect("error table");
+        for (row, col) in [("3", "标题"), ("4", "类别"), ("4", "区域编码"), ("4", "提交时间"), ("4", "状态")]
+        {
+            assert!(table.contains(&format!("<td>{row}</td><td>{col}</td>")), "row {row} column {col} in {table}");
+        }
+        assert!(!table.contains("<td>2</td>"), "the good row is not reported");
+        let after: (i64,) =
+            wushe_testkit::sqlx::query_as("SELECT COUNT(*) FROM needs").fetch_one(&app.db.pool).await.unwrap();
+        assert_eq!(before, after, "all or nothing ({engine:?})");
+        // The API names the same cells.
+        let r = admin
+            .post(app.url("/api/v1/communities/510104001001/needs/import"))
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let p: Value = r.json().await.unwrap();
+        let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&"row:3:标题") && fields.contains(&"row:4:类别"), "{fields:?}");
+        // A file that is no spreadsheet at all.
+        let r = upload(&app, &admin, "510104001001", "x.xlsx", b"PK\x03\x04garbage".to_vec()).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Missing required columns are named on row 1.
+        let r = upload(&app, &admin, "510104001001", "cols.csv", "标题\n只有标题\n".as_bytes().to_vec()).await;
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<td>1</td><td>内容</td>") && page.contains("缺少此列"));
+    }
+}
