@@ -33,6 +33,7 @@ pub struct Db {
 static MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "needs", include_str!("../migrations/0002_needs.sql")),
+    (3, "notifications", include_str!("../migrations/0003_notifications.sql")),
 ];
 
 /// Renders a migration for one engine.

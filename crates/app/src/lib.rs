@@ -15,6 +15,7 @@ pub mod directory;
 pub mod error;
 pub mod needs;
 pub mod needs_ledger;
+pub mod notifications;
 pub mod organizations;
 pub mod people;
 

@@ -9,7 +9,7 @@
 use crate::areas::{self, Area};
 use crate::audit::AuditedTx;
 use crate::db::upper;
-use crate::{Actor, AppError, Db, organizations};
+use crate::{Actor, AppError, Db, notifications, organizations};
 use sqlx::{Any, Row, Transaction};
 use wushe_domain::access::{Action, Decision, Role};
 use wushe_domain::areas::AreaKind;
@@ -529,6 +529,24 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<N
     };
     let updated = from_row(&r)?;
     insert_event(&mut tx.tx, &updated, at, actor.user_id, s.event, note.as_deref(), &data).await?;
+    // A2: tell the people who must act next, in the same transaction as the step.
+    let recipients = match (s.event, org, user) {
+        (EventKind::Assigned, Some(o), _) => notifications::members_of(&mut tx.tx, o).await?,
+        (EventKind::Assigned, None, Some(u)) => vec![u],
+        (EventKind::Resolved, _, _) => updated.requester_user_id.into_iter().collect(),
+        (EventKind::Reopened, _, _) => notifications::responsible_for(&mut tx.tx, &updated.area_path).await?,
+        _ => vec![],
+    };
+    if !recipients.is_empty() {
+        let msg = notifications::Message {
+            community_id: Some(updated.community_id),
+            kind: s.event.code(),
+            need_id: Some(updated.id),
+            title: updated.title.clone(),
+            body: note.clone().unwrap_or_default(),
+        };
+        notifications::queue(&mut tx.tx, at, &recipients, &msg).await?;
+    }
     if let (EventKind::Merged, Some(t)) = (s.event, s.merge_into) {
         let target_row =
             sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1")).bind(t).fetch_one(&mut *tx.tx).await?;
@@ -769,6 +787,15 @@ pub async fn flag_overdue(db: &Db, now: i64) -> Result<Vec<Need>, AppError> {
         if let Some(u) = updated {
             let u = from_row(&u)?;
             insert_event(&mut tx.tx, &u, now, None, EventKind::Overdue, None, what).await?;
+            let recipients = notifications::responsible_for(&mut tx.tx, &u.area_path).await?;
+            let msg = notifications::Message {
+                community_id: Some(u.community_id),
+                kind: "overdue",
+                need_id: Some(u.id),
+                title: u.title.clone(),
+                body: what.to_string(),
+            };
+            notifications::queue(&mut tx.tx, now, &recipients, &msg).await?;
             tx.record(&Actor::operator(), Some(u.community_id), "need.overdue", &format!("need:{}", u.id), what)
                 .await?;
             tx.commit().await?;
@@ -854,6 +881,18 @@ pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: i64, w: Whistling) -> 
     }
     let data = orgs.iter().map(|o| format!("org:{o}")).collect::<Vec<_>>().join(",");
     insert_event(&mut tx.tx, &updated, at, actor.user_id, EventKind::Whistled, note.as_deref(), &data).await?;
+    let mut recipients = Vec::new();
+    for o in orgs {
+        recipients.extend(notifications::members_of(&mut tx.tx, *o).await?);
+    }
+    let msg = notifications::Message {
+        community_id: Some(need.community_id),
+        kind: "whistled",
+        need_id: Some(need.id),
+        title: need.title.clone(),
+        body: note.clone().unwrap_or_default(),
+    };
+    notifications::queue(&mut tx.tx, at, &recipients, &msg).await?;
     tx.record(actor, Some(need.community_id), "need.whistled", &format!("need:{}", need.id), &data).await?;
     tx.commit().await?;
     Ok(updated)

@@ -154,6 +154,7 @@ mod tests {
         for s in NeedStatus::ALL {
             keys.extend(s.next_events().iter().map(|e| format!("action.{}", e.code())));
         }
+        keys.extend(["assigned", "resolved", "reopened", "whistled", "overdue"].iter().map(|k| format!("notify.{k}")));
         let missing: Vec<&String> = keys.iter().filter(|k| !ZH.contains_key(k.as_str())).collect();
         assert!(missing.is_empty(), "{missing:?}");
     }

@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod directory;
 pub mod error;
 pub mod i18n;
+pub mod inbox;
 pub mod needs;
 pub mod needs_api;
 pub mod organizations;

@@ -66,6 +66,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     directory::routes(&mut reg);
     needs::routes(&mut reg);
     crate::needs_api::routes(&mut reg);
+    crate::inbox::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
     let router = reg

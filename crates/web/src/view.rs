@@ -68,6 +68,7 @@ impl Layout {
         }
         push("/directory".to_string(), "nav.directory");
         if ctx.user.is_some() {
+            push("/inbox".to_string(), "nav.inbox");
             push("/account".to_string(), "nav.account");
         }
         Layout {

@@ -177,6 +177,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             });
+            // A2: deliver queued notifications; failed deliveries retry with back-off.
+            let out_db = db.clone();
+            let channels = wushe_app::notifications::Channels::from_env(wushe_web::inbox::render);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) =
+                        wushe_app::notifications::dispatch(&out_db, &channels, SystemClock.now_millis()).await
+                    {
+                        tracing::warn!(error = %e, "notification delivery round failed");
+                    }
+                }
+            });
             let mut state = wushe_web::AppState::new(db, Arc::new(SystemClock));
             state.secure_cookies = secure_cookies;
             let app = wushe_web::app(state);
