@@ -162,7 +162,7 @@ async fn body(db: Db, engine: Engine) {
             "never twice"
         );
     }
-    let hooks = hooks.lock().unwrap();
+    let hooks = hooks.lock().unwrap().clone();
     assert_eq!(hooks.len(), 1);
     assert_eq!(hooks[0]["to"], "13900000003");
     assert!(hooks[0]["title"].as_str().unwrap().contains("楼道灯不亮"));

@@ -78,6 +78,7 @@ pub struct ApiDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::needs_api::NeedsApi::openapi());
+    doc.merge(crate::inbox::InboxApi::openapi());
     doc
 }
 

@@ -96,6 +96,12 @@ pub struct NotificationDto {
     read: bool,
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_list, api_read))]
+pub struct InboxApi;
+
+/// The caller's messages, newest first.
+#[utoipa::path(get, path = "/api/v1/inbox", responses((status = 200, body = Vec<NotificationDto>)))]
 async fn api_list(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let e = |e| WebError::api(e, ctx.t());
     let list = notifications::inbox(&s.db, user_of(&ctx).map_err(e)?, 200).await.map_err(e)?;
@@ -115,6 +121,8 @@ async fn api_list(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebEr
     .into_response())
 }
 
+/// Marks one of the caller's messages read.
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/read", params(("id" = i64, Path)), responses((status = 204, description = "Read"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn api_read(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let e = |e| WebError::api(e, ctx.t());
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
