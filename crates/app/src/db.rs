@@ -34,6 +34,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "needs", include_str!("../migrations/0002_needs.sql")),
     (3, "notifications", include_str!("../migrations/0003_notifications.sql")),
+    (4, "open311", include_str!("../migrations/0004_open311.sql")),
 ];
 
 /// Renders a migration for one engine.

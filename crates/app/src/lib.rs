@@ -16,6 +16,7 @@ pub mod error;
 pub mod needs;
 pub mod needs_ledger;
 pub mod notifications;
+pub mod open311;
 pub mod organizations;
 pub mod people;
 

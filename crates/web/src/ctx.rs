@@ -125,7 +125,7 @@ pub async fn guard(
         Decision::NeedLogin => {
             return match kind {
                 Kind::Page => Redirect::to(&format!("/login?next={}", urlencode(&path_and_query))).into_response(),
-                Kind::Api => error_for(kind, AppError::Unauthenticated, t),
+                Kind::Api | Kind::Open311 => error_for(kind, AppError::Unauthenticated, t),
             };
         }
         Decision::Deny => return error_for(kind, AppError::Forbidden, t),
@@ -179,7 +179,7 @@ pub async fn guard(
 fn error_for(kind: Kind, e: AppError, t: T) -> Response {
     match kind {
         Kind::Page => WebError::page(e, t).into_response(),
-        Kind::Api => WebError::api(e, t).into_response(),
+        Kind::Api | Kind::Open311 => WebError::api(e, t).into_response(),
     }
 }
 

@@ -132,7 +132,7 @@ impl IntoResponse for WebError {
         let t = self.t;
         let fields = field_problems(&self.err, t);
         match self.kind {
-            Kind::Api => problem(
+            Kind::Api | Kind::Open311 => problem(
                 status,
                 code,
                 t.t(title_key).to_string(),
@@ -146,7 +146,7 @@ impl IntoResponse for WebError {
 
 pub fn too_large(kind: Kind, t: T) -> Response {
     match kind {
-        Kind::Api => problem(
+        Kind::Api | Kind::Open311 => problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             t.t("errors.title.too_large").into(),
@@ -179,11 +179,13 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;
     let status = res.status();
+    // Responses that already carry a body type (ours, Open311's) pass through; only bare
+    // errors from layers and extractors (no type, or plain text) are reshaped.
     let typed = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/problem+json") || c.starts_with("text/html"));
+        .is_some_and(|c| !c.starts_with("text/plain"));
     if !(status.is_client_error() || status.is_server_error()) || typed {
         return res;
     }

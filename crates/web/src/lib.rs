@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod needs;
 pub mod needs_api;
+pub mod open311;
 pub mod organizations;
 pub mod people;
 pub mod routes;

@@ -13,6 +13,8 @@ use wushe_domain::access::Action;
 pub enum Kind {
     Page,
     Api,
+    /// Open311 GeoReport v2: its own error format; POST requires an api_key (403 without).
+    Open311,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +52,15 @@ impl Registry {
     pub fn api(&mut self, method: Method, path: &'static str, action: Action, handler: MethodRouter<AppState>) {
         self.add(Kind::Api, method, path, action, handler)
     }
+    /// One Open311 path may answer several methods; the router gets it once, the table
+    /// lists each method.
+    pub fn open311(&mut self, method: Method, path: &'static str, action: Action, handler: MethodRouter<AppState>) {
+        if self.specs.iter().any(|s| s.path == path) {
+            self.specs.push(RouteSpec { method, path, action, kind: Kind::Open311 });
+        } else {
+            self.add(Kind::Open311, method, path, action, handler)
+        }
+    }
 }
 
 /// Request bodies above this size are refused with 413 before any parsing.
@@ -67,6 +78,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     needs::routes(&mut reg);
     crate::needs_api::routes(&mut reg);
     crate::inbox::routes(&mut reg);
+    crate::open311::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
     let router = reg

@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Open311 GeoReport v2 api_keys.
+    Open311 {
+        #[command(subcommand)]
+        command: Open311Command,
+    },
     /// Manage API bearer tokens.
     Token {
         #[command(subcommand)]
@@ -101,6 +106,33 @@ enum AreaCommand {
         name: String,
         #[arg(long, default_value = "")]
         code: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311Command {
+    /// api_keys for Open311 clients.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a key for a community; it is printed once and stored hashed.
+    Add {
+        name: String,
+        #[arg(long)]
+        community: String,
+    },
+    /// List keys (names, communities, when created or revoked).
+    List,
+    /// Revoke a key.
+    Revoke {
+        name: String,
+        #[arg(long)]
+        community: String,
     },
 }
 
@@ -253,6 +285,30 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let a =
                 wushe_app::areas::create(&db, &Actor::operator(), clock.now_millis(), form).await.map_err(describe)?;
             println!("area {} {} created", a.code, a.name);
+        }
+        Command::Open311 { command: Open311Command::Key { command } } => {
+            let db = open(&cli.database).await?;
+            let op = Actor::operator();
+            match command {
+                KeyCommand::Add { name, community } => {
+                    let key = wushe_app::open311::add_key(&db, &op, clock.now_millis(), &community, &name)
+                        .await
+                        .map_err(describe)?;
+                    println!("{key}");
+                }
+                KeyCommand::List => {
+                    for k in wushe_app::open311::keys(&db).await? {
+                        let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                        println!("{}\t{}\t{}", k.community_code, k.name, state);
+                    }
+                }
+                KeyCommand::Revoke { name, community } => {
+                    wushe_app::open311::revoke_key(&db, &op, clock.now_millis(), &community, &name)
+                        .await
+                        .map_err(describe)?;
+                    println!("revoked {name}");
+                }
+            }
         }
         Command::Token { command: TokenCommand::Create { username, name } } => {
             let db = open(&cli.database).await?;
