@@ -36,7 +36,7 @@ fn temp_db(name: &str) -> String {
 fn operator_story(db: &str) {
     let o = wushe(db, &["migrate"], None);
     assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("[1, 2]"), "{}", out(&o));
+    assert!(out(&o).contains("migrations applied: [1, 2, 3"), "{}", out(&o));
     assert!(out(&wushe(db, &["migrate"], None)).contains("[]"), "second run applies nothing");
     let o = wushe(db, &["demo", "--communities", "2", "--households-per-community", "120", "--seed", "7"], None);
     assert!(o.status.success(), "{}", out(&o));
@@ -69,6 +69,14 @@ fn operator_story(db: &str) {
     let o = wushe(db, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", out(&o));
     assert!(out(&o).contains("audit chain intact: 4 entries"), "{}", out(&o));
+    let o = wushe(db, &["open311", "key", "add", "city-app", "--community", "440199001001"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim().len(), 48);
+    let o = wushe(db, &["open311", "key", "add", "city-app", "--community", "440199001001"], None);
+    assert!(!o.status.success() && out(&o).contains("name: errors.open311.key_exists"), "{}", out(&o));
+    assert!(out(&wushe(db, &["open311", "key", "list"], None)).contains("440199001001\tcity-app\tactive"));
+    assert!(wushe(db, &["open311", "key", "revoke", "city-app", "--community", "440199001001"], None).status.success());
+    assert!(out(&wushe(db, &["open311", "key", "list"], None)).contains("city-app\trevoked"));
 }
 
 #[test]
