@@ -413,3 +413,15 @@ pub async fn vulnerability_counts(
     }
     Ok(out)
 }
+
+/// Households in a subtree with at least one vulnerable member (situation map).
+pub async fn vulnerable_households(db: &Db, path: &str) -> Result<i64, AppError> {
+    let r: (i64,) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT household_id) FROM people WHERE household_path >= $1 AND household_path < $2 AND vulnerability <> ''",
+    )
+    .bind(path)
+    .bind(upper(path))
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(r.0)
+}

@@ -19,6 +19,7 @@ pub mod open311;
 pub mod organizations;
 pub mod people;
 pub mod routes;
+pub mod situation_map;
 pub mod view;
 
 use axum::Router;

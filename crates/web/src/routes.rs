@@ -79,6 +79,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     crate::needs_api::routes(&mut reg);
     crate::inbox::routes(&mut reg);
     crate::open311::routes(&mut reg);
+    crate::situation_map::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
     let router = reg

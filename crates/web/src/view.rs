@@ -35,11 +35,8 @@ impl Layout {
         let t = ctx.t();
         let g = &ctx.actor.grants;
         let allow = |a: Action| g.decide(a, None) == Decision::Allow;
-        let mut nav = Vec::new();
-        let mut push = |href: String, label: &'static str| {
-            let active = ctx.path == href || (href != "/" && ctx.path.starts_with(&href));
-            nav.push(NavItem { href, label, active });
-        };
+        let mut nav: Vec<NavItem> = Vec::new();
+        let mut push = |href: String, label: &'static str| nav.push(NavItem { href, label, active: false });
         if let Some(c) = &home_community {
             if allow(Action::OverviewRead) {
                 push(format!("/communities/{c}"), "nav.overview");
@@ -55,6 +52,7 @@ impl Layout {
             }
             if allow(Action::NeedRead) {
                 push(format!("/communities/{c}/needs"), "nav.needs");
+                push(format!("/communities/{c}/map"), "nav.map");
             }
             if allow(Action::AuditRead) {
                 push(format!("/communities/{c}/audit"), "nav.audit");
@@ -70,6 +68,14 @@ impl Layout {
         if ctx.user.is_some() {
             push("/inbox".to_string(), "nav.inbox");
             push("/account".to_string(), "nav.account");
+        }
+        // The one item whose address is the longest prefix of this page's is the current one.
+        if let Some(best) = nav
+            .iter_mut()
+            .filter(|i| ctx.path == i.href || (i.href != "/" && ctx.path.starts_with(&format!("{}/", i.href))))
+            .max_by_key(|i| i.href.len())
+        {
+            best.active = true;
         }
         Layout {
             t,

@@ -56,5 +56,16 @@ async fn walk(app: &TestApp, b: &Browser) -> Result<(), String> {
     // Large text for elderly readers.
     b.click("#large-switch").await?;
     assert_eq!(b.text("#large-switch").await?, "Standard text");
+    // The situation map: grids drawn on the server, each a link into its ledger.
+    b.goto(&app.url("/communities/510104001001/map")).await?;
+    b.find("#situation-map polygon").await?;
+    if let Ok(png) = b.screenshot().await {
+        let _ = std::fs::write(wushe_testkit::target_dir().join("browser-map.png"), png);
+    }
+    b.click("#situation-map a").await?;
+    assert!(
+        b.current_url().await?.contains("/communities/51010400100101/needs?status=open"),
+        "a grid opens its ledger"
+    );
     Ok(())
 }

@@ -364,3 +364,47 @@ async fn a_malformed_ledger_names_each_bad_cell_and_imports_nothing() {
         assert!(page.contains("<td>1</td><td>内容</td>") && page.contains("缺少此列"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_situation_map_draws_each_grid_with_its_open_needs() {
+    let app = TestApp::spawn(Engine::Sqlite, "situation_map").await.unwrap();
+    let admin = app.login_as("admin.s").await;
+    let page = admin.get(app.url("/communities/510104001001/map")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.matches("<polygon ").count(), 4, "four grids of S社区");
+    assert!(page.contains("href=\"/communities/51010400100101/needs?status=open\""));
+    // The figure for grid 1 is the size of its open ledger.
+    let ledger: Value = admin
+        .get(app.url("/api/v1/communities/51010400100101/needs?status=open&limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let open = ledger["total"].as_i64().unwrap();
+    let table = page.split("id=\"map-table\"").nth(1).unwrap();
+    assert!(table.contains(&format!("第一网格</a></td><td>{open}</td>")), "{table}");
+    let vul = admin
+        .get(app.url("/communities/510104001001/map?layer=vulnerable"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(vul.contains("aria-current=\"page\">重点人群户"));
+    let a = app.login_as("admin.a").await;
+    assert_eq!(
+        a.get(app.url("/communities/310106001001/map"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .matches("<polygon ")
+            .count(),
+        7
+    );
+    assert_eq!(a.get(app.url("/communities/510104001001/map")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
