@@ -35,6 +35,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "needs", include_str!("../migrations/0002_needs.sql")),
     (3, "notifications", include_str!("../migrations/0003_notifications.sql")),
     (4, "open311", include_str!("../migrations/0004_open311.sql")),
+    (5, "needs_open_index", include_str!("../migrations/0005_needs_open_index.sql")),
 ];
 
 /// Renders a migration for one engine.

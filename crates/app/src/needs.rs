@@ -658,7 +658,8 @@ pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(
         where_.push_str(&format!(" AND status IN ({})", list.join(", ")));
     }
     if f.open_only {
-        where_.push_str(" AND status NOT IN ('resolved', 'confirmed', 'rejected', 'merged')");
+        // A positive list lets the (status, area_path) index answer it.
+        where_.push_str(" AND status IN ('submitted', 'accepted', 'assigned', 'in_progress', 'reopened')");
     }
     if let Some(c) = f.category_id {
         binds.push(Bind::Int(c));
@@ -1105,7 +1106,7 @@ pub async fn metrics(db: &Db, actor: &Actor, area: &Area, from: i64, to: i64) ->
 pub async fn open_counts(db: &Db, community: &Area) -> Result<Vec<(String, i64, i64)>, AppError> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT area_path, COUNT(*), SUM(CASE WHEN overdue > 0 THEN 1 ELSE 0 END) FROM needs \
-         WHERE area_path >= $1 AND area_path < $2 AND status NOT IN ('resolved', 'confirmed', 'rejected', 'merged') GROUP BY area_path",
+         WHERE area_path >= $1 AND area_path < $2 AND status IN ('submitted', 'accepted', 'assigned', 'in_progress', 'reopened') GROUP BY area_path",
     )
     .bind(&community.path)
     .bind(upper(&community.path))

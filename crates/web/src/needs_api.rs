@@ -171,13 +171,18 @@ fn rfc3339(ms: i64) -> String {
 }
 
 pub async fn need_dto(s: &AppState, n: &Need) -> Result<NeedDto, AppError> {
+    let cats = needs::categories(&s.db, n.community_id).await?;
+    need_dto_with(s, n, &cats).await
+}
+
+/// As [`need_dto`], with the community's categories already at hand (lists).
+async fn need_dto_with(s: &AppState, n: &Need, cats: &[needs::Category]) -> Result<NeedDto, AppError> {
     let community = areas::by_id(&s.db, n.community_id).await?;
     let area = areas::by_id(&s.db, n.area_id).await?;
     let household = match n.household_id {
         Some(h) => Some(areas::by_id(&s.db, h).await?.code),
         None => None,
     };
-    let cats = needs::categories(&s.db, n.community_id).await?;
     Ok(NeedDto {
         id: n.id,
         community_code: community.code,
@@ -205,8 +210,12 @@ pub async fn need_dto(s: &AppState, n: &Need) -> Result<NeedDto, AppError> {
 
 async fn dtos(s: &AppState, list: &[Need]) -> Result<Vec<NeedDto>, AppError> {
     let mut out = Vec::with_capacity(list.len());
+    let mut cats: std::collections::HashMap<i64, Vec<needs::Category>> = Default::default();
     for n in list {
-        out.push(need_dto(s, n).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = cats.entry(n.community_id) {
+            e.insert(needs::categories(&s.db, n.community_id).await?);
+        }
+        out.push(need_dto_with(s, n, &cats[&n.community_id]).await?);
     }
     Ok(out)
 }

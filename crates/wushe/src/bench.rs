@@ -13,6 +13,20 @@ use wushe_app::{Clock, Db, SystemClock, demo};
 pub enum BenchCommand {
     /// Time `serve --demo` start-up work on an empty SQLite file (migrate + seed S社区 and A社区).
     Startup,
+    /// Needs ledger: submissions per second through the JSON API at many concurrent clients
+    /// (each with its event, audit and outbox rows, committed before the answer), and the
+    /// grid list and monthly metrics, with a ledger of N needs loaded.
+    Needs {
+        #[arg(long, default_value_t = 1_000_000)]
+        needs: usize,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// fsync every commit (SQLite synchronous=FULL): survives power loss.
+        #[arg(long)]
+        full_durability: bool,
+    },
     /// Server time of the area-tree pages with N demo-size communities loaded.
     Pages {
         #[arg(long, default_value_t = 10)]
@@ -34,6 +48,9 @@ fn temp_sqlite(name: &str) -> (String, std::path::PathBuf) {
 pub async fn run(database: &str, cmd: BenchCommand) -> Result<(), Box<dyn std::error::Error>> {
     match cmd {
         BenchCommand::Startup => startup().await,
+        BenchCommand::Needs { needs, clients, seconds, full_durability } => {
+            needs_bench(needs, clients, seconds, full_durability).await
+        }
         BenchCommand::Pages { communities, households_per_community, iterations } => {
             pages(database, communities, households_per_community, iterations).await
         }
@@ -151,4 +168,175 @@ async fn pages(
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// Load `n` closed or open needs into S社区 in bulk (demo histories), reporting the rate.
+async fn load_needs(db: &Db, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let t = Instant::now();
+    let scale = demo::Scale { communities: 1, households: 6328, needs: n };
+    let g = demo::generate(db, scale, 7, SystemClock.now_millis(), 2026).await?;
+    println!("loaded a community with {} needs in {:.1} s", g.needs, t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+struct Load {
+    ok: usize,
+    failed: usize,
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+/// `clients` tasks send requests for `seconds`, each waiting for its answer before the next.
+async fn hammer<F, Fut>(clients: usize, seconds: u64, make: F) -> Load
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut failed, mut lat) = (0, 0, Vec::new());
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                if make(c, i).await {
+                    ok += 1
+                } else {
+                    failed += 1
+                }
+                lat.push(t.elapsed());
+                i += 1;
+            }
+            (ok, failed, lat)
+        }));
+    }
+    let mut load = Load { ok: 0, failed: 0, latencies: Vec::new(), elapsed: Duration::ZERO };
+    for t in tasks {
+        if let Ok((o, f, l)) = t.await {
+            load.ok += o;
+            load.failed += f;
+            load.latencies.extend(l);
+        }
+    }
+    load.elapsed = start.elapsed();
+    load.latencies.sort();
+    load
+}
+
+fn report(label: &str, l: &Load, baseline: Option<f64>) -> f64 {
+    let rate = l.ok as f64 / l.elapsed.as_secs_f64();
+    let p50 = percentile(&l.latencies, 0.5);
+    let p99 = percentile(&l.latencies, 0.99);
+    let ratio = baseline.map(|b| format!(" (×{:.2} of baseline throughput)", rate / b)).unwrap_or_default();
+    println!("{label}: {rate:.0}/s ok, {} failed, p50 {:.2} ms, p99 {:.2} ms{ratio}", l.failed, ms(p50), ms(p99));
+    rate
+}
+
+async fn needs_bench(n: usize, clients: usize, seconds: u64, full: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let (url, dir) = temp_sqlite("needs");
+    let durability = if full { wushe_app::db::Durability::Full } else { wushe_app::db::Durability::Normal };
+    let db = Db::connect_with(&url, durability).await?;
+    db.migrate().await?;
+    demo::seed_papers(&db, SystemClock.now_millis(), 2026).await?;
+    load_needs(&db, n).await?;
+    println!("durability: {}", if full { "FULL (fsync every commit)" } else { "NORMAL (WAL; survives kill -9)" });
+    let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
+    let app = wushe_web::app(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    // The loaded ledger is the generated community's; an admin of it submits and reads.
+    let op = wushe_app::Actor::operator();
+    let now = SystemClock.now_millis();
+    wushe_app::accounts::add_user(
+        &db,
+        &op,
+        now,
+        wushe_app::accounts::NewUser::parse("bench", "", "bench-password", "")?,
+    )
+    .await?;
+    wushe_app::accounts::grant(&db, &op, now, "bench", "community_admin", "440199001001").await?;
+    let token = wushe_app::accounts::create_api_token(&db, &op, now, "bench", "bench").await?;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+    let health = {
+        let (http, base) = (http.clone(), base.clone());
+        hammer(clients, seconds.min(5), move |_, _| {
+            let (http, base) = (http.clone(), base.clone());
+            async move { http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await
+    };
+    let baseline = report(&format!("baseline GET /healthz, {clients} clients"), &health, None);
+    let submit = {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        hammer(clients, seconds, move |c, i| {
+            let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            async move {
+                let body = serde_json::json!({
+                    "community_code": "440199001001",
+                    "household_code": "440199001001010010001",
+                    "category": "repairs",
+                    "title": format!("压测 {c}-{i}"),
+                    "description": "楼道灯不亮，老人上下楼容易摔倒。",
+                    "channel": "hotline"
+                });
+                http.post(format!("{base}/api/v1/needs"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().as_u16() == 201)
+            }
+        })
+        .await
+    };
+    report(&format!("POST /api/v1/needs, {clients} clients (target 5,000/s, p99 < 25 ms)"), &submit, Some(baseline));
+    let get_one = |path: String| {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        async move {
+            let mut lat = Vec::new();
+            for _ in 0..50 {
+                let t = Instant::now();
+                let ok = http
+                    .get(format!("{base}{path}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                lat.push(t.elapsed());
+                if !ok {
+                    return Err(format!("{path} failed"));
+                }
+            }
+            lat.sort();
+            Ok::<_, String>((percentile(&lat, 0.5), percentile(&lat, 0.95)))
+        }
+    };
+    let (b50, _) = get_one("/healthz".into()).await?;
+    for (label, path) in [
+        (
+            "grid open needs  GET /api/v1/communities/44019900100101/needs?status=open",
+            "/api/v1/communities/44019900100101/needs?status=open&limit=50",
+        ),
+        (
+            "month metrics    GET /api/v1/communities/440199001001/needs/metrics",
+            "/api/v1/communities/440199001001/needs/metrics",
+        ),
+    ] {
+        let (p50, p95) = get_one(path.into()).await?;
+        println!(
+            "{label}: p50 {:.2} ms, p95 {:.2} ms (×{:.1} baseline p50; target < 50 ms)",
+            ms(p50),
+            ms(p95),
+            ms(p50) / ms(b50).max(1e-6)
+        );
+    }
+    db.pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
 }
