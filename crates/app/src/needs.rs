@@ -328,6 +328,16 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
 /// (online, suggestion); staff record visits, hotline calls, walk-ins and joint meetings for
 /// the areas they serve.
 pub async fn submit(db: &Db, actor: &Actor, at: i64, cal: &WorkCalendar, new: NewNeed) -> Result<Need, AppError> {
+    authorize_submit(actor, &new)?;
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let need = write_submission(&mut tx, actor, at, cal, &new).await?;
+    tx.commit().await?;
+    Ok(need)
+}
+
+/// Who may submit what: residents for their own household (online, suggestion); staff who
+/// record visits, calls, walk-ins and meetings for the areas they serve.
+pub fn authorize_submit(actor: &Actor, new: &NewNeed) -> Result<(), AppError> {
     let by_resident = matches!(new.channel, Channel::Online | Channel::Suggestion);
     if by_resident {
         let homes = own_households(actor);
@@ -345,10 +355,23 @@ pub async fn submit(db: &Db, actor: &Actor, at: i64, cal: &WorkCalendar, new: Ne
             r => r?,
         }
     }
+    new.area.community_id.ok_or(FieldError::new("area_code", "errors.area.unknown"))?;
+    Ok(())
+}
+
+/// The rows of one submission (need, first event, audit entry) inside a caller's audited
+/// transaction; several can share one transaction (group commit).
+async fn write_submission(
+    tx: &mut AuditedTx<'_>,
+    actor: &Actor,
+    at: i64,
+    cal: &WorkCalendar,
+    new: &NewNeed,
+) -> Result<Need, AppError> {
+    let by_resident = matches!(new.channel, Channel::Online | Channel::Suggestion);
     let community_id = new.area.community_id.ok_or(FieldError::new("area_code", "errors.area.unknown"))?;
     let respond_due = cal.due(at, new.category.respond_hours, new.urgency);
     let resolve_due = cal.due(at, new.category.resolve_hours, new.urgency);
-    let mut tx = AuditedTx::begin(db, at).await?;
     let r = sqlx::query(crate::sql!(
         "INSERT INTO needs (community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, \
          channel, urgency, scope, status, contact_phone, created_at, respond_due, resolve_due, updated_at) \
@@ -375,8 +398,86 @@ pub async fn submit(db: &Db, actor: &Actor, at: i64, cal: &WorkCalendar, new: Ne
     let need = from_row(&r)?;
     insert_event(&mut tx.tx, &need, at, actor.user_id, EventKind::Submitted, None, new.channel.code()).await?;
     tx.record(actor, Some(community_id), "need.submit", &format!("need:{}", need.id), &need.title).await?;
-    tx.commit().await?;
     Ok(need)
+}
+
+type Pending = (Actor, i64, NewNeed, tokio::sync::oneshot::Sender<Result<Need, AppError>>);
+
+/// Group commit for submissions: one writer task takes every submission waiting in the
+/// queue and writes them in one transaction, answering each after the commit. Concurrent
+/// submitters then share one lock acquisition and one sync instead of queueing for the
+/// database's single write lock one by one.
+#[derive(Clone)]
+pub struct SubmitQueue {
+    tx: tokio::sync::mpsc::Sender<Pending>,
+}
+
+/// Largest batch written in one transaction.
+const BATCH: usize = 256;
+
+impl SubmitQueue {
+    /// Starts the writer task; needs a Tokio runtime.
+    pub fn start(db: Db, cal: WorkCalendar) -> SubmitQueue {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                write_batch(&db, &cal, batch).await;
+            }
+        });
+        SubmitQueue { tx }
+    }
+
+    /// Authorizes, then waits until the submission is committed.
+    pub async fn submit(&self, actor: &Actor, at: i64, new: NewNeed) -> Result<Need, AppError> {
+        authorize_submit(actor, &new)?;
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.tx
+            .send((actor.clone(), at, new, done))
+            .await
+            .map_err(|_| AppError::Internal("submission writer stopped".into()))?;
+        wait.await.map_err(|_| AppError::Internal("submission writer stopped".into()))?
+    }
+}
+
+async fn write_batch(db: &Db, cal: &WorkCalendar, batch: Vec<Pending>) {
+    let at = batch.iter().map(|p| p.1).max().unwrap_or(0);
+    let attempt = async {
+        let mut tx = AuditedTx::begin(db, at).await?;
+        let mut needs = Vec::with_capacity(batch.len());
+        for (actor, at, new, _) in &batch {
+            needs.push(write_submission(&mut tx, actor, *at, cal, new).await?);
+        }
+        tx.commit().await?;
+        Ok::<_, AppError>(needs)
+    }
+    .await;
+    match attempt {
+        Ok(needs) => {
+            for ((_, _, _, done), n) in batch.into_iter().zip(needs) {
+                let _ = done.send(Ok(n));
+            }
+        }
+        // One bad submission must not sink the others: retry each alone.
+        Err(_) => {
+            for (actor, at, new, done) in batch {
+                let r = async {
+                    let mut tx = AuditedTx::begin(db, at).await?;
+                    let n = write_submission(&mut tx, &actor, at, cal, &new).await?;
+                    tx.commit().await?;
+                    Ok(n)
+                }
+                .await;
+                let _ = done.send(r);
+            }
+        }
+    }
 }
 
 async fn insert_event(

@@ -38,16 +38,20 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Working hours for service-level deadlines (N3).
     pub calendar: wushe_domain::needs::WorkCalendar,
+    /// Group commit of need submissions (N1 at volume).
+    pub submissions: wushe_app::needs::SubmitQueue,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        let calendar = wushe_domain::needs::WorkCalendar::default();
         Self {
+            submissions: wushe_app::needs::SubmitQueue::start(db.clone(), calendar.clone()),
             db,
             clock,
             limiter: Arc::new(ctx::LoginLimiter::default()),
             secure_cookies: false,
-            calendar: Default::default(),
+            calendar,
         }
     }
     pub fn now(&self) -> i64 {

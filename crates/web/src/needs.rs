@@ -441,7 +441,7 @@ async fn intake(
     }
     let result = async {
         let new = needs::parse_form(&s.db, &ctx.actor, community, &f).await?;
-        needs::submit(&s.db, &ctx.actor, s.now(), &s.calendar, new).await
+        s.submissions.submit(&ctx.actor, s.now(), new).await
     }
     .await;
     match result {

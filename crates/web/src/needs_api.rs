@@ -337,7 +337,7 @@ async fn submit(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<NeedBod
         requester_person_id: b.requester_person_id,
     };
     let new = needs::parse_form(&s.db, &ctx.actor, &community, &form).await.map_err(&e)?;
-    let n = needs::submit(&s.db, &ctx.actor, s.now(), &s.calendar, new).await.map_err(&e)?;
+    let n = s.submissions.submit(&ctx.actor, s.now(), new).await.map_err(&e)?;
     Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
 }
 

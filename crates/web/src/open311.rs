@@ -311,7 +311,7 @@ async fn post_request(
             ),
             e => internal(e),
         })?;
-        let n = needs::submit(&s.db, &Actor::operator(), s.now(), &s.calendar, new).await.map_err(internal)?;
+        let n = s.submissions.submit(&Actor::operator(), s.now(), new).await.map_err(internal)?;
         open311::set_location(&s.db, n.id, lat, lon, address_string.as_deref(), get("media_url").as_deref())
             .await
             .map_err(internal)?;
