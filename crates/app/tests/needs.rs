@@ -249,3 +249,36 @@ async fn metrics_body(db: Db, _e: Engine) {
     // A resident may not.
     assert!(needs::metrics(&db, &resident, &community, T0, T0 + H).await.is_err());
 }
+
+both_engines!(similar_individual_needs_are_found_and_grouped_into_a_common_need, grouping_body);
+async fn grouping_body(db: Db, engine: Engine) {
+    let a = submit_as_resident(&db, T0, "3栋楼道堆满纸箱杂物").await;
+    let b = submit_as_resident(&db, T0 + 1, "楼道堆满杂物堵住消防通道").await;
+    let other = submit_as_resident(&db, T0 + 2, "想咨询赡养老人的法律问题").await;
+    let admin = actor(&db, Role::CommunityAdmin, S, user_id(&db, "admin.s").await).await;
+    let found = needs::similar(&db, &admin, &a, 10).await.unwrap();
+    assert!(
+        found.iter().any(|(n, _)| n.id == b.id),
+        "{engine:?}: {:?}",
+        found.iter().map(|(n, s)| (&n.title, s)).collect::<Vec<_>>()
+    );
+    assert!(found.iter().all(|(n, _)| n.id != other.id && n.id != a.id));
+    let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
+    assert!(needs::similar(&db, &resident, &a, 10).await.is_err(), "residents do not see others' needs");
+    let too_few = needs::group(&db, &admin, T0 + 10, &WorkCalendar::default(), "楼道堆物", &[a.id]).await;
+    assert!(matches!(too_few, Err(AppError::Invalid(e)) if e.0[0].field == "needs"));
+    let common =
+        needs::group(&db, &admin, T0 + 10, &WorkCalendar::default(), "1栋楼道堆物整治", &[a.id, b.id]).await.unwrap();
+    assert_eq!(common.scope, wushe_domain::needs::Scope::Common);
+    assert!(a.area_path.starts_with(&common.area_path), "the common need sits at the members' common area");
+    let members = needs::members_of(&db, &common).await.unwrap();
+    assert_eq!(members.iter().map(|m| m.id).collect::<Vec<_>>(), vec![a.id, b.id]);
+    let (a2, _) = needs::get(&db, &admin, a.id).await.unwrap();
+    assert_eq!(a2.version, a.version + 1, "grouping is a change others must see");
+    let kinds: Vec<EventKind> = needs::timeline(&db, &a2).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.last(), Some(&EventKind::Grouped));
+    // A common need is not grouped again.
+    let again = needs::group(&db, &admin, T0 + 20, &WorkCalendar::default(), "再归并", &[common.id, other.id]).await;
+    assert!(again.is_err());
+    assert!(matches!(wushe_app::audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
+}

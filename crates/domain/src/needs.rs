@@ -167,6 +167,23 @@ pub fn note_required(event: EventKind) -> bool {
     matches!(event, EventKind::Rejected | EventKind::Reopened | EventKind::Merged | EventKind::Whistled)
 }
 
+/// N6 — how alike two texts are, from their word sets (Jaccard index, 0–1). Single
+/// characters and very common filler words carry no weight.
+pub fn similarity(a: &[String], b: &[String]) -> f64 {
+    use std::collections::BTreeSet;
+    const FILLER: &[&str] = &["希望", "社区", "请", "问题", "尽快", "处理", "一下", "我们", "居民", "有人"];
+    let keep = |w: &&String| w.chars().count() > 1 && !FILLER.contains(&w.as_str());
+    let x: BTreeSet<&String> = a.iter().filter(keep).collect();
+    let y: BTreeSet<&String> = b.iter().filter(keep).collect();
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    x.intersection(&y).count() as f64 / x.union(&y).count() as f64
+}
+
+/// Needs at least this alike are offered as duplicates or as members of one common need.
+pub const SIMILAR_THRESHOLD: f64 = 0.3;
+
 /// Working hours in Asia/Shanghai (UTC+8, no daylight saving): weekdays and hours, plus
 /// public holidays and make-up working days (调休), as day numbers since 1970-01-01 local.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,6 +354,16 @@ mod tests {
         let friday_17 = MONDAY_9 + 4 * DAY + 8 * HOUR;
         assert_eq!(cal.due(friday_17, 2, Urgency::Urgent), friday_17 + 2 * HOUR);
         assert_eq!(cal.due(friday_17, 2, Urgency::Normal), MONDAY_9 + 7 * DAY + HOUR);
+    }
+
+    #[test]
+    fn similarity_ignores_filler_and_single_characters() {
+        let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(similarity(&w("楼道 堆物 消防 通道"), &w("楼道 堆物 消防 通道")), 1.0);
+        assert!(similarity(&w("楼道 堆物 消防"), &w("楼道 堆物 杂物")) >= SIMILAR_THRESHOLD);
+        assert_eq!(similarity(&w("希望 社区 尽快 处理"), &w("希望 社区 尽快 处理")), 0.0, "only filler");
+        assert_eq!(similarity(&w("楼道 灯"), &w("法律 咨询")), 0.0);
+        assert_eq!(similarity(&[], &w("楼道")), 0.0);
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/needs/{id}/step", Action::OwnAccount, post(step));
     r.page(Method::POST, "/needs/{id}/whistle", Action::NeedManage, post(whistle));
     r.page(Method::POST, "/needs/{id}/report", Action::NeedWork, post(report));
+    r.page(Method::POST, "/needs/{id}/group", Action::NeedManage, post(group));
     r.page(Method::GET, "/my/needs", Action::NeedOwn, get(my_needs));
     r.page(Method::GET, "/my/needs/new", Action::NeedOwn, get(own_form));
     r.page(Method::POST, "/my/needs", Action::NeedOwn, post(submit_own));
@@ -576,6 +577,10 @@ struct NeedPage {
     whistle_options: Vec<(i64, String)>,
     whistles: Vec<WhistleView>,
     timeline: Vec<(String, String, String, String)>,
+    /// Similar open individual needs (id, title, similarity), offered to managers (N6).
+    similar: Vec<(i64, String, String)>,
+    /// The members of a common need (id, title, status).
+    members: Vec<(i64, String, String)>,
     errors: Vec<String>,
 }
 
@@ -660,8 +665,21 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Re
             (t.t(&format!("event.{}", e.kind.code())).to_string(), local_time(e.at), e.actor.unwrap_or_default(), text)
         })
         .collect();
+    let similar = if rel.manage && n.scope == wushe_domain::needs::Scope::Individual && !n.status.is_closed() {
+        needs::similar(&s.db, &ctx.actor, &n, 10)
+            .await?
+            .into_iter()
+            .map(|(x, score)| (x.id, x.title, format!("{:.0}%", score.min(1.0) * 100.0)))
+            .collect()
+    } else {
+        vec![]
+    };
+    let members =
+        needs::members_of(&s.db, &n).await?.into_iter().map(|m| (m.id, m.title, status_label(m.status, t))).collect();
     Ok(NeedPage {
         l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title), Some(community.code.clone())),
+        similar,
+        members,
         version: n.version,
         channel: t.t(&format!("channel.{}", n.channel.code())).to_string(),
         urgency: t.t(&format!("urgency.{}", n.urgency.code())).to_string(),
@@ -782,6 +800,22 @@ async fn whistle(
     }
     .await;
     after_write(&s, &ctx, &id, r).await
+}
+
+async fn group(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let mut ids: Vec<i64> = vec![nid];
+        ids.extend(pairs.iter().filter(|(k, _)| k == "needs").filter_map(|(_, v)| v.parse::<i64>().ok()));
+        let title = pairs.iter().find(|(k, _)| k == "title").map(|(_, v)| v.clone()).unwrap_or_default();
+        needs::group(&s.db, &ctx.actor, s.now(), &s.calendar, &title, &ids).await
+    }
+    .await;
+    match r {
+        Ok(common) => Ok(Redirect::to(&format!("/needs/{}", common.id)).into_response()),
+        Err(e) => after_write(&s, &ctx, &id, Err(e)).await,
+    }
 }
 
 async fn report(

@@ -29,6 +29,8 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/needs/{id}/events", Action::OwnAccount, post(step));
     r.api(Method::POST, "/api/v1/needs/{id}/whistles", Action::NeedManage, post(whistle));
     r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, post(report));
+    r.api(Method::GET, "/api/v1/needs/{id}/similar", Action::NeedManage, get(similar));
+    r.api(Method::POST, "/api/v1/needs/groups", Action::NeedManage, post(group));
     r.api(Method::GET, "/api/v1/my/needs", Action::NeedOwn, get(mine));
     r.api(Method::GET, "/api/v1/my/tasks", Action::NeedWork, get(tasks));
     r.api(Method::GET, "/api/v1/communities/{code}/needs/export", Action::NeedRead, get(export));
@@ -125,7 +127,7 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(ledger, metrics, submit, detail, step, whistle, report, mine, tasks, export, import))]
+#[openapi(paths(ledger, metrics, submit, detail, step, whistle, report, mine, tasks, export, import, similar, group))]
 pub struct NeedsApi;
 
 type ApiResult = Result<Response, WebError>;
@@ -586,4 +588,41 @@ async fn metrics(
         by_assignee: m.by_assignee.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
     })
     .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SimilarDto {
+    need: NeedDto,
+    /// 0–1: shared words of title and description, plus 0.1 for the same category.
+    score: f64,
+}
+
+/// N6: open individual needs that read like this one (duplicates, or candidates for a common need).
+#[utoipa::path(get, path = "/api/v1/needs/{id}/similar", params(("id" = i64, Path)), responses((status = 200, body = Vec<SimilarDto>)))]
+async fn similar(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let (n, _) = needs::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
+    let list = needs::similar(&s.db, &ctx.actor, &n, 20).await.map_err(&e)?;
+    let mut out = Vec::with_capacity(list.len());
+    for (x, score) in &list {
+        out.push(SimilarDto { need: need_dto(&s, x).await.map_err(&e)?, score: *score });
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GroupBody {
+    /// Title of the common need.
+    title: String,
+    /// At least two open individual needs of one community.
+    needs: Vec<i64>,
+}
+
+/// N6: groups individual needs into a new common need (共性需求).
+#[utoipa::path(post, path = "/api/v1/needs/groups", request_body = GroupBody, responses((status = 201, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn group(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<GroupBody>) -> ApiResult {
+    let e = err(&ctx);
+    let n = needs::group(&s.db, &ctx.actor, s.now(), &s.calendar, &b.title, &b.needs).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
 }

@@ -408,3 +408,42 @@ async fn the_situation_map_draws_each_grid_with_its_open_needs() {
     );
     assert_eq!(a.get(app.url("/communities/510104001001/map")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_group_similar_requests_into_a_common_need_from_the_need_page() {
+    let app = TestApp::spawn(Engine::Sqlite, "needs_group").await.unwrap();
+    let resident = app.login_as("resident.s").await;
+    let mut ids = Vec::new();
+    for (title, text) in [
+        ("楼道里有人给电动车充电", "楼道里有人给电动车充电，存在火灾隐患。"),
+        ("电动车在楼道充电很危险", "又看到电动车在楼道里充电，火灾隐患大。"),
+    ] {
+        let r = resident
+            .post(app.url("/api/v1/needs"))
+            .json(&json!({"category": "ebike_charging", "title": title, "description": text}))
+            .send()
+            .await
+            .unwrap();
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let admin = app.login_as("admin.s").await;
+    let page = admin.get(app.url(&format!("/needs/{}", ids[0]))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("id=\"group-form\"") && page.contains(&format!("value=\"{}\"", ids[1])),
+        "the other request is suggested"
+    );
+    let csrf = extract_csrf(&page);
+    let r = admin
+        .post(app.url(&format!("/needs/{}/group", ids[0])))
+        .form(&[("csrf", csrf.as_str()), ("needs", &ids[1].to_string()), ("title", "1栋楼道电动车充电整治")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let common = r.headers()["location"].to_str().unwrap().to_string();
+    let page = admin.get(app.url(&common)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("共性需求") && page.contains(&format!("#{} 楼道里有人给电动车充电", ids[0])));
+    // The resident does not get the grouping tools.
+    let mine = resident.get(app.url(&format!("/needs/{}", ids[0]))).send().await.unwrap().text().await.unwrap();
+    assert!(!mine.contains("group-form"));
+}
