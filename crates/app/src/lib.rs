@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod open311;
 pub mod organizations;
 pub mod people;
+pub mod photos;
 
 pub use clock::{Clock, SystemClock};
 pub use db::{Backend, Db};

@@ -241,7 +241,8 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: Db) -> TestApp {
-        let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
+        let mut state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
+        state.data_dir = std::env::temp_dir().join(unique("wushe_data"));
         let app = wushe_web::app(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));

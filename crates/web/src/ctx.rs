@@ -128,7 +128,13 @@ pub async fn guard(
                 Kind::Api | Kind::Open311 => error_for(kind, AppError::Unauthenticated, t),
             };
         }
-        Decision::Deny => return error_for(kind, AppError::Forbidden, t),
+        Decision::Deny => {
+            // Marks a denial by the route's policy, as distinct from a record-level refusal
+            // inside a handler (the route × role test tells them apart by it).
+            let mut r = error_for(kind, AppError::Forbidden, t);
+            r.headers_mut().insert("x-wushe-denied", axum::http::HeaderValue::from_static("policy"));
+            return r;
+        }
     }
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ctx.clone());

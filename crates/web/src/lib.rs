@@ -40,6 +40,8 @@ pub struct AppState {
     pub calendar: wushe_domain::needs::WorkCalendar,
     /// Group commit of need submissions (N1 at volume).
     pub submissions: wushe_app::needs::SubmitQueue,
+    /// Where files (need photos) are kept, outside the database.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             limiter: Arc::new(ctx::LoginLimiter::default()),
             secure_cookies: false,
             calendar,
+            data_dir: std::env::var_os("WUSHE_DATA_DIR").map(Into::into).unwrap_or_else(|| "data".into()),
         }
     }
     pub fn now(&self) -> i64 {

@@ -25,16 +25,33 @@ use wushe_domain::needs::{Channel, EventKind, NeedStatus, note_required};
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/communities/{code}/needs", Action::NeedRead, get(ledger));
     r.page(Method::GET, "/communities/{code}/needs/new", Action::NeedRecord, get(record_form));
-    r.page(Method::POST, "/communities/{code}/needs", Action::NeedRecord, post(record));
+    r.page(
+        Method::POST,
+        "/communities/{code}/needs",
+        Action::NeedRecord,
+        post(record).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+    );
     r.page(Method::GET, "/communities/{code}/needs/metrics", Action::NeedMetricsRead, get(metrics));
     r.page(Method::GET, "/needs/{id}", Action::OwnAccount, get(show));
     r.page(Method::POST, "/needs/{id}/step", Action::OwnAccount, post(step));
     r.page(Method::POST, "/needs/{id}/whistle", Action::NeedManage, post(whistle));
     r.page(Method::POST, "/needs/{id}/report", Action::NeedWork, post(report));
     r.page(Method::POST, "/needs/{id}/group", Action::NeedManage, post(group));
+    r.page(
+        Method::POST,
+        "/needs/{id}/photos",
+        Action::OwnAccount,
+        post(add_photo).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+    );
+    r.page(Method::GET, "/needs/{id}/photos/{photo}", Action::OwnAccount, get(photo));
     r.page(Method::GET, "/my/needs", Action::NeedOwn, get(my_needs));
     r.page(Method::GET, "/my/needs/new", Action::NeedOwn, get(own_form));
-    r.page(Method::POST, "/my/needs", Action::NeedOwn, post(submit_own));
+    r.page(
+        Method::POST,
+        "/my/needs",
+        Action::NeedOwn,
+        post(submit_own).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+    );
     r.page(Method::GET, "/my/tasks", Action::NeedWork, get(my_tasks));
     r.page(Method::GET, "/communities/{code}/needs/export.csv", Action::NeedRead, get(export_csv));
     r.page(Method::GET, "/communities/{code}/needs/export.xlsx", Action::NeedRead, get(export_xlsx));
@@ -348,9 +365,39 @@ struct FormPage {
     errors: Vec<String>,
 }
 
-fn need_form_from(body: &[u8]) -> NeedForm {
+/// A posted form as text fields and uploaded files, whether url-encoded or multipart.
+pub async fn read_form(req: axum::extract::Request) -> Result<(Vec<(String, String)>, Vec<Vec<u8>>), AppError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/"));
+    let unreadable = || AppError::from(wushe_domain::FieldError::new("photo", "errors.import.unreadable"));
+    if !multipart {
+        let bytes = Bytes::from_request(req, &()).await.map_err(|_| unreadable())?;
+        return Ok((url_form_pairs(&bytes), vec![]));
+    }
+    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|_| unreadable())?;
+    let (mut pairs, mut files) = (Vec::new(), Vec::new());
+    while let Some(field) = mp.next_field().await.map_err(|_| unreadable())? {
+        let name = field.name().unwrap_or("").to_string();
+        let is_file = field.file_name().is_some();
+        let data = field.bytes().await.map_err(|_| unreadable())?;
+        if is_file {
+            if !data.is_empty() {
+                files.push(data.to_vec());
+            }
+        } else {
+            pairs.push((name, String::from_utf8_lossy(&data).into_owned()));
+        }
+    }
+    Ok((pairs, files))
+}
+
+fn need_form_from(pairs: Vec<(String, String)>) -> NeedForm {
     let mut f = NeedForm::default();
-    for (k, v) in url_form_pairs(body) {
+    for (k, v) in pairs {
         match k.as_str() {
             "area_code" => f.area_code = v,
             "household_code" => f.household_code = v,
@@ -431,18 +478,30 @@ async fn intake(
     ctx: &Ctx,
     community: &areas::Area,
     staff: bool,
-    body: &[u8],
+    req: axum::extract::Request,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let mut f = need_form_from(body);
+    let (pairs, photos) = read_form(req).await.map_err(e)?;
+    let mut f = need_form_from(pairs);
     if !staff {
         f.channel = if f.channel == "suggestion" { "suggestion".into() } else { "online".into() };
         f.household_code.clear();
     }
     let result = async {
         let new = needs::parse_form(&s.db, &ctx.actor, community, &f).await?;
-        s.submissions.submit(&ctx.actor, s.now(), new).await
+        // Photos are checked before anything is written.
+        for p in &photos {
+            wushe_app::photos::check(p)?;
+        }
+        if photos.len() as i64 > wushe_app::photos::MAX_PER_NEED {
+            return Err(wushe_domain::FieldError::new("photo", "errors.photo.too_many").into());
+        }
+        let n = s.submissions.submit(&ctx.actor, s.now(), new).await?;
+        for p in &photos {
+            wushe_app::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, n.id, p).await?;
+        }
+        Ok(n)
     }
     .await;
     match result {
@@ -463,12 +522,12 @@ async fn record(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    body: Bytes,
+    body: axum::extract::Request,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(|e| WebError::page(e, t))?;
     let c = community_of(&s, &c).await.map_err(|e| WebError::page(e, t))?;
-    intake(&s, &ctx, &c, true, &body).await
+    intake(&s, &ctx, &c, true, body).await
 }
 
 /// The community whose whole ledger the person manages (imports); a community they reach
@@ -504,10 +563,10 @@ async fn own_form(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebEr
     Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), vec![]).await.map_err(e)?))
 }
 
-async fn submit_own(State(s): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, WebError> {
+async fn submit_own(State(s): State<AppState>, ctx: Ctx, body: axum::extract::Request) -> Result<Response, WebError> {
     let t = ctx.t();
     let c = own_community(&s, &ctx).await.map_err(|e| WebError::page(e, t))?;
-    intake(&s, &ctx, &c, false, &body).await
+    intake(&s, &ctx, &c, false, body).await
 }
 
 #[derive(Template)]
@@ -581,6 +640,8 @@ struct NeedPage {
     similar: Vec<(i64, String, String)>,
     /// The members of a common need (id, title, status).
     members: Vec<(i64, String, String)>,
+    photos: Vec<i64>,
+    can_add_photo: bool,
     errors: Vec<String>,
 }
 
@@ -676,10 +737,13 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Re
     };
     let members =
         needs::members_of(&s.db, &n).await?.into_iter().map(|m| (m.id, m.title, status_label(m.status, t))).collect();
+    let photos = wushe_app::photos::of_need(&s.db, &n).await?.into_iter().map(|p| p.id).collect();
     Ok(NeedPage {
         l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title), Some(community.code.clone())),
         similar,
         members,
+        photos,
+        can_add_photo: (rel.requester || rel.manage || rel.assignee) && !n.status.is_closed(),
         version: n.version,
         channel: t.t(&format!("channel.{}", n.channel.code())).to_string(),
         urgency: t.t(&format!("urgency.{}", n.urgency.code())).to_string(),
@@ -816,6 +880,46 @@ async fn group(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body
         Ok(common) => Ok(Redirect::to(&format!("/needs/{}", common.id)).into_response()),
         Err(e) => after_write(&s, &ctx, &id, Err(e)).await,
     }
+}
+
+async fn add_photo(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let (_, files) = read_form(req).await?;
+        let photo = files.first().ok_or(wushe_domain::FieldError::new("photo", "errors.photo.empty"))?;
+        wushe_app::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, nid, photo).await.map(|_| ())
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}
+
+/// A photo, to people who may read its need; never cached by shared caches.
+async fn photo(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let (nid, pid) = (
+        id.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
+        photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
+    );
+    let (ct, bytes) = wushe_app::photos::read(&s.db, &ctx.actor, &s.data_dir, nid, pid).await.map_err(e)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, ct),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn report(

@@ -30,6 +30,12 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/needs/{id}/whistles", Action::NeedManage, post(whistle));
     r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, post(report));
     r.api(Method::GET, "/api/v1/needs/{id}/similar", Action::NeedManage, get(similar));
+    r.api(
+        Method::POST,
+        "/api/v1/needs/{id}/photos",
+        Action::OwnAccount,
+        post(add_photo).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+    );
     r.api(Method::POST, "/api/v1/needs/groups", Action::NeedManage, post(group));
     r.api(Method::GET, "/api/v1/my/needs", Action::NeedOwn, get(mine));
     r.api(Method::GET, "/api/v1/my/tasks", Action::NeedWork, get(tasks));
@@ -127,7 +133,9 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(ledger, metrics, submit, detail, step, whistle, report, mine, tasks, export, import, similar, group))]
+#[openapi(paths(
+    ledger, metrics, submit, detail, step, whistle, report, mine, tasks, export, import, similar, group, add_photo
+))]
 pub struct NeedsApi;
 
 type ApiResult = Result<Response, WebError>;
@@ -625,4 +633,32 @@ async fn group(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<GroupBod
     let e = err(&ctx);
     let n = needs::group(&s.db, &ctx.actor, s.now(), &s.calendar, &b.title, &b.needs).await.map_err(&e)?;
     Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PhotoDto {
+    id: i64,
+    content_type: String,
+    size: i64,
+    /// Where the photo is served to people who may read the need.
+    url: String,
+}
+
+/// Attaches a photo (the request body: a JPEG, PNG or WebP image of at most 5 MB).
+#[utoipa::path(post, path = "/api/v1/needs/{id}/photos", params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = PhotoDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_photo(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: axum::body::Bytes) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let p = wushe_app::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, id, &body).await.map_err(&e)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PhotoDto {
+            id: p.id,
+            content_type: p.content_type,
+            size: p.size,
+            url: format!("/needs/{id}/photos/{}", p.id),
+        }),
+    )
+        .into_response())
 }

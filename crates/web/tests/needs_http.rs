@@ -447,3 +447,89 @@ async fn staff_group_similar_requests_into_a_common_need_from_the_need_page() {
     let mine = resident.get(app.url(&format!("/needs/{}", ids[0]))).send().await.unwrap().text().await.unwrap();
     assert!(!mine.contains("group-form"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_are_checked_stored_outside_the_database_and_shown_only_to_readers() {
+    let app = TestApp::spawn(Engine::Sqlite, "needs_photos").await.unwrap();
+    let resident = app.login_as("resident.s").await;
+    let page = resident.get(app.url("/my/needs/new")).send().await.unwrap().text().await.unwrap();
+    let csrf = page.split("/my/needs?csrf=").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let jpeg: Vec<u8> = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[7u8; 2000][..]].concat();
+    let form = |photo: Vec<u8>, name: &str| {
+        reqwest::multipart::Form::new()
+            .text("category", "repairs")
+            .text("title", "单元门禁损坏")
+            .text("description", "单元门禁坏了一周，晚上进出不安全。")
+            .part("photo", reqwest::multipart::Part::bytes(photo).file_name(name.to_string()))
+    };
+    // A script dressed as an image is refused, and nothing is written.
+    let before: (i64,) =
+        wushe_testkit::sqlx::query_as("SELECT COUNT(*) FROM needs").fetch_one(&app.db.pool).await.unwrap();
+    let r = resident
+        .post(app.url(&format!("/my/needs?csrf={csrf}")))
+        .multipart(form(b"<svg onload=alert(1)>".to_vec(), "x.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("照片：只接受 JPEG、PNG 或 WebP 图片"));
+    let after: (i64,) =
+        wushe_testkit::sqlx::query_as("SELECT COUNT(*) FROM needs").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(before, after);
+    let r = resident
+        .post(app.url(&format!("/my/needs?csrf={csrf}")))
+        .multipart(form(jpeg.clone(), "door.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let need = r.headers()["location"].to_str().unwrap().to_string();
+    let page = resident.get(app.url(&need)).send().await.unwrap().text().await.unwrap();
+    let src = page.split("<img src=\"").nth(1).expect("photo shown").split('"').next().unwrap().to_string();
+    let r = resident.get(app.url(&src)).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), jpeg);
+    // The file is on disk under the data directory, not in the database.
+    let files: Vec<_> = walk(&app.state.data_dir);
+    assert_eq!(files.len(), 1);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), jpeg);
+    // Another community's staff cannot fetch it; without a session it asks for sign-in.
+    let other = app.login_as("admin.a").await;
+    assert_eq!(other.get(app.url(&src)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(TestApp::new_client().get(app.url(&src)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    // Staff add an after-photo to the need.
+    let admin = app.login_as("admin.s").await;
+    let page = admin.get(app.url(&need)).send().await.unwrap().text().await.unwrap();
+    let action = page
+        .split("id=\"photo-form\"")
+        .next()
+        .unwrap()
+        .rsplit("action=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let png: Vec<u8> = [&b"\x89PNG\r\n\x1a\n"[..], &[1u8; 100][..]].concat();
+    let part =
+        reqwest::multipart::Form::new().part("photo", reqwest::multipart::Part::bytes(png).file_name("after.png"));
+    assert_eq!(admin.post(app.url(&action)).multipart(part).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(walk(&app.state.data_dir).len(), 2);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
