@@ -37,6 +37,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "open311", include_str!("../migrations/0004_open311.sql")),
     (5, "needs_open_index", include_str!("../migrations/0005_needs_open_index.sql")),
     (6, "need_photos", include_str!("../migrations/0006_need_photos.sql")),
+    (7, "saved_views", include_str!("../migrations/0007_saved_views.sql")),
 ];
 
 /// Renders a migration for one engine.

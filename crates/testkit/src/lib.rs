@@ -95,9 +95,32 @@ fn now() -> i64 {
     SystemClock.now_millis()
 }
 
+/// Removes temporary databases and data directories left by earlier test runs (not this
+/// process's), so repeated runs do not fill the disk.
+fn sweep_temp() {
+    let mine = format!("_{}_", std::process::id());
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = ["wushe_t_", "wushe_seed_", "wushe_data_", "wushe-cli-", "wushe-chrome-"]
+            .iter()
+            .any(|p| name.starts_with(p));
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|d| d.as_secs() > 600);
+        if ours && old && !name.contains(&mine) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 async fn sqlite_seed() -> PathBuf {
     SQLITE_SEED
         .get_or_init(|| async {
+            sweep_temp();
             let dir = std::env::temp_dir().join(unique("wushe_seed"));
             std::fs::create_dir_all(&dir).expect("temp dir");
             let path = dir.join("seed.db");

@@ -25,6 +25,9 @@ use wushe_domain::needs::{Channel, EventKind, NeedStatus, note_required};
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/communities/{code}/needs", Action::NeedRead, get(ledger));
     r.page(Method::GET, "/communities/{code}/needs/new", Action::NeedRecord, get(record_form));
+    r.page(Method::POST, "/communities/{code}/needs/bulk-assign", Action::NeedManage, post(bulk_assign));
+    r.page(Method::POST, "/communities/{code}/needs/views", Action::NeedRead, post(save_view));
+    r.page(Method::POST, "/communities/{code}/needs/views/{id}/delete", Action::NeedRead, post(delete_view));
     r.page(
         Method::POST,
         "/communities/{code}/needs",
@@ -226,6 +229,7 @@ pub fn category_name(c: &Category, t: T) -> String {
 
 pub struct NeedRow {
     pub id: i64,
+    pub version: i64,
     pub title: String,
     pub category: String,
     pub area: String,
@@ -242,6 +246,7 @@ async fn rows(s: &AppState, t: T, list: &[Need], cats: &[Category]) -> Result<Ve
         let area = areas::by_id(&s.db, n.area_id).await?;
         out.push(NeedRow {
             id: n.id,
+            version: n.version,
             title: n.title.clone(),
             category: cats.iter().find(|c| c.id == n.category_id).map(|c| category_name(c, t)).unwrap_or_default(),
             area: area.name,
@@ -270,6 +275,11 @@ struct LedgerPage {
     prev: Option<String>,
     next: Option<String>,
     can_record: bool,
+    can_manage: bool,
+    assignee_options: Vec<(String, String)>,
+    /// (id, query, name) of the person's saved views.
+    views: Vec<(i64, String, String)>,
+    notices: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -313,20 +323,34 @@ async fn ledger(
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(e)?;
-    let community_id = area.community_id.ok_or(e(AppError::NotFound))?;
-    let cats = needs::categories(&s.db, community_id).await.map_err(e)?;
-    let f = filter_from(&q, &cats, 50).map_err(e)?;
-    let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await.map_err(e)?;
+    Ok(html(&ledger_page(&s, &ctx, &code, &q, vec![]).await.map_err(|e| WebError::page(e, t))?))
+}
+
+async fn ledger_page(
+    s: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    q: &LedgerQuery,
+    notices: Vec<String>,
+) -> Result<LedgerPage, AppError> {
+    let t = ctx.t();
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, code).await?;
+    let community_id = area.community_id.ok_or(AppError::NotFound)?;
+    let cats = needs::categories(&s.db, community_id).await?;
+    let f = filter_from(q, &cats, 50)?;
+    let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await?;
     let page = f.offset / 50 + 1;
     let link = |p: i64| {
         format!("/communities/{code}/needs?status={}&category={}&overdue={}&page={p}", q.status, q.category, q.overdue)
     };
-    let community = areas::by_id(&s.db, community_id).await.map_err(e)?;
-    let rows = rows(&s, t, &list, &cats).await.map_err(e)?;
-    Ok(html(&LedgerPage {
-        l: Layout::new(&ctx, "page.needs.ledger", Some(community.code.clone())),
+    let community = areas::by_id(&s.db, community_id).await?;
+    let rows = rows(s, t, &list, &cats).await?;
+    let can_manage = ctx.actor.grants.decide(Action::NeedManage, Some(&area.path)) == Decision::Allow;
+    let assignee_options = if can_manage { assignee_choices(s, &community).await? } else { vec![] };
+    let views =
+        needs::views(&s.db, &ctx.actor, &community).await?.into_iter().map(|v| (v.id, v.query, v.name)).collect();
+    Ok(LedgerPage {
+        l: Layout::new(ctx, "page.needs.ledger", Some(community.code.clone())),
         code: area.code.clone(),
         status: q.status.clone(),
         category: q.category.clone(),
@@ -338,7 +362,114 @@ async fn ledger(
         prev: (page > 1).then(|| link(page - 1)),
         next: (page * 50 < total).then(|| link(page + 1)),
         can_record: ctx.actor.grants.decide(Action::NeedRecord, Some(&area.path)) == Decision::Allow,
-    }))
+        can_manage,
+        assignee_options,
+        views,
+        notices,
+    })
+}
+
+/// Who a need of this community can be assigned to: its organizations, its street's
+/// departments, and its staff.
+async fn assignee_choices(s: &AppState, community: &areas::Area) -> Result<Vec<(String, String)>, AppError> {
+    let orgs = organizations::in_area(&s.db, &wushe_app::Actor::operator(), community).await?;
+    let street_orgs = match community.parent_id {
+        Some(p) => {
+            let street = areas::by_id(&s.db, p).await?;
+            wushe_app::directory::browse(&s.db, &street.path, 500)
+                .await?
+                .into_iter()
+                .filter(|o| o.area_id == street.id)
+                .collect::<Vec<_>>()
+        }
+        None => vec![],
+    };
+    let mut out: Vec<(String, String)> = orgs
+        .iter()
+        .chain(street_orgs.iter())
+        .filter(|o| !matches!(o.kind, wushe_domain::organizations::OrganizationKind::PartyGroup))
+        .map(|o| (format!("org:{}", o.id), o.name.clone()))
+        .collect();
+    out.extend(
+        wushe_app::accounts::users_in(&s.db, &community.path)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (format!("user:{id}"), name)),
+    );
+    Ok(out)
+}
+
+async fn bulk_assign(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let pairs = url_form_pairs(&body);
+    let items: Vec<(i64, i64)> = pairs
+        .iter()
+        .filter(|(k, _)| k == "needs")
+        .filter_map(|(_, v)| v.split_once(':').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))))
+        .collect();
+    let assignee = pairs.iter().find(|(k, _)| k == "assignee").map(|(_, v)| v.clone()).unwrap_or_default();
+    let q = LedgerQuery::default();
+    if items.is_empty() {
+        let page = ledger_page(&s, &ctx, &code, &q, vec![t.t("errors.bulk.none").to_string()]).await.map_err(e)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+    }
+    let assignee = needs::Assignee::parse(&assignee).map_err(|x| e(x.into()))?;
+    let results = needs::bulk_assign(&s.db, &ctx.actor, s.now(), &items, assignee).await;
+    let done = results.iter().filter(|(_, r)| r.is_ok()).count();
+    let mut notices = vec![t.f("page.needs.bulk_done", &[&done])];
+    for (id, r) in results {
+        if let Err(err) = r {
+            let why = match &err {
+                AppError::Invalid(_) | AppError::Conflict(_) => {
+                    field_problems(&err, t).into_iter().map(|f| f.message).collect::<Vec<_>>().join("；")
+                }
+                other => t.t(crate::error::classify(other).2).to_string(),
+            };
+            notices.push(t.f("page.needs.bulk_failed", &[&id, &why]));
+        }
+    }
+    Ok(html(&ledger_page(&s, &ctx, &code, &q, notices).await.map_err(e)?))
+}
+
+async fn save_view(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let pairs = url_form_pairs(&body);
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(e)?;
+    let community = community_of(&s, &area).await.map_err(e)?;
+    match needs::save_view(&s.db, &ctx.actor, s.now(), &community, &get("name"), &get("query")).await {
+        Ok(v) => Ok(Redirect::to(&format!("/communities/{code}/needs?{}", v.query)).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let page = ledger_page(&s, &ctx, &code, &LedgerQuery::default(), msgs).await.map_err(e)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+async fn delete_view(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    needs::delete_view(&s.db, &ctx.actor, s.now(), id).await.map_err(e)?;
+    Ok(Redirect::to(&format!("/communities/{code}/needs")).into_response())
 }
 
 pub struct FormValues {
@@ -689,30 +820,10 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Re
     let cats = needs::categories(&s.db, n.community_id).await?;
     let community = areas::by_id(&s.db, n.community_id).await?;
     let row = rows(s, t, std::slice::from_ref(&n), &cats).await?.remove(0);
-    let orgs = organizations::in_area(&s.db, &wushe_app::Actor::operator(), &community).await?;
-    let street_orgs = match community.parent_id {
-        Some(p) => {
-            let street = areas::by_id(&s.db, p).await?;
-            wushe_app::directory::browse(&s.db, &street.path, 500)
-                .await?
-                .into_iter()
-                .filter(|o| o.area_id == street.id)
-                .collect::<Vec<_>>()
-        }
-        None => vec![],
-    };
-    let mut assignee_options: Vec<(String, String)> = orgs
-        .iter()
-        .chain(street_orgs.iter())
-        .filter(|o| !matches!(o.kind, wushe_domain::organizations::OrganizationKind::PartyGroup))
-        .map(|o| (format!("org:{}", o.id), o.name.clone()))
-        .collect();
-    assignee_options.extend(
-        wushe_app::accounts::users_in(&s.db, &community.path)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (format!("user:{id}"), name)),
-    );
+    let assignee_options = assignee_choices(s, &community).await?;
+    // Whistles go to organizations: the community's and its street's departments.
+    let whistle_options: Vec<(i64, String)> =
+        assignee_options.iter().filter_map(|(k, n)| Some((k.strip_prefix("org:")?.parse().ok()?, n.clone()))).collect();
     let whistle_list = needs::whistles(&s.db, &n).await?;
     let person_orgs = wushe_app::accounts::member_org_ids(&s.db, ctx.actor.user_id).await?;
     let timeline = needs::timeline(&s.db, &n)
@@ -762,7 +873,7 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Re
             .collect(),
         assignee_options,
         can_whistle: rel.manage && !n.status.is_closed(),
-        whistle_options: orgs.iter().chain(street_orgs.iter()).map(|o| (o.id, o.name.clone())).collect(),
+        whistle_options,
         whistles: whistle_list
             .into_iter()
             .map(|w| WhistleView {

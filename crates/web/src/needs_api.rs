@@ -30,6 +30,10 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/needs/{id}/whistles", Action::NeedManage, post(whistle));
     r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, post(report));
     r.api(Method::GET, "/api/v1/needs/{id}/similar", Action::NeedManage, get(similar));
+    r.api(Method::POST, "/api/v1/communities/{code}/needs/bulk-assign", Action::NeedManage, post(bulk_assign));
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/views", Action::NeedRead, get(list_views));
+    r.api(Method::POST, "/api/v1/communities/{code}/needs/views", Action::NeedRead, post(save_view));
+    r.api(Method::DELETE, "/api/v1/needs/views/{id}", Action::NeedRead, axum::routing::delete(delete_view));
     r.api(
         Method::POST,
         "/api/v1/needs/{id}/photos",
@@ -134,7 +138,24 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
 
 #[derive(OpenApi)]
 #[openapi(paths(
-    ledger, metrics, submit, detail, step, whistle, report, mine, tasks, export, import, similar, group, add_photo
+    ledger,
+    metrics,
+    submit,
+    detail,
+    step,
+    whistle,
+    report,
+    mine,
+    tasks,
+    export,
+    import,
+    similar,
+    group,
+    add_photo,
+    bulk_assign,
+    list_views,
+    save_view,
+    delete_view
 ))]
 pub struct NeedsApi;
 
@@ -661,4 +682,106 @@ async fn add_photo(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, 
         }),
     )
         .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkItem {
+    id: i64,
+    /// The version the caller saw; a need changed since is reported, not overwritten.
+    version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkBody {
+    /// `org:ID` or `user:ID`.
+    assignee: String,
+    needs: Vec<BulkItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    id: i64,
+    ok: bool,
+    /// Stable problem code when not ok (e.g. `conflict`, `invalid_input`, `not_found`).
+    error: Option<String>,
+}
+
+/// Assigns many needs at once; each succeeds or fails on its own.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/bulk-assign", params(("code" = String, Path)), request_body = BulkBody,
+    responses((status = 200, body = Vec<BulkResult>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn bulk_assign(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    areas::visible(&s.db, &ctx.actor, Action::NeedManage, &code).await.map_err(&e)?;
+    if b.needs.is_empty() {
+        return Err(e(FieldError::new("needs", "errors.bulk.none").into()));
+    }
+    let assignee = needs::Assignee::parse(&b.assignee).map_err(|x| e(x.into()))?;
+    let items: Vec<(i64, i64)> = b.needs.iter().map(|x| (x.id, x.version)).collect();
+    let results = needs::bulk_assign(&s.db, &ctx.actor, s.now(), &items, assignee).await;
+    Ok(Json(
+        results
+            .into_iter()
+            .map(|(id, r)| BulkResult {
+                id,
+                ok: r.is_ok(),
+                error: r.err().map(|x| crate::error::classify(&x).1.to_string()),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewDto {
+    id: i64,
+    name: String,
+    /// Ledger query string, e.g. `status=open&category=repairs&overdue=1`.
+    query: String,
+}
+
+/// The caller's saved ledger views in a community.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/views", params(("code" = String, Path)), responses((status = 200, body = Vec<ViewDto>)))]
+async fn list_views(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
+    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await.map_err(&e)?;
+    let list = needs::views(&s.db, &ctx.actor, &community).await.map_err(&e)?;
+    Ok(Json(list.into_iter().map(|v| ViewDto { id: v.id, name: v.name, query: v.query }).collect::<Vec<_>>())
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ViewBody {
+    name: String,
+    query: String,
+}
+
+/// Saves ledger filters under a name.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/views", params(("code" = String, Path)), request_body = ViewBody,
+    responses((status = 201, body = ViewDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn save_view(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<ViewBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
+    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await.map_err(&e)?;
+    let v = needs::save_view(&s.db, &ctx.actor, s.now(), &community, &b.name, &b.query).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(ViewDto { id: v.id, name: v.name, query: v.query })).into_response())
+}
+
+/// Deletes one of the caller's views.
+#[utoipa::path(delete, path = "/api/v1/needs/views/{id}", params(("id" = i64, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn delete_view(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    needs::delete_view(&s.db, &ctx.actor, s.now(), id).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -533,3 +533,128 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_assign_many_needs_at_once_and_keep_saved_views() {
+    let app = TestApp::spawn(Engine::Sqlite, "needs_bulk").await.unwrap();
+    let resident = app.login_as("resident.s").await;
+    let mut ids = Vec::new();
+    for title in ["楼道灯不亮", "单元门禁损坏", "屋顶漏水"] {
+        let r = resident
+            .post(app.url("/api/v1/needs"))
+            .json(&json!({"category": "repairs", "title": title, "description": title}))
+            .send()
+            .await
+            .unwrap();
+        ids.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let admin = app.login_as("admin.s").await;
+    let page = admin
+        .get(app.url("/communities/510104001001/needs?status=submitted"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"bulk-form\"") && page.contains(&format!("value=\"{}:1\"", ids[0])));
+    let csrf = extract_csrf(&page);
+    let property = page.split("value=\"org:").map(|x| x.split('"').next().unwrap_or("")).nth(1).unwrap().to_string();
+    // The third need changed meanwhile: its version is stale, so only it fails.
+    admin
+        .post(app.url(&format!("/api/v1/needs/{}/events", ids[2])))
+        .json(&json!({"event": "accepted", "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    let body =
+        format!("csrf={csrf}&assignee=org%3A{property}&needs={}%3A1&needs={}%3A1&needs={}%3A1", ids[0], ids[1], ids[2]);
+    let r = admin
+        .post(app.url("/communities/510104001001/needs/bulk-assign"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    let result = page.split("id=\"bulk-result\"").nth(1).unwrap();
+    assert!(result.contains("已分派 2 条需求") && result.contains(&format!("#{}：", ids[2])), "{result}");
+    for (id, status) in [(ids[0], "assigned"), (ids[1], "assigned"), (ids[2], "accepted")] {
+        let n: Value = admin.get(app.url(&format!("/api/v1/needs/{id}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(n["need"]["status"], status);
+    }
+    // Grid workers of one grid manage only theirs; social workers see no bulk form for A社区.
+    let r = admin
+        .post(app.url("/communities/510104001001/needs/bulk-assign"))
+        .form(&[("csrf", csrf.as_str()), ("assignee", "org:1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing selected");
+    // Saved views keep only the ledger's filters and belong to their owner.
+    let r = admin
+        .post(app.url("/communities/510104001001/needs/views"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "超时的维修"),
+            ("query", "status=open&category=repairs&overdue=1&evil=<script>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/communities/510104001001/needs?status=open&category=repairs&overdue=1");
+    let page = admin.get(app.url("/communities/510104001001/needs")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(">超时的维修</a>"));
+    let r = admin
+        .post(app.url("/communities/510104001001/needs/views"))
+        .form(&[("csrf", csrf.as_str()), ("name", "超时的维修"), ("query", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "names are unique per person");
+    let social = app.login_as("social.s").await;
+    let theirs = social.get(app.url("/communities/510104001001/needs")).send().await.unwrap().text().await.unwrap();
+    assert!(!theirs.contains("超时的维修"), "views are personal");
+    let view_id = page.split("/needs/views/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let social_csrf = extract_csrf(&theirs);
+    let r = social
+        .post(app.url(&format!("/communities/510104001001/needs/views/{view_id}/delete")))
+        .form(&[("csrf", social_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another's view cannot be deleted");
+    let r = admin
+        .post(app.url(&format!("/communities/510104001001/needs/views/{view_id}/delete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The same through the API.
+    let r = admin
+        .post(app.url("/api/v1/communities/510104001001/needs/bulk-assign"))
+        .json(&json!({"assignee": format!("org:{property}"), "needs": [{"id": ids[2], "version": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap(), json!([{"id": ids[2], "ok": false, "error": "conflict"}]));
+    let v: Value = admin
+        .post(app.url("/api/v1/communities/510104001001/needs/views"))
+        .json(&json!({"name": "未办结", "query": "status=open"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list: Value =
+        admin.get(app.url("/api/v1/communities/510104001001/needs/views")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list[0]["name"], "未办结");
+    assert_eq!(
+        admin.delete(app.url(&format!("/api/v1/needs/views/{}", v["id"]))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+}
