@@ -26,6 +26,9 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/communities/{code}/needs", Action::NeedRead, get(ledger));
     r.page(Method::GET, "/communities/{code}/needs/new", Action::NeedRecord, get(record_form));
     r.page(Method::POST, "/communities/{code}/needs/bulk-assign", Action::NeedManage, post(bulk_assign));
+    r.page(Method::GET, "/communities/{code}/needs/categories", Action::AreaWrite, get(categories_page));
+    r.page(Method::POST, "/communities/{code}/needs/categories", Action::AreaWrite, post(add_category));
+    r.page(Method::POST, "/communities/{code}/needs/categories/{id}", Action::AreaWrite, post(update_category));
     r.page(Method::POST, "/communities/{code}/needs/views", Action::NeedRead, post(save_view));
     r.page(Method::POST, "/communities/{code}/needs/views/{id}/delete", Action::NeedRead, post(delete_view));
     r.page(
@@ -276,6 +279,7 @@ struct LedgerPage {
     next: Option<String>,
     can_record: bool,
     can_manage: bool,
+    can_configure: bool,
     assignee_options: Vec<(String, String)>,
     /// (id, query, name) of the person's saved views.
     views: Vec<(i64, String, String)>,
@@ -363,6 +367,7 @@ async fn ledger_page(
         next: (page * 50 < total).then(|| link(page + 1)),
         can_record: ctx.actor.grants.decide(Action::NeedRecord, Some(&area.path)) == Decision::Allow,
         can_manage,
+        can_configure: ctx.actor.grants.decide(Action::AreaWrite, Some(&community.path)) == Decision::Allow,
         assignee_options,
         views,
         notices,
@@ -435,6 +440,127 @@ async fn bulk_assign(
         }
     }
     Ok(html(&ledger_page(&s, &ctx, &code, &q, notices).await.map_err(e)?))
+}
+
+pub struct CategoryRow {
+    id: i64,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    respond_hours: i64,
+    resolve_hours: i64,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "need_categories.html")]
+struct CategoriesPage {
+    l: Layout,
+    code: String,
+    rows: Vec<CategoryRow>,
+    errors: Vec<String>,
+}
+
+/// The community a committee configures; a community reached only in part reads as missing.
+async fn configured_community(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
+    let area = areas::visible(&s.db, &ctx.actor, Action::AreaWrite, code).await?;
+    let community = community_of(s, &area).await?;
+    if ctx.actor.grants.decide(Action::AreaWrite, Some(&community.path)) != Decision::Allow {
+        return Err(AppError::NotFound);
+    }
+    Ok(community)
+}
+
+async fn categories_view(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    errors: Vec<String>,
+) -> Result<CategoriesPage, AppError> {
+    let rows = needs::all_categories(&s.db, community.id)
+        .await?
+        .into_iter()
+        .map(|c| CategoryRow {
+            id: c.id,
+            code: c.code,
+            name_zh: c.name_zh,
+            name_en: c.name_en,
+            respond_hours: c.respond_hours,
+            resolve_hours: c.resolve_hours,
+            active: c.active,
+        })
+        .collect();
+    Ok(CategoriesPage {
+        l: Layout::new(ctx, "page.categories.title", Some(community.code.clone())),
+        code: community.code.clone(),
+        rows,
+        errors,
+    })
+}
+
+async fn categories_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = configured_community(&s, &ctx, &code).await.map_err(e)?;
+    Ok(html(&categories_view(&s, &ctx, &c, vec![]).await.map_err(e)?))
+}
+
+fn category_form(pairs: &[(String, String)]) -> needs::CategoryForm {
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    needs::CategoryForm {
+        code: get("code"),
+        name_zh: get("name_zh"),
+        name_en: get("name_en"),
+        respond_hours: get("respond_hours"),
+        resolve_hours: get("resolve_hours"),
+        active: get("active") == "1",
+    }
+}
+
+async fn after_category(
+    s: &AppState,
+    ctx: &Ctx,
+    c: &areas::Area,
+    r: Result<(), AppError>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/communities/{}/needs/categories", c.code)).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&categories_view(s, ctx, c, msgs).await.map_err(e)?))
+                .into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+async fn add_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let f = category_form(&url_form_pairs(&body));
+    let r = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
+    after_category(&s, &ctx, &c, r).await
+}
+
+async fn update_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let id = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
+    let f = category_form(&url_form_pairs(&body));
+    let r = needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &f).await;
+    after_category(&s, &ctx, &c, r).await
 }
 
 async fn save_view(

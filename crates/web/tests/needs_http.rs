@@ -658,3 +658,82 @@ async fn staff_assign_many_needs_at_once_and_keep_saved_views() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committee_configures_categories_and_their_service_levels() {
+    let app = TestApp::spawn(Engine::Sqlite, "needs_categories").await.unwrap();
+    let admin = app.login_as("admin.s").await;
+    let page =
+        admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("楼道堆物") && page.contains("id=\"category-form\""));
+    let csrf = extract_csrf(&page);
+    let add = |code: &'static str, respond: &'static str, resolve: &'static str| {
+        let csrf = csrf.clone();
+        let admin = admin.clone();
+        let url = app.url("/communities/510104001001/needs/categories");
+        async move {
+            admin
+                .post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("code", code),
+                    ("name_zh", "噪音扰民"),
+                    ("name_en", "Noise"),
+                    ("respond_hours", respond),
+                    ("resolve_hours", resolve),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = add("Noise!", "8", "4").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("编码：编码为 2–32 位") && body.contains("办结时限（小时）：办结时限不能短于响应时限"),
+        "{body}"
+    );
+    assert_eq!(add("noise", "4", "48").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(add("noise", "4", "48").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "codes are unique");
+    // Retire "transport".
+    let page =
+        admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
+    let row = page.split("<td>transport</td>").nth(1).unwrap();
+    let action = row.split("action=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = admin
+        .post(app.url(&action))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name_zh", "出行"),
+            ("name_en", "Getting around"),
+            ("respond_hours", "16"),
+            ("resolve_hours", "240"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let resident = app.login_as("resident.s").await;
+    let form = resident.get(app.url("/my/needs/new")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("value=\"noise\"") && !form.contains("value=\"transport\""));
+    let r = resident
+        .post(app.url("/api/v1/needs"))
+        .json(&json!({"category": "noise", "title": "夜间装修噪音", "description": "楼上夜里装修。"}))
+        .send()
+        .await
+        .unwrap();
+    let n: Value = r.json().await.unwrap();
+    assert_eq!(n["category"], "noise");
+    // Only the committee of this community configures it.
+    let grid = app.login_as("grid.s1").await;
+    assert_eq!(
+        grid.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let a = app.login_as("admin.a").await;
+    assert_eq!(
+        a.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
