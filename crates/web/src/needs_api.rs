@@ -31,6 +31,14 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, post(report));
     r.api(Method::GET, "/api/v1/needs/{id}/similar", Action::NeedManage, get(similar));
     r.api(Method::POST, "/api/v1/communities/{code}/needs/bulk-assign", Action::NeedManage, post(bulk_assign));
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/categories", Action::OverviewRead, get(list_categories));
+    r.api(Method::POST, "/api/v1/communities/{code}/needs/categories", Action::AreaWrite, post(add_category));
+    r.api(
+        Method::PUT,
+        "/api/v1/communities/{code}/needs/categories/{id}",
+        Action::AreaWrite,
+        axum::routing::put(update_category),
+    );
     r.api(Method::GET, "/api/v1/communities/{code}/needs/views", Action::NeedRead, get(list_views));
     r.api(Method::POST, "/api/v1/communities/{code}/needs/views", Action::NeedRead, post(save_view));
     r.api(Method::DELETE, "/api/v1/needs/views/{id}", Action::NeedRead, axum::routing::delete(delete_view));
@@ -155,7 +163,10 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
     bulk_assign,
     list_views,
     save_view,
-    delete_view
+    delete_view,
+    list_categories,
+    add_category,
+    update_category
 ))]
 pub struct NeedsApi;
 
@@ -783,5 +794,103 @@ async fn delete_view(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>
     let e = err(&ctx);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     needs::delete_view(&s.db, &ctx.actor, s.now(), id).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryDto {
+    id: i64,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    /// Working hours (clock hours for urgent needs).
+    respond_hours: i64,
+    resolve_hours: i64,
+    active: bool,
+}
+
+fn category_dto(c: needs::Category) -> CategoryDto {
+    CategoryDto {
+        id: c.id,
+        code: c.code,
+        name_zh: c.name_zh,
+        name_en: c.name_en,
+        respond_hours: c.respond_hours,
+        resolve_hours: c.resolve_hours,
+        active: c.active,
+    }
+}
+
+async fn community_for(s: &AppState, ctx: &Ctx, code: &str, action: Action) -> Result<areas::Area, AppError> {
+    let area = areas::visible(&s.db, &ctx.actor, action, code).await?;
+    let c = areas::by_id(&s.db, area.community_id.ok_or(AppError::NotFound)?).await?;
+    Ok(c)
+}
+
+/// The community's need categories with their service levels (retired ones included).
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/categories", params(("code" = String, Path)), responses((status = 200, body = Vec<CategoryDto>)))]
+async fn list_categories(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::OverviewRead).await.map_err(&e)?;
+    let list = needs::all_categories(&s.db, c.id).await.map_err(&e)?;
+    Ok(Json(list.into_iter().map(category_dto).collect::<Vec<_>>()).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CategoryBody {
+    /// Only when adding: 2–32 of a–z, 0–9, `_`.
+    #[serde(default)]
+    code: String,
+    name_zh: String,
+    name_en: String,
+    respond_hours: i64,
+    resolve_hours: i64,
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn form_of(b: &CategoryBody) -> needs::CategoryForm {
+    needs::CategoryForm {
+        code: b.code.clone(),
+        name_zh: b.name_zh.clone(),
+        name_en: b.name_en.clone(),
+        respond_hours: b.respond_hours.to_string(),
+        resolve_hours: b.resolve_hours.to_string(),
+        active: b.active,
+    }
+}
+
+/// Adds a category (community committee).
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/categories", params(("code" = String, Path)), request_body = CategoryBody,
+    responses((status = 201, body = CategoryDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<CategoryBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
+    let cat = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &form_of(&b)).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(category_dto(cat))).into_response())
+}
+
+/// Renames, re-times or retires a category.
+#[utoipa::path(put, path = "/api/v1/communities/{code}/needs/categories/{id}", params(("code" = String, Path), ("id" = i64, Path)), request_body = CategoryBody,
+    responses((status = 204, description = "Saved"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<CategoryBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &form_of(&b)).await.map_err(&e)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
