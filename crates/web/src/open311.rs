@@ -206,7 +206,14 @@ async fn services(s: &AppState, t: T, f: Format, q: &HashMap<String, String>) ->
                 ("service_name", V::S(cat.name_zh.clone())),
                 (
                     "description",
-                    V::S(t.f("open311.service_description", &[&cat.name_en, &cat.respond_hours, &cat.resolve_hours])),
+                    V::S(t.f(
+                        "open311.service_description",
+                        &[
+                            if t.0 == Lang::En { &cat.name_en } else { &cat.name_zh },
+                            &cat.respond_hours,
+                            &cat.resolve_hours,
+                        ],
+                    )),
                 ),
                 ("metadata", V::B(false)),
                 ("type", V::S("realtime".into())),
