@@ -38,6 +38,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "needs_open_index", include_str!("../migrations/0005_needs_open_index.sql")),
     (6, "need_photos", include_str!("../migrations/0006_need_photos.sql")),
     (7, "saved_views", include_str!("../migrations/0007_saved_views.sql")),
+    (8, "work_calendars", include_str!("../migrations/0008_work_calendars.sql")),
 ];
 
 /// Renders a migration for one engine.

@@ -383,6 +383,8 @@ pub struct NeedForm {
 }
 
 pub struct NewNeed {
+    /// The community's working hours, for this need's deadlines.
+    pub calendar: WorkCalendar,
     pub area: Area,
     pub household: Option<Area>,
     pub category: Category,
@@ -455,6 +457,7 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     e.into_result()?;
     let area = area.expect("checked");
     Ok(NewNeed {
+        calendar: calendar_for(db, community.id).await?,
         area,
         household,
         category: category.expect("checked"),
@@ -471,10 +474,10 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
 /// N1 — records a need from any channel. Residents submit for their own household
 /// (online, suggestion); staff record visits, hotline calls, walk-ins and joint meetings for
 /// the areas they serve.
-pub async fn submit(db: &Db, actor: &Actor, at: i64, cal: &WorkCalendar, new: NewNeed) -> Result<Need, AppError> {
+pub async fn submit(db: &Db, actor: &Actor, at: i64, new: NewNeed) -> Result<Need, AppError> {
     authorize_submit(actor, &new)?;
     let mut tx = AuditedTx::begin(db, at).await?;
-    let need = write_submission(&mut tx, actor, at, cal, &new).await?;
+    let need = write_submission(&mut tx, actor, at, &new).await?;
     tx.commit().await?;
     Ok(need)
 }
@@ -505,17 +508,11 @@ pub fn authorize_submit(actor: &Actor, new: &NewNeed) -> Result<(), AppError> {
 
 /// The rows of one submission (need, first event, audit entry) inside a caller's audited
 /// transaction; several can share one transaction (group commit).
-async fn write_submission(
-    tx: &mut AuditedTx<'_>,
-    actor: &Actor,
-    at: i64,
-    cal: &WorkCalendar,
-    new: &NewNeed,
-) -> Result<Need, AppError> {
+async fn write_submission(tx: &mut AuditedTx<'_>, actor: &Actor, at: i64, new: &NewNeed) -> Result<Need, AppError> {
     let by_resident = matches!(new.channel, Channel::Online | Channel::Suggestion);
     let community_id = new.area.community_id.ok_or(FieldError::new("area_code", "errors.area.unknown"))?;
-    let respond_due = cal.due(at, new.category.respond_hours, new.urgency);
-    let resolve_due = cal.due(at, new.category.resolve_hours, new.urgency);
+    let respond_due = new.calendar.due(at, new.category.respond_hours, new.urgency);
+    let resolve_due = new.calendar.due(at, new.category.resolve_hours, new.urgency);
     let r = sqlx::query(crate::sql!(
         "INSERT INTO needs (community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, \
          channel, urgency, scope, status, contact_phone, created_at, respond_due, resolve_due, updated_at) \
@@ -561,7 +558,7 @@ const BATCH: usize = 256;
 
 impl SubmitQueue {
     /// Starts the writer task; needs a Tokio runtime.
-    pub fn start(db: Db, cal: WorkCalendar) -> SubmitQueue {
+    pub fn start(db: Db) -> SubmitQueue {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4096);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -572,7 +569,7 @@ impl SubmitQueue {
                         Err(_) => break,
                     }
                 }
-                write_batch(&db, &cal, batch).await;
+                write_batch(&db, batch).await;
             }
         });
         SubmitQueue { tx }
@@ -590,13 +587,13 @@ impl SubmitQueue {
     }
 }
 
-async fn write_batch(db: &Db, cal: &WorkCalendar, batch: Vec<Pending>) {
+async fn write_batch(db: &Db, batch: Vec<Pending>) {
     let at = batch.iter().map(|p| p.1).max().unwrap_or(0);
     let attempt = async {
         let mut tx = AuditedTx::begin(db, at).await?;
         let mut needs = Vec::with_capacity(batch.len());
         for (actor, at, new, _) in &batch {
-            needs.push(write_submission(&mut tx, actor, *at, cal, new).await?);
+            needs.push(write_submission(&mut tx, actor, *at, new).await?);
         }
         tx.commit().await?;
         Ok::<_, AppError>(needs)
@@ -613,7 +610,7 @@ async fn write_batch(db: &Db, cal: &WorkCalendar, batch: Vec<Pending>) {
             for (actor, at, new, done) in batch {
                 let r = async {
                     let mut tx = AuditedTx::begin(db, at).await?;
-                    let n = write_submission(&mut tx, &actor, at, cal, &new).await?;
+                    let n = write_submission(&mut tx, &actor, at, &new).await?;
                     tx.commit().await?;
                     Ok(n)
                 }
@@ -1497,14 +1494,7 @@ pub async fn similar(db: &Db, actor: &Actor, need: &Need, limit: usize) -> Resul
 /// N6 — groups individual needs into one common need (共性需求) that a project can take up.
 /// The common need sits at the members' nearest common area and carries their most frequent
 /// category; each member's timeline records the grouping.
-pub async fn group(
-    db: &Db,
-    actor: &Actor,
-    at: i64,
-    cal: &WorkCalendar,
-    title: &str,
-    ids: &[i64],
-) -> Result<Need, AppError> {
+pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[i64]) -> Result<Need, AppError> {
     let title = parse_title(title)?;
     let mut members = Vec::new();
     for id in ids {
@@ -1543,6 +1533,7 @@ pub async fn group(
         .ok_or(AppError::NotFound)?;
     let description = members.iter().map(|n| format!("#{} {}", n.id, n.title)).collect::<Vec<_>>().join("\n");
     let new = NewNeed {
+        calendar: calendar_for(db, area.community_id.unwrap_or(area.id)).await?,
         area,
         household: None,
         category,
@@ -1555,7 +1546,7 @@ pub async fn group(
         requester_person_id: None,
     };
     let mut tx = AuditedTx::begin(db, at).await?;
-    let common_need = write_submission(&mut tx, &Actor { operator: false, ..actor.clone() }, at, cal, &new).await?;
+    let common_need = write_submission(&mut tx, &Actor { operator: false, ..actor.clone() }, at, &new).await?;
     for n in &members {
         sqlx::query("UPDATE needs SET common_need_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
             .bind(common_need.id)
@@ -1678,4 +1669,118 @@ pub async fn delete_view(db: &Db, actor: &Actor, at: i64, id: i64) -> Result<(),
     let community: i64 = row.try_get(0)?;
     tx.record(actor, Some(community), "needs.view.delete", &format!("view:{id}"), "").await?;
     tx.commit().await
+}
+
+/// Day number (days since 1970-01-01) of a `YYYY-MM-DD` date, as `WorkCalendar` counts days.
+fn day_number(raw: &str) -> Option<i64> {
+    let d = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    Some((d - epoch).num_days())
+}
+
+fn date_of(day: i64) -> String {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|e| e.checked_add_signed(chrono::Duration::days(day)))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+/// A community's calendar, or the default (weekdays 9–18) when none is set.
+pub async fn calendar_for(db: &Db, community_id: i64) -> Result<WorkCalendar, AppError> {
+    let r = sqlx::query(
+        "SELECT start_hour, end_hour, workdays, holidays, extra_workdays FROM work_calendars WHERE community_id = $1",
+    )
+    .bind(community_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = r else { return Ok(WorkCalendar::default()) };
+    let days = |s: String| s.split(',').filter_map(day_number).collect::<Vec<_>>();
+    let flags: String = r.try_get(2)?;
+    let mut workdays = [false; 7];
+    for (i, c) in flags.chars().take(7).enumerate() {
+        workdays[i] = c == '1';
+    }
+    Ok(WorkCalendar {
+        start_hour: r.try_get::<i64, _>(0)? as u32,
+        end_hour: r.try_get::<i64, _>(1)? as u32,
+        workdays,
+        holidays: days(r.try_get(3)?),
+        extra_workdays: days(r.try_get(4)?),
+    })
+}
+
+/// The calendar as a form shows it: dates as `YYYY-MM-DD`, one per line.
+pub fn calendar_dates(days: &[i64]) -> String {
+    days.iter().map(|d| date_of(*d)).collect::<Vec<_>>().join("\n")
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CalendarForm {
+    pub start_hour: String,
+    pub end_hour: String,
+    /// Monday first: seven `true`/`false`.
+    pub workdays: [bool; 7],
+    /// Dates separated by lines, commas or spaces.
+    pub holidays: String,
+    pub extra_workdays: String,
+}
+
+/// Sets a community's working hours, weekdays, holidays and make-up days (committee), audited.
+pub async fn set_calendar(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    community: &Area,
+    f: &CalendarForm,
+) -> Result<WorkCalendar, AppError> {
+    actor.require(Action::AreaWrite, Some(&community.path))?;
+    let mut e = FieldErrors::default();
+    let hour = |field: &'static str, raw: &str| match raw.trim().parse::<u32>() {
+        Ok(h) if h <= 24 => Ok(h),
+        _ => Err(FieldError::new(field, "errors.calendar.hour")),
+    };
+    let start = e.check(hour("start_hour", &f.start_hour));
+    let end = e.check(hour("end_hour", &f.end_hour));
+    if let (Some(a), Some(b)) = (start, end)
+        && b <= a
+    {
+        e.0.push(FieldError::new("end_hour", "errors.calendar.order"));
+    }
+    let dates = |field: &'static str, raw: &str| -> Result<Vec<i64>, FieldError> {
+        raw.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|x| !x.is_empty())
+            .map(|x| day_number(x).ok_or(FieldError::new(field, "errors.calendar.date")))
+            .collect()
+    };
+    let holidays = e.check(dates("holidays", &f.holidays));
+    let extra = e.check(dates("extra_workdays", &f.extra_workdays));
+    if !f.workdays.iter().any(|d| *d) && extra.as_ref().is_some_and(|x| x.is_empty()) {
+        e.0.push(FieldError::new("workdays", "errors.calendar.no_days"));
+    }
+    e.into_result()?;
+    let cal = WorkCalendar {
+        start_hour: start.expect("checked"),
+        end_hour: end.expect("checked"),
+        workdays: f.workdays,
+        holidays: holidays.expect("checked"),
+        extra_workdays: extra.expect("checked"),
+    };
+    let flags: String = cal.workdays.iter().map(|d| if *d { '1' } else { '0' }).collect();
+    let list = |d: &[i64]| d.iter().map(|x| date_of(*x)).collect::<Vec<_>>().join(",");
+    let mut tx = AuditedTx::begin(db, at).await?;
+    sqlx::query("DELETE FROM work_calendars WHERE community_id = $1").bind(community.id).execute(&mut *tx.tx).await?;
+    sqlx::query("INSERT INTO work_calendars (community_id, start_hour, end_hour, workdays, holidays, extra_workdays, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(community.id)
+        .bind(i64::from(cal.start_hour))
+        .bind(i64::from(cal.end_hour))
+        .bind(&flags)
+        .bind(list(&cal.holidays))
+        .bind(list(&cal.extra_workdays))
+        .bind(at)
+        .execute(&mut *tx.tx)
+        .await?;
+    tx.record(actor, Some(community.id), "needs.calendar.set", &format!("community:{}", community.code), &flags)
+        .await?;
+    tx.commit().await?;
+    Ok(cal)
 }

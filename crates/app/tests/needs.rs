@@ -11,7 +11,7 @@ use wushe_testkit::{Engine, seeded_db, sqlx};
 const S: &str = "510104001001";
 const HOME: &str = "510104001001010010001";
 const GRID2_HOME: &str = "510104001001020010001";
-/// 2030-01-07 09:00 in Shanghai, a Monday, far from the demo ledger's dates.
+/// 2030-01-08 09:00 in Shanghai, a Tuesday, far from the demo ledger's dates.
 const T0: i64 = 1_894_064_400_000;
 const H: i64 = 3_600_000;
 
@@ -44,7 +44,7 @@ async fn submit_as_resident(db: &Db, at: i64, title: &str) -> needs::Need {
     let resident = actor(db, Role::Resident, HOME, user_id(db, "resident.s").await).await;
     let community = areas::by_code(db, S).await.unwrap();
     let new = needs::parse_form(db, &resident, &community, &form("stairwell_clutter", title)).await.unwrap();
-    needs::submit(db, &resident, at, &WorkCalendar::default(), new).await.unwrap()
+    needs::submit(db, &resident, at, new).await.unwrap()
 }
 
 fn whistling(version: i64, orgs: &[i64], note: &str) -> needs::Whistling {
@@ -74,7 +74,7 @@ async fn workflow_body(db: Db, engine: Engine) {
     assert_eq!(n.status, NeedStatus::Submitted);
     // Stairwell clutter: respond within 4 working hours, resolve within 24.
     assert_eq!(n.respond_due, T0 + 4 * H);
-    assert_eq!(n.resolve_due, T0 + 2 * 24 * H + 6 * H, "24 working hours from Monday 09:00 end Wednesday 15:00");
+    assert_eq!(n.resolve_due, T0 + 2 * 24 * H + 6 * H, "24 working hours from Tuesday 09:00 end Thursday 15:00");
     let admin = actor(&db, Role::CommunityAdmin, S, user_id(&db, "admin.s").await).await;
     let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
     let n = needs::step(&db, &admin, T0 + H, n.id, step(EventKind::Accepted, n.version)).await.unwrap();
@@ -136,7 +136,7 @@ async fn visibility_body(db: Db, _e: Engine) {
     f.channel = "visit".into();
     f.household_code = GRID2_HOME.into();
     let new = needs::parse_form(&db, &grid2_staff, &community, &f).await.unwrap();
-    let other = needs::submit(&db, &grid2_staff, T0, &WorkCalendar::default(), new).await.unwrap();
+    let other = needs::submit(&db, &grid2_staff, T0, new).await.unwrap();
     let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
     assert!(needs::get(&db, &resident, mine.id).await.is_ok());
     assert!(matches!(needs::get(&db, &resident, other.id).await, Err(AppError::NotFound)));
@@ -152,7 +152,7 @@ async fn visibility_body(db: Db, _e: Engine) {
     f.channel = "visit".into();
     f.household_code = GRID2_HOME.into();
     let new = needs::parse_form(&db, &grid1, &community, &f).await.unwrap();
-    assert!(matches!(needs::submit(&db, &grid1, T0, &WorkCalendar::default(), new).await, Err(AppError::Invalid(_))));
+    assert!(matches!(needs::submit(&db, &grid1, T0, new).await, Err(AppError::Invalid(_))));
     // Another community's admin sees nothing of S.
     let admin_a = actor(&db, Role::CommunityAdmin, "310106001001", user_id(&db, "admin.a").await).await;
     assert!(matches!(needs::get(&db, &admin_a, mine.id).await, Err(AppError::NotFound)));
@@ -160,7 +160,7 @@ async fn visibility_body(db: Db, _e: Engine) {
     let mut f = form("repairs", "冒名");
     f.area_code = GRID2_HOME.into();
     let new = needs::parse_form(&db, &resident, &community, &f).await.unwrap();
-    assert!(needs::submit(&db, &resident, T0, &WorkCalendar::default(), new).await.is_err());
+    assert!(needs::submit(&db, &resident, T0, new).await.is_err());
 }
 
 both_engines!(overdue_needs_are_flagged_once_and_survive_restarts, overdue_body);
@@ -265,10 +265,9 @@ async fn grouping_body(db: Db, engine: Engine) {
     assert!(found.iter().all(|(n, _)| n.id != other.id && n.id != a.id));
     let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
     assert!(needs::similar(&db, &resident, &a, 10).await.is_err(), "residents do not see others' needs");
-    let too_few = needs::group(&db, &admin, T0 + 10, &WorkCalendar::default(), "楼道堆物", &[a.id]).await;
+    let too_few = needs::group(&db, &admin, T0 + 10, "楼道堆物", &[a.id]).await;
     assert!(matches!(too_few, Err(AppError::Invalid(e)) if e.0[0].field == "needs"));
-    let common =
-        needs::group(&db, &admin, T0 + 10, &WorkCalendar::default(), "1栋楼道堆物整治", &[a.id, b.id]).await.unwrap();
+    let common = needs::group(&db, &admin, T0 + 10, "1栋楼道堆物整治", &[a.id, b.id]).await.unwrap();
     assert_eq!(common.scope, wushe_domain::needs::Scope::Common);
     assert!(a.area_path.starts_with(&common.area_path), "the common need sits at the members' common area");
     let members = needs::members_of(&db, &common).await.unwrap();
@@ -278,7 +277,42 @@ async fn grouping_body(db: Db, engine: Engine) {
     let kinds: Vec<EventKind> = needs::timeline(&db, &a2).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds.last(), Some(&EventKind::Grouped));
     // A common need is not grouped again.
-    let again = needs::group(&db, &admin, T0 + 20, &WorkCalendar::default(), "再归并", &[common.id, other.id]).await;
+    let again = needs::group(&db, &admin, T0 + 20, "再归并", &[common.id, other.id]).await;
     assert!(again.is_err());
     assert!(matches!(wushe_app::audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
+}
+
+both_engines!(a_communitys_holidays_move_its_deadlines, calendar_body);
+async fn calendar_body(db: Db, engine: Engine) {
+    let admin = actor(&db, Role::CommunityAdmin, S, user_id(&db, "admin.s").await).await;
+    let community = areas::by_code(&db, S).await.unwrap();
+    let bad = needs::CalendarForm {
+        start_hour: "18".into(),
+        end_hour: "9".into(),
+        holidays: "2030-13-01".into(),
+        ..Default::default()
+    };
+    let errs = match needs::set_calendar(&db, &admin, T0, &community, &bad).await {
+        Err(AppError::Invalid(e)) => e.0.iter().map(|x| x.field).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(errs, vec!["end_hour", "holidays", "workdays"]);
+    // 2030-01-08 (T0's Tuesday) becomes a holiday: a need filed then is due from Wednesday 09:00.
+    let form = needs::CalendarForm {
+        start_hour: "9".into(),
+        end_hour: "18".into(),
+        workdays: [true, true, true, true, true, false, false],
+        holidays: "2030-01-08".into(),
+        extra_workdays: String::new(),
+    };
+    needs::set_calendar(&db, &admin, T0, &community, &form).await.unwrap();
+    let n = submit_as_resident(&db, T0, "节日里的诉求").await;
+    assert_eq!(n.respond_due, T0 + 24 * H + 4 * H, "{engine:?}");
+    // Another community keeps the default calendar.
+    assert_eq!(
+        needs::calendar_for(&db, areas::by_code(&db, "310106001001").await.unwrap().id).await.unwrap(),
+        WorkCalendar::default()
+    );
+    let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
+    assert!(matches!(needs::set_calendar(&db, &resident, T0, &community, &form).await, Err(AppError::Forbidden)));
 }

@@ -8,7 +8,7 @@ use wushe_app::needs::{self, Assignee, NeedForm, Step};
 use wushe_app::notifications::{self, Channels};
 use wushe_app::{Actor, Db, areas};
 use wushe_domain::access::{Grant, Grants, Role};
-use wushe_domain::needs::{EventKind, WorkCalendar};
+use wushe_domain::needs::EventKind;
 use wushe_testkit::{Engine, seeded_db, sqlx};
 
 const T0: i64 = 1_894_064_400_000;
@@ -118,7 +118,7 @@ async fn body(db: Db, engine: Engine) {
         ..Default::default()
     };
     let new = needs::parse_form(&db, &admin, &community, &form).await.unwrap();
-    let n = needs::submit(&db, &admin, T0, &WorkCalendar::default(), new).await.unwrap();
+    let n = needs::submit(&db, &admin, T0, new).await.unwrap();
     // Both channels are down when the need is assigned.
     let up = Arc::new(AtomicBool::new(false));
     let hooks = Arc::new(Mutex::new(Vec::new()));

@@ -36,8 +36,6 @@ pub struct AppState {
     pub limiter: Arc<ctx::LoginLimiter>,
     /// Whether the session cookie gets the `Secure` flag (off for plain-HTTP local use).
     pub secure_cookies: bool,
-    /// Working hours for service-level deadlines (N3).
-    pub calendar: wushe_domain::needs::WorkCalendar,
     /// Group commit of need submissions (N1 at volume).
     pub submissions: wushe_app::needs::SubmitQueue,
     /// Where files (need photos) are kept, outside the database.
@@ -46,14 +44,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        let calendar = wushe_domain::needs::WorkCalendar::default();
         Self {
-            submissions: wushe_app::needs::SubmitQueue::start(db.clone(), calendar.clone()),
+            submissions: wushe_app::needs::SubmitQueue::start(db.clone()),
             db,
             clock,
             limiter: Arc::new(ctx::LoginLimiter::default()),
             secure_cookies: false,
-            calendar,
             data_dir: std::env::var_os("WUSHE_DATA_DIR").map(Into::into).unwrap_or_else(|| "data".into()),
         }
     }

@@ -29,6 +29,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/communities/{code}/needs/categories", Action::AreaWrite, get(categories_page));
     r.page(Method::POST, "/communities/{code}/needs/categories", Action::AreaWrite, post(add_category));
     r.page(Method::POST, "/communities/{code}/needs/categories/{id}", Action::AreaWrite, post(update_category));
+    r.page(Method::POST, "/communities/{code}/needs/calendar", Action::AreaWrite, post(set_calendar));
     r.page(Method::POST, "/communities/{code}/needs/views", Action::NeedRead, post(save_view));
     r.page(Method::POST, "/communities/{code}/needs/views/{id}/delete", Action::NeedRead, post(delete_view));
     r.page(
@@ -182,7 +183,8 @@ pub async fn run_import(
         .map_err(|e| AppError::Internal(e.to_string()))??;
     let labels: [wushe_app::needs_ledger::Labels; 2] = [&zh_label, &en_label];
     let up = wushe_app::needs_ledger::Upload { table: &table, mapping, labels: &labels };
-    wushe_app::needs_ledger::import(&s.db, &ctx.actor, s.now(), &s.calendar, community, up).await
+    let cal = needs::calendar_for(&s.db, community.id).await?;
+    wushe_app::needs_ledger::import(&s.db, &ctx.actor, s.now(), &cal, community, up).await
 }
 
 async fn import(
@@ -442,6 +444,14 @@ async fn bulk_assign(
     Ok(html(&ledger_page(&s, &ctx, &code, &q, notices).await.map_err(e)?))
 }
 
+pub struct CalendarView {
+    start_hour: u32,
+    end_hour: u32,
+    workdays: Vec<(usize, String, bool)>,
+    holidays: String,
+    extra_workdays: String,
+}
+
 pub struct CategoryRow {
     id: i64,
     code: String,
@@ -458,6 +468,7 @@ struct CategoriesPage {
     l: Layout,
     code: String,
     rows: Vec<CategoryRow>,
+    calendar: CalendarView,
     errors: Vec<String>,
 }
 
@@ -490,10 +501,20 @@ async fn categories_view(
             active: c.active,
         })
         .collect();
+    let t = ctx.t();
+    let cal = needs::calendar_for(&s.db, community.id).await?;
+    let calendar = CalendarView {
+        start_hour: cal.start_hour,
+        end_hour: cal.end_hour,
+        workdays: (0..7).map(|i| (i, t.t(&format!("weekday.{i}")).to_string(), cal.workdays[i])).collect(),
+        holidays: needs::calendar_dates(&cal.holidays),
+        extra_workdays: needs::calendar_dates(&cal.extra_workdays),
+    };
     Ok(CategoriesPage {
         l: Layout::new(ctx, "page.categories.title", Some(community.code.clone())),
         code: community.code.clone(),
         rows,
+        calendar,
         errors,
     })
 }
@@ -546,6 +567,39 @@ async fn add_category(
     let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
     let f = category_form(&url_form_pairs(&body));
     let r = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
+    after_category(&s, &ctx, &c, r).await
+}
+
+/// Reads the calendar form: hours, the seven weekday boxes, dates one per line.
+pub fn calendar_form(pairs: &[(String, String)]) -> needs::CalendarForm {
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut workdays = [false; 7];
+    for (_, v) in pairs.iter().filter(|(k, _)| k == "workday") {
+        if let Ok(i) = v.parse::<usize>()
+            && i < 7
+        {
+            workdays[i] = true;
+        }
+    }
+    needs::CalendarForm {
+        start_hour: get("start_hour"),
+        end_hour: get("end_hour"),
+        workdays,
+        holidays: get("holidays"),
+        extra_workdays: get("extra_workdays"),
+    }
+}
+
+async fn set_calendar(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let f = calendar_form(&url_form_pairs(&body));
+    let r = needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
     after_category(&s, &ctx, &c, r).await
 }
 
@@ -1110,7 +1164,7 @@ async fn group(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body
         let mut ids: Vec<i64> = vec![nid];
         ids.extend(pairs.iter().filter(|(k, _)| k == "needs").filter_map(|(_, v)| v.parse::<i64>().ok()));
         let title = pairs.iter().find(|(k, _)| k == "title").map(|(_, v)| v.clone()).unwrap_or_default();
-        needs::group(&s.db, &ctx.actor, s.now(), &s.calendar, &title, &ids).await
+        needs::group(&s.db, &ctx.actor, s.now(), &title, &ids).await
     }
     .await;
     match r {

@@ -39,6 +39,13 @@ pub fn routes(r: &mut Registry) {
         Action::AreaWrite,
         axum::routing::put(update_category),
     );
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/calendar", Action::OverviewRead, get(get_calendar));
+    r.api(
+        Method::PUT,
+        "/api/v1/communities/{code}/needs/calendar",
+        Action::AreaWrite,
+        axum::routing::put(put_calendar),
+    );
     r.api(Method::GET, "/api/v1/communities/{code}/needs/views", Action::NeedRead, get(list_views));
     r.api(Method::POST, "/api/v1/communities/{code}/needs/views", Action::NeedRead, post(save_view));
     r.api(Method::DELETE, "/api/v1/needs/views/{id}", Action::NeedRead, axum::routing::delete(delete_view));
@@ -166,7 +173,9 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
     delete_view,
     list_categories,
     add_category,
-    update_category
+    update_category,
+    get_calendar,
+    put_calendar
 ))]
 pub struct NeedsApi;
 
@@ -663,7 +672,7 @@ pub struct GroupBody {
 #[utoipa::path(post, path = "/api/v1/needs/groups", request_body = GroupBody, responses((status = 201, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn group(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<GroupBody>) -> ApiResult {
     let e = err(&ctx);
-    let n = needs::group(&s.db, &ctx.actor, s.now(), &s.calendar, &b.title, &b.needs).await.map_err(&e)?;
+    let n = needs::group(&s.db, &ctx.actor, s.now(), &b.title, &b.needs).await.map_err(&e)?;
     Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
 }
 
@@ -892,5 +901,55 @@ async fn update_category(
     let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &form_of(&b)).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CalendarDto {
+    start_hour: u32,
+    end_hour: u32,
+    /// Monday first.
+    workdays: [bool; 7],
+    /// `YYYY-MM-DD` dates.
+    holidays: Vec<String>,
+    extra_workdays: Vec<String>,
+}
+
+/// The community's working hours, weekdays, holidays and make-up days.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/calendar", params(("code" = String, Path)), responses((status = 200, body = CalendarDto)))]
+async fn get_calendar(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::OverviewRead).await.map_err(&e)?;
+    let cal = needs::calendar_for(&s.db, c.id).await.map_err(&e)?;
+    let dates = |d: &[i64]| needs::calendar_dates(d).lines().map(str::to_string).collect::<Vec<_>>();
+    Ok(Json(CalendarDto {
+        start_hour: cal.start_hour,
+        end_hour: cal.end_hour,
+        workdays: cal.workdays,
+        holidays: dates(&cal.holidays),
+        extra_workdays: dates(&cal.extra_workdays),
+    })
+    .into_response())
+}
+
+/// Replaces the community's calendar (community committee); later needs use it.
+#[utoipa::path(put, path = "/api/v1/communities/{code}/needs/calendar", params(("code" = String, Path)), request_body = CalendarDto,
+    responses((status = 204, description = "Saved"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn put_calendar(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<CalendarDto>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
+    let f = needs::CalendarForm {
+        start_hour: b.start_hour.to_string(),
+        end_hour: b.end_hour.to_string(),
+        workdays: b.workdays,
+        holidays: b.holidays.join(","),
+        extra_workdays: b.extra_workdays.join(","),
+    };
+    needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map_err(&e)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -736,4 +736,79 @@ async fn the_committee_configures_categories_and_their_service_levels() {
         a.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+    // Working hours and holidays are set on the same page, without JavaScript.
+    let page =
+        admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"calendar-form\"") && page.contains("name=\"workday\" value=\"4\" checked"));
+    let r = admin
+        .post(app.url("/communities/510104001001/needs/calendar"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("start_hour", "8"),
+            ("end_hour", "17"),
+            ("workday", "0"),
+            ("workday", "1"),
+            ("workday", "2"),
+            ("workday", "3"),
+            ("workday", "4"),
+            ("holidays", "2026-10-01\n2026-10-02"),
+            ("extra_workdays", "2026-10-11"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page =
+        admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("2026-10-01\n2026-10-02") && page.contains("value=\"8\""));
+    let r = admin
+        .post(app.url("/communities/510104001001/needs/calendar"))
+        .form(&[("csrf", csrf.as_str()), ("start_hour", "18"), ("end_hour", "9")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let cal: Value = admin
+        .get(app.url("/api/v1/communities/510104001001/needs/calendar"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((cal["start_hour"].as_u64(), cal["holidays"].clone()), (Some(8), json!(["2026-10-01", "2026-10-02"])));
+    let r = admin
+        .put(app.url("/api/v1/communities/510104001001/needs/calendar"))
+        .json(&json!({"start_hour": 9, "end_hour": 18, "workdays": [true, true, true, true, true, false, false], "holidays": ["2026-13-40"], "extra_workdays": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "holidays");
+    // The API lists the categories (retired included) and takes the same rules.
+    let list: Value = admin
+        .get(app.url("/api/v1/communities/510104001001/needs/categories"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let transport = list.as_array().unwrap().iter().find(|c| c["code"] == "transport").unwrap().clone();
+    assert_eq!(transport["active"], false);
+    let r = admin
+        .post(app.url("/api/v1/communities/510104001001/needs/categories"))
+        .json(
+            &json!({"code": "pets", "name_zh": "宠物扰民", "name_en": "Pets", "respond_hours": 8, "resolve_hours": 2}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "resolve_hours");
+    let r = admin
+        .put(app.url(&format!("/api/v1/communities/510104001001/needs/categories/{}", transport["id"])))
+        .json(&json!({"name_zh": "出行", "name_en": "Getting around", "respond_hours": 8, "resolve_hours": 120}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
