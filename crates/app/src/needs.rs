@@ -56,30 +56,9 @@ pub async fn ensure_default_categories(tx: &mut Transaction<'_, Any>, community_
     Ok(())
 }
 
+/// Every category of a community, retired ones included: needs filed under a category that
+/// was later retired still show its name.
 pub async fn categories(db: &Db, community_id: i64) -> Result<Vec<Category>, AppError> {
-    let rows = sqlx::query(
-        "SELECT id, code, name_zh, name_en, respond_hours, resolve_hours, active FROM need_categories WHERE community_id = $1 AND active = 1 ORDER BY sort, id",
-    )
-    .bind(community_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Category {
-                id: r.try_get(0)?,
-                code: r.try_get(1)?,
-                name_zh: r.try_get(2)?,
-                name_en: r.try_get(3)?,
-                respond_hours: r.try_get(4)?,
-                resolve_hours: r.try_get(5)?,
-                active: r.try_get::<i64, _>(6)? != 0,
-            })
-        })
-        .collect()
-}
-
-/// Every category of a community, retired ones included (the configuration page).
-pub async fn all_categories(db: &Db, community_id: i64) -> Result<Vec<Category>, AppError> {
     let rows = sqlx::query(
         "SELECT id, code, name_zh, name_en, respond_hours, resolve_hours, active FROM need_categories WHERE community_id = $1 ORDER BY sort, id",
     )
@@ -99,6 +78,11 @@ pub async fn all_categories(db: &Db, community_id: i64) -> Result<Vec<Category>,
             })
         })
         .collect()
+}
+
+/// The categories new needs may be filed under (forms, Open311 services).
+pub async fn active_categories(db: &Db, community_id: i64) -> Result<Vec<Category>, AppError> {
+    Ok(categories(db, community_id).await?.into_iter().filter(|c| c.active).collect())
 }
 
 /// Raw fields of a category form.
@@ -411,7 +395,7 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     } else {
         wushe_domain::people::PhoneNumber::parse(&f.contact_phone).map(|p| Some(p.reveal().to_string()))
     });
-    let cats = categories(db, community.id).await?;
+    let cats = active_categories(db, community.id).await?;
     let category = cats.iter().find(|c| c.code == f.category.trim()).cloned();
     if category.is_none() {
         e.0.push(FieldError::new("category", "errors.category.unknown"));

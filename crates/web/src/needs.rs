@@ -488,7 +488,7 @@ async fn categories_view(
     community: &areas::Area,
     errors: Vec<String>,
 ) -> Result<CategoriesPage, AppError> {
-    let rows = needs::all_categories(&s.db, community.id)
+    let rows = needs::categories(&s.db, community.id)
         .await?
         .into_iter()
         .map(|c| CategoryRow {
@@ -734,7 +734,7 @@ async fn form_page(
     errors: Vec<String>,
 ) -> Result<FormPage, AppError> {
     let t = ctx.t();
-    let cats = needs::categories(&s.db, community.id).await?;
+    let cats = needs::active_categories(&s.db, community.id).await?;
     let staff_channels = [Channel::Visit, Channel::Hotline, Channel::WalkIn, Channel::JointMeeting];
     Ok(FormPage {
         l: Layout::new(

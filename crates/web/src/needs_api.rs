@@ -841,7 +841,7 @@ async fn community_for(s: &AppState, ctx: &Ctx, code: &str, action: Action) -> R
 async fn list_categories(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
     let e = err(&ctx);
     let c = community_for(&s, &ctx, &code, Action::OverviewRead).await.map_err(&e)?;
-    let list = needs::all_categories(&s.db, c.id).await.map_err(&e)?;
+    let list = needs::categories(&s.db, c.id).await.map_err(&e)?;
     Ok(Json(list.into_iter().map(category_dto).collect::<Vec<_>>()).into_response())
 }
 

@@ -197,7 +197,7 @@ fn discovery(headers: &HeaderMap, t: T, f: Format) -> Response {
 
 async fn services(s: &AppState, t: T, f: Format, q: &HashMap<String, String>) -> Result<Response, Problem> {
     let c = community(s, t, q).await?;
-    let cats = needs::categories(&s.db, c.id).await.map_err(internal)?;
+    let cats = needs::active_categories(&s.db, c.id).await.map_err(internal)?;
     let items = cats
         .iter()
         .map(|cat| {
@@ -236,7 +236,7 @@ async fn service_definition(
     let Some(f) = fmt else { return fail(None, not_found(t, "open311.not_found")) };
     let r = async {
         let c = community(&s, t, &q).await?;
-        let cats = needs::categories(&s.db, c.id).await.map_err(internal)?;
+        let cats = needs::active_categories(&s.db, c.id).await.map_err(internal)?;
         let cat = cats.iter().find(|x| x.code == code).ok_or_else(|| not_found(t, "open311.service_unknown"))?;
         // No service needs extra attributes: the definition lists none.
         Ok::<_, Problem>(render(
@@ -272,7 +272,7 @@ async fn post_request(
             .map(|x| x.trim().to_string())
             .filter(|x| !x.is_empty())
             .ok_or_else(|| bad(t, "open311.service_missing"))?;
-        let cats = needs::categories(&s.db, c.id).await.map_err(internal)?;
+        let cats = needs::active_categories(&s.db, c.id).await.map_err(internal)?;
         let cat = cats.iter().find(|x| x.code == code).ok_or_else(|| not_found(t, "open311.service_unknown"))?.clone();
         let get = |k: &str| q.get(k).map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
         let coord = |k: &str| get(k).map(|v| v.parse::<f64>().map_err(|_| bad(t, "open311.coordinates"))).transpose();

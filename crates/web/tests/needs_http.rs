@@ -696,6 +696,15 @@ async fn the_committee_configures_categories_and_their_service_levels() {
     );
     assert_eq!(add("noise", "4", "48").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(add("noise", "4", "48").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "codes are unique");
+    // A need filed under "transport" before it is retired keeps its category.
+    let resident = app.login_as("resident.s").await;
+    let r = resident
+        .post(app.url("/api/v1/needs"))
+        .json(&json!({"category": "transport", "title": "希望增设公交站点", "description": "出行不便。"}))
+        .send()
+        .await
+        .unwrap();
+    let before_retire = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     // Retire "transport".
     let page =
         admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
@@ -714,7 +723,16 @@ async fn the_committee_configures_categories_and_their_service_levels() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let resident = app.login_as("resident.s").await;
+    let old: Value =
+        resident.get(app.url(&format!("/api/v1/needs/{before_retire}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(old["need"]["category"], "transport", "retiring a category does not erase it from filed needs");
+    let r = resident
+        .post(app.url("/api/v1/needs"))
+        .json(&json!({"category": "transport", "title": "再提一次", "description": "出行不便。"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "category", "but new needs cannot use it");
     let form = resident.get(app.url("/my/needs/new")).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("value=\"noise\"") && !form.contains("value=\"transport\""));
     let r = resident
