@@ -309,6 +309,23 @@ impl Relation {
     pub fn can_read(&self) -> bool {
         self.staff_read || self.manage || self.requester || self.assignee
     }
+
+    /// Whether this person may record `event` on the need: the one rule that `step`, the
+    /// pages and the API all follow.
+    pub fn may(&self, event: EventKind) -> bool {
+        match event {
+            EventKind::Accepted | EventKind::Assigned | EventKind::Rejected | EventKind::Merged => self.manage,
+            EventKind::Started | EventKind::Resolved => self.manage || self.assignee,
+            EventKind::Confirmed | EventKind::Reopened => self.requester || self.manage,
+            EventKind::Commented => self.can_read(),
+            _ => false,
+        }
+    }
+}
+
+/// The workflow steps (accept … reopen) this person may take on the need now.
+pub fn workflow_steps(need: &Need, rel: &Relation) -> Vec<EventKind> {
+    need.status.next_events().into_iter().filter(|e| rel.may(*e)).collect()
 }
 
 pub async fn relation(db: &Db, actor: &Actor, n: &Need) -> Result<Relation, AppError> {
@@ -668,14 +685,7 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<N
     if s.version != need.version && rel.can_read() {
         return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
     }
-    let allowed = match s.event {
-        EventKind::Accepted | EventKind::Assigned | EventKind::Rejected | EventKind::Merged => rel.manage,
-        EventKind::Started | EventKind::Resolved => rel.manage || rel.assignee,
-        EventKind::Confirmed | EventKind::Reopened => rel.requester || rel.manage,
-        EventKind::Commented => rel.can_read(),
-        _ => false,
-    };
-    if !allowed {
+    if !rel.may(s.event) {
         return Err(AppError::Forbidden);
     }
     let next = need.status.apply(s.event).map_err(|e| AppError::Invalid(e.field_error().into()))?;

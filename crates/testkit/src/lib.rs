@@ -75,15 +75,6 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
-/// An error message that prints as itself (for the skip notes).
-struct AppErrorText(String);
-
-impl std::fmt::Display for AppErrorText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// The seeded SQLite file of this test binary (created on first use).
 static SQLITE_SEED: OnceCell<PathBuf> = OnceCell::const_new();
 /// The seeded PostgreSQL template database name, or why PostgreSQL is unavailable.
@@ -222,27 +213,7 @@ pub async fn empty_db(engine: Engine, test: &str) -> Option<Db> {
             Some(db)
         }
         Engine::Postgres => {
-            let admin = match pg_reachable().map_err(AppErrorText) {
-                Ok(()) => Db::connect(&pg_admin_url()).await.map_err(|e| AppErrorText(e.to_string())),
-                Err(e) => Err(e),
-            };
-            let admin = match admin {
-                Ok(a) => a,
-                Err(e) if required("WUSHE_REQUIRE_PG") => {
-                    panic!("{test}: PostgreSQL is required but unreachable: {e}")
-                }
-                Err(e) => {
-                    record_skip(&format!("{test} [postgres]"), &format!("PostgreSQL not reachable ({e})"));
-                    return None;
-                }
-            };
-            let name = unique("wushe_t");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .execute(&admin.pool)
-                .await
-                .expect("create");
-            admin.pool.close().await;
-            let db = Db::connect(&db_url(&name)).await.expect("postgres");
+            let db = Db::connect(&fresh_pg_url(test).await?).await.expect("postgres");
             db.migrate().await.expect("migrate");
             Some(db)
         }
@@ -319,17 +290,15 @@ pub fn require_browser() -> bool {
 /// The URL of a new, empty PostgreSQL database (for tests of the `wushe` binary), or `None`
 /// with a recorded skip when PostgreSQL is unavailable and not required.
 pub async fn fresh_pg_url(test: &str) -> Option<String> {
-    let admin = match pg_reachable().map_err(AppErrorText) {
-        Ok(()) => Db::connect(&pg_admin_url()).await.map_err(|e| AppErrorText(e.to_string())),
+    let admin = match pg_reachable() {
+        Ok(()) => Db::connect(&pg_admin_url()).await.map_err(|e| format!("PostgreSQL not reachable ({e})")),
         Err(e) => Err(e),
     };
     let admin = match admin {
         Ok(a) => a,
-        Err(e) if required("WUSHE_REQUIRE_PG") => {
-            panic!("{test}: PostgreSQL is required but unreachable: {e}")
-        }
+        Err(e) if required("WUSHE_REQUIRE_PG") => panic!("{test}: PostgreSQL is required but {e}"),
         Err(e) => {
-            record_skip(&format!("{test} [postgres]"), &format!("PostgreSQL not reachable ({e})"));
+            record_skip(&format!("{test} [postgres]"), &e);
             return None;
         }
     };

@@ -958,18 +958,8 @@ struct NeedPage {
 
 /// Which steps this person may take now.
 fn allowed_events(n: &Need, rel: &Relation) -> Vec<EventKind> {
-    let mut v: Vec<EventKind> = n
-        .status
-        .next_events()
-        .into_iter()
-        .filter(|e| match e {
-            EventKind::Accepted | EventKind::Assigned | EventKind::Rejected => rel.manage,
-            EventKind::Started | EventKind::Resolved => rel.manage || rel.assignee,
-            EventKind::Confirmed | EventKind::Reopened => rel.requester || rel.manage,
-            _ => false,
-        })
-        .collect();
-    if rel.manage && n.status.apply(EventKind::Merged).is_ok() {
+    let mut v = needs::workflow_steps(n, rel);
+    if rel.may(EventKind::Merged) && n.status.apply(EventKind::Merged).is_ok() {
         v.push(EventKind::Merged);
     }
     if !n.status.is_closed() {

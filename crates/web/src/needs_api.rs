@@ -444,18 +444,7 @@ async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> 
             hours_to_report: w.reported_at.map(|r| (r - w.created_at) as f64 / 3_600_000.0),
         })
         .collect();
-    let next_steps = n
-        .status
-        .next_events()
-        .into_iter()
-        .filter(|ev| match ev {
-            EventKind::Accepted | EventKind::Assigned | EventKind::Rejected => rel.manage,
-            EventKind::Started | EventKind::Resolved => rel.manage || rel.assignee,
-            EventKind::Confirmed | EventKind::Reopened => rel.requester || rel.manage,
-            _ => false,
-        })
-        .map(|ev| ev.code().to_string())
-        .collect();
+    let next_steps = needs::workflow_steps(&n, &rel).into_iter().map(|ev| ev.code().to_string()).collect();
     Ok(Json(NeedDetailDto { need: need_dto(&s, &n).await.map_err(&e)?, timeline, whistles, next_steps })
         .into_response())
 }
