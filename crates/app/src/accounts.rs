@@ -327,6 +327,21 @@ pub async fn display_name(db: &Db, user_id: i64) -> Result<String, AppError> {
     Ok(r.0)
 }
 
+/// Display names of many users in one query per 500 (labels of a table).
+pub async fn display_names(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let mut q =
+            sqlx::query_as::<_, (i64, String)>(crate::sql!("SELECT id, display_name FROM users WHERE id IN ({list})"));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
 /// Users holding any grant inside `path`'s subtree (assignment choices).
 pub async fn users_in(db: &Db, path: &str) -> Result<Vec<(i64, String)>, AppError> {
     let rows: Vec<(i64, String)> = sqlx::query_as(

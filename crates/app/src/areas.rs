@@ -67,6 +67,53 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Area, AppError> {
     from_row(&r)
 }
 
+/// Many areas by id in one query per 500 (labels of a list of records).
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Area>, AppError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let mut q = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE id IN ({list})"));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&db.pool).await? {
+            let a = from_row(&r)?;
+            out.insert(a.id, a);
+        }
+    }
+    Ok(out)
+}
+
+/// Areas by code in one query per 500 (labels of a table); unknown codes are left out.
+pub async fn by_codes(db: &Db, codes: &[String]) -> Result<Vec<Area>, AppError> {
+    let mut out = Vec::with_capacity(codes.len());
+    for chunk in codes.chunks(500) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let mut q = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE code IN ({list})"));
+        for c in chunk {
+            q = q.bind(c.as_str());
+        }
+        for r in q.fetch_all(&db.pool).await? {
+            out.push(from_row(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// [`by_code`] through the short-lived cache (see `cache`): for the submission path, which
+/// needs an area's id, path, kind and community, none of which ever change.
+pub async fn by_code_cached(db: &Db, code: &str) -> Result<Area, AppError> {
+    if let Some(a) = db.caches.areas.get(&code.to_string()) {
+        return Ok(a);
+    }
+    let a = by_code(db, code).await?;
+    db.caches.areas.put(code.to_string(), a.clone());
+    Ok(a)
+}
+
 /// Reads an area the actor may see for `action`. Unknown and foreign areas both answer
 /// `NotFound` to a signed-in user, so ids and codes cannot be probed across communities.
 pub async fn visible(db: &Db, actor: &Actor, action: Action, code: &str) -> Result<Area, AppError> {

@@ -57,6 +57,63 @@ impl<'c> AuditedTx<'c> {
         Ok(())
     }
 
+    /// Appends several entries with one statement (group commit of submissions). The chain is
+    /// the same as recording them one by one.
+    pub async fn record_many(&mut self, entries: &[Entry<'_>]) -> Result<(), AppError> {
+        for chunk in entries.chunks(500) {
+            let mut sql = String::from(
+                "INSERT INTO audit_log (seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash) VALUES ",
+            );
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (i, e) in chunk.iter().enumerate() {
+                let seq = self.seq + 1;
+                let hash = entry_hash(
+                    &self.last_hash,
+                    seq,
+                    self.at,
+                    e.actor_user_id,
+                    e.community_id,
+                    e.action,
+                    &e.subject,
+                    &e.detail,
+                );
+                rows.push((seq, std::mem::replace(&mut self.last_hash, hash.clone()), hash));
+                self.seq = seq;
+                let b = i * 9;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
+                ));
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (e, (seq, prev, hash)) in chunk.iter().zip(rows) {
+                q = q
+                    .bind(seq)
+                    .bind(self.at)
+                    .bind(e.actor_user_id)
+                    .bind(e.community_id)
+                    .bind(e.action)
+                    .bind(e.subject.as_str())
+                    .bind(e.detail.as_str())
+                    .bind(prev)
+                    .bind(hash);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(mut self) -> Result<(), AppError> {
         sqlx::query("UPDATE audit_head SET seq = $1, last_hash = $2 WHERE id = 1")
             .bind(self.seq)
@@ -66,6 +123,15 @@ impl<'c> AuditedTx<'c> {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// One audit entry for [`AuditedTx::record_many`].
+pub struct Entry<'a> {
+    pub actor_user_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub action: &'a str,
+    pub subject: String,
+    pub detail: String,
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -28,6 +28,7 @@ pub enum Durability {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
 }
 
 static MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -39,6 +40,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "need_photos", include_str!("../migrations/0006_need_photos.sql")),
     (7, "saved_views", include_str!("../migrations/0007_saved_views.sql")),
     (8, "work_calendars", include_str!("../migrations/0008_work_calendars.sql")),
+    (9, "need_rollups", include_str!("../migrations/0009_need_rollups.sql")),
 ];
 
 /// Renders a migration for one engine.
@@ -91,7 +93,7 @@ impl Db {
             })
             .connect_with(opts)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, caches: Default::default() })
     }
 
     /// Applies every migration not yet applied, each in its own transaction. Forward only.
@@ -122,6 +124,10 @@ impl Db {
                 .await?;
             tx.commit().await?;
             applied.push(*version);
+        }
+        // Roll-ups arrived after ledgers already held needs: compute them once.
+        if applied.contains(&9) {
+            crate::needs_metrics::rebuild(self).await?;
         }
         Ok(applied)
     }

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod areas;
 pub mod audit;
+pub mod cache;
 pub mod clock;
 pub mod db;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod directory;
 pub mod error;
 pub mod needs;
 pub mod needs_ledger;
+pub mod needs_metrics;
 pub mod notifications;
 pub mod open311;
 pub mod organizations;

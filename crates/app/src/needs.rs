@@ -9,6 +9,7 @@
 use crate::areas::{self, Area};
 use crate::audit::AuditedTx;
 use crate::db::upper;
+use crate::needs_metrics::Deltas;
 use crate::{Actor, AppError, Db, notifications, organizations};
 use sqlx::{Any, Row, Transaction};
 use wushe_domain::access::{Action, Decision, Role};
@@ -83,6 +84,28 @@ pub async fn categories(db: &Db, community_id: i64) -> Result<Vec<Category>, App
 /// The categories new needs may be filed under (forms, Open311 services).
 pub async fn active_categories(db: &Db, community_id: i64) -> Result<Vec<Category>, AppError> {
     Ok(categories(db, community_id).await?.into_iter().filter(|c| c.active).collect())
+}
+
+/// [`categories`] through the short-lived cache, for intake.
+async fn categories_cached(db: &Db, community_id: i64) -> Result<Vec<Category>, AppError> {
+    if let Some(c) = db.caches.categories.get(&community_id) {
+        return Ok(c);
+    }
+    let c = categories(db, community_id).await?;
+    if !c.is_empty() {
+        db.caches.categories.put(community_id, c.clone());
+    }
+    Ok(c)
+}
+
+/// [`calendar_for`] through the short-lived cache, for intake.
+async fn calendar_cached(db: &Db, community_id: i64) -> Result<WorkCalendar, AppError> {
+    if let Some(c) = db.caches.calendars.get(&community_id) {
+        return Ok(c);
+    }
+    let c = calendar_for(db, community_id).await?;
+    db.caches.calendars.put(community_id, c.clone());
+    Ok(c)
 }
 
 /// Raw fields of a category form.
@@ -163,6 +186,7 @@ pub async fn add_category(
     let id: i64 = r.try_get(0)?;
     tx.record(actor, Some(community.id), "needs.category.add", &format!("category:{}", c.code), &c.name_zh).await?;
     tx.commit().await?;
+    db.caches.categories.forget(&community.id);
     Ok(Category {
         id,
         code: c.code,
@@ -201,7 +225,9 @@ pub async fn update_category(
     let Some(r) = r else { return Err(AppError::NotFound) };
     let code: String = r.try_get(0)?;
     tx.record(actor, Some(community.id), "needs.category.update", &format!("category:{code}"), &c.name_zh).await?;
-    tx.commit().await
+    tx.commit().await?;
+    db.caches.categories.forget(&community.id);
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -237,9 +263,9 @@ pub struct Need {
     pub merged_into: Option<i64>,
 }
 
-const COLS: &str = "id, community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, channel, urgency, scope, status, version, assignee_org_id, assignee_user_id, contact_phone, created_at, responded_at, resolved_at, closed_at, rating, reopened, respond_due, resolve_due, overdue, merged_into";
+pub(crate) const COLS: &str = "id, community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, channel, urgency, scope, status, version, assignee_org_id, assignee_user_id, contact_phone, created_at, responded_at, resolved_at, closed_at, rating, reopened, respond_due, resolve_due, overdue, merged_into";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<Need, AppError> {
+pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Need, AppError> {
     let bad = |w: &str| AppError::Internal(format!("stored need {w} does not parse"));
     Ok(Need {
         id: r.try_get(0)?,
@@ -412,8 +438,8 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     } else {
         wushe_domain::people::PhoneNumber::parse(&f.contact_phone).map(|p| Some(p.reveal().to_string()))
     });
-    let cats = active_categories(db, community.id).await?;
-    let category = cats.iter().find(|c| c.code == f.category.trim()).cloned();
+    let cats = categories_cached(db, community.id).await?;
+    let category = cats.iter().find(|c| c.active && c.code == f.category.trim()).cloned();
     if category.is_none() {
         e.0.push(FieldError::new("category", "errors.category.unknown"));
     }
@@ -421,7 +447,7 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     let household = if f.household_code.trim().is_empty() {
         None
     } else {
-        match areas::by_code(db, f.household_code.trim()).await {
+        match areas::by_code_cached(db, f.household_code.trim()).await {
             Ok(h) if h.kind == AreaKind::Household && in_community(&h) => Some(h),
             _ => {
                 e.0.push(FieldError::new("household_code", "errors.household.unknown"));
@@ -438,7 +464,7 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
             match resident_homes.iter().find(|p| p.starts_with(&community.path)) {
                 Some(p) => {
                     let code = p.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-                    areas::by_code(db, code).await.ok()
+                    areas::by_code_cached(db, code).await.ok()
                 }
                 None => None,
             }
@@ -447,7 +473,7 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     let area = if f.area_code.trim().is_empty() {
         household.clone()
     } else {
-        match areas::by_code(db, f.area_code.trim()).await {
+        match areas::by_code_cached(db, f.area_code.trim()).await {
             Ok(a) if in_community(&a) => Some(a),
             _ => None,
         }
@@ -458,7 +484,7 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     e.into_result()?;
     let area = area.expect("checked");
     Ok(NewNeed {
-        calendar: calendar_for(db, community.id).await?,
+        calendar: calendar_cached(db, community.id).await?,
         area,
         household,
         category: category.expect("checked"),
@@ -478,7 +504,9 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
 pub async fn submit(db: &Db, actor: &Actor, at: i64, new: NewNeed) -> Result<Need, AppError> {
     authorize_submit(actor, &new)?;
     let mut tx = AuditedTx::begin(db, at).await?;
-    let need = write_submission(&mut tx, actor, at, &new).await?;
+    let mut rollups = Deltas::default();
+    let need = write_submission(&mut tx, actor, at, &new, &mut rollups).await?;
+    rollups.write(&mut tx.tx).await?;
     tx.commit().await?;
     Ok(need)
 }
@@ -507,40 +535,185 @@ pub fn authorize_submit(actor: &Actor, new: &NewNeed) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The rows of one submission (need, first event, audit entry) inside a caller's audited
-/// transaction; several can share one transaction (group commit).
-async fn write_submission(tx: &mut AuditedTx<'_>, actor: &Actor, at: i64, new: &NewNeed) -> Result<Need, AppError> {
-    let by_resident = matches!(new.channel, Channel::Online | Channel::Suggestion);
-    let community_id = new.area.community_id.ok_or(FieldError::new("area_code", "errors.area.unknown"))?;
-    let respond_due = new.calendar.due(at, new.category.respond_hours, new.urgency);
-    let resolve_due = new.calendar.due(at, new.category.resolve_hours, new.urgency);
-    let r = sqlx::query(crate::sql!(
-        "INSERT INTO needs (community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, \
-         channel, urgency, scope, status, contact_phone, created_at, respond_due, resolve_due, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'submitted', $13, $14, $15, $16, $14) RETURNING {COLS}"
-    ))
-    .bind(community_id)
-    .bind(new.area.id)
-    .bind(&new.area.path)
-    .bind(new.household.as_ref().map(|h| h.id))
-    .bind(new.requester_person_id)
-    .bind(if by_resident { actor.user_id } else { None })
-    .bind(new.category.id)
-    .bind(&new.title)
-    .bind(&new.description)
-    .bind(new.channel.code())
-    .bind(new.urgency.code())
-    .bind(new.scope.code())
-    .bind(&new.contact_phone)
-    .bind(at)
-    .bind(respond_due)
-    .bind(resolve_due)
-    .fetch_one(&mut *tx.tx)
-    .await?;
-    let need = from_row(&r)?;
-    insert_event(&mut tx.tx, &need, at, actor.user_id, EventKind::Submitted, None, new.channel.code()).await?;
-    tx.record(actor, Some(community_id), "need.submit", &format!("need:{}", need.id), &need.title).await?;
-    Ok(need)
+/// The rows of one submission (need, first event, audit entry, notifications) inside a
+/// caller's audited transaction.
+async fn write_submission(
+    tx: &mut AuditedTx<'_>,
+    actor: &Actor,
+    at: i64,
+    new: &NewNeed,
+    rollups: &mut Deltas,
+) -> Result<Need, AppError> {
+    let mut out = write_submissions(tx, &[(actor, at, new)], rollups).await?;
+    out.pop().ok_or_else(|| AppError::Internal("submission not written".into()))
+}
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 16 per need.
+const ROWS_PER_INSERT: usize = 256;
+
+/// The rows of several submissions, each kind written with one multi-row statement (group
+/// commit): the needs, their `submitted` events, their audit entries, and a notification to
+/// the grid workers who serve each need's place (or the community admins where no grid
+/// worker does), with outbox rows for the channels each can be reached on.
+async fn write_submissions(
+    tx: &mut AuditedTx<'_>,
+    items: &[(&Actor, i64, &NewNeed)],
+    rollups: &mut Deltas,
+) -> Result<Vec<Need>, AppError> {
+    let mut needs = Vec::with_capacity(items.len());
+    for chunk in items.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO needs (community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, \
+             channel, urgency, scope, status, contact_phone, created_at, respond_due, resolve_due, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 16;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for k in 1..=12 {
+                sql.push_str(&format!("${}, ", b + k));
+            }
+            sql.push_str(&format!("'submitted', ${}, ${}, ${}, ${}, ${})", b + 13, b + 14, b + 15, b + 16, b + 14));
+        }
+        sql.push_str(&format!(" RETURNING {COLS}"));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (actor, at, new) in chunk {
+            let by_resident = matches!(new.channel, Channel::Online | Channel::Suggestion);
+            let community_id = new.area.community_id.ok_or(FieldError::new("area_code", "errors.area.unknown"))?;
+            q = q
+                .bind(community_id)
+                .bind(new.area.id)
+                .bind(new.area.path.as_str())
+                .bind(new.household.as_ref().map(|h| h.id))
+                .bind(new.requester_person_id)
+                .bind(if by_resident { actor.user_id } else { None })
+                .bind(new.category.id)
+                .bind(new.title.as_str())
+                .bind(new.description.as_str())
+                .bind(new.channel.code())
+                .bind(new.urgency.code())
+                .bind(new.scope.code())
+                .bind(new.contact_phone.as_deref())
+                .bind(*at)
+                .bind(new.calendar.due(*at, new.category.respond_hours, new.urgency))
+                .bind(new.calendar.due(*at, new.category.resolve_hours, new.urgency));
+        }
+        let rows = q.fetch_all(&mut *tx.tx).await?;
+        let mut written = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        // Ids follow the order of the VALUES rows; RETURNING's own order is not promised.
+        written.sort_by_key(|n| n.id);
+        let matches = written.len() == chunk.len()
+            && written
+                .iter()
+                .zip(chunk)
+                .all(|(n, (_, at, new))| n.area_id == new.area.id && n.title == new.title && n.created_at == *at);
+        if !matches {
+            return Err(AppError::Internal("submissions came back out of order".into()));
+        }
+        needs.extend(written);
+    }
+    let mut events = Vec::with_capacity(needs.len());
+    let mut entries = Vec::with_capacity(needs.len());
+    for (n, (actor, at, new)) in needs.iter().zip(items) {
+        rollups.change(None, Some(n));
+        events.push((n, *at, actor.user_id, EventKind::Submitted, None, new.channel.code().to_string()));
+        entries.push(crate::audit::Entry {
+            actor_user_id: actor.user_id,
+            community_id: Some(n.community_id),
+            action: "need.submit",
+            subject: format!("need:{}", n.id),
+            detail: n.title.clone(),
+        });
+    }
+    insert_events(&mut tx.tx, &events).await?;
+    tx.record_many(&entries).await?;
+    notify_new(&mut tx.tx, &needs).await?;
+    Ok(needs)
+}
+
+/// A need event waiting to be written: (need, at, actor, kind, note, data).
+type EventRow<'a> = (&'a Need, i64, Option<i64>, EventKind, Option<&'a str>, String);
+
+async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[EventRow<'_>]) -> Result<(), AppError> {
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO need_events (community_id, need_id, at, actor_user_id, kind, note, data) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 7;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (n, at, actor, kind, note, data) in chunk {
+            q = q
+                .bind(n.community_id)
+                .bind(n.id)
+                .bind(*at)
+                .bind(*actor)
+                .bind(kind.code())
+                .bind(*note)
+                .bind(data.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A2 for new needs: tells the grid workers serving each need's place that it waits to be
+/// accepted; where no grid worker serves it, the community admins.
+async fn notify_new(tx: &mut Transaction<'_, Any>, needs: &[Need]) -> Result<(), AppError> {
+    let mut staff: std::collections::BTreeMap<i64, Vec<(i64, String, String)>> = Default::default();
+    for n in needs {
+        if staff.contains_key(&n.community_id) {
+            continue;
+        }
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT g.user_id, g.role, a.path FROM grants g JOIN areas a ON a.id = g.area_id \
+             WHERE g.role IN ('community_admin', 'grid_worker') AND (a.community_id = $1 OR a.id = $1)",
+        )
+        .bind(n.community_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        staff.insert(n.community_id, rows);
+    }
+    let mut batch = Vec::with_capacity(needs.len());
+    for n in needs {
+        let serving = |role: &str| {
+            staff[&n.community_id]
+                .iter()
+                .filter(|(_, r, p)| r == role && n.area_path.starts_with(p.as_str()))
+                .map(|(u, _, _)| *u)
+                .collect::<Vec<_>>()
+        };
+        let mut to = serving("grid_worker");
+        if to.is_empty() {
+            to = serving("community_admin");
+        }
+        let msg = notifications::Message {
+            community_id: Some(n.community_id),
+            kind: EventKind::Submitted.code(),
+            need_id: Some(n.id),
+            title: n.title.clone(),
+            body: String::new(),
+        };
+        batch.push((to, msg));
+    }
+    notifications::queue_many(tx, needs.first().map(|n| n.created_at).unwrap_or(0), &batch).await?;
+    Ok(())
 }
 
 type Pending = (Actor, i64, NewNeed, tokio::sync::oneshot::Sender<Result<Need, AppError>>);
@@ -592,10 +765,10 @@ async fn write_batch(db: &Db, batch: Vec<Pending>) {
     let at = batch.iter().map(|p| p.1).max().unwrap_or(0);
     let attempt = async {
         let mut tx = AuditedTx::begin(db, at).await?;
-        let mut needs = Vec::with_capacity(batch.len());
-        for (actor, at, new, _) in &batch {
-            needs.push(write_submission(&mut tx, actor, *at, new).await?);
-        }
+        let mut rollups = Deltas::default();
+        let items: Vec<_> = batch.iter().map(|(actor, at, new, _)| (actor, *at, new)).collect();
+        let needs = write_submissions(&mut tx, &items, &mut rollups).await?;
+        rollups.write(&mut tx.tx).await?;
         tx.commit().await?;
         Ok::<_, AppError>(needs)
     }
@@ -611,7 +784,9 @@ async fn write_batch(db: &Db, batch: Vec<Pending>) {
             for (actor, at, new, done) in batch {
                 let r = async {
                     let mut tx = AuditedTx::begin(db, at).await?;
-                    let n = write_submission(&mut tx, &actor, at, &new).await?;
+                    let mut rollups = Deltas::default();
+                    let n = write_submission(&mut tx, &actor, at, &new, &mut rollups).await?;
+                    rollups.write(&mut tx.tx).await?;
                     tx.commit().await?;
                     Ok(n)
                 }
@@ -764,6 +939,9 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<N
         return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
     };
     let updated = from_row(&r)?;
+    let mut rollups = Deltas::default();
+    rollups.change(Some(&need), Some(&updated));
+    rollups.write(&mut tx.tx).await?;
     insert_event(&mut tx.tx, &updated, at, actor.user_id, s.event, note.as_deref(), &data).await?;
     // A2: tell the people who must act next, in the same transaction as the step.
     let recipients = match (s.event, org, user) {
@@ -922,8 +1100,12 @@ pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(
         cq = b.bind_as(cq);
     }
     let total = cq.fetch_one(&db.pool).await?.0;
+    // The page's ids first, from the index alone when the filters are the indexed ones
+    // (status, place, time), then only those rows: sorting whole rows of a busy grid's
+    // open needs to keep fifty is what made the list slow.
     let sql = format!(
-        "SELECT {COLS} FROM needs WHERE {where_} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}",
+        "SELECT {COLS} FROM needs WHERE id IN (SELECT id FROM needs WHERE {where_} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}) \
+         ORDER BY created_at DESC, id DESC",
         f.limit.clamp(1, 5000),
         f.offset.max(0)
     );
@@ -1195,148 +1377,6 @@ pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, 
     tx.commit().await
 }
 
-/// N5 figures for a set of needs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Figures {
-    pub needs: i64,
-    pub responded: i64,
-    pub responded_on_time: i64,
-    pub resolved: i64,
-    pub reopened: i64,
-    pub rated: i64,
-    pub rating_sum: i64,
-    pub respond_median_h: Option<f64>,
-    pub respond_p90_h: Option<f64>,
-    pub resolve_median_h: Option<f64>,
-    pub resolve_p90_h: Option<f64>,
-}
-
-impl Figures {
-    pub fn response_rate(&self) -> Option<f64> {
-        (self.needs > 0).then(|| self.responded as f64 / self.needs as f64)
-    }
-    pub fn on_time_rate(&self) -> Option<f64> {
-        (self.needs > 0).then(|| self.responded_on_time as f64 / self.needs as f64)
-    }
-    pub fn satisfaction(&self) -> Option<f64> {
-        (self.rated > 0).then(|| self.rating_sum as f64 / self.rated as f64)
-    }
-    pub fn reopen_rate(&self) -> Option<f64> {
-        (self.resolved > 0).then(|| self.reopened as f64 / self.resolved as f64)
-    }
-}
-
-fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    Some(sorted[i] as f64 / 3_600_000.0)
-}
-
-#[derive(Debug, Clone)]
-struct MetricRow {
-    category_id: i64,
-    area_path: String,
-    assignee: String,
-    created_at: i64,
-    responded_at: Option<i64>,
-    respond_due: i64,
-    resolved_at: Option<i64>,
-    rating: Option<i64>,
-    reopened: i64,
-}
-
-fn figures(rows: &[&MetricRow]) -> Figures {
-    let mut f = Figures { needs: rows.len() as i64, ..Default::default() };
-    let mut respond = Vec::new();
-    let mut resolve = Vec::new();
-    for r in rows {
-        if let Some(t) = r.responded_at {
-            f.responded += 1;
-            if t <= r.respond_due {
-                f.responded_on_time += 1;
-            }
-            respond.push(t - r.created_at);
-        }
-        if let Some(t) = r.resolved_at {
-            f.resolved += 1;
-            resolve.push(t - r.created_at);
-        }
-        if r.reopened > 0 {
-            f.reopened += 1;
-        }
-        if let Some(x) = r.rating {
-            f.rated += 1;
-            f.rating_sum += x;
-        }
-    }
-    respond.sort_unstable();
-    resolve.sort_unstable();
-    f.respond_median_h = percentile(&respond, 0.5);
-    f.respond_p90_h = percentile(&respond, 0.9);
-    f.resolve_median_h = percentile(&resolve, 0.5);
-    f.resolve_p90_h = percentile(&resolve, 0.9);
-    f
-}
-
-/// Metrics of one area's subtree for needs created in `[from, to)`: overall and by category,
-/// by first-level division (grid or micro-grid) and by assignee.
-pub struct Metrics {
-    pub overall: Figures,
-    pub by_category: Vec<(i64, Figures)>,
-    pub by_division: Vec<(String, Figures)>,
-    pub by_assignee: Vec<(String, Figures)>,
-}
-
-pub async fn metrics(db: &Db, actor: &Actor, area: &Area, from: i64, to: i64) -> Result<Metrics, AppError> {
-    if !(actor.operator || actor.grants.reaches(Action::NeedMetricsRead, &area.path)) {
-        actor.require(Action::NeedMetricsRead, Some(&area.path))?;
-    }
-    let rows = sqlx::query(
-        "SELECT category_id, area_path, COALESCE('org:' || CAST(assignee_org_id AS TEXT), 'user:' || CAST(assignee_user_id AS TEXT), ''), created_at, responded_at, respond_due, resolved_at, rating, reopened \
-         FROM needs WHERE area_path >= $1 AND area_path < $2 AND created_at >= $3 AND created_at < $4 AND status <> 'merged'",
-    )
-    .bind(&area.path)
-    .bind(upper(&area.path))
-    .bind(from)
-    .bind(to)
-    .fetch_all(&db.pool)
-    .await?;
-    let visible = actor.subtrees(Action::NeedMetricsRead);
-    let mut all = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let m = MetricRow {
-            category_id: r.try_get(0)?,
-            area_path: r.try_get(1)?,
-            assignee: r.try_get(2)?,
-            created_at: r.try_get(3)?,
-            responded_at: r.try_get(4)?,
-            respond_due: r.try_get(5)?,
-            resolved_at: r.try_get(6)?,
-            rating: r.try_get(7)?,
-            reopened: r.try_get(8)?,
-        };
-        if visible.iter().any(|v| m.area_path.starts_with(v.as_str())) {
-            all.push(m);
-        }
-    }
-    let refs: Vec<&MetricRow> = all.iter().collect();
-    let group = |key: &dyn Fn(&MetricRow) -> String| {
-        let mut map: std::collections::BTreeMap<String, Vec<&MetricRow>> = Default::default();
-        for r in &all {
-            map.entry(key(r)).or_default().push(r);
-        }
-        map.into_iter().map(|(k, v)| (k, figures(&v))).collect::<Vec<_>>()
-    };
-    let depth = area.path.len();
-    let by_category =
-        group(&|r| r.category_id.to_string()).into_iter().map(|(k, f)| (k.parse().unwrap_or(0), f)).collect();
-    let by_division = group(&|r| r.area_path[depth..].split('/').next().unwrap_or("").to_string());
-    let by_assignee = group(&|r| r.assignee.clone());
-    Ok(Metrics { overall: figures(&refs), by_category, by_division, by_assignee })
-}
-
 /// Counts of open and overdue needs per first-level division of a community (situation map
 /// and overview).
 pub async fn open_counts(db: &Db, community: &Area) -> Result<Vec<(String, i64, i64)>, AppError> {
@@ -1382,6 +1422,7 @@ pub async fn insert_histories(
     items: &[History],
 ) -> Result<i64, AppError> {
     let mut inserted = 0;
+    let mut rollups = Deltas::default();
     for h in items {
         let mut status = NeedStatus::Submitted;
         let (mut responded, mut resolved, mut closed, mut rating, mut reopened) = (None, None, None, None, 0i64);
@@ -1442,12 +1483,14 @@ pub async fn insert_histories(
         .fetch_one(&mut **tx)
         .await?;
         let need = from_row(&r)?;
+        rollups.change(None, Some(&need));
         insert_event(tx, &need, h.created_at, None, EventKind::Submitted, None, h.channel.code()).await?;
         for (kind, at, data, note) in &h.events {
             insert_event(tx, &need, *at, None, *kind, note.as_deref(), data).await?;
         }
         inserted = need.id;
     }
+    rollups.write(tx).await?;
     Ok(inserted)
 }
 
@@ -1540,7 +1583,10 @@ pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[i64]) ->
         requester_person_id: None,
     };
     let mut tx = AuditedTx::begin(db, at).await?;
-    let common_need = write_submission(&mut tx, &Actor { operator: false, ..actor.clone() }, at, &new).await?;
+    let mut rollups = Deltas::default();
+    let common_need =
+        write_submission(&mut tx, &Actor { operator: false, ..actor.clone() }, at, &new, &mut rollups).await?;
+    rollups.write(&mut tx.tx).await?;
     for n in &members {
         sqlx::query("UPDATE needs SET common_need_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
             .bind(common_need.id)
@@ -1776,5 +1822,6 @@ pub async fn set_calendar(
     tx.record(actor, Some(community.id), "needs.calendar.set", &format!("community:{}", community.code), &flags)
         .await?;
     tx.commit().await?;
+    db.caches.calendars.forget(&community.id);
     Ok(cal)
 }

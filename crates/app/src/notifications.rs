@@ -62,6 +62,109 @@ pub async fn queue(tx: &mut Transaction<'_, Any>, at: i64, users: &[i64], msg: &
     Ok(seen.len())
 }
 
+/// Queues many messages with a few multi-row statements (group commit of submissions):
+/// the same rows as calling [`queue`] for each.
+pub async fn queue_many(tx: &mut Transaction<'_, Any>, at: i64, batch: &[(Vec<i64>, Message)]) -> Result<(), AppError> {
+    let mut rows: Vec<(i64, &Message)> = Vec::new();
+    for (users, msg) in batch {
+        let mut seen = std::collections::BTreeSet::new();
+        rows.extend(users.iter().filter(|u| seen.insert(**u)).map(|u| (*u, msg)));
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut users: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut contacts: std::collections::HashMap<i64, (Option<String>, Option<String>)> = Default::default();
+    for chunk in users.chunks(500) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let mut q = sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(crate::sql!(
+            "SELECT id, email, phone FROM users WHERE id IN ({list})"
+        ));
+        for u in chunk {
+            q = q.bind(*u);
+        }
+        for (id, email, phone) in q.fetch_all(&mut **tx).await? {
+            contacts.insert(id, (email, phone));
+        }
+    }
+    let mut outbox: Vec<(Option<i64>, i64, &str, String)> = Vec::new();
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO notifications (community_id, user_id, kind, need_id, title, body, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 7;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        sql.push_str(" RETURNING id, user_id, need_id");
+        let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>)>(sqlx::AssertSqlSafe(sql));
+        for (u, m) in chunk {
+            q = q
+                .bind(m.community_id)
+                .bind(*u)
+                .bind(m.kind)
+                .bind(m.need_id)
+                .bind(m.title.as_str())
+                .bind(m.body.as_str())
+                .bind(at);
+        }
+        let mut ids = q.fetch_all(&mut **tx).await?;
+        // Ids follow the VALUES order; RETURNING's own order is not promised.
+        ids.sort_unstable_by_key(|r| r.0);
+        if ids.len() != chunk.len() || ids.iter().zip(chunk).any(|(r, (u, m))| r.1 != *u || r.2 != m.need_id) {
+            return Err(AppError::Internal("notifications came back out of order".into()));
+        }
+        for ((id, user, _), (_, m)) in ids.into_iter().zip(chunk) {
+            let (email, phone) = contacts.get(&user).cloned().unwrap_or_default();
+            for (channel, dest) in [("email", email), ("sms", phone)] {
+                if let Some(dest) = dest.filter(|d| !d.is_empty()) {
+                    outbox.push((m.community_id, id, channel, dest));
+                }
+            }
+        }
+    }
+    for chunk in outbox.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO outbox (community_id, notification_id, channel, destination, status, next_attempt_at, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 5;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, 'pending', ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 5
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (c, id, channel, dest) in chunk {
+            q = q.bind(*c).bind(*id).bind(*channel).bind(dest.as_str()).bind(at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Users with an account who belong to an organization (assignments, whistles).
 pub async fn members_of(tx: &mut Transaction<'_, Any>, org_id: i64) -> Result<Vec<i64>, AppError> {
     let rows: Vec<(i64,)> = sqlx::query_as(

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::api::ApiJson;
 use crate::ctx::Ctx;
 use crate::error::{Problem, WebError};
-use crate::needs::{LedgerQuery, filter_from, month_range};
+use crate::needs::{LedgerQuery, filter_from, month_or_now};
 use crate::routes::Registry;
 use crate::view::local_time;
 use axum::Json;
@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use wushe_app::needs::{self, Need, NeedForm, Step};
+use wushe_app::needs_metrics::{self, Figures, Month};
 use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
 use wushe_domain::access::{Action, Role};
@@ -24,6 +25,7 @@ use wushe_domain::needs::EventKind;
 pub fn routes(r: &mut Registry) {
     r.api(Method::GET, "/api/v1/communities/{code}/needs", Action::NeedRead, get(ledger));
     r.api(Method::GET, "/api/v1/communities/{code}/needs/metrics", Action::NeedMetricsRead, get(metrics));
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/metrics/trend", Action::NeedMetricsRead, get(trend));
     r.api(Method::POST, "/api/v1/needs", Action::OwnAccount, post(submit));
     r.api(Method::GET, "/api/v1/needs/{id}", Action::OwnAccount, get(detail));
     r.api(Method::POST, "/api/v1/needs/{id}/events", Action::OwnAccount, post(step));
@@ -155,6 +157,7 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
 #[openapi(paths(
     ledger,
     metrics,
+    trend,
     submit,
     detail,
     step,
@@ -222,24 +225,23 @@ fn rfc3339(ms: i64) -> String {
 }
 
 pub async fn need_dto(s: &AppState, n: &Need) -> Result<NeedDto, AppError> {
-    let cats = needs::categories(&s.db, n.community_id).await?;
-    need_dto_with(s, n, &cats).await
+    dtos(s, std::slice::from_ref(n)).await?.pop().ok_or(AppError::NotFound)
 }
 
-/// As [`need_dto`], with the community's categories already at hand (lists).
-async fn need_dto_with(s: &AppState, n: &Need, cats: &[needs::Category]) -> Result<NeedDto, AppError> {
-    let community = areas::by_id(&s.db, n.community_id).await?;
-    let area = areas::by_id(&s.db, n.area_id).await?;
-    let household = match n.household_id {
-        Some(h) => Some(areas::by_id(&s.db, h).await?.code),
-        None => None,
-    };
-    Ok(NeedDto {
+/// A need's DTO from codes already at hand (a submission knows its places and category).
+fn dto_from(
+    n: &Need,
+    community_code: String,
+    area_code: String,
+    household_code: Option<String>,
+    category: String,
+) -> NeedDto {
+    NeedDto {
         id: n.id,
-        community_code: community.code,
-        area_code: area.code,
-        household_code: household,
-        category: cats.iter().find(|c| c.id == n.category_id).map(|c| c.code.clone()).unwrap_or_default(),
+        community_code,
+        area_code,
+        household_code,
+        category,
         title: n.title.clone(),
         description: n.description.clone(),
         channel: n.channel.code().into(),
@@ -256,19 +258,34 @@ async fn need_dto_with(s: &AppState, n: &Need, cats: &[needs::Category]) -> Resu
         overdue: n.overdue > 0,
         rating: n.rating,
         merged_into: n.merged_into,
-    })
+    }
 }
 
+/// DTOs of a list of needs with two queries in all: the communities' categories and the
+/// codes of every place named.
 async fn dtos(s: &AppState, list: &[Need]) -> Result<Vec<NeedDto>, AppError> {
-    let mut out = Vec::with_capacity(list.len());
     let mut cats: std::collections::HashMap<i64, Vec<needs::Category>> = Default::default();
+    let mut ids = Vec::with_capacity(list.len() * 3);
     for n in list {
         if let std::collections::hash_map::Entry::Vacant(e) = cats.entry(n.community_id) {
             e.insert(needs::categories(&s.db, n.community_id).await?);
         }
-        out.push(need_dto_with(s, n, &cats[&n.community_id]).await?);
+        ids.extend([n.community_id, n.area_id]);
+        ids.extend(n.household_id);
     }
-    Ok(out)
+    let places = areas::by_ids(&s.db, &ids).await?;
+    let code = |id: i64| places.get(&id).map(|a| a.code.clone()).ok_or(AppError::NotFound);
+    list.iter()
+        .map(|n| {
+            let category = cats[&n.community_id]
+                .iter()
+                .find(|c| c.id == n.category_id)
+                .map(|c| c.code.clone())
+                .unwrap_or_default();
+            let household = n.household_id.map(code).transpose()?;
+            Ok(dto_from(n, code(n.community_id)?, code(n.area_id)?, household, category))
+        })
+        .collect()
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -365,7 +382,7 @@ async fn submit(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<NeedBod
     } else {
         b.community_code.trim().to_string()
     };
-    let community = match areas::by_code(&s.db, &community_code).await {
+    let community = match areas::by_code_cached(&s.db, &community_code).await {
         Ok(c)
             if c.kind == wushe_domain::areas::AreaKind::Community
                 && ctx.actor.grants.reaches(Action::OwnAccount, &c.path) =>
@@ -388,8 +405,10 @@ async fn submit(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<NeedBod
         requester_person_id: b.requester_person_id,
     };
     let new = needs::parse_form(&s.db, &ctx.actor, &community, &form).await.map_err(&e)?;
+    let codes = (new.area.code.clone(), new.household.as_ref().map(|h| h.code.clone()), new.category.code.clone());
     let n = s.submissions.submit(&ctx.actor, s.now(), new).await.map_err(&e)?;
-    Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
+    let dto = dto_from(&n, community.code, codes.0, codes.1, codes.2);
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -564,10 +583,10 @@ pub struct FiguresDto {
     reopen_rate: Option<f64>,
 }
 
-fn fig(key: String, f: &needs::Figures) -> FiguresDto {
+fn fig(key: String, f: &Figures) -> FiguresDto {
     FiguresDto {
         key,
-        needs: f.needs,
+        needs: f.counts.needs,
         response_rate: f.response_rate(),
         on_time_rate: f.on_time_rate(),
         respond_median_hours: f.respond_median_h,
@@ -607,13 +626,13 @@ async fn metrics(
 ) -> ApiResult {
     let e = err(&ctx);
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
-    let (month, from, to) = month_range(q.month.as_deref().unwrap_or(""), s.now()).map_err(&e)?;
-    let m = needs::metrics(&s.db, &ctx.actor, &area, from, to).await.map_err(&e)?;
+    let month = month_or_now(q.month.as_deref().unwrap_or(""), s.now()).map_err(&e)?;
+    let m = needs_metrics::metrics(&s.db, &ctx.actor, &area, month).await.map_err(&e)?;
     let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await.unwrap_or_default();
     Ok(Json(MetricsDto {
-        month,
-        from: local_time(from),
-        to: local_time(to),
+        month: month.to_string(),
+        from: local_time(month.start()),
+        to: local_time(month.next().start()),
         overall: fig(String::new(), &m.overall),
         by_category: m
             .by_category
@@ -626,6 +645,61 @@ async fn metrics(
         by_assignee: m.by_assignee.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
     })
     .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrendMonthDto {
+    /// `YYYY-MM`.
+    month: String,
+    /// The month's figures; `key` is empty.
+    figures: FiguresDto,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TrendParams {
+    /// First month, `YYYY-MM`; default eleven months before `to`.
+    from: Option<String>,
+    /// Last month, `YYYY-MM`; default this month.
+    to: Option<String>,
+}
+
+/// N5 month by month: the overall figures of each month in `[from, to]` (at most 60 months),
+/// oldest first, months without needs included.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/metrics/trend", params(("code" = String, Path, description = "community or street code"), TrendParams),
+    responses((status = 200, body = Vec<TrendMonthDto>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn trend(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<TrendParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
+    let (first, last) = trend_range(q.from.as_deref(), q.to.as_deref(), s.now()).map_err(&e)?;
+    let months = needs_metrics::trend(&s.db, &ctx.actor, &area, first, last).await.map_err(&e)?;
+    Ok(Json(
+        months
+            .iter()
+            .map(|(m, f)| TrendMonthDto { month: m.to_string(), figures: fig(String::new(), f) })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+/// `[from, to]` of a trend: both optional, `to` not before `from`, at most 60 months.
+pub fn trend_range(from: Option<&str>, to: Option<&str>, now: i64) -> Result<(Month, Month), AppError> {
+    let last = month_or_now(to.unwrap_or(""), now).map_err(|e| match e {
+        AppError::Invalid(_) => FieldError::new("to", "errors.month.invalid").into(),
+        e => e,
+    })?;
+    let first = match from.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => Month::parse(f).map_err(|_| FieldError::new("from", "errors.month.invalid"))?,
+        None => last.back(11),
+    };
+    if first > last || first < last.back(59) {
+        return Err(FieldError::new("from", "errors.month.range").into());
+    }
+    Ok((first, last))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -244,6 +244,46 @@ async fn the_api_refuses_bad_steps_and_reports_metrics() {
         let page =
             admin.get(app.url("/communities/510104001001/needs/metrics")).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("响应率") && page.contains("按网格") && page.contains("第一网格"));
+        assert!(page.contains("近 12 个月趋势") && page.contains("id=\"trend-chart\""));
+        // The trend: twelve months by default, ending with this month's figures.
+        let t: Value = admin
+            .get(app.url("/api/v1/communities/510104001001/needs/metrics/trend"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let months = t.as_array().unwrap();
+        assert_eq!(months.len(), 12);
+        assert_eq!(months[11]["month"], m["month"]);
+        assert_eq!(months[11]["figures"]["needs"], m["overall"]["needs"]);
+        let r = admin
+            .get(app.url("/api/v1/communities/510104001001/needs/metrics/trend?from=2026-05&to=2026-01"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "from");
+        // A street compares its communities side by side, each linked to its own page.
+        let officer = app.login_as("street.s").await;
+        let page = officer
+            .get(app.url("/communities/510104001/needs/metrics?lang=zh-CN"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("各社区对比"), "{page}");
+        assert!(page.contains("href=\"/communities/510104001001/needs/metrics?month="), "{page}");
+        let r = officer.get(app.url("/api/v1/communities/510104001/needs/metrics")).send().await.unwrap();
+        let sm: Value = r.json().await.unwrap();
+        assert!(sm["by_division"].as_array().unwrap().iter().any(|d| d["key"] == "510104001001"));
+        // A resident sees neither.
+        let resident = app.login_as("resident.s").await;
+        let r = resident.get(app.url("/api/v1/communities/510104001001/needs/metrics/trend")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }
 
