@@ -263,19 +263,35 @@ pub async fn create_session(db: &Db, user_id: i64, at: i64) -> Result<NewSession
 }
 
 /// The user and CSRF token behind a live session cookie.
-pub async fn session(db: &Db, token: &str, now: i64) -> Result<Option<(User, String)>, AppError> {
-    let r = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, u.phone, u.person_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+/// The user of a live session, its CSRF token and the user's grants, in one query: every
+/// page request asks.
+pub async fn session(db: &Db, token: &str, now: i64) -> Result<Option<(User, String, Grants)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.phone, u.person_id, g.role, a.path, s.csrf_token \
+         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = u.id LEFT JOIN areas a ON a.id = g.area_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0 ORDER BY g.id",
     )
     .bind(digest(token))
     .bind(now)
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    match r {
-        Some(r) => Ok(Some((from_row(&r)?, r.try_get(5)?))),
-        None => Ok(None),
+    let csrf: Option<String> = rows.first().map(|r| r.try_get(7)).transpose()?;
+    Ok(user_with_grants(&rows)?.zip(csrf).map(|((u, g), c)| (u, c, g)))
+}
+
+/// A user and their grants from rows of `users` columns, then `g.role, a.path` (NULL for a
+/// user without grants), one row per grant.
+fn user_with_grants(rows: &[sqlx::any::AnyRow]) -> Result<Option<(User, Grants)>, AppError> {
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut grants = Vec::with_capacity(rows.len());
+    for r in rows {
+        let role: Option<String> = r.try_get(5)?;
+        let path: Option<String> = r.try_get(6)?;
+        if let (Some(role), Some(area_path)) = (role, path) {
+            grants.push(Grant { role: Role::parse(&role)?, area_path });
+        }
     }
+    Ok(Some((from_row(first)?, Grants { signed_in: true, grants })))
 }
 
 pub async fn end_session(db: &Db, token: &str, at: i64) -> Result<(), AppError> {
@@ -309,15 +325,17 @@ pub async fn create_api_token(db: &Db, actor: &Actor, at: i64, username: &str, n
     Ok(token)
 }
 
-pub async fn token_user(db: &Db, token: &str) -> Result<Option<User>, AppError> {
-    let r = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, u.phone, u.person_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
+/// Who a bearer token belongs to, with their grants, in one query: every API request asks.
+pub async fn token_user(db: &Db, token: &str) -> Result<Option<(User, Grants)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.phone, u.person_id, g.role, a.path \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN grants g ON g.user_id = u.id LEFT JOIN areas a ON a.id = g.area_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0 ORDER BY g.id",
     )
     .bind(digest(token))
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    r.as_ref().map(from_row).transpose()
+    user_with_grants(&rows)
 }
 
 /// A user's display name (assignee labels).
@@ -330,8 +348,8 @@ pub async fn display_name(db: &Db, user_id: i64) -> Result<String, AppError> {
 /// Display names of many users in one query per 500 (labels of a table).
 pub async fn display_names(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>, AppError> {
     let mut out = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    for chunk in crate::db::statement_chunks(ids, 1) {
+        let list = db.backend.in_list(chunk.len());
         let mut q =
             sqlx::query_as::<_, (i64, String)>(crate::sql!("SELECT id, display_name FROM users WHERE id IN ({list})"));
         for id in chunk {

@@ -73,8 +73,8 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i6
     ids.sort_unstable();
     ids.dedup();
     let mut out = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    for chunk in crate::db::statement_chunks(&ids, 1) {
+        let list = db.backend.in_list(chunk.len());
         let mut q = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE id IN ({list})"));
         for id in chunk {
             q = q.bind(*id);
@@ -90,8 +90,8 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i6
 /// Areas by code in one query per 500 (labels of a table); unknown codes are left out.
 pub async fn by_codes(db: &Db, codes: &[String]) -> Result<Vec<Area>, AppError> {
     let mut out = Vec::with_capacity(codes.len());
-    for chunk in codes.chunks(500) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    for chunk in crate::db::statement_chunks(codes, 1) {
+        let list = db.backend.in_list(chunk.len());
         let mut q = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE code IN ({list})"));
         for c in chunk {
             q = q.bind(c.as_str());

@@ -19,7 +19,15 @@ pub struct AuditedTx<'c> {
 
 impl<'c> AuditedTx<'c> {
     pub async fn begin(db: &'c Db, at: i64) -> Result<AuditedTx<'c>, AppError> {
-        let mut tx = db.pool.begin().await?;
+        Self::lock(db.pool.begin().await?, at).await
+    }
+
+    /// As [`AuditedTx::begin`], on a connection the caller keeps (the submission writer's).
+    pub async fn begin_on(conn: &'c mut sqlx::AnyConnection, at: i64) -> Result<AuditedTx<'c>, AppError> {
+        Self::lock(sqlx::Connection::begin(conn).await?, at).await
+    }
+
+    async fn lock(mut tx: Transaction<'c, Any>, at: i64) -> Result<AuditedTx<'c>, AppError> {
         let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash")
             .fetch_one(&mut *tx)
             .await?;
@@ -60,12 +68,10 @@ impl<'c> AuditedTx<'c> {
     /// Appends several entries with one statement (group commit of submissions). The chain is
     /// the same as recording them one by one.
     pub async fn record_many(&mut self, entries: &[Entry<'_>]) -> Result<(), AppError> {
-        for chunk in entries.chunks(500) {
-            let mut sql = String::from(
-                "INSERT INTO audit_log (seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash) VALUES ",
-            );
+        const PARAMS: usize = 9;
+        for chunk in crate::db::statement_chunks(entries, PARAMS) {
             let mut rows = Vec::with_capacity(chunk.len());
-            for (i, e) in chunk.iter().enumerate() {
+            for e in chunk {
                 let seq = self.seq + 1;
                 let hash = entry_hash(
                     &self.last_hash,
@@ -79,24 +85,12 @@ impl<'c> AuditedTx<'c> {
                 );
                 rows.push((seq, std::mem::replace(&mut self.last_hash, hash.clone()), hash));
                 self.seq = seq;
-                let b = i * 9;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9
-                ));
             }
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let sql = crate::sql!(
+                "INSERT INTO audit_log (seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash) VALUES {}",
+                crate::db::Backend::of(&self.tx).values_list(chunk.len(), PARAMS)
+            );
+            let mut q = sqlx::query(sql);
             for (e, (seq, prev, hash)) in chunk.iter().zip(rows) {
                 q = q
                     .bind(seq)

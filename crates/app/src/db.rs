@@ -1,8 +1,9 @@
 //! Storage on SQLite (embedded, WAL) and PostgreSQL from one code path.
 //!
 //! Queries are written once with `$n` placeholders and run through sqlx's `Any` driver; the
-//! only engine differences are the DDL tokens rendered in [`render_migration`] and the
-//! connection settings here. Integers are `BIGINT` on both engines and times are UTC
+//! only engine differences are the DDL tokens rendered in [`render_migration`], the
+//! placeholders of long generated lists ([`Backend::values_list`]) and the connection
+//! settings here. Integers are `BIGINT` on both engines and times are UTC
 //! milliseconds, because `Any` carries only integers, floats, text and blobs.
 
 use crate::error::AppError;
@@ -159,6 +160,82 @@ pub fn upper(path: &str) -> String {
     wushe_domain::areas::subtree_upper_bound(path)
 }
 
+/// Most bind parameters in one multi-row statement (and so rows per statement, see
+/// [`statement_chunks`]): enough to share one round trip among a batch, few enough that a
+/// statement stays cheap to prepare and PostgreSQL's plan stays generic.
+pub const PARAMS_PER_STATEMENT: usize = 240;
+
+/// Splits `items` into the multi-row statements that write them: as many full statements
+/// of the largest power of two of rows that fits [`PARAMS_PER_STATEMENT`], then the rest in
+/// powers of two. Each size is a distinct SQL text that a connection prepares once and keeps
+/// in its statement cache, so a handful of sizes stay prepared where every length from 1 to
+/// the maximum would crowd each other (and the reads) out of the cache.
+pub fn statement_chunks<T>(items: &[T], per_row: usize) -> Vec<&[T]> {
+    let fit = (PARAMS_PER_STATEMENT / per_row.max(1)).max(1);
+    let max = 1usize << (usize::BITS - 1 - fit.leading_zeros());
+    let mut out = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let n = if rest.len() >= max { max } else { 1usize << (usize::BITS - 1 - rest.len().leading_zeros()) };
+        let (head, tail) = rest.split_at(n);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
+impl Backend {
+    /// The engine of an open connection, for code that holds only a transaction.
+    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") { Backend::Sqlite } else { Backend::Postgres }
+    }
+
+    /// The VALUES list of `rows` rows of `per_row` placeholders, `($1, $2), ($3, $4)`, for a
+    /// statement whose only parameters these are, bound in order.
+    ///
+    /// On SQLite the placeholders are anonymous `?`: sqlx binds a named `$n` by asking SQLite
+    /// for each parameter's name, which walks the statement's list of names, so binding a
+    /// statement of n named parameters costs n² (a tenth of the submission path's time at a
+    /// few hundred). Anonymous ones are bound by position.
+    pub fn values_list(self, rows: usize, per_row: usize) -> String {
+        let mut s = String::with_capacity(rows * per_row * 5);
+        for r in 0..rows {
+            s.push_str(if r == 0 { "(" } else { ", (" });
+            for k in 1..=per_row {
+                if k > 1 {
+                    s.push_str(", ");
+                }
+                self.placeholder(&mut s, r * per_row + k);
+            }
+            s.push(')');
+        }
+        s
+    }
+
+    /// The placeholders of an `IN (…)` list of `n` values, `$1, $2, $3`, for a statement
+    /// whose only parameters these are (see [`Backend::values_list`]).
+    pub fn in_list(self, n: usize) -> String {
+        let mut s = String::with_capacity(n * 5);
+        for i in 1..=n {
+            if i > 1 {
+                s.push_str(", ");
+            }
+            self.placeholder(&mut s, i);
+        }
+        s
+    }
+
+    fn placeholder(self, s: &mut String, i: usize) {
+        match self {
+            Backend::Sqlite => s.push('?'),
+            Backend::Postgres => {
+                s.push('$');
+                s.push_str(&i.to_string());
+            }
+        }
+    }
+}
+
 /// Marks SQL assembled at run time as safe. Every use builds its text only from constant
 /// fragments, column lists and `$n` placeholder numbers; values always travel as binds.
 #[macro_export]
@@ -171,5 +248,27 @@ impl Db {
     pub async fn ping(&self) -> Result<(), AppError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn placeholder_lists_number_every_parameter_once() {
+        assert_eq!(Backend::Postgres.values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(Backend::Sqlite.values_list(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(Backend::Postgres.values_list(1, 1), "($1)");
+        assert_eq!(Backend::Postgres.in_list(3), "$1, $2, $3");
+        assert_eq!(Backend::Sqlite.in_list(3), "?, ?, ?");
+        let sizes = |n: usize, per_row: usize| {
+            super::statement_chunks(&vec![0u8; n], per_row).iter().map(|c| c.len()).collect::<Vec<_>>()
+        };
+        // 240 parameters fit 13 rows of 18: statements of 8, then powers of two.
+        assert_eq!(sizes(31, 18), vec![8, 8, 8, 4, 2, 1]);
+        assert_eq!(sizes(3, 1000), vec![1, 1, 1]);
+        assert_eq!(sizes(0, 7), Vec::<usize>::new());
+        assert_eq!(sizes(600, 1).iter().sum::<usize>(), 600);
     }
 }

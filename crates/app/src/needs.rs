@@ -548,10 +548,10 @@ async fn write_submission(
     out.pop().ok_or_else(|| AppError::Internal("submission not written".into()))
 }
 
-/// Rows per multi-row INSERT: well under SQLite's 32,766 bound variables at 16 per need.
-const ROWS_PER_INSERT: usize = 256;
+/// Parameters of one need row in the multi-row INSERT of [`write_submissions`].
+const NEED_PARAMS: usize = 18;
 
-/// The rows of several submissions, each kind written with one multi-row statement (group
+/// The rows of several submissions, each kind written with multi-row statements (group
 /// commit): the needs, their `submitted` events, their audit entries, and a notification to
 /// the grid workers who serve each need's place (or the community admins where no grid
 /// worker does), with outbox rows for the channels each can be reached on.
@@ -561,24 +561,12 @@ async fn write_submissions(
     rollups: &mut Deltas,
 ) -> Result<Vec<Need>, AppError> {
     let mut needs = Vec::with_capacity(items.len());
-    for chunk in items.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
+    for chunk in crate::db::statement_chunks(items, NEED_PARAMS) {
+        let mut q = sqlx::query(crate::sql!(
             "INSERT INTO needs (community_id, area_id, area_path, household_id, requester_person_id, requester_user_id, category_id, title, description, \
-             channel, urgency, scope, status, contact_phone, created_at, respond_due, resolve_due, updated_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 16;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for k in 1..=12 {
-                sql.push_str(&format!("${}, ", b + k));
-            }
-            sql.push_str(&format!("'submitted', ${}, ${}, ${}, ${}, ${})", b + 13, b + 14, b + 15, b + 16, b + 14));
-        }
-        sql.push_str(&format!(" RETURNING {COLS}"));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+             channel, urgency, scope, status, contact_phone, created_at, respond_due, resolve_due, updated_at) VALUES {} RETURNING {COLS}",
+            crate::db::Backend::of(&tx.tx).values_list(chunk.len(), NEED_PARAMS)
+        ));
         for (actor, at, new) in chunk {
             let by_resident = matches!(new.channel, Channel::Online | Channel::Suggestion);
             let community_id = new.area.community_id.ok_or(FieldError::new("area_code", "errors.area.unknown"))?;
@@ -595,10 +583,12 @@ async fn write_submissions(
                 .bind(new.channel.code())
                 .bind(new.urgency.code())
                 .bind(new.scope.code())
+                .bind(NeedStatus::Submitted.code())
                 .bind(new.contact_phone.as_deref())
                 .bind(*at)
                 .bind(new.calendar.due(*at, new.category.respond_hours, new.urgency))
-                .bind(new.calendar.due(*at, new.category.resolve_hours, new.urgency));
+                .bind(new.calendar.due(*at, new.category.resolve_hours, new.urgency))
+                .bind(*at);
         }
         let rows = q.fetch_all(&mut *tx.tx).await?;
         let mut written = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
@@ -637,27 +627,12 @@ async fn write_submissions(
 type EventRow<'a> = (&'a Need, i64, Option<i64>, EventKind, Option<&'a str>, String);
 
 async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[EventRow<'_>]) -> Result<(), AppError> {
-    for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO need_events (community_id, need_id, at, actor_user_id, kind, note, data) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    const PARAMS: usize = 7;
+    for chunk in crate::db::statement_chunks(events, PARAMS) {
+        let mut q = sqlx::query(crate::sql!(
+            "INSERT INTO need_events (community_id, need_id, at, actor_user_id, kind, note, data) VALUES {}",
+            crate::db::Backend::of(tx).values_list(chunk.len(), PARAMS)
+        ));
         for (n, at, actor, kind, note, data) in chunk {
             q = q
                 .bind(n.community_id)
@@ -732,20 +707,26 @@ const BATCH: usize = 256;
 
 impl SubmitQueue {
     /// Starts the writer task; needs a Tokio runtime.
+    ///
+    /// The writer runs on a thread of its own with its own small runtime: a batch is some
+    /// twenty statements, each a round trip to the database, and on a runtime busy with
+    /// requests the writer waited in the run queue after every one of them (half of each
+    /// batch's time, measured). Without a thread it falls back to a task on the caller's.
     pub fn start(db: Db) -> SubmitQueue {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(p) => batch.push(p),
-                        Err(_) => break,
-                    }
-                }
-                write_batch(&db, batch).await;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Pending>(4096);
+        let fallback = db.clone();
+        let thread = std::thread::Builder::new().name("wushe-submissions".into()).spawn(move || {
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(write_loop(db, rx)),
+                Err(e) => tracing::error!("submission writer runtime: {e}"),
             }
         });
+        if let Err(e) = thread {
+            tracing::warn!("submission writer thread: {e}; writing on the shared runtime");
+            let (tx, rx) = tokio::sync::mpsc::channel::<Pending>(4096);
+            tokio::spawn(write_loop(fallback, rx));
+            return SubmitQueue { tx };
+        }
         SubmitQueue { tx }
     }
 
@@ -761,39 +742,119 @@ impl SubmitQueue {
     }
 }
 
-async fn write_batch(db: &Db, batch: Vec<Pending>) {
-    let at = batch.iter().map(|p| p.1).max().unwrap_or(0);
-    let attempt = async {
-        let mut tx = AuditedTx::begin(db, at).await?;
-        let mut rollups = Deltas::default();
-        let items: Vec<_> = batch.iter().map(|(actor, at, new, _)| (actor, *at, new)).collect();
-        let needs = write_submissions(&mut tx, &items, &mut rollups).await?;
-        rollups.write(&mut tx.tx).await?;
-        tx.commit().await?;
-        Ok::<_, AppError>(needs)
+/// Takes every submission waiting and writes them as one batch, until the queue closes.
+async fn write_loop(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
+    let mut writer = Writer { db, conn: None, since_checkpoint: 0, checkpointing: Default::default() };
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        writer.write_batch(batch).await;
     }
-    .await;
-    match attempt {
-        Ok(needs) => {
-            for ((_, _, _, done), n) in batch.into_iter().zip(needs) {
-                let _ = done.send(Ok(n));
+}
+
+/// Commits of the writer between two passive checkpoints of the SQLite log beside it.
+const COMMITS_PER_CHECKPOINT: u32 = 16;
+
+/// The submission writer. It keeps a connection of its own, taken out of the pool, so its
+/// prepared statements stay prepared and it never waits for the pool.
+///
+/// On SQLite, a checkpoint (copying the write-ahead log into the database file) inside a
+/// commit stalls every submission waiting on that commit. So every few commits a passive
+/// checkpoint runs beside the writer on a pool connection, copying most of the log while the
+/// writer goes on; the writer's own connection checkpoints only when the log passes 8,000
+/// pages (32 MB), and then has little left to copy. It must checkpoint at all: a passive
+/// checkpoint never catches a writer that keeps appending, and only a completed checkpoint
+/// lets the log start over (measured: without it the log grew to 1.9 GB in 15 seconds).
+struct Writer {
+    db: Db,
+    conn: Option<sqlx::AnyConnection>,
+    since_checkpoint: u32,
+    checkpointing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Writer {
+    async fn connection(&mut self) -> Result<&mut sqlx::AnyConnection, AppError> {
+        if self.conn.is_none() {
+            let mut conn = self.db.pool.acquire().await?.detach();
+            if self.db.backend == crate::db::Backend::Sqlite {
+                sqlx::query("PRAGMA wal_autocheckpoint = 8000").execute(&mut conn).await?;
+                // Submissions land all over the ledger's indexes (each household's place):
+                // keep their pages at hand rather than re-reading them from the file.
+                sqlx::query("PRAGMA cache_size = -65536").execute(&mut conn).await?;
             }
+            self.conn = Some(conn);
         }
-        // One bad submission must not sink the others: retry each alone.
-        Err(_) => {
-            for (actor, at, new, done) in batch {
-                let r = async {
-                    let mut tx = AuditedTx::begin(db, at).await?;
-                    let mut rollups = Deltas::default();
-                    let n = write_submission(&mut tx, &actor, at, &new, &mut rollups).await?;
-                    rollups.write(&mut tx.tx).await?;
-                    tx.commit().await?;
-                    Ok(n)
+        self.conn.as_mut().ok_or_else(|| AppError::Internal("writer connection".into()))
+    }
+
+    /// One transaction of submissions, or, when a submission makes it fail, each alone so
+    /// that one bad submission does not sink the others.
+    async fn write_batch(&mut self, batch: Vec<Pending>) {
+        let at = batch.iter().map(|p| p.1).max().unwrap_or(0);
+        let items: Vec<_> = batch.iter().map(|(actor, at, new, _)| (actor, *at, new)).collect();
+        let attempt = self.write(at, &items).await;
+        drop(items);
+        match attempt {
+            Ok(needs) => {
+                for ((_, _, _, done), n) in batch.into_iter().zip(needs) {
+                    let _ = done.send(Ok(n));
                 }
-                .await;
-                let _ = done.send(r);
+            }
+            Err(_) => {
+                for (actor, at, new, done) in batch {
+                    let r = self
+                        .write(at, &[(&actor, at, &new)])
+                        .await
+                        .and_then(|mut v| v.pop().ok_or_else(|| AppError::Internal("submission not written".into())));
+                    let _ = done.send(r);
+                }
             }
         }
+        self.after_commit();
+    }
+
+    async fn write(&mut self, at: i64, items: &[(&Actor, i64, &NewNeed)]) -> Result<Vec<Need>, AppError> {
+        let conn = self.connection().await?;
+        let result = async {
+            let mut tx = AuditedTx::begin_on(conn, at).await?;
+            let mut rollups = Deltas::default();
+            let needs = write_submissions(&mut tx, items, &mut rollups).await?;
+            rollups.write(&mut tx.tx).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(needs)
+        }
+        .await;
+        if result.is_err() {
+            // The connection may be what failed (a restarted server, a broken socket); failures
+            // are rare, so a new one costs nothing worth keeping it for.
+            self.conn = None;
+        }
+        result
+    }
+
+    fn after_commit(&mut self) {
+        if self.db.backend != crate::db::Backend::Sqlite {
+            return;
+        }
+        self.since_checkpoint += 1;
+        if self.since_checkpoint < COMMITS_PER_CHECKPOINT
+            || self.checkpointing.swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        self.since_checkpoint = 0;
+        let (pool, busy) = (self.db.pool.clone(), self.checkpointing.clone());
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                tracing::warn!("checkpoint of the SQLite log failed: {e}");
+            }
+            busy.store(false, std::sync::atomic::Ordering::Release);
+        });
     }
 }
 

@@ -73,14 +73,15 @@ pub async fn queue_many(tx: &mut Transaction<'_, Any>, at: i64, batch: &[(Vec<i6
     if rows.is_empty() {
         return Ok(());
     }
+    let backend = crate::db::Backend::of(tx);
     let mut users: Vec<i64> = rows.iter().map(|r| r.0).collect();
     users.sort_unstable();
     users.dedup();
     let mut contacts: std::collections::HashMap<i64, (Option<String>, Option<String>)> = Default::default();
-    for chunk in users.chunks(500) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    for chunk in crate::db::statement_chunks(&users, 1) {
         let mut q = sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(crate::sql!(
-            "SELECT id, email, phone FROM users WHERE id IN ({list})"
+            "SELECT id, email, phone FROM users WHERE id IN ({})",
+            backend.in_list(chunk.len())
         ));
         for u in chunk {
             q = q.bind(*u);
@@ -90,28 +91,13 @@ pub async fn queue_many(tx: &mut Transaction<'_, Any>, at: i64, batch: &[(Vec<i6
         }
     }
     let mut outbox: Vec<(Option<i64>, i64, &str, String)> = Vec::new();
-    for chunk in rows.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO notifications (community_id, user_id, kind, need_id, title, body, created_at) VALUES ",
+    const NOTIFICATION_PARAMS: usize = 7;
+    for chunk in crate::db::statement_chunks(&rows, NOTIFICATION_PARAMS) {
+        let sql = crate::sql!(
+            "INSERT INTO notifications (community_id, user_id, kind, need_id, title, body, created_at) VALUES {} RETURNING id, user_id, need_id",
+            backend.values_list(chunk.len(), NOTIFICATION_PARAMS)
         );
-        for i in 0..chunk.len() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
-        sql.push_str(" RETURNING id, user_id, need_id");
-        let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>)>(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>)>(sql);
         for (u, m) in chunk {
             q = q
                 .bind(m.community_id)
@@ -137,28 +123,15 @@ pub async fn queue_many(tx: &mut Transaction<'_, Any>, at: i64, batch: &[(Vec<i6
             }
         }
     }
-    for chunk in outbox.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO outbox (community_id, notification_id, channel, destination, status, next_attempt_at, created_at) VALUES ",
+    const OUTBOX_PARAMS: usize = 7;
+    for chunk in crate::db::statement_chunks(&outbox, OUTBOX_PARAMS) {
+        let sql = crate::sql!(
+            "INSERT INTO outbox (community_id, notification_id, channel, destination, status, next_attempt_at, created_at) VALUES {}",
+            backend.values_list(chunk.len(), OUTBOX_PARAMS)
         );
-        for i in 0..chunk.len() {
-            let b = i * 5;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, 'pending', ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 5
-            ));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(sql);
         for (c, id, channel, dest) in chunk {
-            q = q.bind(*c).bind(*id).bind(*channel).bind(dest.as_str()).bind(at);
+            q = q.bind(*c).bind(*id).bind(*channel).bind(dest.as_str()).bind("pending").bind(at).bind(at);
         }
         q.execute(&mut **tx).await?;
     }

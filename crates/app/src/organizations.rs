@@ -102,8 +102,8 @@ pub async fn public_get(db: &Db, id: i64) -> Result<Organization, AppError> {
 /// Organizations by id, in the order asked (unknown ids are left out), in one query per 500.
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>, AppError> {
     let mut found = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    for chunk in crate::db::statement_chunks(ids, 1) {
+        let list = db.backend.in_list(chunk.len());
         let mut q = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE id IN ({list})"));
         for id in chunk {
             q = q.bind(*id);

@@ -493,3 +493,39 @@ async fn group_commit_body(db: Db, _e: Engine) {
     let m = needs_metrics::metrics(&db, &admin, &community, month).await.unwrap();
     assert_eq!(m.overall.counts.needs, 39);
 }
+
+both_engines!(the_submission_writer_survives_a_lost_connection, writer_reconnect_body);
+async fn writer_reconnect_body(db: Db, engine: Engine) {
+    let queue = needs::SubmitQueue::start(db.clone());
+    let resident = actor(&db, Role::Resident, HOME, user_id(&db, "resident.s").await).await;
+    let community = areas::by_code(&db, S).await.unwrap();
+    let submit = |i: i64| {
+        let (db, queue, resident, community) = (db.clone(), queue.clone(), resident.clone(), community.clone());
+        async move {
+            let new = needs::parse_form(&db, &resident, &community, &form("repairs", &format!("断线重连{i}"))).await?;
+            queue.submit(&resident, T0 + i, new).await
+        }
+    };
+    // Enough commits one after another for the writer to have the SQLite log checkpointed
+    // beside it several times.
+    for i in 0..70 {
+        submit(i).await.unwrap();
+    }
+    if engine == Engine::Postgres {
+        // The server drops every other connection of this database, the writer's among them.
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    // The first submission after the loss is written on a new connection, not refused.
+    let n = submit(100).await.unwrap();
+    let (got, _) = needs::get(&db, &resident, n.id).await.unwrap();
+    assert_eq!(got.title, "断线重连100", "{engine:?}");
+    let count: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM needs WHERE title LIKE '断线重连%'").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(count.0, 71);
+    assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
+}

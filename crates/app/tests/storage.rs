@@ -334,7 +334,7 @@ async fn accounts_sessions_and_tokens_on_both_engines() {
         assert_eq!(live.0, 1);
         assert!(accounts::session(&db, &s.token, NOW + 1).await.unwrap().is_none());
         let token = accounts::create_api_token(&db, &op, NOW, "li.hua", "script").await.unwrap();
-        assert_eq!(accounts::token_user(&db, &token).await.unwrap().unwrap().id, u.id);
+        assert_eq!(accounts::token_user(&db, &token).await.unwrap().unwrap().0.id, u.id);
         assert!(accounts::token_user(&db, "not-a-token").await.unwrap().is_none());
         let stored: (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens").fetch_one(&db.pool).await.unwrap();
         assert_ne!(stored.0, token, "only a digest is stored");
@@ -386,4 +386,28 @@ async fn areas_body(db: Db, _e: Engine) {
     let zj = areas::create(&db, &Actor::operator(), NOW, form("", "province", "33", "浙江省")).await.unwrap();
     assert_eq!(zj.path, "33/");
     assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
+}
+
+both_engines!(a_token_or_session_brings_every_grant_of_its_user, sign_in_grants_body);
+async fn sign_in_grants_body(db: Db, engine: Engine) {
+    let op = Actor::operator();
+    accounts::add_user(&db, &op, NOW, accounts::NewUser::parse("two.hats", "", "correct horse", "").unwrap())
+        .await
+        .unwrap();
+    let user = accounts::by_username(&db, "two.hats").await.unwrap();
+    let token = accounts::create_api_token(&db, &op, NOW, "two.hats", "script").await.unwrap();
+    let session = accounts::create_session(&db, user.id, NOW).await.unwrap();
+    // No grants yet: signed in, allowed nothing.
+    let (u, g) = accounts::token_user(&db, &token).await.unwrap().unwrap();
+    assert_eq!((u.id, g.signed_in, g.grants.len()), (user.id, true, 0), "{engine:?}");
+    let (_, csrf, g) = accounts::session(&db, &session.token, NOW + 1).await.unwrap().unwrap();
+    assert_eq!((csrf, g.grants.len()), (session.csrf_token.clone(), 0));
+    accounts::grant(&db, &op, NOW, "two.hats", "grid_worker", "51010400100101").await.unwrap();
+    accounts::grant(&db, &op, NOW, "two.hats", "social_worker", S).await.unwrap();
+    let expected = accounts::grants_of(&db, user.id).await.unwrap();
+    assert_eq!(expected.grants.len(), 2);
+    let (_, g) = accounts::token_user(&db, &token).await.unwrap().unwrap();
+    assert_eq!(g, expected, "{engine:?}: the token's user with both grants, in grant order");
+    let (_, _, g) = accounts::session(&db, &session.token, NOW + 1).await.unwrap().unwrap();
+    assert_eq!(g, expected);
 }

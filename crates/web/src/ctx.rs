@@ -65,18 +65,17 @@ impl Ctx {
             accounts::token_user(&state.db, token).await?
         } else if let Some(token) = cookies.get(SESSION_COOKIE) {
             match accounts::session(&state.db, token, state.now()).await? {
-                Some((u, csrf)) => {
+                Some((u, csrf, grants)) => {
                     ctx.csrf = csrf;
-                    Some(u)
+                    Some((u, grants))
                 }
                 None => None,
             }
         } else {
             None
         };
-        if let Some(u) = user {
-            ctx.actor =
-                Actor { user_id: Some(u.id), grants: accounts::grants_of(&state.db, u.id).await?, operator: false };
+        if let Some((u, grants)) = user {
+            ctx.actor = Actor { user_id: Some(u.id), grants, operator: false };
             ctx.user = Some(u);
         }
         Ok(ctx)

@@ -2,6 +2,9 @@
 
 mod bench;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::sync::Arc;
