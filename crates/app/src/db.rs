@@ -42,6 +42,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "saved_views", include_str!("../migrations/0007_saved_views.sql")),
     (8, "work_calendars", include_str!("../migrations/0008_work_calendars.sql")),
     (9, "need_rollups", include_str!("../migrations/0009_need_rollups.sql")),
+    (10, "needs_fewer_indexes", include_str!("../migrations/0010_needs_fewer_indexes.sql")),
 ];
 
 /// Renders a migration for one engine.

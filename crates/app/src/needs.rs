@@ -1091,6 +1091,13 @@ pub struct Filter {
     pub offset: i64,
 }
 
+/// The quoted codes of the statuses `keep` chooses, for an `IN (…)` that lets the
+/// `(status, area_path, created_at)` index read a subtree status by status. Codes are
+/// constants, never input.
+pub(crate) fn status_list(keep: impl Fn(NeedStatus) -> bool) -> String {
+    NeedStatus::ALL.iter().filter(|s| keep(**s)).map(|s| format!("'{}'", s.code())).collect::<Vec<_>>().join(", ")
+}
+
 /// The ledger: needs in `area`'s subtree the actor may read, newest first, with the total.
 pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(Vec<Need>, i64), AppError> {
     let paths: Vec<String> = if actor.operator {
@@ -1111,17 +1118,16 @@ pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(
     if paths.is_empty() {
         actor.require(Action::NeedRead, Some(&area.path))?;
     }
-    let mut where_ = String::from("(");
-    let mut binds: Vec<Bind> = Vec::new();
-    for (i, p) in paths.iter().enumerate() {
-        if i > 0 {
-            where_.push_str(" OR ");
+    // Subtrees inside another one add nothing (and would count twice below).
+    let mut disjoint: Vec<String> = Vec::with_capacity(paths.len());
+    for p in paths {
+        if !disjoint.last().is_some_and(|q| p.starts_with(q.as_str())) {
+            disjoint.push(p);
         }
-        binds.push(Bind::Text(p.clone()));
-        binds.push(Bind::Text(upper(p)));
-        where_.push_str(&format!("(area_path >= ${} AND area_path < ${})", binds.len() - 1, binds.len()));
     }
-    where_.push(')');
+    // The filters, bound first; each place's range after them.
+    let mut rest = String::new();
+    let mut binds: Vec<Bind> = Vec::new();
     if !f.statuses.is_empty() {
         let list: Vec<String> = f
             .statuses
@@ -1131,33 +1137,52 @@ pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(
                 format!("${}", binds.len())
             })
             .collect();
-        where_.push_str(&format!(" AND status IN ({})", list.join(", ")));
+        rest.push_str(&format!(" AND status IN ({})", list.join(", ")));
     }
     if f.open_only {
         // A positive list lets the (status, area_path) index answer it.
-        where_.push_str(" AND status IN ('submitted', 'accepted', 'assigned', 'in_progress', 'reopened')");
+        rest.push_str(" AND status IN ('submitted', 'accepted', 'assigned', 'in_progress', 'reopened')");
+    } else if f.statuses.is_empty() {
+        // Every status, named, for the same index: a subtree is read status by status.
+        rest.push_str(&format!(" AND status IN ({})", status_list(|_| true)));
     }
     if let Some(c) = f.category_id {
         binds.push(Bind::Int(c));
-        where_.push_str(&format!(" AND category_id = ${}", binds.len()));
+        rest.push_str(&format!(" AND category_id = ${}", binds.len()));
     }
     if f.overdue_only {
-        where_.push_str(" AND overdue > 0");
+        rest.push_str(" AND overdue > 0");
     }
     if let Some(c) = f.channel {
         binds.push(Bind::Text(c.code().to_string()));
-        where_.push_str(&format!(" AND channel = ${}", binds.len()));
+        rest.push_str(&format!(" AND channel = ${}", binds.len()));
     }
     if let Some(t) = f.created_from {
         binds.push(Bind::Int(t));
-        where_.push_str(&format!(" AND created_at >= ${}", binds.len()));
+        rest.push_str(&format!(" AND created_at >= ${}", binds.len()));
     }
     if let Some(t) = f.created_to {
         binds.push(Bind::Int(t));
-        where_.push_str(&format!(" AND created_at < ${}", binds.len()));
+        rest.push_str(&format!(" AND created_at < ${}", binds.len()));
     }
-    let count_sql = format!("SELECT COUNT(*) FROM needs WHERE {where_}");
-    let mut cq = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql));
+    // One branch per place, so that each is a few index ranges (status by status within
+    // the place); an OR of places would make the index serve only the status.
+    let mut ranges = Vec::with_capacity(disjoint.len());
+    for p in &disjoint {
+        binds.push(Bind::Text(p.clone()));
+        binds.push(Bind::Text(upper(p)));
+        ranges.push(format!("area_path >= ${} AND area_path < ${}", binds.len() - 1, binds.len()));
+    }
+    let from = match ranges.as_slice() {
+        [] => return Ok((Vec::new(), 0)),
+        [one] => format!("needs WHERE {one}{rest}"),
+        many => {
+            let branches: Vec<String> =
+                many.iter().map(|r| format!("SELECT id, created_at FROM needs WHERE {r}{rest}")).collect();
+            format!("({}) t", branches.join(" UNION ALL "))
+        }
+    };
+    let mut cq = sqlx::query_as::<_, (i64,)>(crate::sql!("SELECT COUNT(*) FROM {from}"));
     for b in &binds {
         cq = b.bind_as(cq);
     }
@@ -1166,7 +1191,7 @@ pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(
     // (status, place, time), then only those rows: sorting whole rows of a busy grid's
     // open needs to keep fifty is what made the list slow.
     let sql = format!(
-        "SELECT {COLS} FROM needs WHERE id IN (SELECT id FROM needs WHERE {where_} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}) \
+        "SELECT {COLS} FROM needs WHERE id IN (SELECT id FROM {from} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}) \
          ORDER BY created_at DESC, id DESC",
         f.limit.clamp(1, 5000),
         f.offset.max(0)

@@ -279,8 +279,9 @@ fn finish<K>(m: BTreeMap<K, (Counts, Histogram, Histogram)>) -> Vec<(K, Figures)
 /// and to check the roll-ups against. Percentiles here are exact. The caller authorizes.
 pub async fn from_ledger(db: &Db, actor: &Actor, area: &Area, month: Month) -> Result<Metrics, AppError> {
     let rows = sqlx::query(crate::sql!(
-        "SELECT {} FROM needs WHERE area_path >= $1 AND area_path < $2 AND created_at >= $3 AND created_at < $4 AND status <> 'merged'",
-        needs::COLS
+        "SELECT {} FROM needs WHERE status IN ({}) AND area_path >= $1 AND area_path < $2 AND created_at >= $3 AND created_at < $4",
+        needs::COLS,
+        needs::status_list(|s| s != wushe_domain::needs::NeedStatus::Merged)
     ))
     .bind(&area.path)
     .bind(upper(&area.path))

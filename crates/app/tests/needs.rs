@@ -529,3 +529,45 @@ async fn writer_reconnect_body(db: Db, engine: Engine) {
     assert_eq!(count.0, 71);
     assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
 }
+
+both_engines!(a_worker_serving_several_grids_sees_each_once, several_grids_body);
+async fn several_grids_body(db: Db, engine: Engine) {
+    let community = areas::by_code(&db, S).await.unwrap();
+    let (g1, g2, building) = ("51010400100101", "51010400100102", "51010400100101001");
+    let db_ref = &db;
+    let path = |code: &'static str| async move { areas::by_code(db_ref, code).await.unwrap().path };
+    let two = Actor {
+        user_id: Some(user_id(&db, "grid.s1").await),
+        grants: Grants {
+            signed_in: true,
+            grants: vec![
+                Grant { role: Role::GridWorker, area_path: path(g1).await },
+                Grant { role: Role::GridWorker, area_path: path(g2).await },
+                // Inside the first grid: adds nothing and must not count twice.
+                Grant { role: Role::GridWorker, area_path: path(building).await },
+            ],
+        },
+        operator: false,
+    };
+    let all = needs::Filter { limit: 5000, ..Default::default() };
+    let (list, total) = needs::ledger(&db, &two, &community, &all).await.unwrap();
+    let (_, one_total) =
+        needs::ledger(&db, &Actor::operator(), &areas::by_code(&db, g1).await.unwrap(), &all).await.unwrap();
+    let (_, two_total) =
+        needs::ledger(&db, &Actor::operator(), &areas::by_code(&db, g2).await.unwrap(), &all).await.unwrap();
+    assert_eq!(total, one_total + two_total, "{engine:?}");
+    assert_eq!(list.len() as i64, total);
+    let mut ids: Vec<i64> = list.iter().map(|n| n.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), list.len(), "each need once");
+    assert!(list.windows(2).all(|w| (w[0].created_at, w[0].id) >= (w[1].created_at, w[1].id)), "newest first");
+    // A status filter and a page apply across both grids.
+    let open = needs::Filter { open_only: true, limit: 7, offset: 3, ..Default::default() };
+    let (page, open_total) = needs::ledger(&db, &two, &community, &open).await.unwrap();
+    let every_open: Vec<i64> = list.iter().filter(|n| n.status.is_open()).map(|n| n.id).collect();
+    assert_eq!(open_total as usize, every_open.len());
+    assert_eq!(
+        page.iter().map(|n| n.id).collect::<Vec<_>>(),
+        every_open.iter().skip(3).take(7).copied().collect::<Vec<_>>()
+    );
+}
