@@ -247,10 +247,30 @@ fn request_bytes(method: &str, path: &str, token: Option<&str>, body: Option<&st
     r.into_bytes()
 }
 
+/// The load generator's own threads, at a lower priority than the server's (nice 10): on a
+/// machine of its own the generator would take none of the server's CPU; here it shares the
+/// two cores and gives way first.
+fn generator_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("wushe-load")
+        .enable_all()
+        .on_thread_start(|| {
+            // Linux keeps a nice value per thread; 0 names the calling thread. Raising one's
+            // own nice value needs no privilege.
+            #[cfg(target_os = "linux")]
+            // SAFETY: setpriority takes plain integers and touches no memory of ours.
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+            }
+        })
+        .build()
+}
+
 /// `clients` connections send requests for `seconds`, each waiting for its answer before the
 /// next; `make(client, i)` gives the i-th request's bytes and `expect` the status that counts
 /// as success.
-async fn hammer<F>(addr: &str, clients: usize, seconds: u64, expect: u16, make: F) -> Load
+async fn hammer<F>(load_rt: &tokio::runtime::Handle, addr: &str, clients: usize, seconds: u64, expect: u16, make: F) -> Load
 where
     F: Fn(usize, u64) -> Vec<u8> + Send + Sync + Clone + 'static,
 {
@@ -259,7 +279,7 @@ where
     let mut tasks = Vec::new();
     for c in 0..clients {
         let (make, addr) = (make.clone(), addr.to_string());
-        tasks.push(tokio::spawn(async move {
+        tasks.push(load_rt.spawn(async move {
             let (mut ok, mut failed, mut lat) = (0, 0, Vec::new());
             let mut conn = LoadConn::connect(&addr).await.ok();
             let mut i = 0u64;
@@ -337,7 +357,10 @@ async fn needs_bench(n: usize, clients: usize, seconds: u64, full: bool) -> Resu
     let token = wushe_app::accounts::create_api_token(&db, &op, now, "bench", "bench").await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let addr = base.trim_start_matches("http://").to_string();
-    let health = hammer(&addr, clients, seconds.min(5), 200, |_, _| request_bytes("GET", "/healthz", None, None)).await;
+    let generator = generator_runtime()?;
+    println!("load generator: {clients} keep-alive connections on 2 threads of their own at nice 10");
+    let load_rt = generator.handle().clone();
+    let health = hammer(&load_rt, &addr, clients, seconds.min(5), 200, |_, _| request_bytes("GET", "/healthz", None, None)).await;
     let baseline = report(&format!("baseline GET /healthz, {clients} clients"), &health, None);
     let get_one = |path: String| {
         let (http, base, token) = (http.clone(), base.clone(), token.clone());
@@ -409,7 +432,7 @@ async fn needs_bench(n: usize, clients: usize, seconds: u64, full: bool) -> Resu
     );
     let submit = {
         let token = token.clone();
-        hammer(&addr, clients, seconds, 201, move |c, i| {
+        hammer(&load_rt, &addr, clients, seconds, 201, move |c, i| {
             let home = &homes[(c * 7919 + i as usize * 104_729) % homes.len()];
             let body = serde_json::json!({
                 "community_code": "440199001001",
@@ -425,6 +448,7 @@ async fn needs_bench(n: usize, clients: usize, seconds: u64, full: bool) -> Resu
     };
     report(&format!("POST /api/v1/needs, {clients} clients (target 5,000/s, p99 < 25 ms)"), &submit, Some(baseline));
     read_all("reads again, after the submissions above (filed across the community this month)").await?;
+    generator.shutdown_background();
     db.pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
