@@ -175,6 +175,13 @@ pub async fn grants_of(db: &Db, user_id: i64) -> Result<Grants, AppError> {
     Ok(Grants { signed_in: true, grants })
 }
 
+/// The person an account belongs to, if linked; unknown users are not found.
+pub async fn person_of(db: &Db, user_id: i64) -> Result<Option<i64>, AppError> {
+    let r: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT person_id FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await?;
+    r.map(|x| x.0).ok_or(AppError::NotFound)
+}
+
 /// Grants with area codes and names, for the account page.
 pub async fn grant_list(db: &Db, user_id: i64) -> Result<Vec<(Role, String, String)>, AppError> {
     let rows = sqlx::query("SELECT g.role, a.code, a.name FROM grants g JOIN areas a ON a.id = g.area_id WHERE g.user_id = $1 ORDER BY g.id")

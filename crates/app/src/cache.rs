@@ -47,6 +47,7 @@ pub struct Caches {
     pub(crate) areas: TtlCache<String, crate::areas::Area>,
     pub(crate) categories: TtlCache<i64, Vec<crate::needs::Category>>,
     pub(crate) calendars: TtlCache<i64, wushe_domain::needs::WorkCalendar>,
+    pub(crate) resources: crate::resources::SnapshotCache,
 }
 
 impl Default for Caches {
@@ -55,6 +56,7 @@ impl Default for Caches {
             areas: TtlCache::new(Duration::from_secs(30), 200_000),
             categories: TtlCache::new(Duration::from_secs(5), 10_000),
             calendars: TtlCache::new(Duration::from_secs(5), 10_000),
+            resources: Default::default(),
         }
     }
 }

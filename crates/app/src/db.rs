@@ -43,6 +43,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "work_calendars", include_str!("../migrations/0008_work_calendars.sql")),
     (9, "need_rollups", include_str!("../migrations/0009_need_rollups.sql")),
     (10, "needs_fewer_indexes", include_str!("../migrations/0010_needs_fewer_indexes.sql")),
+    (11, "resources", include_str!("../migrations/0011_resources.sql")),
 ];
 
 /// Renders a migration for one engine.

@@ -13,9 +13,11 @@ use crate::audit::AuditedTx;
 use crate::organizations::{self, NewOrganization, Organization};
 use crate::people::{self, NewPerson};
 use crate::{Actor, AppError, Db, directory};
+use wushe_domain::access::Action;
 use wushe_domain::areas::{AreaCode, AreaKind};
 use wushe_domain::organizations::{OrganizationKind, Post};
 use wushe_domain::people::{Gender, IdNumber, PhoneNumber, Vulnerabilities, Vulnerability};
+use wushe_domain::resources::ResourceKind;
 
 /// SplitMix64: tiny, fast and stable across crate versions, so a seed means the same data
 /// forever (rand's StdRng makes no such promise).
@@ -82,6 +84,7 @@ pub struct Generated {
     pub residents: usize,
     pub organizations: usize,
     pub needs: usize,
+    pub resources: usize,
 }
 
 /// Creates the parents of a community code (province … street) when missing.
@@ -939,7 +942,491 @@ pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Gene
     }
     tx.commit().await?;
     seed_accounts(db, at).await?;
+    g.resources += seed_resources(db, at).await?;
     Ok(Some(g))
+}
+
+/// One demo resource: (community code, grid index or None for the community itself, kind,
+/// name, description, categories, tags, owner organization name or "", capacity, quantity,
+/// unit, schedule, conditions).
+type DemoResource = (
+    &'static str,
+    Option<usize>,
+    ResourceKind,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    Option<i64>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// The papers' resources `[000 §3.3, §4.2, §5.1, §5.4] [002 §4.2, §4.3, §6.1, §6.3] [004 §4.4]`.
+/// Opening hours and quantities the papers do not give are plausible demo values.
+const DEMO_RESOURCES: &[DemoResource] = &[
+    (
+        "510104001001",
+        None,
+        ResourceKind::Fund,
+        "社区发展基金会微更新资金",
+        "社区基金会累计撬动社会资金320万元，支持微更新项目18个，受益居民2100人。",
+        "environment repairs",
+        "微更新 公益创投",
+        "S社区发展基金会",
+        18,
+        Some(3_200_000),
+        "元",
+        "",
+        "项目经居民议事会评议后拨付",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Service,
+        "居家养老上门服务",
+        "助餐、助浴、陪诊和居家照护。",
+        "elderly_care",
+        "助餐 陪诊 照护",
+        "锦里颐养服务中心",
+        6,
+        None,
+        "",
+        "1-5 08:30-17:30; 6 09:00-12:00",
+        "优先服务独居、失能老人",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Service,
+        "四点半课堂",
+        "放学后的作业辅导与陪伴。",
+        "child_care",
+        "作业辅导 陪伴",
+        "彩虹桥儿童关爱中心",
+        4,
+        None,
+        "",
+        "1-5 16:30-18:30",
+        "面向双职工家庭和留守儿童",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Service,
+        "社工个案服务",
+        "个案管理、心理支持、邻里关系调适。",
+        "elderly_care child_care neighbour_dispute",
+        "心理 个案 调解",
+        "S社区社工站",
+        10,
+        None,
+        "",
+        "1-5 09:00-17:30",
+        "",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Service,
+        "健康讲座与义诊",
+        "量血压、测血糖、慢病随访。",
+        "elderly_care daily_services",
+        "量血压 测血糖 义诊",
+        "社区卫生服务中心",
+        3,
+        None,
+        "",
+        "3 09:00-11:30",
+        "",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Space,
+        "红色议事厅",
+        "联席会议、居民议事会使用。",
+        "",
+        "议事",
+        "",
+        40,
+        None,
+        "",
+        "1-7 08:30-21:00",
+        "议事活动优先",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Space,
+        "社区活动室",
+        "居民活动、兴趣班、志愿者培训。",
+        "",
+        "活动",
+        "",
+        30,
+        None,
+        "",
+        "1-7 08:00-21:00",
+        "活动结束请恢复桌椅",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Stockpile,
+        "防汛沙袋",
+        "2023年夏季暴雨后补充的防汛物资。",
+        "emergency",
+        "防汛",
+        "",
+        1,
+        Some(500),
+        "袋",
+        "",
+        "应急期间由应急救援组调用",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Stockpile,
+        "急救包",
+        "含止血、包扎、消毒用品。",
+        "emergency elderly_care",
+        "急救",
+        "",
+        1,
+        Some(30),
+        "个",
+        "",
+        "",
+    ),
+    (
+        "510104001001",
+        None,
+        ResourceKind::Equipment,
+        "应急照明灯",
+        "",
+        "emergency",
+        "照明",
+        "",
+        1,
+        Some(20),
+        "台",
+        "",
+        "",
+    ),
+    (
+        "510104001001",
+        Some(0),
+        ResourceKind::Skill,
+        "老党员电器维修便民小站",
+        "退休老党员发挥所长，义务维修小家电（做法见绍兴X社区）。",
+        "repairs daily_services",
+        "电工 电器维修 维修",
+        "@volunteer",
+        2,
+        None,
+        "",
+        "6-7 09:00-17:00",
+        "只收配件成本",
+    ),
+    (
+        "510104001001",
+        Some(1),
+        ResourceKind::Skill,
+        "律师志愿咨询",
+        "社区韧性讲堂轮值律师，每周六下午坐班。",
+        "legal neighbour_dispute",
+        "律师 法律 合同",
+        "@person",
+        1,
+        None,
+        "",
+        "6 14:00-17:00",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "乔法官工作室法律咨询",
+        "线上线下提供法律咨询，赡养老人等家事纠纷的案例剖析。",
+        "legal neighbour_dispute",
+        "法律 赡养 调解",
+        "乔法官工作室",
+        5,
+        None,
+        "",
+        "2 14:00-17:00; 4 09:00-11:30",
+        "线上线下均可预约",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Space,
+        "共享空间站",
+        "位于居民区门卫处，志愿者协商议事、洽谈休憩。",
+        "",
+        "议事 休憩",
+        "",
+        12,
+        None,
+        "",
+        "1-7 08:00-20:00",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Supply,
+        "医疗箱（共享空间站）",
+        "",
+        "emergency elderly_care",
+        "急救",
+        "",
+        1,
+        Some(1),
+        "个",
+        "",
+        "用后请登记",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Supply,
+        "读书角图书",
+        "共享空间站读书角。",
+        "child_care",
+        "阅读",
+        "",
+        1,
+        Some(300),
+        "册",
+        "1-7 08:00-20:00",
+        "借阅两周内归还",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Space,
+        "共享会客厅（中心花园）",
+        "由中心花园整修而成，共建单位与居民共同出资。",
+        "",
+        "活动",
+        "",
+        50,
+        None,
+        "",
+        "1-7 07:00-21:00",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Equipment,
+        "周四行动日清洁工具",
+        "夹子、扫帚、垃圾袋和志愿服装。",
+        "environment",
+        "清洁",
+        "环境美化组",
+        1,
+        Some(40),
+        "套",
+        "4 08:00-12:00",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "便民市集服务",
+        "理发、修钟表、磨刀、量血压、测血糖。",
+        "daily_services",
+        "理发 修钟表 磨刀",
+        "便民服务组",
+        8,
+        None,
+        "",
+        "4 09:00-11:30",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "量血压测血糖",
+        "",
+        "elderly_care daily_services",
+        "量血压 测血糖",
+        "社区卫生服务站",
+        4,
+        None,
+        "",
+        "1-5 08:30-11:30",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "绿化带清洁与毁绿劝导",
+        "",
+        "environment",
+        "清洁 绿化",
+        "环境美化组",
+        3,
+        None,
+        "",
+        "4 08:00-12:00",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "楼道与充电安全巡查",
+        "",
+        "stairwell_clutter ebike_charging thrown_objects",
+        "巡查 楼道堆物 充电",
+        "安全巡查组",
+        3,
+        None,
+        "",
+        "1-7 19:00-21:00",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "独居老人探访与陪诊",
+        "",
+        "elderly_care",
+        "探访 陪诊 助餐",
+        "助老服务组",
+        5,
+        None,
+        "",
+        "1-5 09:00-17:00",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "邻里纠纷调解",
+        "",
+        "neighbour_dispute legal",
+        "调解",
+        "法律调解组",
+        3,
+        None,
+        "",
+        "1-5 18:30-20:30",
+        "",
+    ),
+    (
+        "310106001001",
+        None,
+        ResourceKind::Service,
+        "应急处置与物资转运",
+        "",
+        "emergency",
+        "应急 转运",
+        "应急救援组",
+        10,
+        None,
+        "",
+        "",
+        "平急转换时统一调度",
+    ),
+];
+
+/// Seeds the papers' resources; links `volunteer.s` and `org.s` to residents so they own and
+/// claim as real people do (`org.s` works for the elderly-care organization).
+async fn seed_resources(db: &Db, at: i64) -> Result<usize, AppError> {
+    let mut tx = AuditedTx::begin(db, at).await?;
+    let mut count = 0;
+    let s = areas::by_code(db, "510104001001").await?;
+    let grid1 = areas::children(db, &Actor::operator(), Action::AreaRead, &s).await?;
+    let people = residents_sample(db, &grid1[0].area, 3).await?;
+    let user_of = |name: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = $1").bind(name).fetch_one(&db.pool).await
+    };
+    let (volunteer, org_member) = (user_of("volunteer.s").await?, user_of("org.s").await?);
+    for (user, person) in [(volunteer, people[0]), (org_member, people[1])] {
+        sqlx::query("UPDATE users SET person_id = $1 WHERE id = $2")
+            .bind(person)
+            .bind(user)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    let care = sqlx::query_scalar::<_, i64>("SELECT id FROM organizations WHERE name = '锦里颐养服务中心'")
+        .fetch_one(&db.pool)
+        .await?;
+    let care = organizations::by_ids(db, &[care]).await?.remove(0);
+    organizations::insert_membership(&mut tx.tx, &care, people[1], Post::Staff, Some(2022), at).await?;
+    for &(code, grid, kind, name, description, cats, tags, owner, capacity, quantity, unit, schedule, conditions) in
+        DEMO_RESOURCES
+    {
+        let community = areas::by_code(db, code).await?;
+        let area = match grid {
+            Some(i) => areas::children(db, &Actor::operator(), Action::AreaRead, &community).await?.remove(i).area,
+            None => community.clone(),
+        };
+        let (org, person, user) = match owner {
+            "" => (None, None, None),
+            "@volunteer" => (None, Some(people[0]), Some(volunteer)),
+            "@person" => (None, Some(people[2]), None),
+            n => {
+                let id: i64 = sqlx::query_scalar(
+                    "SELECT id FROM organizations WHERE name = $1 AND area_path >= $2 AND area_path < $3 ORDER BY id LIMIT 1",
+                )
+                .bind(n)
+                .bind(&community.path)
+                .bind(crate::db::upper(&community.path))
+                .fetch_one(&db.pool)
+                .await?;
+                (Some(id), None, None)
+            }
+        };
+        let space = kind == ResourceKind::Space;
+        let new = crate::resources::ResourceForm {
+            area_code: area.code.clone(),
+            kind: kind.code().into(),
+            name: name.into(),
+            description: description.into(),
+            categories: cats.into(),
+            tags: tags.into(),
+            capacity: capacity.to_string(),
+            quantity: quantity.map(|q| q.to_string()).unwrap_or_default(),
+            unit: unit.into(),
+            schedule: schedule.into(),
+            conditions: conditions.into(),
+            contact_name: if person.is_some() { "志愿者本人".into() } else { String::new() },
+            contact_phone: if person.is_some() { format!("1380000{:04}", count + 1) } else { String::new() },
+            address: if space { "社区党群服务中心".into() } else { String::new() },
+            booking_who: if name == "红色议事厅" { "organizations".into() } else { "anyone".into() },
+            booking_max_minutes: if space { "180".into() } else { String::new() },
+            booking_approval: if name.contains("会客厅") || name == "红色议事厅" {
+                "1".into()
+            } else {
+                String::new()
+            },
+            ..Default::default()
+        }
+        .parse()
+        .map_err(AppError::Invalid)?;
+        crate::resources::insert(&mut tx.tx, &area, &new, (org, person, user), None, at).await?;
+        count += 1;
+    }
+    tx.record(&Actor::operator(), None, "demo.resources", "resources", &count.to_string()).await?;
+    tx.commit().await?;
+    crate::resources::forget_all(db);
+    Ok(count)
 }
 
 async fn seed_accounts(db: &Db, at: i64) -> Result<(), AppError> {

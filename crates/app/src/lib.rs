@@ -8,7 +8,9 @@
 pub mod accounts;
 pub mod areas;
 pub mod audit;
+pub mod bookings;
 pub mod cache;
+pub mod claims;
 pub mod clock;
 pub mod db;
 pub mod demo;
@@ -22,6 +24,8 @@ pub mod open311;
 pub mod organizations;
 pub mod people;
 pub mod photos;
+pub mod resources;
+pub mod resources_sheet;
 
 pub use clock::{Clock, SystemClock};
 pub use db::{Backend, Db};

@@ -1464,6 +1464,105 @@ pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, 
     tx.commit().await
 }
 
+/// Open needs carried by each assignee (`org:ID`, `user:ID`) in a community, for matching's
+/// "load already carried" (R2).
+pub async fn open_loads(db: &Db, community_id: i64) -> Result<std::collections::HashMap<String, i64>, AppError> {
+    let community = areas::by_id(db, community_id).await?;
+    let rows: Vec<(Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT assignee_org_id, assignee_user_id, COUNT(*) FROM needs \
+         WHERE status IN ('assigned', 'in_progress', 'reopened') AND area_path >= $1 AND area_path < $2 \
+         GROUP BY assignee_org_id, assignee_user_id",
+    )
+    .bind(&community.path)
+    .bind(upper(&community.path))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = std::collections::HashMap::new();
+    for (org, user, n) in rows {
+        let key = match (org, user) {
+            (Some(o), _) => format!("org:{o}"),
+            (None, Some(u)) => format!("user:{u}"),
+            _ => continue,
+        };
+        *out.entry(key).or_insert(0) += n;
+    }
+    Ok(out)
+}
+
+/// R3 — moves a need for a claim (`Claimed`, to the claimant) or its end (`Released`, back to
+/// accepted and unassigned) or its listing (`Listed`), inside the caller's transaction, at the
+/// version read. `None` when someone changed the need meanwhile.
+pub(crate) async fn claim_transition(
+    tx: &mut Transaction<'_, Any>,
+    actor: Option<i64>,
+    at: i64,
+    need: &Need,
+    event: EventKind,
+    assignee: Option<Assignee>,
+    note: Option<&str>,
+) -> Result<Option<Need>, AppError> {
+    let next = need.status.apply(event).map_err(|e| AppError::Invalid(e.field_error().into()))?;
+    let (org, user) = match (event, assignee) {
+        (EventKind::Claimed, Some(Assignee::Organization(o))) => (Some(o), None),
+        (EventKind::Claimed, Some(Assignee::User(u))) => (None, Some(u)),
+        (EventKind::Released, _) => (None, None),
+        _ => (need.assignee_org_id, need.assignee_user_id),
+    };
+    let r = sqlx::query(crate::sql!(
+        "UPDATE needs SET status = $1, version = version + 1, assignee_org_id = $2, assignee_user_id = $3, \
+         responded_at = CASE WHEN responded_at IS NULL AND $4 = 1 THEN $5 ELSE responded_at END, updated_at = $5 \
+         WHERE id = $6 AND version = $7 RETURNING {COLS}"
+    ))
+    .bind(next.code())
+    .bind(org)
+    .bind(user)
+    .bind(i64::from(event == EventKind::Claimed))
+    .bind(at)
+    .bind(need.id)
+    .bind(need.version)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let updated = from_row(&r)?;
+    let mut rollups = Deltas::default();
+    rollups.change(Some(need), Some(&updated));
+    rollups.write(tx).await?;
+    let data = match (org, user) {
+        (Some(o), _) if event == EventKind::Claimed => format!("org:{o}"),
+        (None, Some(u)) if event == EventKind::Claimed => format!("user:{u}"),
+        _ => String::new(),
+    };
+    insert_event(tx, &updated, at, actor, event, note, &data).await?;
+    Ok(Some(updated))
+}
+
+/// A need by id without access checks, for modules that have checked their own (claims).
+pub(crate) async fn by_id(db: &Db, id: i64) -> Result<Need, AppError> {
+    let r = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    from_row(&r)
+}
+
+/// Needs by id in the order asked (unknown ids left out), without access checks.
+pub(crate) async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Need>, AppError> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in crate::db::statement_chunks(ids, 1) {
+        let list = db.backend.in_list(chunk.len());
+        let mut q = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id IN ({list})"));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&db.pool).await? {
+            let n = from_row(&r)?;
+            found.insert(n.id, n);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+}
+
 /// Counts of open and overdue needs per first-level division of a community (situation map
 /// and overview).
 pub async fn open_counts(db: &Db, community: &Area) -> Result<Vec<(String, i64, i64)>, AppError> {

@@ -196,6 +196,22 @@ pub async fn metrics(db: &Db, actor: &Actor, area: &Area, month: Month) -> Resul
     if rolled_up(actor, area) { from_rollups(db, area, month).await } else { from_ledger(db, actor, area, month).await }
 }
 
+/// Ratings each assignee (`org:ID`, `user:ID`) has received over all months in a community:
+/// (sum of ratings, number rated), for matching (R2).
+pub async fn ratings_by_assignee(
+    db: &Db,
+    community_id: i64,
+) -> Result<std::collections::HashMap<String, (i64, i64)>, AppError> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT assignee, SUM(rating_sum), SUM(rated) FROM need_rollups WHERE community_id = $1 AND assignee <> '' \
+         GROUP BY assignee",
+    )
+    .bind(community_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(a, s, n)| (a, (s, n))).collect())
+}
+
 /// The segment of `path` right below `area_path` (a division's code; empty for the area itself).
 fn child_code<'a>(path: &'a str, area_path: &str) -> &'a str {
     path.get(area_path.len()..).and_then(|r| r.split('/').next()).unwrap_or("")

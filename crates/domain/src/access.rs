@@ -94,10 +94,23 @@ pub enum Action {
     NeedWork,
     /// Service-level metrics (N5).
     NeedMetricsRead,
+    /// The community resource database: browse, search, see matches (R1, R2).
+    ResourceRead,
+    /// Maintaining resources: one's own (a volunteer's skills, an organization's services), or
+    /// as a curator every resource of the area (checked again per record).
+    ResourceOwn,
+    /// Curating every resource of an area, stock moves, booking rules (R1, R4).
+    ResourceManage,
+    /// Seeing the list of needs open for claiming and claiming them (R3).
+    NeedClaim,
+    /// Booking a community space (R4).
+    FacilityBook,
+    /// Approving and rejecting bookings of spaces that need approval (R4).
+    BookingManage,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 23] = [
         Action::Public,
         Action::OwnAccount,
         Action::OverviewRead,
@@ -115,6 +128,12 @@ impl Action {
         Action::NeedManage,
         Action::NeedWork,
         Action::NeedMetricsRead,
+        Action::ResourceRead,
+        Action::ResourceOwn,
+        Action::ResourceManage,
+        Action::NeedClaim,
+        Action::FacilityBook,
+        Action::BookingManage,
     ];
 }
 
@@ -137,6 +156,14 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         Action::NeedOwn => matches!(role, Resident),
         Action::NeedRecord | Action::NeedManage => matches!(role, CommunityAdmin | GridWorker | SocialWorker),
         Action::NeedWork => matches!(role, CommunityAdmin | GridWorker | SocialWorker | OrgMember | Volunteer),
+        Action::ResourceRead => role.is_staff() || matches!(role, OrgMember | Volunteer | FoundationOfficer | Donor),
+        Action::ResourceOwn => {
+            matches!(role, CommunityAdmin | SocialWorker | OrgMember | Volunteer | FoundationOfficer | Donor)
+        }
+        Action::ResourceManage | Action::BookingManage => matches!(role, CommunityAdmin | SocialWorker),
+        Action::NeedClaim => matches!(role, OrgMember | Volunteer),
+        // Every signed-in member of a community may book its spaces; the space's rules say who.
+        Action::FacilityBook => true,
     }
 }
 
@@ -207,6 +234,17 @@ impl Grants {
     pub fn reaches(&self, action: Action, area_path: &str) -> bool {
         self.decide(action, Some(area_path)) == Decision::Allow
             || self.subtrees(action).iter().any(|p| p.starts_with(area_path))
+    }
+
+    /// Whether some grant allowing `action` lies in or above the community at `community_path`:
+    /// a resident's household grant makes them a member of its community, for booking its
+    /// spaces or claiming from its list.
+    pub fn member_of(&self, action: Action, community_path: &str) -> bool {
+        self.signed_in
+            && self.grants.iter().any(|g| {
+                role_allows(g.role, action)
+                    && (g.area_path.starts_with(community_path) || community_path.starts_with(&g.area_path))
+            })
     }
 
     pub fn roles(&self) -> Vec<Role> {

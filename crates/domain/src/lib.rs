@@ -11,9 +11,11 @@ mod macros;
 pub mod access;
 pub mod areas;
 pub mod error;
+pub mod matching;
 pub mod metrics;
 pub mod needs;
 pub mod organizations;
 pub mod people;
+pub mod resources;
 
 pub use error::{FieldError, FieldErrors};

@@ -64,6 +64,9 @@ code_enum!(
     Reported => "reported",
     Overdue => "overdue",
     Grouped => "grouped",
+    Listed => "listed",
+    Claimed => "claimed",
+    Released => "released",
 });
 
 /// Why a transition was refused; the message key names the rule.
@@ -95,8 +98,12 @@ impl NeedStatus {
             (S::Resolved, E::Confirmed) => S::Confirmed,
             (S::Resolved, E::Reopened) => S::Reopened,
             (S::Submitted | S::Accepted, E::Rejected) => S::Rejected,
+            // R3: a volunteer or organization claims a listed need; a released or expired claim
+            // puts it back on the list, accepted and unassigned.
+            (S::Submitted | S::Accepted | S::Reopened, E::Claimed) => S::Assigned,
+            (S::Assigned | S::InProgress, E::Released) => S::Accepted,
             (S::Submitted | S::Accepted | S::Assigned, E::Merged) => S::Merged,
-            (s, E::Commented | E::Whistled | E::Reported | E::Overdue | E::Grouped) if !s.is_closed() => s,
+            (s, E::Commented | E::Whistled | E::Reported | E::Overdue | E::Grouped | E::Listed) if !s.is_closed() => s,
             (S::Resolved | S::Confirmed, E::Commented) => self,
             _ => return Err(TransitionError { from: self, event }),
         };

@@ -1,4 +1,5 @@
-//! S4 pages: the public, searchable service directory and its Open Referral HSDS export; and
+//! S4 pages: the public, searchable service directory (its Open Referral HSDS form is
+//! `hsds.rs`); and
 //! the community audit log page for staff (X1).
 
 use crate::AppState;
@@ -10,7 +11,7 @@ use crate::view::{Layout, local_time, org_kind_key};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use wushe_app::{Actor, AppError, areas, audit, directory, organizations};
@@ -19,7 +20,6 @@ use wushe_domain::access::Action;
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/directory", Action::Public, get(search_page));
     r.page(Method::GET, "/directory/{id}", Action::Public, get(entry));
-    r.page(Method::GET, "/directory/hsds/organizations.json", Action::Public, get(hsds));
     r.page(Method::GET, "/communities/{code}/audit", Action::AuditRead, get(audit_page));
 }
 
@@ -134,70 +134,6 @@ async fn entry(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> R
         phone: o.phone.unwrap_or_default(),
         address: o.address,
     }))
-}
-
-/// Open Referral HSDS 3.0 `organization` objects with their `services`, for the directory.
-pub fn hsds_organization(o: &organizations::Organization, area_name: &str) -> serde_json::Value {
-    let services: Vec<serde_json::Value> = o
-        .services
-        .split_whitespace()
-        .enumerate()
-        .map(|(i, name)| {
-            serde_json::json!({
-                "id": format!("wushe-service-{}-{}", o.id, i + 1),
-                "organization_id": format!("wushe-organization-{}", o.id),
-                "name": name,
-                "status": "active",
-            })
-        })
-        .collect();
-    let mut phones = Vec::new();
-    if let Some(p) = &o.phone {
-        phones.push(serde_json::json!({ "id": format!("wushe-phone-{}", o.id), "number": p }));
-    }
-    serde_json::json!({
-        "id": format!("wushe-organization-{}", o.id),
-        "name": o.name,
-        "description": if o.description.is_empty() { o.name.clone() } else { o.description.clone() },
-        "services": services,
-        "phones": phones,
-        "locations": [{
-            "id": format!("wushe-location-{}", o.id),
-            "location_type": "physical",
-            "name": area_name,
-            "addresses": if o.address.is_empty() { vec![] } else { vec![serde_json::json!({
-                "id": format!("wushe-address-{}", o.id),
-                "address_1": o.address,
-                "city": "",
-                "state_province": "",
-                "postal_code": "",
-                "country": "CN",
-                "address_type": "physical",
-            })] },
-        }],
-    })
-}
-
-async fn hsds(State(s): State<AppState>, Query(q): Query<DirectoryQuery>) -> Result<Response, WebError> {
-    let t = crate::i18n::T(crate::i18n::Lang::ZhCn);
-    let e = |e| WebError::api(e, t);
-    let orgs = run_search(&s, &DirectoryQuery { q: String::new(), community: q.community.clone() }).await.map_err(e)?;
-    let mut items = Vec::with_capacity(orgs.len());
-    for (o, _) in &orgs {
-        let area = areas::by_id(&s.db, o.area_id).await.map_err(e)?;
-        items.push(hsds_organization(o, &area.name));
-    }
-    let body = serde_json::json!({
-        "total_items": items.len(),
-        "total_pages": 1,
-        "page_number": 1,
-        "size": items.len(),
-        "first_page": true,
-        "last_page": true,
-        "empty": items.is_empty(),
-        "contents": items,
-    });
-    Ok(axum::Json(body).into_response())
 }
 
 #[derive(Template)]

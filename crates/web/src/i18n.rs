@@ -124,6 +124,13 @@ mod tests {
                 "\"status.",
                 "\"event.",
                 "\"action.",
+                "\"resource.kind.",
+                "\"resource.status.",
+                "\"resource.owner.",
+                "\"booking.",
+                "\"match.",
+                "\"weekday.",
+                "\"notify.",
             ] {
                 let mut rest = text.as_str();
                 while let Some(i) = rest.find(prefix) {

@@ -1016,3 +1016,8 @@ async fn put_calendar(
     needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map_err(&e)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// RFC 3339 in China Standard Time, for other capabilities' DTOs.
+pub fn rfc3339_of(ms: i64) -> String {
+    rfc3339(ms)
+}

@@ -80,6 +80,11 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     crate::inbox::routes(&mut reg);
     crate::open311::routes(&mut reg);
     crate::situation_map::routes(&mut reg);
+    crate::resources::routes(&mut reg);
+    crate::resources_api::routes(&mut reg);
+    crate::claims::routes(&mut reg);
+    crate::bookings::routes(&mut reg);
+    crate::hsds::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
     let router = reg

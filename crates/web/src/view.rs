@@ -54,6 +54,10 @@ impl Layout {
                 push(format!("/communities/{c}/needs"), "nav.needs");
                 push(format!("/communities/{c}/map"), "nav.map");
             }
+            if allow(Action::ResourceRead) {
+                push(format!("/communities/{c}/resources"), "nav.resources");
+            }
+            push(format!("/communities/{c}/spaces"), "nav.spaces");
             if allow(Action::AuditRead) {
                 push(format!("/communities/{c}/audit"), "nav.audit");
             }
@@ -63,6 +67,15 @@ impl Layout {
         }
         if allow(Action::NeedWork) {
             push("/my/tasks".to_string(), "nav.my_tasks");
+        }
+        if allow(Action::NeedClaim) {
+            push("/claims".to_string(), "nav.claims");
+        }
+        if allow(Action::ResourceOwn) && !allow(Action::ResourceManage) {
+            push("/my/resources".to_string(), "nav.my_resources");
+        }
+        if ctx.user.is_some() {
+            push("/my/bookings".to_string(), "nav.my_bookings");
         }
         push("/directory".to_string(), "nav.directory");
         if ctx.user.is_some() {

@@ -27,6 +27,13 @@ fn expected(role: Option<Role>, action: Action) -> bool {
         Action::NeedOwn => role == Resident,
         Action::NeedRecord | Action::NeedManage => matches!(role, CommunityAdmin | GridWorker | SocialWorker),
         Action::NeedWork => matches!(role, CommunityAdmin | GridWorker | SocialWorker | OrgMember | Volunteer),
+        Action::ResourceRead => staff || matches!(role, OrgMember | Volunteer | FoundationOfficer | Donor),
+        Action::ResourceOwn => {
+            matches!(role, CommunityAdmin | SocialWorker | OrgMember | Volunteer | FoundationOfficer | Donor)
+        }
+        Action::ResourceManage | Action::BookingManage => matches!(role, CommunityAdmin | SocialWorker),
+        Action::NeedClaim => matches!(role, OrgMember | Volunteer),
+        Action::FacilityBook => true,
     }
 }
 

@@ -270,7 +270,14 @@ fn generator_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 /// `clients` connections send requests for `seconds`, each waiting for its answer before the
 /// next; `make(client, i)` gives the i-th request's bytes and `expect` the status that counts
 /// as success.
-async fn hammer<F>(load_rt: &tokio::runtime::Handle, addr: &str, clients: usize, seconds: u64, expect: u16, make: F) -> Load
+async fn hammer<F>(
+    load_rt: &tokio::runtime::Handle,
+    addr: &str,
+    clients: usize,
+    seconds: u64,
+    expect: u16,
+    make: F,
+) -> Load
 where
     F: Fn(usize, u64) -> Vec<u8> + Send + Sync + Clone + 'static,
 {
@@ -360,7 +367,9 @@ async fn needs_bench(n: usize, clients: usize, seconds: u64, full: bool) -> Resu
     let generator = generator_runtime()?;
     println!("load generator: {clients} keep-alive connections on 2 threads of their own at nice 10");
     let load_rt = generator.handle().clone();
-    let health = hammer(&load_rt, &addr, clients, seconds.min(5), 200, |_, _| request_bytes("GET", "/healthz", None, None)).await;
+    let health =
+        hammer(&load_rt, &addr, clients, seconds.min(5), 200, |_, _| request_bytes("GET", "/healthz", None, None))
+            .await;
     let baseline = report(&format!("baseline GET /healthz, {clients} clients"), &health, None);
     let get_one = |path: String| {
         let (http, base, token) = (http.clone(), base.clone(), token.clone());

@@ -76,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Open Referral HSDS directory files.
+    Hsds {
+        #[command(subcommand)]
+        command: HsdsCommand,
+    },
     /// Measure speed; prints figures with their ratio to a trivial baseline.
     Bench {
         #[command(subcommand)]
@@ -140,6 +145,17 @@ enum KeyCommand {
 }
 
 #[derive(Subcommand)]
+enum HsdsCommand {
+    /// Import services from an HSDS 3 JSON file (array, page or NDJSON) into a community's
+    /// resource database; all or nothing, services already imported are skipped.
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        community: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenCommand {
     /// Create a bearer token for USERNAME; printed once.
     Create {
@@ -187,8 +203,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if with_demo {
                 if let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
                     println!(
-                        "demo data: {} communities, {} households, {} residents, {} organizations, {} needs",
-                        g.communities, g.households, g.residents, g.organizations, g.needs
+                        "demo data: {} communities, {} households, {} residents, {} organizations, {} needs, {} resources",
+                        g.communities, g.households, g.residents, g.organizations, g.needs, g.resources
                     );
                 }
                 println!("demo accounts (password: {}):", demo::DEMO_PASSWORD);
@@ -209,6 +225,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         }
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "overdue check failed"),
+                    }
+                }
+            });
+            // R3: claims not started in time go back on the list; also survives restarts.
+            let claim_db = db.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    match wushe_app::claims::expire(&claim_db, SystemClock.now_millis()).await {
+                        Ok(n) if n > 0 => tracing::info!(count = n, "claims expired"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "claim expiry failed"),
                     }
                 }
             });
@@ -311,6 +340,22 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         .map_err(describe)?;
                     println!("revoked {name}");
                 }
+            }
+        }
+        Command::Hsds { command: HsdsCommand::Import { file, community } } => {
+            let db = open(&cli.database).await?;
+            let bytes = std::fs::read(&file)?;
+            let c = wushe_app::areas::by_code(&db, &community).await.map_err(describe)?;
+            let state = wushe_web::AppState::new(db, Arc::new(SystemClock));
+            match wushe_web::resources_api::import_directory(&state, &Actor::operator(), &c, &bytes).await {
+                Ok((added, skipped)) => println!("imported {added} services ({skipped} already present)"),
+                Err(wushe_web::resources_api::DirectoryError::Entries(list)) => {
+                    for (n, field) in &list {
+                        eprintln!("entry {n}: {field}");
+                    }
+                    return Err(format!("{} problems; nothing imported", list.len()).into());
+                }
+                Err(wushe_web::resources_api::DirectoryError::App(e)) => return Err(describe(e)),
             }
         }
         Command::Token { command: TokenCommand::Create { username, name } } => {

@@ -1,0 +1,214 @@
+//! R1 — the resource database as .xlsx and .csv: export with Chinese headers, and import with a
+//! per-row error report and an all-or-nothing commit (the sheet functions of the needs ledger).
+//! Owners are written as the organization's name, so a sheet moves between communities.
+
+use crate::areas::Area;
+use crate::audit::AuditedTx;
+use crate::needs_ledger::{ImportError, Labels, RowError, Table};
+use crate::resources::{self, Owner, Resource, ResourceForm};
+use crate::{Actor, AppError, Db, areas, needs, organizations};
+use std::collections::HashMap;
+use wushe_domain::access::Action;
+use wushe_domain::resources::{ResourceKind, ResourceStatus};
+
+/// (field, 中文表头, English header).
+pub const COLUMNS: &[(&str, &str, &str)] = &[
+    ("name", "名称", "Name"),
+    ("kind", "类型", "Kind"),
+    ("area_code", "区域编码", "Area code"),
+    ("categories", "服务类别", "Categories"),
+    ("tags", "技能标签", "Skill tags"),
+    ("owner", "归属组织", "Owner organization"),
+    ("capacity", "容量", "Capacity"),
+    ("quantity", "数量", "Quantity"),
+    ("unit", "单位", "Unit"),
+    ("expires_on", "有效期至", "Expires on"),
+    ("schedule", "开放时间", "Opening hours"),
+    ("conditions", "使用条件", "Conditions"),
+    ("contact_name", "联系人", "Contact"),
+    ("contact_phone", "联系电话", "Contact phone"),
+    ("address", "地址", "Address"),
+    ("status", "状态", "Status"),
+    ("description", "说明", "Description"),
+];
+
+/// The rows of a list of resources. Person-owned resources' contacts are masked unless the
+/// reader may see them (`shown` is decided per resource by the caller).
+pub async fn table(db: &Db, list: &[(Resource, (String, String))], label: Labels<'_>) -> Result<Table, AppError> {
+    let ids: Vec<i64> = list.iter().filter_map(|(r, _)| r.owner_org_id).collect();
+    let orgs: HashMap<i64, String> =
+        organizations::by_ids(db, &ids).await?.into_iter().map(|o| (o.id, o.name)).collect();
+    let area_ids: Vec<i64> = list.iter().map(|(r, _)| r.area_id).collect();
+    let places = areas::by_ids(db, &area_ids).await?;
+    let rows = list
+        .iter()
+        .map(|(r, (contact_name, contact_phone))| {
+            vec![
+                r.name.clone(),
+                label(&format!("resource.kind.{}", r.kind.code())),
+                places.get(&r.area_id).map(|a| a.code.clone()).unwrap_or_default(),
+                r.categories.join(" "),
+                r.tags.join(" "),
+                r.owner_org_id.and_then(|o| orgs.get(&o).cloned()).unwrap_or_default(),
+                r.capacity.to_string(),
+                r.quantity.map(|q| q.to_string()).unwrap_or_default(),
+                r.unit.clone(),
+                r.expires_on.clone().unwrap_or_default(),
+                r.schedule.code(),
+                r.conditions.clone(),
+                contact_name.clone(),
+                contact_phone.clone(),
+                r.address.clone(),
+                label(&format!("resource.status.{}", r.status.code())),
+                r.description.clone(),
+            ]
+        })
+        .collect();
+    Ok(Table { headers: COLUMNS.iter().map(|c| c.1.to_string()).collect(), rows })
+}
+
+fn coded<T: Copy>(
+    raw: &str,
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    key: &str,
+    labels: &[Labels<'_>],
+) -> Option<T> {
+    let raw = raw.trim();
+    all.iter().copied().find(|v| code(*v) == raw || labels.iter().any(|l| l(&format!("{key}.{}", code(*v))) == raw))
+}
+
+/// Checks every row and, only if all are good, writes them in one transaction. Organizations
+/// are found by name among those serving the community.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    community: &Area,
+    t: &Table,
+    labels: &[Labels<'_>],
+) -> Result<usize, ImportError> {
+    actor.require(Action::ResourceManage, Some(&community.path))?;
+    let col = |field: &str| {
+        COLUMNS.iter().find(|c| c.0 == field).and_then(|(f, zh, en)| {
+            t.headers.iter().position(|h| h == zh || h.eq_ignore_ascii_case(en) || h.eq_ignore_ascii_case(f))
+        })
+    };
+    let mut errors = Vec::new();
+    for (field, zh, _) in COLUMNS {
+        if matches!(*field, "name" | "kind" | "area_code") && col(field).is_none() {
+            errors.push(RowError { row: 1, column: zh.to_string(), key: "errors.import.missing_column" });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Rows(errors));
+    }
+    let orgs = organizations::in_area(db, &Actor::operator(), community).await?;
+    let above: Vec<Area> = areas::ancestors(db, community).await?;
+    let mut street_orgs = Vec::new();
+    for a in &above {
+        street_orgs.extend(
+            organizations::in_area(db, &Actor::operator(), a).await?.into_iter().filter(|o| o.area_path == a.path),
+        );
+    }
+    let known: Vec<String> = needs::categories(db, community.id).await?.into_iter().map(|c| c.code).collect();
+    let mut parsed = Vec::new();
+    for (i, row) in t.rows.iter().enumerate() {
+        let rownum = i + 2;
+        let cell = |field: &str| col(field).and_then(|c| row.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
+        let header = |field: &str| COLUMNS.iter().find(|c| c.0 == field).map(|c| c.1.to_string()).unwrap_or_default();
+        let mut push =
+            |field: &str, key: &'static str| errors.push(RowError { row: rownum, column: header(field), key });
+        let kind = coded(&cell("kind"), ResourceKind::ALL, |k| k.code(), "resource.kind", labels);
+        if kind.is_none() {
+            push("kind", "errors.resource.kind");
+        }
+        let status_raw = cell("status");
+        let status = if status_raw.is_empty() {
+            Some(ResourceStatus::Active)
+        } else {
+            coded(&status_raw, ResourceStatus::ALL, |k| k.code(), "resource.status", labels)
+        };
+        if status.is_none() {
+            push("status", "errors.resource.status");
+        }
+        let owner_name = cell("owner");
+        let owner = if owner_name.is_empty() {
+            Some(Owner::Community)
+        } else {
+            orgs.iter().chain(street_orgs.iter()).find(|o| o.name == owner_name).map(|o| Owner::Organization(o.id))
+        };
+        if owner.is_none() {
+            push("owner", "errors.resource.owner");
+        }
+        let area_code = cell("area_code");
+        let area = match areas::by_code(db, &area_code).await {
+            Ok(a) if a.path.starts_with(&community.path) || community.path.starts_with(&a.path) => Some(a),
+            _ => {
+                push("area_code", "errors.area.unknown");
+                None
+            }
+        };
+        let form = ResourceForm {
+            area_code,
+            kind: kind.map(|k| k.code().to_string()).unwrap_or_default(),
+            name: cell("name"),
+            description: cell("description"),
+            categories: cell("categories"),
+            tags: cell("tags"),
+            owner: String::new(),
+            capacity: cell("capacity"),
+            quantity: cell("quantity"),
+            unit: cell("unit"),
+            expires_on: cell("expires_on"),
+            schedule: cell("schedule"),
+            conditions: cell("conditions"),
+            contact_name: cell("contact_name"),
+            contact_phone: if cell("contact_phone").contains('*') { String::new() } else { cell("contact_phone") },
+            address: cell("address"),
+            booking_who: String::new(),
+            booking_max_minutes: String::new(),
+            booking_approval: String::new(),
+            status: status.map(|s| s.code().to_string()).unwrap_or_default(),
+        };
+        match form.parse() {
+            Ok(mut new) => {
+                if !new.categories.iter().all(|c| known.contains(c)) {
+                    push("categories", "errors.category.unknown");
+                }
+                if let (Some(a), Some(o)) = (area, owner) {
+                    new.owner = o;
+                    parsed.push((a, new));
+                }
+            }
+            Err(fe) => {
+                for f in fe.0 {
+                    let field = COLUMNS.iter().find(|c| c.0 == f.field).map(|c| c.0).unwrap_or("name");
+                    push(field, f.key);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Rows(errors));
+    }
+    let mut tx = AuditedTx::begin(db, at).await?;
+    for (area, new) in &parsed {
+        let org = match new.owner {
+            Owner::Organization(o) => Some(o),
+            _ => None,
+        };
+        resources::insert(&mut tx.tx, area, new, (org, None, None), None, at).await?;
+    }
+    tx.record(
+        actor,
+        Some(community.id),
+        "resource.import",
+        &format!("area:{}", community.code),
+        &parsed.len().to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    resources::forget_all(db);
+    Ok(parsed.len())
+}

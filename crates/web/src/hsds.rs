@@ -1,0 +1,706 @@
+//! Open Referral HSDS 3.1 (S4, X5): the public directory of organizations, services, locations
+//! and schedules under `/hsds/`, following the HSDS API reference — `/`, `/services`,
+//! `/services/{id}`, `/organizations`, `/organizations/{id}`, `/service_at_locations`,
+//! `/service_at_locations/{id}`, `/taxonomies`, `/taxonomy_terms` (and their `{id}`s) — with its
+//! paged response (`total_items` … `contents`), `search`, `page`, `per_page`, `organization_id`,
+//! `taxonomy_term_id` and `format=ndjson`; a whole-directory export file; and import from one.
+//!
+//! Public services are resources of kind service or space that no person owns; every HSDS id is
+//! a UUID (version 8, RFC 9562) that carries our record's kind and id, so it is stable and can
+//! be read back. Addresses are left out: HSDS requires a postal code, which we do not hold;
+//! the location's name carries the address text instead.
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::{Lang, T};
+use crate::routes::Registry;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use wushe_app::organizations::Organization;
+use wushe_app::resources::Resource;
+use wushe_app::{AppError, areas, directory, organizations, resources};
+use wushe_domain::access::Action;
+use wushe_domain::resources::{ResourceStatus, clock};
+
+pub fn routes(r: &mut Registry) {
+    r.page(Method::GET, "/hsds", Action::Public, get(root));
+    r.page(Method::GET, "/hsds/services", Action::Public, get(services));
+    r.page(Method::GET, "/hsds/services/{id}", Action::Public, get(service));
+    r.page(Method::GET, "/hsds/organizations", Action::Public, get(orgs));
+    r.page(Method::GET, "/hsds/organizations/{id}", Action::Public, get(org));
+    r.page(Method::GET, "/hsds/service_at_locations", Action::Public, get(sals));
+    r.page(Method::GET, "/hsds/service_at_locations/{id}", Action::Public, get(sal));
+    r.page(Method::GET, "/hsds/taxonomies", Action::Public, get(taxonomies));
+    r.page(Method::GET, "/hsds/taxonomies/{id}", Action::Public, get(taxonomy));
+    r.page(Method::GET, "/hsds/taxonomy_terms", Action::Public, get(terms));
+    r.page(Method::GET, "/hsds/taxonomy_terms/{id}", Action::Public, get(term));
+    r.page(Method::GET, "/hsds/export.json", Action::Public, get(export));
+    r.page(Method::GET, "/directory/hsds/organizations.json", Action::Public, get(old_export));
+}
+
+/// Record kinds carried in our UUIDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Organization = 1,
+    Service = 2,
+    Location = 3,
+    ServiceAtLocation = 4,
+    Schedule = 5,
+    Phone = 6,
+    Taxonomy = 7,
+    TaxonomyTerm = 8,
+    Attribute = 9,
+    OrganizationLocation = 10,
+}
+
+/// `57534800-000K-8000-8000-IIIIIIIIIIII`: a "WS" tag, kind K, id I; version 8, variant 10.
+pub fn uuid(kind: Entity, id: i64) -> String {
+    format!("57534800-{:04x}-8000-8000-{:012x}", kind as u16, id)
+}
+
+/// Reads back one of our UUIDs of the given kind.
+pub fn parse_uuid(kind: Entity, raw: &str) -> Option<i64> {
+    let want = format!("57534800-{:04x}-8000-8000-", kind as u16);
+    let rest = raw.trim().to_ascii_lowercase();
+    let tail = rest.strip_prefix(&want)?;
+    if tail.len() != 12 {
+        return None;
+    }
+    i64::from_str_radix(tail, 16).ok()
+}
+
+/// Category codes as taxonomy term ids: the code's bytes, zero-padded, as the UUID's id part.
+fn term_id(code: &str) -> i64 {
+    code.bytes().take(6).fold(0i64, |acc, b| (acc << 8) | i64::from(b))
+}
+
+fn ms_iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    search: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
+    #[serde(default)]
+    per_page: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    organization_id: Option<String>,
+    #[serde(default)]
+    taxonomy_term_id: Option<String>,
+    #[serde(default)]
+    full: Option<String>,
+    #[serde(default)]
+    full_service: Option<String>,
+    #[serde(default)]
+    modified_after: Option<String>,
+    /// Extension: limit to one community (its code).
+    #[serde(default)]
+    community: Option<String>,
+}
+
+fn flag(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|v| v == "true" || v == "1")
+}
+
+fn bad(field: &'static str) -> AppError {
+    wushe_domain::FieldError::new(field, "errors.number.invalid").into()
+}
+
+/// `Page` of the API reference around `items`, `page` 1-based.
+fn paged(items: Vec<Value>, q: &ListQuery) -> Result<Response, AppError> {
+    let page: usize = match q.page.as_deref() {
+        None | Some("") => 1,
+        Some(p) => p.parse().ok().filter(|p| *p >= 1).ok_or_else(|| bad("page"))?,
+    };
+    let per: usize = match q.per_page.as_deref() {
+        None | Some("") => 50,
+        Some(p) => p.parse().ok().filter(|p| (1..=1000).contains(p)).ok_or_else(|| bad("per_page"))?,
+    };
+    if q.format.as_deref() == Some("ndjson") {
+        let mut body = String::new();
+        for i in &items {
+            body.push_str(&i.to_string());
+            body.push('\n');
+        }
+        return Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response());
+    }
+    let total = items.len();
+    let pages = total.div_ceil(per).max(1);
+    let contents: Vec<Value> = items.into_iter().skip((page - 1) * per).take(per).collect();
+    Ok(Json(json!({
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": contents.len(),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": contents.is_empty(),
+        "contents": contents,
+    }))
+    .into_response())
+}
+
+/// Everything a page of the directory needs, read once per request.
+struct Directory {
+    orgs: HashMap<i64, Organization>,
+    services: Vec<Resource>,
+    area_names: HashMap<i64, String>,
+    categories: HashMap<String, (String, String)>,
+}
+
+async fn load(s: &AppState, community: Option<&str>) -> Result<Directory, AppError> {
+    let within = match community.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => {
+            areas::by_code(&s.db, code)
+                .await
+                .map_err(|_| AppError::from(wushe_domain::FieldError::new("community", "errors.area.unknown")))?
+                .path
+        }
+        None => String::new(),
+    };
+    let orgs: HashMap<i64, Organization> =
+        directory::browse(&s.db, &within, 10_000).await?.into_iter().map(|o| (o.id, o)).collect();
+    let mut services = Vec::new();
+    let mut missing: Vec<i64> = Vec::new();
+    for r in resources::public_services(&s.db, &within).await? {
+        if let Some(o) = r.owner_org_id
+            && !orgs.contains_key(&o)
+        {
+            missing.push(o);
+        }
+        services.push(r);
+    }
+    let mut orgs = orgs;
+    for o in organizations::by_ids(&s.db, &missing).await? {
+        if o.kind.is_public() {
+            orgs.insert(o.id, o);
+        }
+    }
+    services.retain(|r| r.owner_org_id.is_none_or(|o| orgs.contains_key(&o)));
+    let ids: Vec<i64> = services.iter().map(|r| r.area_id).chain(orgs.values().map(|o| o.area_id)).collect();
+    let area_names = areas::by_ids(&s.db, &ids).await?.into_iter().map(|(id, a)| (id, a.name)).collect();
+    let mut categories = HashMap::new();
+    for (code, zh, en, _, _) in wushe_domain::needs::DEFAULT_CATEGORIES {
+        categories.insert(code.to_string(), (zh.to_string(), en.to_string()));
+    }
+    Ok(Directory { orgs, services, area_names, categories })
+}
+
+fn org_scalars(o: &Organization) -> Value {
+    let mut v = json!({
+        "id": uuid(Entity::Organization, o.id),
+        "name": o.name,
+        "description": if o.description.is_empty() { o.name.clone() } else { o.description.clone() },
+    });
+    if let Some(p) = o.parent_id {
+        v["parent_organization_id"] = json!(uuid(Entity::Organization, p));
+    }
+    v
+}
+
+fn org_full(d: &Directory, o: &Organization, t: T) -> Value {
+    let mut v = org_scalars(o);
+    let mut phones = vec![];
+    if let Some(p) = &o.phone {
+        phones.push(json!({ "id": uuid(Entity::Phone, o.id * 2 + 1), "number": p, "type": "voice" }));
+    }
+    v["phones"] = json!(phones);
+    let area = d.area_names.get(&o.area_id).cloned().unwrap_or_default();
+    v["locations"] = json!([{
+        "id": uuid(Entity::OrganizationLocation, o.id),
+        "location_type": "physical",
+        "name": if o.address.is_empty() { area } else { format!("{area} {}", o.address) },
+    }]);
+    let _ = t;
+    v
+}
+
+fn status(r: &Resource) -> &'static str {
+    match r.status {
+        ResourceStatus::Active => "active",
+        ResourceStatus::Paused => "temporarily closed",
+        ResourceStatus::Retired => "defunct",
+    }
+}
+
+const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+/// One HSDS schedule per opening period (start, end), listing the weekdays it applies to.
+fn schedules(r: &Resource, t: T) -> Vec<Value> {
+    let mut periods: Vec<((u16, u16), Vec<u8>)> = Vec::new();
+    for w in r.schedule.windows() {
+        match periods.iter_mut().find(|(p, _)| *p == (w.start, w.end)) {
+            Some((_, days)) => days.push(w.weekday),
+            None => periods.push(((w.start, w.end), vec![w.weekday])),
+        }
+    }
+    periods
+        .into_iter()
+        .enumerate()
+        .map(|(i, ((start, end), days))| {
+            let byday: Vec<&str> = days.iter().map(|d| DAYS[usize::from(*d) - 1]).collect();
+            json!({
+                "id": uuid(Entity::Schedule, r.id * 100 + i as i64),
+                "freq": "WEEKLY",
+                "wkst": "MO",
+                "byday": byday.join(","),
+                "opens_at": format!("{}+08:00", clock(start)),
+                "closes_at": format!("{}+08:00", clock(end.min(23 * 60 + 59))),
+                "timezone": 8,
+                "description": format!(
+                    "{} {}–{}",
+                    days.iter().map(|d| t.t(&format!("weekday.{}", d - 1)).to_string()).collect::<Vec<_>>().join(if t.0 == Lang::En { ", " } else { "、" }),
+                    clock(start),
+                    clock(end)
+                ),
+            })
+        })
+        .collect()
+}
+
+fn location(d: &Directory, r: &Resource) -> Value {
+    let area = d.area_names.get(&r.area_id).cloned().unwrap_or_default();
+    json!({
+        "id": uuid(Entity::Location, r.id),
+        "location_type": "physical",
+        "name": if r.address.is_empty() { area } else { format!("{area} {}", r.address) },
+    })
+}
+
+fn service_scalars(d: &Directory, r: &Resource) -> Value {
+    let mut v = json!({
+        "id": uuid(Entity::Service, r.id),
+        "name": r.name,
+        "description": r.description,
+        "status": status(r),
+        "last_modified": ms_iso(r.updated_at),
+    });
+    if let Some(o) = r.owner_org_id {
+        v["organization_id"] = json!(uuid(Entity::Organization, o));
+    }
+    if !r.conditions.is_empty() {
+        v["eligibility_description"] = json!(r.conditions);
+    }
+    let _ = d;
+    v
+}
+
+fn term_value(d: &Directory, code: &str, t: T) -> Value {
+    let (zh, en) = d.categories.get(code).cloned().unwrap_or_else(|| (code.to_string(), code.to_string()));
+    json!({
+        "id": uuid(Entity::TaxonomyTerm, term_id(code)),
+        "code": code,
+        "name": if t.0 == Lang::En { en.clone() } else { zh.clone() },
+        "description": format!("{zh} / {en}"),
+        "taxonomy_id": uuid(Entity::Taxonomy, 1),
+    })
+}
+
+fn service_full(d: &Directory, r: &Resource, t: T) -> Value {
+    let mut v = service_scalars(d, r);
+    if let Some(o) = r.owner_org_id.and_then(|o| d.orgs.get(&o)) {
+        v["organization"] = org_full(d, o, t);
+    }
+    let mut phones = vec![];
+    if let Some(p) = &r.contact_phone {
+        phones.push(json!({ "id": uuid(Entity::Phone, r.id * 2), "number": p, "type": "voice" }));
+    }
+    v["phones"] = json!(phones);
+    v["schedules"] = json!(schedules(r, t));
+    v["service_at_locations"] = json!([{ "id": uuid(Entity::ServiceAtLocation, r.id), "location": location(d, r) }]);
+    v["attributes"] = json!(
+        r.categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| json!({
+                "id": uuid(Entity::Attribute, r.id * 100 + i as i64),
+                "link_entity": "service",
+                "link_id": uuid(Entity::Service, r.id),
+                "taxonomy_term_id": uuid(Entity::TaxonomyTerm, term_id(c)),
+                "taxonomy_term": term_value(d, c, t),
+            }))
+            .collect::<Vec<_>>()
+    );
+    v
+}
+
+fn matches_search(text: &[&str], q: &Option<String>) -> bool {
+    match q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        None => true,
+        Some(q) => {
+            let words: Vec<String> = directory::terms(q);
+            let hay = text.join(" ");
+            words.iter().all(|w| hay.contains(w.as_str())) || hay.contains(q)
+        }
+    }
+}
+
+fn filtered_services<'a>(d: &'a Directory, q: &ListQuery) -> Result<Vec<&'a Resource>, AppError> {
+    let org = match q.organization_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(u) => Some(parse_uuid(Entity::Organization, u).unwrap_or(-1)),
+        None => None,
+    };
+    let term = q.taxonomy_term_id.as_deref().filter(|s| !s.is_empty());
+    let after = match q.modified_after.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|d| d.timestamp_millis())
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp_millis()).unwrap_or(0))
+                })
+                .map_err(|_| AppError::from(wushe_domain::FieldError::new("modified_after", "errors.date.invalid")))?,
+        ),
+        None => None,
+    };
+    Ok(d.services
+        .iter()
+        .filter(|r| org.is_none_or(|o| r.owner_org_id == Some(o)))
+        .filter(|r| term.is_none_or(|t| r.categories.iter().any(|c| uuid(Entity::TaxonomyTerm, term_id(c)) == t)))
+        .filter(|r| after.is_none_or(|a| r.updated_at >= a))
+        .filter(|r| {
+            let org_name = r.owner_org_id.and_then(|o| d.orgs.get(&o)).map(|o| o.name.as_str()).unwrap_or("");
+            matches_search(&[&r.name, &r.description, &r.tags.join(" "), org_name], &q.search)
+        })
+        .collect())
+}
+
+fn t_of(ctx_lang: Option<&str>) -> T {
+    T(if ctx_lang == Some("en") { Lang::En } else { Lang::ZhCn })
+}
+
+type Res = Result<Response, WebError>;
+
+fn api_err(t: T) -> impl Fn(AppError) -> WebError {
+    move |e| WebError::api(e, t)
+}
+
+async fn root() -> Response {
+    Json(json!({
+        "version": "3.1",
+        "profile": "https://docs.openreferral.org/en/latest/hsds/overview.html",
+        "openapi_url": "https://raw.githubusercontent.com/openreferral/specification/3.1/schema/openapi.json",
+        "description": "五社联动韧性社区平台 community service directory (Open Referral HSDS 3.1)",
+        "publisher": { "name": "Wushe" },
+    }))
+    .into_response()
+}
+
+async fn services(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Query<ListQuery>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let d = load(&s, q.community.as_deref()).await.map_err(&e)?;
+    let full = flag(&q.full) || q.format.as_deref() == Some("ndjson");
+    let items = filtered_services(&d, &q)
+        .map_err(&e)?
+        .into_iter()
+        .map(|r| {
+            if full {
+                service_full(&d, r, t)
+            } else {
+                let mut v = service_scalars(&d, r);
+                if let Some(o) = r.owner_org_id.and_then(|o| d.orgs.get(&o)) {
+                    v["organization"] = org_scalars(o);
+                }
+                v
+            }
+        })
+        .collect();
+    paged(items, &q).map_err(&e)
+}
+
+async fn service(State(s): State<AppState>, ctx: crate::ctx::Ctx, Path(id): Path<String>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let rid = parse_uuid(Entity::Service, &id).ok_or_else(|| e(AppError::NotFound))?;
+    let d = load(&s, None).await.map_err(&e)?;
+    let r = d.services.iter().find(|r| r.id == rid).ok_or_else(|| e(AppError::NotFound))?;
+    Ok(Json(service_full(&d, r, t)).into_response())
+}
+
+async fn orgs(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Query<ListQuery>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let d = load(&s, q.community.as_deref()).await.map_err(&e)?;
+    let mut list: Vec<&Organization> =
+        d.orgs.values().filter(|o| matches_search(&[&o.name, &o.description, &o.services], &q.search)).collect();
+    list.sort_by_key(|o| o.id);
+    let full = flag(&q.full) || flag(&q.full_service) || q.format.as_deref() == Some("ndjson");
+    let items = list
+        .into_iter()
+        .map(|o| if full { org_with_services(&d, o, t, flag(&q.full_service)) } else { org_scalars(o) })
+        .collect();
+    paged(items, &q).map_err(&e)
+}
+
+fn org_with_services(d: &Directory, o: &Organization, t: T, full_service: bool) -> Value {
+    let mut v = org_full(d, o, t);
+    let services: Vec<Value> = d
+        .services
+        .iter()
+        .filter(|r| r.owner_org_id == Some(o.id))
+        .map(|r| {
+            if full_service {
+                let mut s = service_full(d, r, t);
+                if let Some(m) = s.as_object_mut() {
+                    m.remove("organization");
+                }
+                s
+            } else {
+                service_scalars(d, r)
+            }
+        })
+        .collect();
+    v["services"] = json!(services);
+    v
+}
+
+async fn org(
+    State(s): State<AppState>,
+    ctx: crate::ctx::Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let oid = parse_uuid(Entity::Organization, &id).ok_or_else(|| e(AppError::NotFound))?;
+    let d = load(&s, None).await.map_err(&e)?;
+    let o = d.orgs.get(&oid).ok_or_else(|| e(AppError::NotFound))?;
+    Ok(Json(org_with_services(&d, o, t, q.full_service.as_deref() != Some("false"))).into_response())
+}
+
+fn sal_value(d: &Directory, r: &Resource, t: T, full: bool) -> Value {
+    let mut svc = service_scalars(d, r);
+    if let Some(o) = r.owner_org_id.and_then(|o| d.orgs.get(&o)) {
+        svc["organization"] = org_scalars(o);
+    }
+    let mut v = json!({
+        "id": uuid(Entity::ServiceAtLocation, r.id),
+        "service_id": uuid(Entity::Service, r.id),
+        "location_id": uuid(Entity::Location, r.id),
+        "location": location(d, r),
+        "service": svc,
+    });
+    if full {
+        v["schedules"] = json!(schedules(r, t));
+    }
+    v
+}
+
+async fn sals(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Query<ListQuery>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let d = load(&s, q.community.as_deref()).await.map_err(&e)?;
+    let full = flag(&q.full) || q.format.as_deref() == Some("ndjson");
+    let items = filtered_services(&d, &q).map_err(&e)?.into_iter().map(|r| sal_value(&d, r, t, full)).collect();
+    paged(items, &q).map_err(&e)
+}
+
+async fn sal(State(s): State<AppState>, ctx: crate::ctx::Ctx, Path(id): Path<String>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let rid = parse_uuid(Entity::ServiceAtLocation, &id).ok_or_else(|| e(AppError::NotFound))?;
+    let d = load(&s, None).await.map_err(&e)?;
+    let r = d.services.iter().find(|r| r.id == rid).ok_or_else(|| e(AppError::NotFound))?;
+    Ok(Json(sal_value(&d, r, t, true)).into_response())
+}
+
+fn taxonomy_value() -> Value {
+    json!({
+        "id": uuid(Entity::Taxonomy, 1),
+        "name": "Wushe need categories",
+        "description": "社区需求类别 — the categories of the needs ledger that resources serve",
+        "version": "1",
+    })
+}
+
+async fn taxonomies(Query(q): Query<ListQuery>, ctx: crate::ctx::Ctx) -> Res {
+    let e = api_err(ctx.t());
+    paged(vec![taxonomy_value()], &q).map_err(&e)
+}
+
+async fn taxonomy(Path(id): Path<String>, ctx: crate::ctx::Ctx) -> Res {
+    let e = api_err(ctx.t());
+    if parse_uuid(Entity::Taxonomy, &id) == Some(1) {
+        Ok(Json(taxonomy_value()).into_response())
+    } else {
+        Err(e(AppError::NotFound))
+    }
+}
+
+async fn terms(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Query<ListQuery>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let d = load(&s, None).await.map_err(&e)?;
+    let mut codes: Vec<&String> = d.categories.keys().collect();
+    codes.sort();
+    paged(codes.into_iter().map(|c| term_value(&d, c, t)).collect(), &q).map_err(&e)
+}
+
+async fn term(State(s): State<AppState>, ctx: crate::ctx::Ctx, Path(id): Path<String>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let d = load(&s, None).await.map_err(&e)?;
+    d.categories
+        .keys()
+        .find(|c| uuid(Entity::TaxonomyTerm, term_id(c)) == id.trim().to_ascii_lowercase())
+        .map(|c| Json(term_value(&d, c, t)).into_response())
+        .ok_or_else(|| e(AppError::NotFound))
+}
+
+/// The whole directory as one file: every public service, fully nested (with its organization,
+/// phones, schedules, locations and category terms), as a JSON array — the form `wushe hsds
+/// import` and the import API read back.
+async fn export(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Query<ListQuery>) -> Res {
+    let t = ctx.t();
+    let e = api_err(t);
+    let d = load(&s, q.community.as_deref()).await.map_err(&e)?;
+    let items: Vec<Value> = d.services.iter().map(|r| service_full(&d, r, t)).collect();
+    let body = serde_json::to_vec_pretty(&items).map_err(|x| e(AppError::Internal(x.to_string())))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"hsds-directory.json\"".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The earlier export address: the organizations with their services, in HSDS 3 form.
+async fn old_export(Query(q): Query<ListQuery>) -> Response {
+    let c = q.community.unwrap_or_default();
+    Redirect::permanent(&format!("/hsds/organizations?full_service=true&community={}", crate::ctx::urlencode(&c)))
+        .into_response()
+}
+
+/// A service read from an HSDS file, ready for the app layer.
+pub struct Imported {
+    pub external_id: String,
+    pub organization: Option<(String, String, Option<String>)>,
+    pub form: resources::ResourceForm,
+}
+
+/// Reads an HSDS file: a JSON array of services, a `Page` of them, one service, or NDJSON.
+/// Names the entry and field of each problem.
+pub fn read_services(bytes: &[u8], area_code: &str) -> Result<Vec<Imported>, Vec<(usize, String)>> {
+    let text = std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes))
+        .map_err(|_| vec![(0, "file".to_string())])?;
+    let values: Vec<Value> = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(a)) => a,
+        Ok(v) if v.get("contents").is_some_and(Value::is_array) => {
+            v["contents"].as_array().cloned().unwrap_or_default()
+        }
+        Ok(v @ Value::Object(_)) => vec![v],
+        Ok(_) => return Err(vec![(0, "file".to_string())]),
+        Err(_) => {
+            let mut out = Vec::new();
+            for (i, l) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+                out.push(serde_json::from_str(l).map_err(|_| vec![(i + 1, "file".to_string())])?);
+            }
+            out
+        }
+    };
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let n = i + 1;
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let id = s("id");
+        if id.is_empty() {
+            problems.push((n, "id".to_string()));
+        }
+        if s("name").is_empty() {
+            problems.push((n, "name".to_string()));
+        }
+        let status = match s("status").as_str() {
+            "active" => "active",
+            "temporarily closed" | "inactive" => "paused",
+            "defunct" => "retired",
+            _ => {
+                problems.push((n, "status".to_string()));
+                "active"
+            }
+        };
+        let organization = v.get("organization").filter(|o| o.is_object()).map(|o| {
+            let g = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            let phone = o
+                .get("phones")
+                .and_then(Value::as_array)
+                .and_then(|p| p.first())
+                .and_then(|p| p["number"].as_str())
+                .map(str::to_string);
+            (g("name"), g("description"), phone)
+        });
+        let mut windows = Vec::new();
+        for sch in v.get("schedules").and_then(Value::as_array).into_iter().flatten() {
+            let (Some(days), Some(open), Some(close)) =
+                (sch["byday"].as_str(), sch["opens_at"].as_str(), sch["closes_at"].as_str())
+            else {
+                continue;
+            };
+            if sch["freq"].as_str().is_some_and(|f| f != "WEEKLY") {
+                continue;
+            }
+            let hm = |x: &str| x.get(..5).unwrap_or("").to_string();
+            for d in days.split(',') {
+                match DAYS.iter().position(|x| *x == d.trim()) {
+                    Some(p) => windows.push(format!("{} {}-{}", p + 1, hm(open), hm(close))),
+                    None => problems.push((n, "schedules.byday".to_string())),
+                }
+            }
+        }
+        let categories: Vec<String> = v
+            .get("attributes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["taxonomy_term"]["code"].as_str().map(str::to_string))
+            .filter(|c| wushe_domain::needs::DEFAULT_CATEGORIES.iter().any(|d| d.0 == c))
+            .collect();
+        let phone = v
+            .get("phones")
+            .and_then(Value::as_array)
+            .and_then(|p| p.first())
+            .and_then(|p| p["number"].as_str())
+            .unwrap_or("");
+        let place = v["service_at_locations"][0]["location"]["name"].as_str().unwrap_or("").to_string();
+        out.push(Imported {
+            external_id: id,
+            organization,
+            form: resources::ResourceForm {
+                area_code: area_code.to_string(),
+                kind: "service".into(),
+                name: s("name"),
+                description: s("description"),
+                categories: categories.join(" "),
+                conditions: s("eligibility_description"),
+                contact_phone: phone.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect(),
+                address: place,
+                schedule: windows.join(";"),
+                status: status.into(),
+                capacity: "1".into(),
+                ..Default::default()
+            },
+        });
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// For the CLI and API: a language-neutral catalogue to name problems.
+pub fn t_default() -> T {
+    t_of(None)
+}
