@@ -203,7 +203,7 @@ pub async fn ratings_by_assignee(
     community_id: i64,
 ) -> Result<std::collections::HashMap<String, (i64, i64)>, AppError> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT assignee, SUM(rating_sum), SUM(rated) FROM need_rollups WHERE community_id = $1 AND assignee <> '' \
+        "SELECT assignee, CAST(SUM(rating_sum) AS BIGINT), CAST(SUM(rated) AS BIGINT) FROM need_rollups WHERE community_id = $1 AND assignee <> '' \
          GROUP BY assignee",
     )
     .bind(community_id)

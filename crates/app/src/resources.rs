@@ -245,6 +245,7 @@ pub struct ResourceForm {
 
 #[derive(Debug, Clone)]
 pub struct NewResource {
+    /// Where it is; empty on an update keeps the place.
     pub area_code: String,
     pub kind: ResourceKind,
     pub name: String,
@@ -348,9 +349,6 @@ impl ResourceForm {
             if k.has_stock() && quantity.is_some_and(|q| q.is_none()) {
                 e.0.push(FieldError::new("quantity", "errors.required"));
             }
-        }
-        if self.area_code.trim().is_empty() {
-            e.0.push(FieldError::new("area_code", "errors.required"));
         }
         e.into_result()?;
         Ok(NewResource {
@@ -491,6 +489,9 @@ async fn place(db: &Db, code: &str) -> Result<Area, AppError> {
 }
 
 pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewResource) -> Result<Resource, AppError> {
+    if new.area_code.is_empty() {
+        return Err(FieldError::new("area_code", "errors.required").into());
+    }
     let area = place(db, &new.area_code).await?;
     let (org, person, user) = resolve_owner(db, actor, &area, new.owner).await?;
     let community = community_of(db, &area).await?;
