@@ -345,10 +345,8 @@ impl ResourceForm {
         } else {
             ResourceStatus::parse(&self.status)
         });
-        if let Some(k) = kind {
-            if k.has_stock() && quantity.is_some_and(|q| q.is_none()) {
-                e.0.push(FieldError::new("quantity", "errors.required"));
-            }
+        if kind.is_some_and(ResourceKind::has_stock) && quantity.is_some_and(|q| q.is_none()) {
+            e.0.push(FieldError::new("quantity", "errors.required"));
         }
         e.into_result()?;
         Ok(NewResource {
@@ -831,7 +829,8 @@ pub const PAGE_SIZE: i64 = 50;
 /// may read; newest changes last.
 pub async fn list(db: &Db, actor: &Actor, community: &Area, f: &Filter) -> Result<(Vec<Resource>, i64), AppError> {
     let mine = truthy(&f.mine);
-    if !may_read(actor, &community.path) && !(mine && actor.grants.member_of(Action::ResourceOwn, &community.path)) {
+    let own_list = mine && actor.grants.member_of(Action::ResourceOwn, &community.path);
+    if !(may_read(actor, &community.path) || own_list) {
         actor.require(Action::ResourceRead, None).or_else(|_| actor.require(Action::ResourceOwn, None))?;
         return Err(AppError::NotFound);
     }

@@ -73,25 +73,43 @@ async fn ownership_body(db: Db, engine: Engine) {
     let grid = actor(&db, Role::GridWorker, GRID1, "grid.s1").await;
     let other = actor(&db, Role::CommunityAdmin, A, "admin.a").await;
     // A volunteer registers their own skill; it is theirs.
-    let mine = resources::create(&db, &vol, T0, skill(GRID1, "self", "水管维修", "repairs").parse().unwrap()).await.unwrap();
+    let mine =
+        resources::create(&db, &vol, T0, skill(GRID1, "self", "水管维修", "repairs").parse().unwrap()).await.unwrap();
     assert_eq!(mine.owner_user_id, vol.user_id, "{engine:?}");
     // …but may not register one for the community or for an organization they are not in.
-    let court: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '乔法官工作室'").fetch_one(&db.pool).await.unwrap();
+    let court: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '乔法官工作室'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     for owner in [String::new(), format!("org:{court}"), "org:999999".to_string()] {
         let owner = owner.as_str();
-        let e = resources::create(&db, &vol, T0, skill(GRID1, owner, "x", "repairs").parse().unwrap()).await.unwrap_err();
+        let e =
+            resources::create(&db, &vol, T0, skill(GRID1, owner, "x", "repairs").parse().unwrap()).await.unwrap_err();
         assert!(matches!(&e, AppError::Invalid(f) if f.0[0].field == "owner"), "{engine:?} {owner}: {e:?}");
     }
     let e = resources::create(&db, &vol, T0, skill("", "self", "x", "repairs").parse().unwrap()).await.unwrap_err();
-    assert!(matches!(&e, AppError::Invalid(f) if f.0[0] == wushe_domain::FieldError::new("area_code", "errors.required")));
+    assert!(
+        matches!(&e, AppError::Invalid(f) if f.0[0] == wushe_domain::FieldError::new("area_code", "errors.required"))
+    );
     // The org member acts for the organization they work for, not for others.
-    let care: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '锦里颐养服务中心'").fetch_one(&db.pool).await.unwrap();
-    let kids: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '彩虹桥儿童关爱中心'").fetch_one(&db.pool).await.unwrap();
-    let svc = resources::create(&db, &org, T0, skill(S, &format!("org:{care}"), "助浴", "elderly_care").parse().unwrap())
+    let care: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '锦里颐养服务中心'")
+        .fetch_one(&db.pool)
         .await
         .unwrap();
+    let kids: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '彩虹桥儿童关爱中心'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let svc =
+        resources::create(&db, &org, T0, skill(S, &format!("org:{care}"), "助浴", "elderly_care").parse().unwrap())
+            .await
+            .unwrap();
     assert_eq!(svc.owner_org_id, Some(care));
-    assert!(resources::create(&db, &org, T0, skill(S, &format!("org:{kids}"), "x", "child_care").parse().unwrap()).await.is_err());
+    assert!(
+        resources::create(&db, &org, T0, skill(S, &format!("org:{kids}"), "x", "child_care").parse().unwrap())
+            .await
+            .is_err()
+    );
     // Editing: the owner and curators may; another volunteer-like reader may not.
     let hall = resource_named(&db, "红色议事厅").await;
     let (h, _) = resources::get(&db, &vol, hall).await.unwrap();
@@ -184,7 +202,12 @@ async fn matching_body(db: Db, engine: Engine) {
     let saturday = T0 + 4 * 24 * H + H;
     let n = need_in_grid1(&db, "repairs", "家里电饭煲坏了", saturday).await;
     let (_, list) = resources::matches(&db, &admin, n.id, saturday, 10).await.unwrap();
-    assert_eq!(list[0].name, "老党员电器维修便民小站", "{engine:?}: {:?}", list.iter().map(|m| &m.name).collect::<Vec<_>>());
+    assert_eq!(
+        list[0].name,
+        "老党员电器维修便民小站",
+        "{engine:?}: {:?}",
+        list.iter().map(|m| &m.name).collect::<Vec<_>>()
+    );
     assert!(list[0].ranked.available);
     assert!(list.iter().all(|m| m.name != "四点半课堂"), "unfit resources are not listed");
     // On Tuesday at 10:00 the stall is closed and ranks after open resources of the same fit.
@@ -238,7 +261,10 @@ async fn claims_body(db: Db, engine: Engine) {
     assert_eq!(winner.status, NeedStatus::Assigned);
     let holder = if winner.assignee_user_id == vol.user_id { vol.clone() } else { org.clone() };
     let loser = if winner.assignee_user_id == vol.user_id { org.clone() } else { vol.clone() };
-    assert!(claims::claimable(&db, &vol, true).await.unwrap().iter().all(|c| c.need.id != n.id), "taken needs leave the list");
+    assert!(
+        claims::claimable(&db, &vol, true).await.unwrap().iter().all(|c| c.need.id != n.id),
+        "taken needs leave the list"
+    );
     let events: Vec<EventKind> = needs::timeline(&db, winner).await.unwrap().iter().map(|e| e.kind).collect();
     assert!(events.ends_with(&[EventKind::Listed, EventKind::Claimed]), "{events:?}");
     // Only the holder (or staff) may release it; then it is back on the list, unassigned.
@@ -256,14 +282,27 @@ async fn claims_body(db: Db, engine: Engine) {
     // Once work starts, the claim no longer expires.
     claims::claim(&db, &vol, T0 + 4 * H, n.id, None).await.unwrap();
     let (cur, _) = needs::get(&db, &vol, n.id).await.unwrap();
-    let st = needs::Step { event: EventKind::Started, version: cur.version, note: String::new(), assignee: None, rating: String::new(), merge_into: None };
+    let st = needs::Step {
+        event: EventKind::Started,
+        version: cur.version,
+        note: String::new(),
+        assignee: None,
+        rating: String::new(),
+        merge_into: None,
+    };
     needs::step(&db, &vol, T0 + 5 * H, n.id, st).await.unwrap();
     assert_eq!(claims::expire(&db, T0 + 100 * H).await.unwrap(), 0);
     assert!(claims::active_claim(&db, n.id).await.unwrap().is_some());
 }
 
 fn slot(day: i64, from: &str, to: &str) -> BookingForm {
-    BookingForm { date: date_of(day), from: from.into(), to: to.into(), purpose: "楼组议事".into(), attendees: "10".into() }
+    BookingForm {
+        date: date_of(day),
+        from: from.into(),
+        to: to.into(),
+        purpose: "楼组议事".into(),
+        attendees: "10".into(),
+    }
 }
 
 both_engines!(concurrent_bookings_of_one_slot_end_with_exactly_one, booking_body);
@@ -352,9 +391,21 @@ async fn import_body(db: Db, engine: Engine) {
     let before = resources::count_in(&db, &s.path).await.unwrap();
     let label = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
     let labels: [&(dyn Fn(&str) -> String + Sync); 1] = [&label];
-    let headers: Vec<String> = ["名称", "类型", "区域编码", "服务类别", "归属组织", "数量", "单位", "开放时间"].iter().map(|s| s.to_string()).collect();
+    let headers: Vec<String> = ["名称", "类型", "区域编码", "服务类别", "归属组织", "数量", "单位", "开放时间"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let row = |name: &str, kind: &str, area: &str, qty: &str, sched: &str| {
-        vec![name.into(), kind.into(), area.into(), "emergency".into(), String::new(), qty.into(), "个".into(), sched.into()]
+        vec![
+            name.into(),
+            kind.into(),
+            area.into(),
+            "emergency".into(),
+            String::new(),
+            qty.into(),
+            "个".into(),
+            sched.into(),
+        ]
     };
     let bad = Table {
         headers: headers.clone(),
@@ -374,7 +425,10 @@ async fn import_body(db: Db, engine: Engine) {
         other => panic!("{engine:?}: {other:?}"),
     }
     assert_eq!(resources::count_in(&db, &s.path).await.unwrap(), before, "nothing written");
-    let good = Table { headers, rows: vec![row("灭火器", "equipment", S, "12", ""), row("手电筒", "supply", GRID1, "5", "1-5 08:00-18:00")] };
+    let good = Table {
+        headers,
+        rows: vec![row("灭火器", "equipment", S, "12", ""), row("手电筒", "supply", GRID1, "5", "1-5 08:00-18:00")],
+    };
     let n = wushe_app::resources_sheet::import(&db, &admin, T0, &s, &good, &labels).await.unwrap();
     assert_eq!(n, 2);
     assert_eq!(resources::count_in(&db, &s.path).await.unwrap(), before + 2);

@@ -407,7 +407,7 @@ impl BookingRules {
         let who = BookerClass::parse(who)?;
         let max: u16 =
             max_minutes.trim().parse().map_err(|_| FieldError::new("max_minutes", "errors.number.invalid"))?;
-        if max < SLOT_MINUTES || max > MINUTES_PER_DAY || max % SLOT_MINUTES != 0 {
+        if !(SLOT_MINUTES..=MINUTES_PER_DAY).contains(&max) || !max.is_multiple_of(SLOT_MINUTES) {
             return Err(FieldError::new("max_minutes", "errors.booking.max_minutes"));
         }
         Ok(Self { who, max_minutes: max, approval })

@@ -220,9 +220,8 @@ async fn booking_rows(s: &AppState, t: T, list: &[Booking]) -> Result<Vec<Bookin
     let mut names = std::collections::HashMap::new();
     let mut out = Vec::new();
     for b in list {
-        if !names.contains_key(&b.resource_id) {
-            let n = resources::bookable(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default();
-            names.insert(b.resource_id, n);
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(b.resource_id) {
+            e.insert(resources::bookable(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default());
         }
         let start = local_time(b.starts_at);
         let end = local_time(b.ends_at);

@@ -349,10 +349,11 @@ fn matches_search(text: &[&str], q: &Option<String>) -> bool {
 }
 
 fn filtered_services<'a>(d: &'a Directory, q: &ListQuery) -> Result<Vec<&'a Resource>, AppError> {
-    let org = match q.organization_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(u) => Some(parse_uuid(Entity::Organization, u).unwrap_or(-1)),
-        None => None,
-    };
+    let org = q
+        .organization_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|u| parse_uuid(Entity::Organization, u).unwrap_or(-1));
     let term = q.taxonomy_term_id.as_deref().filter(|s| !s.is_empty());
     let after = match q.modified_after.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(

@@ -87,11 +87,11 @@ pub fn calendar(name: &str, events: &[Event]) -> String {
 pub fn unfold(s: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for raw in s.split("\r\n") {
-        if let Some(rest) = raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t')) {
-            if let Some(last) = lines.last_mut() {
-                last.push_str(rest);
-                continue;
-            }
+        if let Some(rest) = raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t'))
+            && let Some(last) = lines.last_mut()
+        {
+            last.push_str(rest);
+            continue;
         }
         if !raw.is_empty() {
             lines.push(raw.to_string());

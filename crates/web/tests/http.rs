@@ -422,23 +422,25 @@ async fn organizations_and_the_public_directory() {
     let page =
         anon.get(app.url("/directory?q=%E4%B9%94%E6%B3%95%E5%AE%98")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("乔法官工作室"));
-    // HSDS export carries the required fields of organization, service, location, phone.
-    let hsds: Value = anon
-        .get(app.url("/directory/hsds/organizations.json?community=510104001001"))
-        .send()
-        .await
+    // The earlier HSDS address moves to the HSDS 3 API, whose organizations carry the required
+    // fields and their services.
+    let r = anon.get(app.url("/directory/hsds/organizations.json?community=510104001001")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let hsds: Value = anon.get(app.url(&to)).send().await.unwrap().json().await.unwrap();
+    let with_services = hsds["contents"]
+        .as_array()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let first = &hsds["contents"][0];
+        .iter()
+        .find(|o| o["services"].as_array().is_some_and(|s| !s.is_empty()))
+        .expect("an organization with services");
     for f in ["id", "name", "description"] {
-        assert!(first[f].is_string(), "organization.{f}");
+        assert!(with_services[f].is_string(), "organization.{f}");
     }
     assert_eq!(hsds["total_items"].as_u64().unwrap() as usize, hsds["contents"].as_array().unwrap().len());
-    let svc = &first["services"][0];
+    let svc = &with_services["services"][0];
     assert!(svc["id"].is_string() && svc["name"].is_string() && svc["status"] == "active");
-    assert_eq!(first["locations"][0]["location_type"], "physical");
+    assert_eq!(with_services["locations"][0]["location_type"], "physical");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

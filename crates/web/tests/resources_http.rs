@@ -1,0 +1,448 @@
+//! Resources, matching, claiming, booking, iCalendar and HSDS through pages and the API.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use wushe_testkit::{Engine, TestApp, extract_csrf, sqlx};
+
+async fn resource_id(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM resources WHERE name = $1").bind(name).fetch_one(&app.db.pool).await.unwrap()
+}
+
+/// Tomorrow in Shanghai, `YYYY-MM-DD`.
+fn tomorrow() -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    (chrono::Utc::now().with_timezone(&tz) + chrono::Duration::days(1)).format("%Y-%m-%d").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_registers_a_skill_and_staff_assign_a_need_from_its_matches() {
+    let app = TestApp::spawn(Engine::Sqlite, "resources_pages").await.unwrap();
+    let vol = app.login_as("volunteer.s").await;
+    let form = vol.get(app.url("/communities/510104001001/resources/new")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("id=\"resource-form\"") && form.contains("设施维修"));
+    let csrf = extract_csrf(&form);
+    // Bad input: each problem named, nothing written.
+    let r = vol
+        .post(app.url("/communities/510104001001/resources"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "skill"),
+            ("name", ""),
+            ("owner", "self"),
+            ("area_code", "510104001001"),
+            ("schedule", "周八 9点"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("名称：必填") && body.contains("开放时间：开放时间格式不对"), "{body}");
+    let r = vol
+        .post(app.url("/communities/510104001001/resources"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "skill"),
+            ("name", "疏通下水道"),
+            ("owner", "self"),
+            ("area_code", "51010400100101"),
+            ("categories", "repairs"),
+            ("tags", "水管 疏通"),
+            ("capacity", "2"),
+            ("contact_name", "李师傅"),
+            ("contact_phone", "13900001111"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let url = r.headers()["location"].to_str().unwrap().to_string();
+    let page = vol.get(app.url(&url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("疏通下水道") && page.contains("13900001111"), "the owner sees the contact");
+    let mine = vol.get(app.url("/my/resources")).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("疏通下水道") && mine.contains("老党员电器维修便民小站"));
+    // An organization member sees it masked; the API says the same.
+    let org = app.login_as("org.s").await;
+    let page = org.get(app.url(&url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("139****1111") && !page.contains("13900001111"), "{page}");
+    let id = url.trim_start_matches("/resources/");
+    let dto: Value = org.get(app.url(&format!("/api/v1/resources/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(dto["contact_phone"], "139****1111");
+    // A resident files a need; staff open its matching list and assign in one click.
+    let resident = app.login_as("resident.s").await;
+    let n: Value = resident
+        .post(app.url("/api/v1/needs"))
+        .json(
+            &json!({"category": "repairs", "title": "厨房下水道堵了", "description": "厨房水池下水道堵塞，需要疏通。"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nid = n["id"].as_i64().unwrap();
+    let admin = app.login_as("admin.s").await;
+    let matches: Value =
+        admin.get(app.url(&format!("/api/v1/needs/{nid}/matches"))).send().await.unwrap().json().await.unwrap();
+    let list = matches.as_array().unwrap();
+    let ours = list.iter().find(|m| m["name"] == "疏通下水道").expect("the new skill is matched");
+    assert_eq!(ours["fit"], "category");
+    assert!(ours["reasons"].as_array().unwrap().iter().any(|r| r == "服务类别对口"), "{ours}");
+    let page = admin.get(app.url(&format!("/needs/{nid}/matches"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("疏通下水道") && page.contains("排序依据") && page.contains("同网格"));
+    let csrf = extract_csrf(&page);
+    let assignee = ours["assignee"].as_str().unwrap().to_string();
+    let r = admin
+        .post(app.url(&format!("/needs/{nid}/step")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("event", "assigned"),
+            ("version", &n["version"].to_string()),
+            ("assignee", &assignee),
+            ("note", "疏通下水道"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after: Value = admin.get(app.url(&format!("/api/v1/needs/{nid}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(after["need"]["status"], "assigned", "{after}");
+    // The English page reads in English; unknown resources answer 404, other communities too.
+    let en = app.login_as("admin.s").await;
+    en.get(app.url("/prefs/lang/en")).send().await.unwrap();
+    let page = en.get(app.url("/communities/510104001001/resources")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Community resources") && page.contains("Add a resource"), "{page}");
+    let other = app.login_as("admin.a").await;
+    assert_eq!(other.get(app.url(&url)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.get(app.url("/api/v1/communities/510104001001/resources")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // Stock moves through the API refuse to go below zero, naming the field.
+    let kits = resource_id(&app, "急救包").await;
+    let r = admin
+        .post(app.url(&format!("/api/v1/resources/{kits}/stock")))
+        .json(&json!({"delta": "-31", "reason": "发放"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "delta");
+    assert_eq!(p["errors"][0]["code"], "errors.stock.negative");
+    // Export lists the community's resources with Chinese headers.
+    let csv = admin
+        .get(app.url("/communities/510104001001/resources/export.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("名称,类型,区域编码") && csv.contains("疏通下水道"));
+    assert!(csv.contains("139****1111") || csv.contains("13900001111"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_from_the_list_and_the_loser_is_told() {
+    let app = TestApp::spawn(Engine::Sqlite, "claims_pages").await.unwrap();
+    let resident = app.login_as("resident.s").await;
+    let n: Value = resident
+        .post(app.url("/api/v1/needs"))
+        .json(&json!({"category": "repairs", "title": "楼道灯坏了", "description": "三楼楼道灯不亮。"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nid = n["id"].as_i64().unwrap();
+    let admin = app.login_as("admin.s").await;
+    let page = admin.get(app.url(&format!("/needs/{nid}/matches"))).send().await.unwrap().text().await.unwrap();
+    let csrf = extract_csrf(&page);
+    let r = admin
+        .post(app.url(&format!("/needs/{nid}/listing")))
+        .form(&[("csrf", csrf.as_str()), ("claim_hours", "24")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let vol = app.login_as("volunteer.s").await;
+    let list = vol.get(app.url("/claims")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("楼道灯坏了") && list.contains("与您的技能对口"), "{list}");
+    let csrf = extract_csrf(&list);
+    let r = vol.post(app.url(&format!("/claims/{nid}"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let org = app.login_as("org.s").await;
+    let r = org.post(app.url(&format!("/api/v1/needs/{nid}/claim"))).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["code"], "errors.claim.taken");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("已被他人认领"));
+    let mine = vol.get(app.url("/claims")).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("id=\"my-claims\"") && mine.contains("楼道灯坏了"));
+    // Releasing puts it back for others.
+    let r = vol.post(app.url(&format!("/claims/{nid}/release"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let open: Value = org.get(app.url("/api/v1/claims?all=1")).send().await.unwrap().json().await.unwrap();
+    assert!(open.as_array().unwrap().iter().any(|c| c["need_id"] == nid), "{open}");
+    // Residents have no claim list.
+    assert_eq!(resident.get(app.url("/claims")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_books_a_space_without_javascript_and_subscribes_to_the_feed() {
+    let app = TestApp::spawn(Engine::Sqlite, "booking_pages").await.unwrap();
+    let room = resource_id(&app, "社区活动室").await;
+    let anon = TestApp::new_client();
+    let spaces = anon.get(app.url("/communities/510104001001/spaces")).send().await.unwrap().text().await.unwrap();
+    assert!(spaces.contains("社区活动室") && spaces.contains("红色议事厅"));
+    let day = tomorrow();
+    let page = anon.get(app.url(&format!("/spaces/{room}?date={day}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("空闲") && page.contains("登录后预约") && !page.contains("id=\"booking-form\""));
+    let resident = app.login_as("resident.s").await;
+    let page = resident.get(app.url(&format!("/spaces/{room}?date={day}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"booking-form\""));
+    let csrf = extract_csrf(&page);
+    let book = |from: &'static str, to: &'static str| {
+        let (c, csrf, day, url) =
+            (resident.clone(), csrf.clone(), day.clone(), app.url(&format!("/spaces/{room}/bookings")));
+        async move {
+            c.post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("date", day.as_str()),
+                    ("from", from),
+                    ("to", to),
+                    ("purpose", "楼组长例会"),
+                    ("attendees", "12"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(book("14:00", "16:00").await.status(), StatusCode::SEE_OTHER);
+    let r = book("15:00", "16:00").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("该时段已被预约"));
+    let r = book("20:00", "22:00").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("所选时间不在开放时间内"));
+    let page = anon.get(app.url(&format!("/spaces/{room}?date={day}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("live-booked"), "the calendar shows the booking");
+    // The API: a taken slot is 409, the slots show it, bad input is 422 with the field.
+    let admin = app.login_as("admin.s").await;
+    let r = admin
+        .post(app.url(&format!("/api/v1/spaces/{room}/bookings")))
+        .json(&json!({"date": day, "from": "14:30", "to": "15:00", "purpose": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = admin
+        .post(app.url(&format!("/api/v1/spaces/{room}/bookings")))
+        .json(&json!({"date": "2026-13-40", "from": "14:30", "to": "15:00", "purpose": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "date");
+    let slots: Value = anon
+        .get(app.url(&format!("/api/v1/spaces/{room}/slots?date={day}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(slots.as_array().unwrap().iter().any(|s| s["status"] == "booked"));
+    // The space's public feed and the personal feed are valid iCalendar.
+    let r = anon.get(app.url(&format!("/spaces/{room}/calendar.ics"))).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let ics = r.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(
+        ics.contains("BEGIN:VEVENT") && ics.contains("STATUS:CONFIRMED") && !ics.contains("楼组长例会"),
+        "no purposes in public"
+    );
+    let lines = wushe_web::ical::unfold(&ics);
+    for key in ["UID:", "DTSTAMP:", "DTSTART:", "DTEND:"] {
+        assert!(lines.iter().any(|l| l.starts_with(key) && (key == "UID:" || l.ends_with('Z'))), "{key}");
+    }
+    let page = resident.get(app.url("/my/bookings")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("楼组长例会") && page.contains("已确认"));
+    let r = resident.post(app.url("/my/bookings/feed")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let page = r.text().await.unwrap();
+    let start = page.find("/calendar/").unwrap();
+    let feed_url: String = page[start..].chars().take_while(|c| *c != '<').collect();
+    let ics = anon.get(app.url(&feed_url)).send().await.unwrap().text().await.unwrap();
+    assert!(ics.contains("楼组长例会"), "{ics}");
+    assert_eq!(
+        anon.get(app.url(&format!("/calendar/{}.ics", "a".repeat(48)))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // Cancelling through the page frees the slot.
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM bookings ORDER BY id LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
+    let r = resident
+        .post(app.url(&format!("/bookings/{id}/cancel")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(book("15:00", "16:00").await.status(), StatusCode::SEE_OTHER);
+}
+
+/// Checks the fields HSDS 3.1 requires of a full service (schema/compiled/service.json):
+/// service id, name, status (enum); organization id, name, description; location id and
+/// location_type (enum); phone id and number; schedule id, freq (enum) and byday weekdays.
+fn assert_hsds_service(s: &Value) {
+    let uuid = |v: &Value| {
+        let t = v.as_str().unwrap_or("");
+        t.len() == 36
+            && t.chars()
+                .enumerate()
+                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+    };
+    assert!(uuid(&s["id"]) && s["name"].is_string(), "{s}");
+    assert!(["active", "inactive", "defunct", "temporarily closed"].contains(&s["status"].as_str().unwrap()));
+    if let Some(o) = s.get("organization") {
+        assert!(uuid(&o["id"]) && o["name"].is_string() && o["description"].is_string(), "{o}");
+    }
+    for p in s["phones"].as_array().unwrap() {
+        assert!(uuid(&p["id"]) && p["number"].is_string());
+    }
+    for sch in s["schedules"].as_array().unwrap() {
+        assert!(uuid(&sch["id"]));
+        assert!(["WEEKLY", "MONTHLY"].contains(&sch["freq"].as_str().unwrap()));
+        assert!(
+            sch["byday"].as_str().unwrap().split(',').all(|d| ["MO", "TU", "WE", "TH", "FR", "SA", "SU"].contains(&d))
+        );
+    }
+    for sal in s["service_at_locations"].as_array().unwrap() {
+        assert!(uuid(&sal["id"]) && uuid(&sal["location"]["id"]));
+        assert!(["physical", "postal", "virtual"].contains(&sal["location"]["location_type"].as_str().unwrap()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_is_served_as_hsds_and_an_export_imports_into_another_community() {
+    let app = TestApp::spawn(Engine::Sqlite, "hsds").await.unwrap();
+    let anon = TestApp::new_client();
+    let root: Value = anon.get(app.url("/hsds")).send().await.unwrap().json().await.unwrap();
+    assert!(root["version"].as_str().unwrap().starts_with("3.") && root["openapi_url"].is_string());
+    let page: Value = anon.get(app.url("/hsds/services?per_page=3&page=2")).send().await.unwrap().json().await.unwrap();
+    for f in ["total_items", "total_pages", "page_number", "size"] {
+        assert!(page[f].is_u64(), "{f}");
+    }
+    assert_eq!((page["page_number"].as_u64(), page["size"].as_u64()), (Some(2), Some(3)));
+    assert_eq!((page["first_page"].as_bool(), page["empty"].as_bool()), (Some(false), Some(false)));
+    let total = page["total_items"].as_u64().unwrap();
+    assert!(total >= 10, "{page}");
+    // Full services validate; one by id matches; a person's skill is never public.
+    let full: Value =
+        anon.get(app.url("/hsds/services?full=true&per_page=100")).send().await.unwrap().json().await.unwrap();
+    for s in full["contents"].as_array().unwrap() {
+        assert_hsds_service(s);
+        assert!(s["name"] != "老党员电器维修便民小站" && s["name"] != "律师志愿咨询");
+    }
+    let court = full["contents"].as_array().unwrap().iter().find(|s| s["name"] == "乔法官工作室法律咨询").unwrap();
+    assert_eq!(court["schedules"][0]["byday"], "TU");
+    let one: Value = anon
+        .get(app.url(&format!("/hsds/services/{}", court["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["name"], "乔法官工作室法律咨询");
+    assert_eq!(
+        anon.get(app.url("/hsds/services/57534800-0002-8000-8000-00000000ffff")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let org_id = court["organization"]["id"].as_str().unwrap();
+    let by_org: Value = anon
+        .get(app.url(&format!("/hsds/services?organization_id={org_id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_org["total_items"], 1);
+    let org: Value =
+        anon.get(app.url(&format!("/hsds/organizations/{org_id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(org["services"][0]["name"], "乔法官工作室法律咨询");
+    let found: Value = anon.get(app.url("/hsds/services?search=法律咨询")).send().await.unwrap().json().await.unwrap();
+    assert!(found["contents"].as_array().unwrap().iter().any(|s| s["name"] == "乔法官工作室法律咨询"));
+    let term = court["attributes"][0]["taxonomy_term_id"].as_str().unwrap();
+    let by_term: Value = anon
+        .get(app.url(&format!("/hsds/services?taxonomy_term_id={term}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(by_term["contents"].as_array().unwrap().iter().all(|s| s["name"] != "四点半课堂"));
+    let nd = anon.get(app.url("/hsds/services?format=ndjson")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(nd.lines().count() as u64, total);
+    let bad = anon.get(app.url("/hsds/services?per_page=0")).send().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The whole-directory file of S社区 imports into A社区: all services, then nothing new.
+    let export =
+        anon.get(app.url("/hsds/export.json?community=510104001001")).send().await.unwrap().bytes().await.unwrap();
+    let services: Value = serde_json::from_slice(&export).unwrap();
+    let n = services.as_array().unwrap().len();
+    let admin_a = app.login_as("admin.a").await;
+    let r = admin_a
+        .post(app.url("/api/v1/communities/310106001001/hsds/import"))
+        .body(export.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!((out["added"].as_u64(), out["skipped"].as_u64()), (Some(n as u64), Some(0)), "{out}");
+    let again: Value = admin_a
+        .post(app.url("/api/v1/communities/310106001001/hsds/import"))
+        .body(export)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["added"], 0);
+    let list: Value = admin_a
+        .get(app.url("/api/v1/communities/310106001001/resources?q=四点半课堂"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    // A malformed file names the entry and field and writes nothing.
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resources").fetch_one(&app.db.pool).await.unwrap();
+    let r = admin_a
+        .post(app.url("/api/v1/communities/310106001001/hsds/import"))
+        .body(r#"[{"id":"x1","name":"好的服务","status":"active"},{"id":"x2","name":"","status":"unknown"}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = r.json().await.unwrap();
+    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"entry:2:name") && fields.contains(&"entry:2:status"), "{fields:?}");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resources").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(before, after);
+    // Only curators of that community import.
+    let admin_s = app.login_as("admin.s").await;
+    let r = admin_s.post(app.url("/api/v1/communities/310106001001/hsds/import")).body("[]").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
