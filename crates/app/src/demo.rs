@@ -1537,6 +1537,61 @@ pub async fn generate(db: &Db, scale: Scale, seed: u64, at: i64, this_year: i32)
     Ok(g)
 }
 
+/// `n` synthetic resources for scale tests (R2's benchmark): half placed on the community's
+/// street (street-wide services and volunteers), half across the community's grids; skills and
+/// services of one or two default categories, a few weekly schedules. Deterministic per seed.
+pub async fn generate_resources(
+    db: &Db,
+    community_code: &str,
+    n: usize,
+    seed: u64,
+    at: i64,
+) -> Result<usize, AppError> {
+    let community = areas::by_code(db, community_code).await?;
+    let street = areas::by_id(db, community.parent_id.ok_or(AppError::NotFound)?).await?;
+    let grids: Vec<Area> = areas::children(db, &Actor::operator(), Action::AreaRead, &community)
+        .await?
+        .into_iter()
+        .map(|g| g.area)
+        .collect();
+    let cats: Vec<&str> = wushe_domain::needs::DEFAULT_CATEGORIES.iter().map(|c| c.0).collect();
+    let schedules = ["", "1-5 09:00-17:00", "6-7 09:00-17:00", "1-7 08:00-20:00", "2 14:00-17:00; 4 09:00-11:30"];
+    // Skill tags as volunteers write them; each resource names two.
+    let skills = [
+        "电工", "水管", "维修", "家电", "开锁", "理发", "陪诊", "陪护", "助餐", "助浴", "法律", "调解", "心理", "驾驶",
+        "搬运", "保洁", "绿化", "编程", "摄影", "书法", "英语", "辅导", "急救", "消防", "护理", "手语", "烹饪", "缝纫",
+        "修车", "装修",
+    ];
+    let mut rng = Rng::new(seed);
+    let mut tx = AuditedTx::begin(db, at).await?;
+    for i in 0..n {
+        let area = if i % 2 == 0 { &street } else { &grids[rng.below(grids.len() as u64) as usize] };
+        let c1 = cats[rng.below(cats.len() as u64) as usize];
+        let c2 = cats[rng.below(cats.len() as u64) as usize];
+        let new = crate::resources::ResourceForm {
+            area_code: area.code.clone(),
+            kind: if rng.below(2) == 0 { "skill".into() } else { "service".into() },
+            name: format!("资源{i}"),
+            categories: if rng.below(3) == 0 { format!("{c1} {c2}") } else { c1.to_string() },
+            tags: format!(
+                "{} {}",
+                skills[rng.below(skills.len() as u64) as usize],
+                skills[rng.below(skills.len() as u64) as usize]
+            ),
+            capacity: (1 + rng.below(5)).to_string(),
+            schedule: schedules[rng.below(schedules.len() as u64) as usize].into(),
+            ..Default::default()
+        }
+        .parse()
+        .map_err(AppError::Invalid)?;
+        crate::resources::insert(&mut tx.tx, area, &new, (None, None, None), None, at).await?;
+    }
+    tx.record(&Actor::operator(), Some(community.id), "demo.resources", "resources", &n.to_string()).await?;
+    tx.commit().await?;
+    crate::resources::forget_all(db);
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

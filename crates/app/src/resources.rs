@@ -6,10 +6,11 @@
 //! masked unless the reader may see residents' full details or maintains the resource.
 //!
 //! Matching reads an in-memory snapshot of a community's active resources (and those placed on
-//! the street or above it) with each owner's load and ratings: ranking 100,000 resources is a
-//! few milliseconds of arithmetic, while reading them from the database is not. Local writes
-//! drop the snapshot at once; otherwise it is rebuilt in the background when older than
-//! [`SNAPSHOT_TTL`], and readers keep the old one meanwhile.
+//! the street or above it) with each owner's load and ratings, indexed by category and skill
+//! tag: ranking the fitting ones among 100,000 is a few milliseconds of arithmetic, while
+//! reading them from the database takes a second. Writes made here patch the snapshot at once;
+//! otherwise it is rebuilt in the background when older than [`SNAPSHOT_TTL`], and readers
+//! keep the old one meanwhile.
 
 use crate::areas::Area;
 use crate::audit::AuditedTx;
@@ -498,7 +499,7 @@ pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewResource) -> Result
     let r = insert(&mut tx.tx, &area, &new, (org, person, user), None, at).await?;
     tx.record(actor, r.community_id, "resource.create", &format!("resource:{}", r.id), &r.name).await?;
     tx.commit().await?;
-    forget(db, r.community_id);
+    touch(db, r.id).await?;
     Ok(r)
 }
 
@@ -632,8 +633,7 @@ pub async fn update(
     }
     tx.record(actor, r.community_id, "resource.update", &format!("resource:{}", r.id), &r.name).await?;
     tx.commit().await?;
-    forget(db, old.community_id);
-    forget(db, r.community_id);
+    touch(db, r.id).await?;
     Ok(r)
 }
 
@@ -786,7 +786,7 @@ pub async fn add_exception(db: &Db, actor: &Actor, at: i64, id: i64, e: Exceptio
     )
     .await?;
     tx.commit().await?;
-    forget(db, r.community_id);
+    touch(db, r.id).await?;
     Ok(())
 }
 
@@ -806,7 +806,7 @@ pub async fn remove_exception(db: &Db, actor: &Actor, at: i64, id: i64, exceptio
     }
     tx.record(actor, r.community_id, "resource.exception_removed", &format!("resource:{}", r.id), "").await?;
     tx.commit().await?;
-    forget(db, r.community_id);
+    touch(db, r.id).await?;
     Ok(())
 }
 
@@ -1027,8 +1027,9 @@ pub async fn count_in(db: &Db, path: &str) -> Result<i64, AppError> {
 // ---------------------------------------------------------------------------------------------
 // R2 matching
 
-/// How long a matching snapshot serves before it is rebuilt in the background.
-pub const SNAPSHOT_TTL: Duration = Duration::from_secs(10);
+/// How long a matching snapshot serves before it is rebuilt in the background (owners' loads
+/// and ratings move with the ledger; resource edits made here patch it at once).
+pub const SNAPSHOT_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 pub struct SnapItem {
@@ -1046,10 +1047,49 @@ pub struct SnapItem {
     pub rating_count: i64,
 }
 
-/// The active resources a community's needs can be matched to.
-#[derive(Debug, Default)]
+/// The active resources a community's needs can be matched to, indexed by category and skill
+/// tag so a ranking reads only the resources that fit at all.
+#[derive(Debug, Default, Clone)]
 pub struct Snapshot {
+    /// The community's path and the paths above it whose resources serve it.
+    pub path: String,
+    pub above: Vec<String>,
     pub items: Vec<SnapItem>,
+    by_category: HashMap<String, Vec<u32>>,
+    by_tag: HashMap<String, Vec<u32>>,
+}
+
+impl Snapshot {
+    pub fn new(path: String, above: Vec<String>, items: Vec<SnapItem>) -> Snapshot {
+        let mut by_category: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_tag: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, s) in items.iter().enumerate() {
+            for c in &s.categories {
+                by_category.entry(c.clone()).or_default().push(i as u32);
+            }
+            for t in &s.tags {
+                by_tag.entry(t.clone()).or_default().push(i as u32);
+            }
+        }
+        Snapshot { path, above, items, by_category, by_tag }
+    }
+
+    fn covers(&self, area_path: &str) -> bool {
+        area_path.starts_with(&self.path) || self.above.iter().any(|a| a == area_path)
+    }
+
+    /// Indices of the items whose category is `category` or whose tags meet `terms`, each once,
+    /// in item order (so the ranking's tie-breaks do not depend on the index).
+    fn fitting(&self, category: &str, terms: &[String]) -> Vec<usize> {
+        let mut seen = vec![false; self.items.len()];
+        let lists = self.by_category.get(category).into_iter().chain(terms.iter().filter_map(|t| self.by_tag.get(t)));
+        for list in lists {
+            for &i in list {
+                seen[i as usize] = true;
+            }
+        }
+        seen.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| i).collect()
+    }
 }
 
 #[derive(Default)]
@@ -1058,20 +1098,13 @@ pub struct SnapshotCache {
     refreshing: Mutex<std::collections::HashSet<i64>>,
 }
 
-/// Drops the snapshot of a community (all of them for a resource above communities).
-fn forget(db: &Db, community_id: Option<i64>) {
-    let mut map = db.caches.resources.map.lock().unwrap_or_else(|p| p.into_inner());
-    match community_id {
-        Some(c) => {
-            map.remove(&c);
-        }
-        None => map.clear(),
-    }
+fn cached(db: &Db) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, Arc<Snapshot>)>> {
+    db.caches.resources.map.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Drops every snapshot (after an import or a bulk load).
 pub fn forget_all(db: &Db) {
-    forget(db, None);
+    cached(db).clear();
 }
 
 fn assignee_key(a: Assignee) -> String {
@@ -1081,27 +1114,53 @@ fn assignee_key(a: Assignee) -> String {
     }
 }
 
+const SNAP_COLS: &str = "id, name, kind, categories, tags, area_path, schedule, capacity, owner_org_id, owner_user_id";
+
+fn snap_item(r: &sqlx::any::AnyRow, exceptions: Vec<Exception>) -> Result<SnapItem, AppError> {
+    let kind: String = r.try_get(2)?;
+    let schedule: String = r.try_get(6)?;
+    let (org, user): (Option<i64>, Option<i64>) = (r.try_get(8)?, r.try_get(9)?);
+    let owner = match (org, user) {
+        (Some(o), _) => Some(Assignee::Organization(o)),
+        (None, Some(u)) => Some(Assignee::User(u)),
+        _ => None,
+    };
+    Ok(SnapItem {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        kind: ResourceKind::parse(&kind).map_err(|_| internal("kind"))?,
+        categories: list_of(&r.try_get::<String, _>(3)?),
+        tags: list_of(&r.try_get::<String, _>(4)?),
+        area_path: r.try_get(5)?,
+        availability: Availability {
+            weekly: WeeklySchedule::parse(&schedule).map_err(|_| internal("schedule"))?,
+            exceptions,
+        },
+        capacity: r.try_get(7)?,
+        owner,
+        load: 0,
+        rating_sum: 0,
+        rating_count: 0,
+    })
+}
+
 /// Reads the snapshot for a community from the database.
 pub async fn build_snapshot(db: &Db, community: &Area) -> Result<Snapshot, AppError> {
     let above: Vec<String> =
         areas::ancestors(db, community).await?.into_iter().map(|a| a.path).filter(|p| *p != community.path).collect();
-    let mut rows = sqlx::query(
-        "SELECT id, name, kind, categories, tags, area_path, schedule, capacity, owner_org_id, owner_user_id \
-         FROM resources WHERE area_path >= $1 AND area_path < $2 AND status = 'active'",
-    )
+    let mut rows = sqlx::query(crate::sql!(
+        "SELECT {SNAP_COLS} FROM resources WHERE area_path >= $1 AND area_path < $2 AND status = 'active'"
+    ))
     .bind(&community.path)
     .bind(upper(&community.path))
     .fetch_all(&db.pool)
     .await?;
     for p in &above {
         rows.extend(
-            sqlx::query(
-                "SELECT id, name, kind, categories, tags, area_path, schedule, capacity, owner_org_id, owner_user_id \
-                 FROM resources WHERE area_path = $1 AND status = 'active'",
-            )
-            .bind(p)
-            .fetch_all(&db.pool)
-            .await?,
+            sqlx::query(crate::sql!("SELECT {SNAP_COLS} FROM resources WHERE area_path = $1 AND status = 'active'"))
+                .bind(p)
+                .fetch_all(&db.pool)
+                .await?,
         );
     }
     let exc: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
@@ -1120,54 +1179,64 @@ pub async fn build_snapshot(db: &Db, community: &Area) -> Result<Snapshot, AppEr
     let ratings = needs_metrics::ratings_by_assignee(db, community.id).await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
-        let kind: String = r.try_get(2)?;
-        let schedule: String = r.try_get(6)?;
-        let (org, user): (Option<i64>, Option<i64>) = (r.try_get(8)?, r.try_get(9)?);
-        let owner = match (org, user) {
-            (Some(o), _) => Some(Assignee::Organization(o)),
-            (None, Some(u)) => Some(Assignee::User(u)),
-            _ => None,
-        };
-        let key = owner.map(assignee_key);
         let id: i64 = r.try_get(0)?;
-        let (rating_sum, rating_count) = key.as_ref().and_then(|k| ratings.get(k)).copied().unwrap_or((0, 0));
-        items.push(SnapItem {
-            id,
-            name: r.try_get(1)?,
-            kind: ResourceKind::parse(&kind).map_err(|_| internal("kind"))?,
-            categories: list_of(&r.try_get::<String, _>(3)?),
-            tags: list_of(&r.try_get::<String, _>(4)?),
-            area_path: r.try_get(5)?,
-            availability: Availability {
-                weekly: WeeklySchedule::parse(&schedule).map_err(|_| internal("schedule"))?,
-                exceptions: by_resource.remove(&id).unwrap_or_default(),
-            },
-            capacity: r.try_get(7)?,
-            owner,
-            load: key.as_ref().and_then(|k| loads.get(k)).copied().unwrap_or(0),
-            rating_sum,
-            rating_count,
-        });
+        let mut item = snap_item(r, by_resource.remove(&id).unwrap_or_default())?;
+        if let Some(key) = item.owner.map(assignee_key) {
+            item.load = loads.get(&key).copied().unwrap_or(0);
+            (item.rating_sum, item.rating_count) = ratings.get(&key).copied().unwrap_or((0, 0));
+        }
+        items.push(item);
     }
-    Ok(Snapshot { items })
+    Ok(Snapshot::new(community.path.clone(), above, items))
+}
+
+/// After a write here: the cached snapshots that hold (or should hold) resource `id` get its
+/// new state at once, so staff see their own edit; the snapshot keeps its age, so owners' loads
+/// still refresh on schedule. Rebuilding instead would cost a second per 100,000 resources.
+async fn touch(db: &Db, id: i64) -> Result<(), AppError> {
+    let snaps: Vec<(i64, Instant, Arc<Snapshot>)> =
+        cached(db).iter().map(|(k, (at, s))| (*k, *at, s.clone())).collect();
+    if snaps.is_empty() {
+        return Ok(());
+    }
+    let row = sqlx::query(crate::sql!("SELECT {SNAP_COLS}, status FROM resources WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(()) };
+    let active = row.try_get::<String, _>(10)? == "active";
+    let exceptions = exceptions(db, id).await?.into_iter().map(|e| e.exception).collect();
+    let fresh = snap_item(&row, exceptions)?;
+    for (key, at, snap) in snaps {
+        if !snap.covers(&fresh.area_path) && !snap.items.iter().any(|s| s.id == id) {
+            continue;
+        }
+        let mut items: Vec<SnapItem> = snap.items.iter().filter(|s| s.id != id).cloned().collect();
+        if active && snap.covers(&fresh.area_path) {
+            let mut item = fresh.clone();
+            // The owner's load and ratings are the same as on their other resources.
+            if let Some(same) = snap.items.iter().find(|s| s.owner.is_some() && s.owner == item.owner) {
+                (item.load, item.rating_sum, item.rating_count) = (same.load, same.rating_sum, same.rating_count);
+            }
+            items.push(item);
+        }
+        let patched = Arc::new(Snapshot::new(snap.path.clone(), snap.above.clone(), items));
+        cached(db).insert(key, (at, patched));
+    }
+    Ok(())
 }
 
 /// The community's snapshot: cached, rebuilt in the background when stale.
 pub async fn snapshot(db: &Db, community: &Area) -> Result<Arc<Snapshot>, AppError> {
-    let cached = db.caches.resources.map.lock().unwrap_or_else(|p| p.into_inner()).get(&community.id).cloned();
-    if let Some((at, s)) = cached {
+    let found = cached(db).get(&community.id).cloned();
+    if let Some((at, s)) = found {
         if at.elapsed() > SNAPSHOT_TTL {
             let first = db.caches.resources.refreshing.lock().unwrap_or_else(|p| p.into_inner()).insert(community.id);
             if first {
                 let (db2, c) = (db.clone(), community.clone());
                 tokio::spawn(async move {
                     if let Ok(fresh) = build_snapshot(&db2, &c).await {
-                        db2.caches
-                            .resources
-                            .map
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .insert(c.id, (Instant::now(), Arc::new(fresh)));
+                        cached(&db2).insert(c.id, (Instant::now(), Arc::new(fresh)));
                     }
                     db2.caches.resources.refreshing.lock().unwrap_or_else(|p| p.into_inner()).remove(&c.id);
                 });
@@ -1176,12 +1245,7 @@ pub async fn snapshot(db: &Db, community: &Area) -> Result<Arc<Snapshot>, AppErr
         return Ok(s);
     }
     let fresh = Arc::new(build_snapshot(db, community).await?);
-    db.caches
-        .resources
-        .map
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(community.id, (Instant::now(), fresh.clone()));
+    cached(db).insert(community.id, (Instant::now(), fresh.clone()));
     Ok(fresh)
 }
 
@@ -1195,41 +1259,37 @@ pub struct Match {
     pub area_path: String,
 }
 
-/// Ranks the snapshot for a need (pure; the caller has checked access).
+fn candidate(s: &SnapItem) -> Candidate<'_> {
+    Candidate {
+        id: s.id,
+        categories: &s.categories,
+        tags: &s.tags,
+        area_path: &s.area_path,
+        active: true,
+        carries_load: s.kind.serves_needs(),
+        availability: &s.availability,
+        capacity: s.capacity,
+        load: s.load,
+        rating_sum: s.rating_sum,
+        rating_count: s.rating_count,
+    }
+}
+
+/// Ranks the snapshot for a need (pure; the caller has checked access). Only the resources
+/// the indexes say fit are handed to the ranking, which would leave the others out anyway.
 pub fn rank_for(
     snapshot: &Snapshot,
     category: &str,
     terms: &[String],
-    need: &Need,
+    area_path: &str,
     at: i64,
     limit: usize,
 ) -> Vec<Match> {
-    let profile = NeedProfile { category, terms, area_path: &need.area_path, at };
-    let candidates: Vec<Candidate<'_>> = snapshot
-        .items
-        .iter()
-        .map(|s| Candidate {
-            id: s.id,
-            categories: &s.categories,
-            tags: &s.tags,
-            area_path: &s.area_path,
-            active: true,
-            carries_load: s.kind.serves_needs(),
-            availability: &s.availability,
-            capacity: s.capacity,
-            load: s.load,
-            rating_sum: s.rating_sum,
-            rating_count: s.rating_count,
-        })
-        .collect();
+    let profile = NeedProfile { category, terms, area_path, at };
+    let fitting = snapshot.fitting(category, terms);
+    let candidates: Vec<Candidate<'_>> = fitting.iter().map(|&i| candidate(&snapshot.items[i])).collect();
     let ranked = matching::rank(&profile, &candidates, limit);
-    let index: HashMap<i64, usize> = snapshot
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| ranked.iter().any(|r| r.id == s.id))
-        .map(|(i, s)| (s.id, i))
-        .collect();
+    let index: HashMap<i64, usize> = fitting.iter().map(|&i| (snapshot.items[i].id, i)).collect();
     ranked
         .into_iter()
         .map(|r| {
@@ -1237,6 +1297,21 @@ pub fn rank_for(
             Match { name: s.name.clone(), kind: s.kind, owner: s.owner, area_path: s.area_path.clone(), ranked: r }
         })
         .collect()
+}
+
+/// The ranking over every item of the snapshot, without the indexes: the reference
+/// [`rank_for`] must agree with.
+pub fn rank_all(
+    snapshot: &Snapshot,
+    category: &str,
+    terms: &[String],
+    area_path: &str,
+    at: i64,
+    limit: usize,
+) -> Vec<Ranked> {
+    let profile = NeedProfile { category, terms, area_path, at };
+    let candidates: Vec<Candidate<'_>> = snapshot.items.iter().map(candidate).collect();
+    matching::rank(&profile, &candidates, limit)
 }
 
 /// R2 — the resources that can serve a need, best first, for the staff who assign it.
@@ -1260,7 +1335,7 @@ pub async fn matches(
         .unwrap_or_default();
     let terms = crate::directory::terms(&format!("{} {}", need.title, need.description));
     let snap = snapshot(db, &community).await?;
-    let list = rank_for(&snap, &category, &terms, &need, at, limit);
+    let list = rank_for(&snap, &category, &terms, &need.area_path, at, limit);
     Ok((need, list))
 }
 
@@ -1343,6 +1418,59 @@ pub async fn import_directory(
     )
     .await?;
     tx.commit().await?;
-    forget(db, Some(community.id));
+    forget_all(db);
     Ok((added, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexes only skip work: over random snapshots, ranking the indexed candidates gives
+    /// exactly the ranking over every item.
+    #[test]
+    fn indexed_ranking_equals_ranking_everything() {
+        let cats = ["repairs", "elderly_care", "legal", "child_care"];
+        let tags = ["电工", "陪护", "法律", "水管", "驾驶"];
+        let paths = [
+            "51/5101/510104/510104001/510104001001/51010400100101/",
+            "51/5101/510104/510104001/510104001001/51010400100102/",
+            "51/5101/510104/510104001/",
+            "51/5101/510104/510104001/510104001001/",
+        ];
+        let schedules = ["", "1-5 09:00-17:00", "6-7 09:00-17:00"];
+        let mut x: u64 = 7;
+        let mut next = |n: usize| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ((x >> 33) as usize) % n
+        };
+        for round in 0..50 {
+            let items: Vec<SnapItem> = (0..200)
+                .map(|i| SnapItem {
+                    id: i + 1,
+                    name: format!("r{i}"),
+                    kind: if next(2) == 0 { ResourceKind::Skill } else { ResourceKind::Supply },
+                    categories: (0..next(3)).map(|_| cats[next(4)].to_string()).collect(),
+                    tags: (0..next(3)).map(|_| tags[next(5)].to_string()).collect(),
+                    area_path: paths[next(4)].to_string(),
+                    availability: Availability {
+                        weekly: WeeklySchedule::parse(schedules[next(3)]).unwrap(),
+                        exceptions: vec![],
+                    },
+                    capacity: 1 + next(3) as i64,
+                    owner: None,
+                    load: next(4) as i64,
+                    rating_sum: 0,
+                    rating_count: 0,
+                })
+                .collect();
+            let snap = Snapshot::new(paths[3].into(), vec![paths[2].into()], items);
+            let terms = vec![tags[next(5)].to_string(), "需要".to_string()];
+            let at = 1_894_064_400_000 + next(168) as i64 * 3_600_000;
+            let cat = cats[round % 4];
+            let fast: Vec<Ranked> =
+                rank_for(&snap, cat, &terms, paths[0], at, 20).into_iter().map(|m| m.ranked).collect();
+            assert_eq!(fast, rank_all(&snap, cat, &terms, paths[0], at, 20), "round {round}");
+        }
+    }
 }

@@ -6,7 +6,7 @@
 //! open and it is not already carrying all it can), and only then a score that weighs place, load
 //! and past ratings. A resource that fits nothing is never listed.
 
-use crate::resources::Availability;
+use crate::resources::{Availability, local_day_minute};
 
 /// What the ranking needs to know about a need.
 #[derive(Debug, Clone)]
@@ -103,9 +103,12 @@ impl PlaceLevel {
     }
 }
 
-/// Number of leading path segments two materialised area paths share (`51/5101/…/`).
+/// Number of leading path segments two materialised area paths share (`51/5101/…/`, each
+/// segment closed by `/`): the `/`s in their common byte prefix, which ends a shared segment
+/// only where both have a `/`.
 pub fn shared_depth(a: &str, b: &str) -> usize {
-    a.split_terminator('/').zip(b.split_terminator('/')).take_while(|(x, y)| x == y).count()
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    a.as_bytes()[..common].iter().filter(|&&c| c == b'/').count()
 }
 
 /// Area-tree depth → level: province 1, city 2, district 3, street 4, community 5, grid 6, and
@@ -164,6 +167,7 @@ fn order(a: &Scored, b: &Scored) -> std::cmp::Ordering {
 /// Ranks `candidates` for `need` and returns the best `limit`, each with its reasons.
 /// Retired or paused resources are not candidates.
 pub fn rank(need: &NeedProfile<'_>, candidates: &[Candidate<'_>], limit: usize) -> Vec<Ranked> {
+    let (day, minute) = local_day_minute(need.at);
     let mut scored: Vec<Scored> = Vec::new();
     for (index, c) in candidates.iter().enumerate() {
         if !c.active {
@@ -172,7 +176,7 @@ pub fn rank(need: &NeedProfile<'_>, candidates: &[Candidate<'_>], limit: usize) 
         let Some(fit) = fit_of(need, c) else { continue };
         let capacity = c.capacity.max(1);
         let load = if c.carries_load { c.load } else { 0 };
-        let open = c.availability.available_at(need.at);
+        let open = c.availability.covers(day, minute, minute + 1);
         let available = open && load < capacity;
         let place = place_level(shared_depth(need.area_path, c.area_path));
         let free = 1.0 - (load as f64 / capacity as f64).clamp(0.0, 1.0);
@@ -361,6 +365,9 @@ mod tests {
         assert_eq!(shared_depth(GRID1, GRID2), 5);
         assert_eq!(shared_depth(GRID1, OTHER_STREET), 3);
         assert_eq!(place_level(shared_depth(BUILDING1, BUILDING1)), PlaceLevel::Near);
+        // A segment that only begins alike is not shared.
+        assert_eq!(shared_depth("51/5101/510104/", "51/5101/5101049/"), 2);
+        assert_eq!(shared_depth("", GRID1), 0);
     }
 
     /// SplitMix64: a small deterministic generator for the property below.

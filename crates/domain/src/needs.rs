@@ -292,6 +292,16 @@ mod tests {
     use NeedStatus as S;
 
     #[test]
+    fn a_claim_assigns_and_its_release_puts_the_need_back() {
+        assert_eq!(replay(&[E::Submitted, E::Listed, E::Claimed]), Ok(S::Assigned));
+        assert_eq!(replay(&[E::Submitted, E::Listed, E::Claimed, E::Released]), Ok(S::Accepted));
+        assert_eq!(replay(&[E::Submitted, E::Claimed, E::Started, E::Released, E::Claimed]), Ok(S::Assigned));
+        assert!(S::Assigned.apply(E::Claimed).is_err(), "a held need cannot be claimed again");
+        assert!(S::Resolved.apply(E::Released).is_err());
+        assert!(S::Confirmed.apply(E::Listed).is_err(), "closed needs are not listed");
+    }
+
+    #[test]
     fn the_happy_path_runs_from_submission_to_confirmation() {
         let s = replay(&[E::Submitted, E::Accepted, E::Assigned, E::Started, E::Resolved, E::Confirmed]).unwrap();
         assert_eq!(s, S::Confirmed);
