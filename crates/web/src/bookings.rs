@@ -104,6 +104,9 @@ struct SpacePage {
     schedule: String,
     capacity: i64,
     slots: Vec<SlotRow>,
+    /// Start and end times offered by the form: the open half hours of the day.
+    from_options: Vec<String>,
+    to_options: Vec<String>,
     signed_in: bool,
     form: BookingForm,
     errors: Vec<String>,
@@ -119,11 +122,17 @@ async fn space_page(
 ) -> Result<SpacePage, AppError> {
     let t = ctx.t();
     let now = s.now();
-    let slots = bookings::day_slots(&s.db, r, day, now)
+    let slots: Vec<SlotRow> = bookings::day_slots(&s.db, r, day, now)
         .await?
         .into_iter()
         .filter(|(_, st)| *st != LiveStatus::Closed)
         .map(|(at, st)| SlotRow { time: local_time(at)[11..].to_string(), code: st.code(), label: live_label(t, st) })
+        .collect();
+    let from_options: Vec<String> = slots.iter().map(|s| s.time.clone()).collect();
+    let to_options: Vec<String> = from_options
+        .iter()
+        .filter_map(|f| wushe_domain::resources::parse_clock(f))
+        .map(|m| wushe_domain::resources::clock(m + wushe_domain::resources::SLOT_MINUTES))
         .collect();
     let community = match r.community_id {
         Some(c) => Some(areas::by_id(&s.db, c).await?.code),
@@ -146,6 +155,8 @@ async fn space_page(
         schedule: crate::resources::schedule_text(t, &r.schedule),
         capacity: r.capacity,
         slots,
+        from_options,
+        to_options,
         signed_in: ctx.user.is_some(),
         form,
         errors,

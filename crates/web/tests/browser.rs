@@ -67,5 +67,16 @@ async fn walk(app: &TestApp, b: &Browser) -> Result<(), String> {
         b.current_url().await?.contains("/communities/51010400100101/needs?status=open"),
         "a grid opens its ledger"
     );
+    // Book the activity room for tomorrow afternoon, choosing times from the open half hours.
+    b.goto(&app.url("/communities/510104001001/spaces")).await?;
+    b.click("#spaces a[href='/spaces/7']").await?;
+    b.click("#next-day").await?;
+    b.click("#from option[value='14:00']").await?;
+    b.click("#to option[value='16:00']").await?;
+    b.type_into("#purpose", "Building leaders' meeting").await?;
+    b.click("#booking-form button[type=submit]").await?;
+    assert!(b.current_url().await?.ends_with("/my/bookings"));
+    let booked = b.text("#bookings").await?;
+    assert!(booked.contains("Building leaders' meeting") && booked.contains("14:00"), "{booked}");
     Ok(())
 }
