@@ -955,6 +955,11 @@ struct NeedPage {
     members: Vec<(i64, String, String)>,
     photos: Vec<i64>,
     can_add_photo: bool,
+    /// Staff may open the ranked resources and the claim list (R2, R3).
+    can_match: bool,
+    /// Who holds a claim on it and until when, if anyone (R3).
+    claim: Option<String>,
+    can_release: bool,
     errors: Vec<String>,
 }
 
@@ -1021,7 +1026,27 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Re
     let members =
         needs::members_of(&s.db, &n).await?.into_iter().map(|m| (m.id, m.title, status_label(m.status, t))).collect();
     let photos = wushe_app::photos::of_need(&s.db, &n).await?.into_iter().map(|p| p.id).collect();
+    let active_claim = wushe_app::claims::active_claim(&s.db, n.id).await?;
+    let listed = wushe_app::claims::listing(&s.db, n.id).await?.is_some();
+    let claim = match &active_claim {
+        Some(c) => {
+            let who =
+                wushe_app::accounts::display_names(&s.db, &[c.user_id]).await?.remove(&c.user_id).unwrap_or_default();
+            let until = if c.expires_at > 9_000_000_000_000 {
+                t.t("page.claims.started").to_string()
+            } else {
+                format!("{} {}", t.t("page.claims.until"), local_time(c.expires_at))
+            };
+            Some(t.f("page.need.claimed_by", &[&who, &until]))
+        }
+        None if listed => Some(t.t("page.matches.listed").to_string()),
+        None => None,
+    };
+    let can_release = active_claim.as_ref().is_some_and(|c| rel.manage || ctx.actor.user_id == Some(c.user_id));
     Ok(NeedPage {
+        can_match: rel.manage && !n.status.is_closed(),
+        claim,
+        can_release,
         l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title), Some(community.code.clone())),
         similar,
         members,

@@ -34,6 +34,12 @@ pub fn routes(r: &mut Registry) {
         Action::ResourceManage,
         post(import).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
     );
+    r.page(
+        Method::POST,
+        "/communities/{code}/resources/import-hsds",
+        Action::ResourceManage,
+        post(import_hsds).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+    );
     r.page(Method::GET, "/resources/{id}", Action::ResourceRead, get(show));
     r.page(Method::GET, "/resources/{id}/edit", Action::ResourceOwn, get(edit_form));
     r.page(Method::POST, "/resources/{id}", Action::ResourceOwn, post(update));
@@ -712,6 +718,46 @@ async fn import(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c.code, problems, None))).into_response())
         }
         Err(wushe_app::needs_ledger::ImportError::App(err)) => Err(e(err)),
+    }
+}
+
+async fn import_hsds(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = curated_community(&s, &ctx, &code).await.map_err(e)?;
+    let (_, files) = crate::needs::read_form(req).await.map_err(e)?;
+    let Some(file) = files.into_iter().next() else {
+        let msg = t.t("errors.import.empty").to_string();
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html(&import_page(&ctx, &c.code, vec![(String::new(), String::new(), msg)], None)),
+        )
+            .into_response());
+    };
+    match crate::resources_api::import_directory(&s, &ctx.actor, &c, &file).await {
+        Ok((added, skipped)) => {
+            let mut page = import_page(&ctx, &c.code, vec![], None);
+            page.imported = Some(t.f("page.resources_import.hsds_done", &[&added, &skipped]));
+            Ok(html(&page))
+        }
+        Err(crate::resources_api::DirectoryError::Entries(list)) => {
+            let problems = list
+                .into_iter()
+                .map(|(n, f)| (n.to_string(), f.clone(), t.f("errors.hsds.entry", &[&n, &f])))
+                .collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c.code, problems, None))).into_response())
+        }
+        Err(crate::resources_api::DirectoryError::App(err @ AppError::Invalid(_))) => {
+            let problems =
+                field_problems(&err, t).into_iter().map(|f| (String::new(), String::new(), f.message)).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c.code, problems, None))).into_response())
+        }
+        Err(crate::resources_api::DirectoryError::App(err)) => Err(e(err)),
     }
 }
 

@@ -182,6 +182,14 @@ async fn claims_from_the_list_and_the_loser_is_told() {
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("已被他人认领"));
     let mine = vol.get(app.url("/claims")).send().await.unwrap().text().await.unwrap();
     assert!(mine.contains("id=\"my-claims\"") && mine.contains("楼道灯坏了"));
+    // The need page tells staff who holds it and links to the matching list.
+    let need_page = admin.get(app.url(&format!("/needs/{nid}"))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        need_page.contains("id=\"claim\"")
+            && need_page.contains("S社区志愿者")
+            && need_page.contains("id=\"matches-link\""),
+        "{need_page}"
+    );
     // Releasing puts it back for others.
     let r = vol.post(app.url(&format!("/claims/{nid}/release"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -441,6 +449,24 @@ async fn the_directory_is_served_as_hsds_and_an_export_imports_into_another_comm
     assert!(fields.contains(&"entry:2:name") && fields.contains(&"entry:2:status"), "{fields:?}");
     let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resources").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(before, after);
+    // The same through the import page, as a file upload.
+    let page =
+        admin_a.get(app.url("/communities/310106001001/resources/import")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"hsds-form\""));
+    let csrf = extract_csrf(&page);
+    let file = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(r#"[{"id":"y1","name":"助浴服务","status":"active"}]"#.as_bytes().to_vec())
+            .file_name("d.json"),
+    );
+    let r = admin_a
+        .post(app.url(&format!("/communities/310106001001/resources/import-hsds?csrf={csrf}")))
+        .multipart(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("已导入 1 项服务"));
     // Only curators of that community import.
     let admin_s = app.login_as("admin.s").await;
     let r = admin_s.post(app.url("/api/v1/communities/310106001001/hsds/import")).body("[]").send().await.unwrap();
