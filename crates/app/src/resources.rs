@@ -1045,6 +1045,8 @@ pub struct SnapItem {
     pub load: i64,
     pub rating_sum: i64,
     pub rating_count: i64,
+    /// Local day number of its expiry date, if it has one.
+    pub expires: Option<i64>,
 }
 
 /// The active resources a community's needs can be matched to, indexed by category and skill
@@ -1114,7 +1116,8 @@ fn assignee_key(a: Assignee) -> String {
     }
 }
 
-const SNAP_COLS: &str = "id, name, kind, categories, tags, area_path, schedule, capacity, owner_org_id, owner_user_id";
+const SNAP_COLS: &str =
+    "id, name, kind, categories, tags, area_path, schedule, capacity, owner_org_id, owner_user_id, expires_on";
 
 fn snap_item(r: &sqlx::any::AnyRow, exceptions: Vec<Exception>) -> Result<SnapItem, AppError> {
     let kind: String = r.try_get(2)?;
@@ -1141,6 +1144,7 @@ fn snap_item(r: &sqlx::any::AnyRow, exceptions: Vec<Exception>) -> Result<SnapIt
         load: 0,
         rating_sum: 0,
         rating_count: 0,
+        expires: r.try_get::<Option<String>, _>(10)?.as_deref().and_then(parse_date),
     })
 }
 
@@ -1204,7 +1208,7 @@ async fn touch(db: &Db, id: i64) -> Result<(), AppError> {
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else { return Ok(()) };
-    let active = row.try_get::<String, _>(10)? == "active";
+    let active = row.try_get::<String, _>(11)? == "active";
     let exceptions = exceptions(db, id).await?.into_iter().map(|e| e.exception).collect();
     let fresh = snap_item(&row, exceptions)?;
     for (key, at, snap) in snaps {
@@ -1272,6 +1276,7 @@ fn candidate(s: &SnapItem) -> Candidate<'_> {
         load: s.load,
         rating_sum: s.rating_sum,
         rating_count: s.rating_count,
+        expires: s.expires,
     }
 }
 
@@ -1462,6 +1467,7 @@ mod tests {
                     load: next(4) as i64,
                     rating_sum: 0,
                     rating_count: 0,
+                    expires: None,
                 })
                 .collect();
             let snap = Snapshot::new(paths[3].into(), vec![paths[2].into()], items);

@@ -220,6 +220,22 @@ async fn matching_body(db: Db, engine: Engine) {
     assert!(resources::matches(&db, &vol, n.id, T0, 10).await.is_err());
     let other = actor(&db, Role::CommunityAdmin, A, "admin.a").await;
     assert!(matches!(resources::matches(&db, &other, n.id, T0, 10).await, Err(AppError::NotFound)));
+    // Supplies past their expiry date are not offered; those still good are.
+    for (name, expires) in [("过期电池", "2029-12-31"), ("新电池", "2030-12-31")] {
+        let f = ResourceForm {
+            area_code: S.into(),
+            kind: "supply".into(),
+            name: name.into(),
+            categories: "repairs".into(),
+            quantity: "10".into(),
+            expires_on: expires.into(),
+            ..Default::default()
+        };
+        resources::create(&db, &admin, saturday, f.parse().unwrap()).await.unwrap();
+    }
+    let (_, list) = resources::matches(&db, &admin, n.id, saturday, 50).await.unwrap();
+    let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
+    assert!(names.contains(&"新电池") && !names.contains(&"过期电池"), "{engine:?}: {names:?}");
     // A paused resource drops out at once (local writes refresh the snapshot).
     let (r, _) = resources::get(&db, &admin, resource_named(&db, "老党员电器维修便民小站").await).await.unwrap();
     let mut f = ResourceForm::from(&r);

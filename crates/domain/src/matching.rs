@@ -37,6 +37,8 @@ pub struct Candidate<'a> {
     pub load: i64,
     pub rating_sum: i64,
     pub rating_count: i64,
+    /// Last local day it may be used (a stockpile's expiry); after it the resource is not offered.
+    pub expires: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,7 +57,10 @@ pub enum Reason {
     /// Deepest level of the area tree the resource shares with the need (see [`place_level`]).
     Place(PlaceLevel),
     Available,
-    Closed,
+    /// Outside its hours at the time; when it next opens (UTC ms) within two weeks.
+    Closed {
+        next: Option<i64>,
+    },
     Full {
         load: i64,
         capacity: i64,
@@ -170,7 +175,7 @@ pub fn rank(need: &NeedProfile<'_>, candidates: &[Candidate<'_>], limit: usize) 
     let (day, minute) = local_day_minute(need.at);
     let mut scored: Vec<Scored> = Vec::new();
     for (index, c) in candidates.iter().enumerate() {
-        if !c.active {
+        if !c.active || c.expires.is_some_and(|last| last < day) {
             continue;
         }
         let Some(fit) = fit_of(need, c) else { continue };
@@ -205,7 +210,7 @@ pub fn rank(need: &NeedProfile<'_>, candidates: &[Candidate<'_>], limit: usize) 
             }
             reasons.push(Reason::Place(place));
             if !c.availability.available_at(need.at) {
-                reasons.push(Reason::Closed);
+                reasons.push(Reason::Closed { next: c.availability.next_open(need.at) });
             } else if load >= capacity {
                 reasons.push(Reason::Full { load, capacity });
             } else {
@@ -246,6 +251,7 @@ mod tests {
         capacity: i64,
         load: i64,
         rating: (i64, i64),
+        expires: Option<i64>,
     }
 
     impl Owned {
@@ -260,6 +266,7 @@ mod tests {
                 capacity: 3,
                 load: 0,
                 rating: (0, 0),
+                expires: None,
             }
         }
 
@@ -276,6 +283,7 @@ mod tests {
                 load: self.load,
                 rating_sum: self.rating.0,
                 rating_count: self.rating.1,
+                expires: self.expires,
             }
         }
     }
@@ -340,9 +348,21 @@ mod tests {
         assert_eq!(r.iter().map(|x| x.id).collect::<Vec<_>>(), vec![3, 1, 2]);
         assert!(r[0].available && r[0].reasons.contains(&Reason::Available));
         assert!(r[0].reasons.contains(&Reason::Place(PlaceLevel::Farther)));
-        assert!(r[1].reasons.contains(&Reason::Closed));
+        let saturday_9 = utc_of(parse_date("2026-11-28").unwrap(), 540);
+        assert!(r[1].reasons.contains(&Reason::Closed { next: Some(saturday_9) }), "{:?}", r[1].reasons);
         assert!(r[2].reasons.contains(&Reason::Full { load: 3, capacity: 3 }));
         assert!(r[2].reasons.contains(&Reason::Place(PlaceLevel::Near)));
+    }
+
+    #[test]
+    fn expired_supplies_are_not_offered() {
+        let terms = vec![];
+        let today = parse_date("2026-11-23").unwrap();
+        let mut stale = Owned::new(1, "elder_care", BUILDING1);
+        stale.expires = Some(today - 1);
+        let mut fresh = Owned::new(2, "elder_care", BUILDING1);
+        fresh.expires = Some(today);
+        assert_eq!(ranked(&need(&terms), &[stale, fresh]), vec![2], "usable through its last day");
     }
 
     #[test]

@@ -81,6 +81,13 @@ pub struct ResourceRow {
     pub stock: String,
     pub status: String,
     pub schedule: String,
+    pub expired: bool,
+}
+
+/// Past its expiry date (a stockpile to replace): shown, and no longer offered by matching.
+fn expired(s: &AppState, r: &Resource) -> bool {
+    let today = wushe_domain::resources::local_day_minute(s.now()).0;
+    r.expires_on.as_deref().and_then(wushe_domain::resources::parse_date).is_some_and(|d| d < today)
 }
 
 async fn rows(s: &AppState, t: T, list: &[Resource]) -> Result<Vec<ResourceRow>, AppError> {
@@ -104,6 +111,7 @@ async fn rows(s: &AppState, t: T, list: &[Resource]) -> Result<Vec<ResourceRow>,
             stock: r.quantity.map(|q| format!("{q} {}", r.unit)).unwrap_or_default(),
             status: status_label(t, r.status),
             schedule: schedule_text(t, &r.schedule),
+            expired: expired(s, r),
         })
         .collect())
 }
@@ -208,6 +216,7 @@ struct ShowPage {
     capacity: i64,
     stock: Option<String>,
     expires_on: String,
+    expired: bool,
     schedule: String,
     conditions: String,
     contact_name: String,
@@ -267,6 +276,7 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
         capacity: r.capacity,
         stock: r.quantity.map(|q| format!("{q} {}", r.unit)),
         expires_on: r.expires_on.clone().unwrap_or_default(),
+        expired: expired(s, &r),
         schedule: schedule_text(t, &r.schedule),
         conditions: r.conditions.clone(),
         contact_name,
@@ -768,7 +778,14 @@ pub fn reason_text(t: T, r: &Reason) -> String {
         Reason::Tags(tags) => t.f("match.reason.tags", &[&tags.join(" ")]),
         Reason::Place(p) => t.t(&format!("match.place.{}", p.code())).to_string(),
         Reason::Available => t.t("match.reason.available").to_string(),
-        Reason::Closed => t.t("match.reason.closed").to_string(),
+        Reason::Closed { next: Some(at) } => {
+            let (day, _) = wushe_domain::resources::local_day_minute(*at);
+            t.f(
+                "match.reason.closed_until",
+                &[&t.t(&format!("weekday.{}", weekday(day) - 1)), &local_time(*at)[11..].to_string()],
+            )
+        }
+        Reason::Closed { next: None } => t.t("match.reason.closed").to_string(),
         Reason::Full { load, capacity } => t.f("match.reason.full", &[load, capacity]),
         Reason::Load { load, capacity } => t.f("match.reason.load", &[load, capacity]),
         Reason::Rated { average_tenths, count } => {
