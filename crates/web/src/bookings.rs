@@ -104,6 +104,10 @@ struct SpacePage {
     schedule: String,
     capacity: i64,
     slots: Vec<SlotRow>,
+    /// The week from this day: (date, weekday) headers and, per half hour open on any of the
+    /// days, its time and each day's status code.
+    week_days: Vec<(String, String)>,
+    week_rows: Vec<(String, Vec<&'static str>)>,
     /// Start and end times offered by the form: the open half hours of the day.
     from_options: Vec<String>,
     to_options: Vec<String>,
@@ -128,6 +132,17 @@ async fn space_page(
         .filter(|(_, st)| *st != LiveStatus::Closed)
         .map(|(at, st)| SlotRow { time: local_time(at)[11..].to_string(), code: st.code(), label: live_label(t, st) })
         .collect();
+    let mut week_days = Vec::with_capacity(7);
+    let mut by_time: std::collections::BTreeMap<String, Vec<&'static str>> = Default::default();
+    for (i, d) in (day..day + 7).enumerate() {
+        week_days.push((date_of(d), t.t(&format!("weekday.{}", weekday(d) - 1)).to_string()));
+        for (at, st) in bookings::day_slots(&s.db, r, d, now).await? {
+            let row = by_time.entry(local_time(at)[11..].to_string()).or_insert_with(|| vec!["closed"; 7]);
+            row[i] = st.code();
+        }
+    }
+    let week_rows: Vec<(String, Vec<&'static str>)> =
+        by_time.into_iter().filter(|(_, cells)| cells.iter().any(|c| *c != "closed")).collect();
     let from_options: Vec<String> = slots.iter().map(|s| s.time.clone()).collect();
     let to_options: Vec<String> = from_options
         .iter()
@@ -155,6 +170,8 @@ async fn space_page(
         schedule: crate::resources::schedule_text(t, &r.schedule),
         capacity: r.capacity,
         slots,
+        week_days,
+        week_rows,
         from_options,
         to_options,
         signed_in: ctx.user.is_some(),
@@ -422,4 +439,16 @@ async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<St
         });
     }
     Ok(ics(crate::ical::calendar(t.t("page.my_bookings.title"), &events), "bookings.ics"))
+}
+
+impl SpacePage {
+    /// The short label key of a week cell's status.
+    fn live_key(&self, code: &str) -> &'static str {
+        match code {
+            "free" => "booking.short.free",
+            "booked" => "booking.short.booked",
+            "in_use" => "booking.short.in_use",
+            _ => "booking.short.closed",
+        }
+    }
 }

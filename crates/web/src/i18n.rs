@@ -131,6 +131,7 @@ mod tests {
                 "\"booking.live.",
                 "\"booking.status.",
                 "\"booking.approval.",
+                "\"booking.short.",
                 "\"match.",
                 "\"weekday.",
                 "\"notify.",

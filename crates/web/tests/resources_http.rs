@@ -240,6 +240,7 @@ async fn a_resident_books_a_space_without_javascript_and_subscribes_to_the_feed(
     assert!(r.text().await.unwrap().contains("所选时间不在开放时间内"));
     let page = anon.get(app.url(&format!("/spaces/{room}?date={day}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("live-booked"), "the calendar shows the booking");
+    assert!(page.contains("id=\"week\"") && page.contains("一周概览"), "and the week ahead");
     // The API: a taken slot is 409, the slots show it, bad input is 422 with the field.
     let admin = app.login_as("admin.s").await;
     let r = admin
