@@ -817,6 +817,9 @@ struct MatchesPage {
     listed: bool,
     listable: bool,
     rows: Vec<MatchRow>,
+    /// When help is needed, as the form shows it.
+    date: String,
+    time: String,
 }
 
 pub fn match_rows(t: T, list: &[resources::Match]) -> Vec<MatchRow> {
@@ -839,11 +842,30 @@ pub fn match_rows(t: T, list: &[resources::Match]) -> Vec<MatchRow> {
         .collect()
 }
 
-async fn matches(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+#[derive(serde::Deserialize, Default)]
+struct WhenQuery {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+}
+
+async fn matches(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<WhenQuery>,
+) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = parse_id(&id).map_err(e)?;
-    let (need, list) = resources::matches(&s.db, &ctx.actor, id, s.now(), 20).await.map_err(e)?;
+    let raw = if q.date.trim().is_empty() {
+        String::new()
+    } else {
+        format!("{} {}", q.date.trim(), if q.time.trim().is_empty() { "09:00" } else { q.time.trim() })
+    };
+    let at = crate::resources_api::needed_at(Some(&raw), s.now()).map_err(|x| e(x.into()))?;
+    let (need, list) = resources::matches(&s.db, &ctx.actor, id, at, 20).await.map_err(e)?;
     let community = areas::by_id(&s.db, need.community_id).await.map_err(e)?;
     let listed = claims::listing(&s.db, need.id).await.map_err(e)?.is_some();
     let can_assign =
@@ -862,6 +884,8 @@ async fn matches(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
                 | wushe_domain::needs::NeedStatus::Reopened
         ),
         rows: match_rows(t, &list),
+        date: date_of(wushe_domain::resources::local_day_minute(at).0),
+        time: clock(wushe_domain::resources::local_day_minute(at).1),
     }))
 }
 

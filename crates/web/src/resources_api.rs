@@ -26,8 +26,16 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::GET, "/api/v1/resources/{id}", Action::ResourceRead, get(detail));
     r.api(Method::PUT, "/api/v1/resources/{id}", Action::ResourceOwn, put(update));
     r.api(Method::POST, "/api/v1/resources/{id}/stock", Action::ResourceOwn, post(stock));
+    r.api(Method::POST, "/api/v1/resources/{id}/exceptions", Action::ResourceOwn, post(add_exception));
+    r.api(
+        Method::DELETE,
+        "/api/v1/resources/{id}/exceptions/{exception}",
+        Action::ResourceOwn,
+        axum::routing::delete(remove_exception),
+    );
     r.api(Method::GET, "/api/v1/needs/{id}/matches", Action::NeedManage, get(matches));
     r.api(Method::POST, "/api/v1/needs/{id}/listing", Action::NeedManage, post(list_need));
+    r.api(Method::DELETE, "/api/v1/needs/{id}/listing", Action::NeedManage, axum::routing::delete(unlist_need));
     r.api(Method::GET, "/api/v1/claims", Action::NeedClaim, get(claimable));
     r.api(Method::POST, "/api/v1/needs/{id}/claim", Action::NeedClaim, post(claim));
     r.api(Method::POST, "/api/v1/needs/{id}/claim/release", Action::OwnAccount, post(release));
@@ -35,6 +43,8 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::GET, "/api/v1/spaces/{id}/slots", Action::Public, get(slots));
     r.api(Method::POST, "/api/v1/spaces/{id}/bookings", Action::FacilityBook, post(book));
     r.api(Method::GET, "/api/v1/my/bookings", Action::FacilityBook, get(my_bookings));
+    r.api(Method::POST, "/api/v1/my/bookings/feed", Action::FacilityBook, post(new_feed));
+    r.api(Method::GET, "/api/v1/communities/{code}/bookings/pending", Action::BookingManage, get(pending));
     r.api(Method::PUT, "/api/v1/bookings/{id}", Action::FacilityBook, put(change));
     r.api(Method::POST, "/api/v1/bookings/{id}/cancel", Action::FacilityBook, post(cancel));
     r.api(Method::POST, "/api/v1/bookings/{id}/decision", Action::BookingManage, post(decide));
@@ -53,8 +63,11 @@ pub fn routes(r: &mut Registry) {
     detail,
     update,
     stock,
+    add_exception,
+    remove_exception,
     matches,
     list_need,
+    unlist_need,
     claimable,
     claim,
     release,
@@ -62,6 +75,8 @@ pub fn routes(r: &mut Registry) {
     slots,
     book,
     my_bookings,
+    new_feed,
+    pending,
     change,
     cancel,
     decide,
@@ -105,15 +120,42 @@ pub struct ResourceDto {
     booking_max_minutes: u16,
     booking_approval: bool,
     status: String,
+    /// Dated changes to the weekly schedule.
+    exceptions: Vec<ExceptionDto>,
     /// Pass back when updating: a stale version is refused with 409.
     version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExceptionDto {
+    id: i64,
+    /// Local date `YYYY-MM-DD`.
+    date: String,
+    from: String,
+    to: String,
+    /// true: an extra opening; false: closed.
+    open: bool,
+    note: String,
 }
 
 async fn dto(s: &AppState, ctx: &Ctx, r: &Resource) -> Result<ResourceDto, AppError> {
     let a = resources::access(&s.db, &ctx.actor, r).await?;
     let (contact_name, contact_phone) = resources::shown_contact(r, &a);
     let area = areas::by_id(&s.db, r.area_id).await?;
+    let exceptions = resources::exceptions(&s.db, r.id)
+        .await?
+        .into_iter()
+        .map(|x| ExceptionDto {
+            id: x.id,
+            date: date_of(x.exception.day),
+            from: wushe_domain::resources::clock(x.exception.start),
+            to: wushe_domain::resources::clock(x.exception.end),
+            open: x.exception.open,
+            note: x.note,
+        })
+        .collect();
     Ok(ResourceDto {
+        exceptions,
         id: r.id,
         kind: r.kind.code().into(),
         name: r.name.clone(),
@@ -282,6 +324,50 @@ async fn stock(
     Ok(Json(dto(&s, &ctx, &r).await.map_err(&e)?).into_response())
 }
 
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct ExceptionBody {
+    /// Local date `YYYY-MM-DD`.
+    date: String,
+    /// `HH:MM`; both empty for the whole day.
+    from: String,
+    to: String,
+    /// true: an extra opening; false (default): closed.
+    open: bool,
+    note: String,
+}
+
+/// Adds a dated change to a resource's schedule (closed for a holiday, or an extra opening).
+#[utoipa::path(post, path = "/api/v1/resources/{id}/exceptions", params(("id" = i64, Path)), request_body = ExceptionBody,
+    responses((status = 200, body = ResourceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_exception(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ExceptionBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let id = id_of(&id).map_err(&e)?;
+    let x = wushe_domain::resources::Exception::parse(&b.date, &b.from, &b.to, b.open).map_err(|x| e(x.into()))?;
+    resources::add_exception(&s.db, &ctx.actor, s.now(), id, x, &b.note).await.map_err(&e)?;
+    let (r, _) = resources::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
+    Ok(Json(dto(&s, &ctx, &r).await.map_err(&e)?).into_response())
+}
+
+#[utoipa::path(delete, path = "/api/v1/resources/{id}/exceptions/{exception}", params(("id" = i64, Path), ("exception" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn remove_exception(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((id, exception)): Path<(String, String)>,
+) -> ApiResult {
+    let e = err(&ctx);
+    resources::remove_exception(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, id_of(&exception).map_err(&e)?)
+        .await
+        .map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MatchDto {
     rank: usize,
@@ -300,8 +386,9 @@ pub struct MatchDto {
     assignee: Option<String>,
 }
 
-/// R2 — the resources that can serve a need, best first, each with its reasons.
-#[utoipa::path(get, path = "/api/v1/needs/{id}/matches", params(("id" = i64, Path), ("limit" = Option<usize>, Query)),
+/// R2 — the resources that can serve a need, best first, each with its reasons. `at` is when
+/// help is needed (`YYYY-MM-DDTHH:MM` local time or RFC 3339; default now).
+#[utoipa::path(get, path = "/api/v1/needs/{id}/matches", params(("id" = i64, Path), ("limit" = Option<usize>, Query), ("at" = Option<String>, Query)),
     responses((status = 200, body = Vec<MatchDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn matches(
     State(s): State<AppState>,
@@ -315,7 +402,8 @@ async fn matches(
     if !(1..=200).contains(&limit) {
         return Err(e(FieldError::new("limit", "errors.limit.range").into()));
     }
-    let (_, list) = resources::matches(&s.db, &ctx.actor, id_of(&id).map_err(&e)?, s.now(), limit).await.map_err(&e)?;
+    let at = needed_at(q.at.as_deref(), s.now()).map_err(|x| e(x.into()))?;
+    let (_, list) = resources::matches(&s.db, &ctx.actor, id_of(&id).map_err(&e)?, at, limit).await.map_err(&e)?;
     let rows = crate::resources::match_rows(t, &list);
     let out: Vec<MatchDto> = list
         .iter()
@@ -342,6 +430,19 @@ async fn matches(
 #[derive(Deserialize)]
 pub struct LimitQuery {
     limit: Option<usize>,
+    at: Option<String>,
+}
+
+/// When help is needed: local `YYYY-MM-DDTHH:MM` (or with a space), RFC 3339, or now.
+pub fn needed_at(raw: Option<&str>, now: i64) -> Result<i64, FieldError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(now) };
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(d.timestamp_millis());
+    }
+    let (date, time) = raw.split_once(['T', ' ']).ok_or(FieldError::new("at", "errors.date.invalid"))?;
+    let day = parse_date(date).ok_or(FieldError::new("at", "errors.date.invalid"))?;
+    let minute = wushe_domain::resources::parse_clock(time).ok_or(FieldError::new("at", "errors.time.invalid"))?;
+    Ok(wushe_domain::resources::utc_of(day, minute))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -362,6 +463,15 @@ async fn list_need(
 ) -> ApiResult {
     let e = err(&ctx);
     claims::list_need(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.claim_hours).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Takes a need off the claim list.
+#[utoipa::path(delete, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    claims::unlist_need(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?).await.map_err(&e)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -570,6 +680,30 @@ async fn book(
 async fn my_bookings(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
     let e = err(&ctx);
     let list = bookings::mine(&s.db, &ctx.actor, s.now() - 86_400_000).await.map_err(&e)?;
+    Ok(Json(list.iter().map(booking_dto).collect::<Vec<_>>()).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeedDto {
+    /// The private iCalendar address of one's bookings; earlier addresses stop working.
+    path: String,
+}
+
+/// Makes a new personal calendar feed address.
+#[utoipa::path(post, path = "/api/v1/my/bookings/feed", responses((status = 200, body = FeedDto)))]
+async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
+    let e = err(&ctx);
+    let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await.map_err(&e)?;
+    Ok(Json(FeedDto { path: format!("/calendar/{token}.ics") }).into_response())
+}
+
+/// Bookings awaiting approval in a community's spaces.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/bookings/pending", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<BookingDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let c = crate::resources::curated_community(&s, &ctx, &code).await.map_err(&e)?;
+    let list = bookings::pending(&s.db, &ctx.actor, &c).await.map_err(&e)?;
     Ok(Json(list.iter().map(booking_dto).collect::<Vec<_>>()).into_response())
 }
 

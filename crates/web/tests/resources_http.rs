@@ -473,3 +473,80 @@ async fn the_directory_is_served_as_hsds_and_an_export_imports_into_another_comm
     let r = admin_s.post(app.url("/api/v1/communities/310106001001/hsds/import")).body("[]").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matching_ranks_for_the_time_help_is_needed_and_schedules_change_through_the_api() {
+    let app = TestApp::spawn(Engine::Sqlite, "matching_time").await.unwrap();
+    let resident = app.login_as("resident.s").await;
+    let n: Value = resident
+        .post(app.url("/api/v1/needs"))
+        .json(&json!({"category": "repairs", "title": "电视机坏了", "description": "电视机没有图像，想请人修一修。"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nid = n["id"].as_i64().unwrap();
+    let admin = app.login_as("admin.s").await;
+    let stall_for = |at: &'static str| {
+        let (admin, url) = (admin.clone(), app.url(&format!("/api/v1/needs/{nid}/matches?at={at}")));
+        async move {
+            let list: Value = admin.get(url).send().await.unwrap().json().await.unwrap();
+            list.as_array().unwrap().iter().find(|m| m["name"] == "老党员电器维修便民小站").cloned().unwrap()
+        }
+    };
+    // The stall opens at weekends 09:00–17:00: available on a Saturday morning, not on a Monday.
+    assert_eq!(stall_for("2030-01-12T10:00").await["available"], true);
+    let monday = stall_for("2030-01-14T10:00").await;
+    assert_eq!(monday["available"], false);
+    assert!(
+        monday["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("周六 09:00 起可提供")),
+        "{monday}"
+    );
+    let r = admin.get(app.url(&format!("/api/v1/needs/{nid}/matches?at=someday"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin
+        .get(app.url(&format!("/needs/{nid}/matches?date=2030-01-12&time=10:00")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"when-form\"") && page.contains("value=\"2030-01-12\""));
+    // The volunteer closes the stall on that Saturday through the API; it is no longer available then.
+    let vol = app.login_as("volunteer.s").await;
+    let stall = resource_id(&app, "老党员电器维修便民小站").await;
+    let r = vol
+        .post(app.url(&format!("/api/v1/resources/{stall}/exceptions")))
+        .json(&json!({"date": "2030-01-12", "note": "外出"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let dto: Value = r.json().await.unwrap();
+    assert_eq!(dto["exceptions"][0]["date"], "2030-01-12");
+    assert_eq!(stall_for("2030-01-12T10:00").await["available"], false);
+    let bad = vol
+        .post(app.url(&format!("/api/v1/resources/{stall}/exceptions")))
+        .json(&json!({"date": "2030-02-30"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json::<Value>().await.unwrap()["errors"][0]["field"], "date");
+    // Someone else's resource: no.
+    let org = app.login_as("org.s").await;
+    let r = org
+        .post(app.url(&format!("/api/v1/resources/{stall}/exceptions")))
+        .json(&json!({"date": "2030-01-13"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let ex = dto["exceptions"][0]["id"].as_i64().unwrap();
+    let r = vol.delete(app.url(&format!("/api/v1/resources/{stall}/exceptions/{ex}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(stall_for("2030-01-12T10:00").await["available"], true);
+}
