@@ -30,6 +30,7 @@ use wushe_domain::resources::{ResourceStatus, clock};
 
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/hsds", Action::Public, get(root));
+    r.page(Method::GET, "/hsds/", Action::Public, get(root));
     r.page(Method::GET, "/hsds/services", Action::Public, get(services));
     r.page(Method::GET, "/hsds/services/{id}", Action::Public, get(service));
     r.page(Method::GET, "/hsds/organizations", Action::Public, get(orgs));

@@ -90,6 +90,16 @@ fn err(ctx: &Ctx) -> impl Fn(AppError) -> WebError + '_ {
     move |e| WebError::api(e, ctx.t())
 }
 
+/// Number fields accept a JSON number or the same digits as text (forms send text).
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Null => Ok(String::new()),
+        _ => Err(serde::de::Error::custom("expected a number")),
+    }
+}
+
 fn id_of(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
@@ -220,7 +230,9 @@ pub struct ResourceBody {
     tags: String,
     /// `self`, `org:ID`, `user:ID` (staff) or empty for the community's own.
     owner: String,
+    #[serde(deserialize_with = "text_or_number")]
     capacity: String,
+    #[serde(deserialize_with = "text_or_number")]
     quantity: String,
     unit: String,
     expires_on: String,
@@ -230,6 +242,7 @@ pub struct ResourceBody {
     contact_phone: String,
     address: String,
     booking_who: String,
+    #[serde(deserialize_with = "text_or_number")]
     booking_max_minutes: String,
     booking_approval: String,
     status: String,
@@ -304,6 +317,7 @@ async fn update(
 #[serde(default)]
 pub struct StockBody {
     /// Units in (positive) or out (negative).
+    #[serde(deserialize_with = "text_or_number")]
     delta: String,
     reason: String,
 }
@@ -449,6 +463,7 @@ pub fn needed_at(raw: Option<&str>, now: i64) -> Result<i64, FieldError> {
 #[serde(default)]
 pub struct ListingBody {
     /// How long a claim may wait before work starts, 1–720 (default 48).
+    #[serde(deserialize_with = "text_or_number")]
     claim_hours: String,
 }
 
@@ -650,6 +665,7 @@ pub struct BookingBody {
     from: String,
     to: String,
     purpose: String,
+    #[serde(deserialize_with = "text_or_number")]
     attendees: String,
 }
 

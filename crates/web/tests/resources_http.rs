@@ -245,7 +245,7 @@ async fn a_resident_books_a_space_without_javascript_and_subscribes_to_the_feed(
     let admin = app.login_as("admin.s").await;
     let r = admin
         .post(app.url(&format!("/api/v1/spaces/{room}/bookings")))
-        .json(&json!({"date": day, "from": "14:30", "to": "15:00", "purpose": "x"}))
+        .json(&json!({"date": day, "from": "14:30", "to": "15:00", "purpose": "x", "attendees": 3}))
         .send()
         .await
         .unwrap();
@@ -341,7 +341,7 @@ fn assert_hsds_service(s: &Value) {
 async fn the_directory_is_served_as_hsds_and_an_export_imports_into_another_community() {
     let app = TestApp::spawn(Engine::Sqlite, "hsds").await.unwrap();
     let anon = TestApp::new_client();
-    let root: Value = anon.get(app.url("/hsds")).send().await.unwrap().json().await.unwrap();
+    let root: Value = anon.get(app.url("/hsds/")).send().await.unwrap().json().await.unwrap();
     assert!(root["version"].as_str().unwrap().starts_with("3.") && root["openapi_url"].is_string());
     let page: Value = anon.get(app.url("/hsds/services?per_page=3&page=2")).send().await.unwrap().json().await.unwrap();
     for f in ["total_items", "total_pages", "page_number", "size"] {
