@@ -236,7 +236,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Booking, AppError> {
 async fn for_change(db: &Db, actor: &Actor, id: i64) -> Result<(Booking, Resource, bool), AppError> {
     actor_or_404(actor)?;
     let b = get(db, id).await?;
-    let space = resources::bookable(db, b.resource_id).await?;
+    let space = resources::booked_space(db, b.resource_id).await?;
     let manage = actor.operator || actor.require(Action::BookingManage, Some(&space.area_path)).is_ok();
     if !manage && actor.user_id != Some(b.user_id) {
         return Err(AppError::NotFound);
@@ -309,32 +309,83 @@ pub async fn decide(db: &Db, actor: &Actor, at: i64, id: i64, approve: bool) -> 
 /// transaction, so a taken new time leaves the old booking as it was.
 pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) -> Result<Booking, AppError> {
     let (b, space, _) = for_change(db, actor, id).await?;
-    if !b.status.holds() {
+    if !b.status.holds() || b.ends_at <= now {
         return Err(FieldError::new("status", "errors.booking.transition").into());
+    }
+    if space.status != wushe_domain::resources::ResourceStatus::Active {
+        return Err(FieldError::new("space", "errors.booking.closed").into());
     }
     let (start, end) = f.span()?;
     let open = resources::availability(db, &space).await?;
-    let slots = space.rules.check(&open, booker_class(actor, &space.area_path), now, start, end)?;
+    let class = booker_class(actor, &space.area_path);
+    let slots = space.rules.check(&open, class, now, start, end)?;
+    // A new time is a new request where the space needs approval: a manager's yes was for the old one.
+    let status = if space.rules.approval && class != BookerClass::Staff { BookingStatus::Requested } else { b.status };
     let purpose = if f.purpose.trim().is_empty() { b.purpose.clone() } else { text("purpose", &f.purpose, 200)? };
     let mut tx = AuditedTx::begin(db, now).await?;
     sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id).execute(&mut *tx.tx).await?;
     hold_slots(&mut tx.tx, db, space.id, b.id, &slots).await?;
     let r: Option<Row> = sqlx::query_as(crate::sql!(
-        "UPDATE bookings SET starts_at = $1, ends_at = $2, purpose = $3, version = version + 1, updated_at = $4 \
-         WHERE id = $5 AND version = $6 RETURNING {COLS}"
+        "UPDATE bookings SET starts_at = $1, ends_at = $2, purpose = $3, status = $4, version = version + 1, updated_at = $5 \
+         WHERE id = $6 AND version = $7 RETURNING {COLS}"
     ))
     .bind(start)
     .bind(end)
     .bind(&purpose)
+    .bind(status.code())
     .bind(now)
     .bind(b.id)
     .bind(b.version)
     .fetch_optional(&mut *tx.tx)
     .await?;
     let updated = from_row(r.ok_or(AppError::Conflict(FieldError::new("version", "errors.stale_version")))?)?;
+    if status == BookingStatus::Requested {
+        let managers = managers_of(&mut tx.tx, &space.area_path).await?;
+        let msg = notifications::Message {
+            community_id: space.community_id,
+            kind: "booking_requested",
+            need_id: None,
+            title: space.name.clone(),
+            body: updated.purpose.clone(),
+        };
+        notifications::queue(&mut tx.tx, now, &managers, &msg).await?;
+    }
     tx.record(actor, space.community_id, "booking.change", &format!("booking:{}", b.id), "").await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Background job: requests nobody decided before their start are refused, so their slots do not
+/// stay held; the booker is told.
+pub async fn expire_requests(db: &Db, now: i64) -> Result<usize, AppError> {
+    let rows: Vec<Row> = sqlx::query_as(crate::sql!(
+        "SELECT {COLS} FROM bookings WHERE status = 'requested' AND starts_at <= $1 ORDER BY starts_at LIMIT 500"
+    ))
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut n = 0;
+    for b in rows.into_iter().map(from_row) {
+        let b = b?;
+        let mut tx = AuditedTx::begin(db, now).await?;
+        match set_status(&mut tx, &b, BookingStatus::Rejected, None, now).await {
+            Ok(_) => {}
+            Err(AppError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+        let msg = notifications::Message {
+            community_id: b.community_id,
+            kind: "booking_rejected",
+            need_id: None,
+            title: b.purpose.clone(),
+            body: String::new(),
+        };
+        notifications::queue(&mut tx.tx, now, &[b.user_id], &msg).await?;
+        tx.record(&Actor::operator(), b.community_id, "booking.expired", &format!("booking:{}", b.id), "").await?;
+        tx.commit().await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Bookings of a space overlapping `[from, to)`, holding ones and the rest.

@@ -187,7 +187,10 @@ pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: i64, org: Option<i6
                 Some(p) => crate::organizations::posts_of(db, p).await?.iter().any(|(x, _)| x.id == o),
                 None => false,
             };
-            if !member {
+            let placed = crate::organizations::get(db, &Actor::operator(), o)
+                .await
+                .is_ok_and(|x| x.area_path.starts_with(&community.path) || community.path.starts_with(&x.area_path));
+            if !member || !placed {
                 return Err(FieldError::new("org", "errors.assignee.unknown").into());
             }
             Assignee::Organization(o)
@@ -275,12 +278,40 @@ pub async fn release(db: &Db, actor: &Actor, at: i64, need_id: i64, note: &str) 
         actor.require(Action::NeedClaim, None).or_else(|_| actor.require(Action::NeedManage, None))?;
         return Err(AppError::NotFound);
     }
+    if !holds(&need, &claim) {
+        return Err(AppError::Conflict(FieldError::new("need", "errors.claim.not_held")));
+    }
     let note = parse_note(note, false)?;
     let mut tx = AuditedTx::begin(db, at).await?;
     let updated = end_claim(&mut tx, actor.user_id, at, &need, &claim, "released", note.as_deref()).await?;
     tx.record(actor, Some(need.community_id), "claim.release", &format!("need:{}", need.id), "").await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Whether the claim still holds the need: it is being worked on by the claimant (or their
+/// organization), not reassigned by staff or finished.
+fn holds(need: &Need, c: &Claim) -> bool {
+    let holder = match c.org_id {
+        Some(o) => need.assignee_org_id == Some(o),
+        None => need.assignee_user_id == Some(c.user_id),
+    };
+    holder && matches!(need.status, NeedStatus::Assigned | NeedStatus::InProgress)
+}
+
+/// Called by the needs ledger inside a step that reassigns, resolves or closes a need: its
+/// active claim, if any, is over.
+pub(crate) async fn close_for_step(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    need_id: i64,
+    at: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE need_claims SET status = 'done', ended_at = $1 WHERE need_id = $2 AND status = 'active'")
+        .bind(at)
+        .bind(need_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn end_claim(
@@ -319,10 +350,7 @@ pub async fn expire(db: &Db, now: i64) -> Result<usize, AppError> {
     let mut expired = 0;
     for c in rows.into_iter().map(claim_of) {
         let need = needs::by_id(db, c.need_id).await?;
-        let holder = match c.org_id {
-            Some(o) => need.assignee_org_id == Some(o),
-            None => need.assignee_user_id == Some(c.user_id),
-        };
+        let holder = holds(&need, &c);
         let mut tx = AuditedTx::begin(db, now).await?;
         if need.status == NeedStatus::Assigned && holder {
             match end_claim(&mut tx, None, now, &need, &c, "expired", None).await {

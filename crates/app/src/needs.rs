@@ -1005,6 +1005,10 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<N
     rollups.change(Some(&need), Some(&updated));
     rollups.write(&mut tx.tx).await?;
     insert_event(&mut tx.tx, &updated, at, actor.user_id, s.event, note.as_deref(), &data).await?;
+    // R3: reassigning, resolving or closing a need ends the claim on it.
+    if matches!(s.event, EventKind::Assigned | EventKind::Resolved | EventKind::Rejected | EventKind::Merged) {
+        crate::claims::close_for_step(&mut tx.tx, updated.id, at).await?;
+    }
     // A2: tell the people who must act next, in the same transaction as the step.
     let recipients = match (s.event, org, user) {
         (EventKind::Assigned, Some(o), _) => notifications::members_of(&mut tx.tx, o).await?,

@@ -204,6 +204,11 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Resource, Access), 
     }
 }
 
+/// The address as this reader may see it: a person's (their home, often) only with the contact.
+pub fn shown_address(r: &Resource, a: &Access) -> String {
+    if a.contact || !r.personal() { r.address.clone() } else { String::new() }
+}
+
 /// The contact as this reader may see it.
 pub fn shown_contact(r: &Resource, a: &Access) -> (String, String) {
     let phone = r.contact_phone.clone().unwrap_or_default();
@@ -437,8 +442,9 @@ async fn resolve_owner(
     owner: Owner,
 ) -> Result<(Option<i64>, Option<i64>, Option<i64>), AppError> {
     let manage = actor.operator || actor.require(Action::ResourceManage, Some(&area.path)).is_ok();
-    let own = actor.grants.reaches(Action::ResourceOwn, &area.path)
-        || actor.grants.member_of(Action::ResourceOwn, &area.path);
+    // Owners place resources inside a community they belong to, never above it (a street-wide
+    // resource would appear in every sibling community).
+    let own = area.community_id.is_some() && actor.grants.member_of(Action::ResourceOwn, &area.path);
     if !manage && !own {
         return Err(match actor.require(Action::ResourceOwn, None) {
             Err(e) => e,
@@ -479,6 +485,15 @@ async fn resolve_owner(
     }
 }
 
+/// Spaces and equipment are booked by a community's members and approved by its staff, so they
+/// are placed inside a community.
+fn check_place(area: &Area, kind: ResourceKind) -> Result<(), AppError> {
+    if kind.bookable() && area.community_id.is_none() {
+        return Err(FieldError::new("area_code", "errors.resource.space_outside").into());
+    }
+    Ok(())
+}
+
 async fn place(db: &Db, code: &str) -> Result<Area, AppError> {
     match areas::by_code(db, code).await {
         Ok(a) => Ok(a),
@@ -492,6 +507,7 @@ pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewResource) -> Result
         return Err(FieldError::new("area_code", "errors.required").into());
     }
     let area = place(db, &new.area_code).await?;
+    check_place(&area, new.kind)?;
     let (org, person, user) = resolve_owner(db, actor, &area, new.owner).await?;
     let community = community_of(db, &area).await?;
     check_categories(db, community.as_ref(), &new.categories).await?;
@@ -915,7 +931,7 @@ pub async fn list(db: &Db, actor: &Actor, community: &Area, f: &Filter) -> Resul
         cq = cq.bind(b.clone());
     }
     let total = cq.fetch_one(&db.pool).await?;
-    let page = f.page.unwrap_or(1).max(1);
+    let page = f.page.unwrap_or(1).clamp(1, 100_000);
     let list_sql =
         format!("SELECT {COLS} {sql} ORDER BY kind, name, id LIMIT {PAGE_SIZE} OFFSET {}", (page - 1) * PAGE_SIZE);
     let mut q = sqlx::query(crate::sql!("{list_sql}"));
@@ -951,6 +967,18 @@ pub async fn bookable_in(db: &Db, community: &Area) -> Result<Vec<Resource>, App
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// A bookable resource by id whatever its status, for its existing bookings (a retired space's
+/// bookings can still be cancelled).
+pub async fn booked_space(db: &Db, id: i64) -> Result<Resource, AppError> {
+    let row = sqlx::query(crate::sql!("SELECT {COLS} FROM resources WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = from_row(&row)?;
+    if r.kind.bookable() { Ok(r) } else { Err(AppError::NotFound) }
 }
 
 /// One bookable resource by id, without grants (its calendar is public); other kinds are not found.
@@ -1167,7 +1195,7 @@ pub async fn build_snapshot(db: &Db, community: &Area) -> Result<Snapshot, AppEr
                 .await?,
         );
     }
-    let exc: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let mut exc: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT e.resource_id, e.day, e.start_minute, e.end_minute, e.is_open FROM resource_exceptions e \
          JOIN resources r ON r.id = e.resource_id WHERE r.area_path >= $1 AND r.area_path < $2",
     )
@@ -1175,6 +1203,17 @@ pub async fn build_snapshot(db: &Db, community: &Area) -> Result<Snapshot, AppEr
     .bind(upper(&community.path))
     .fetch_all(&db.pool)
     .await?;
+    for p in &above {
+        exc.extend(
+            sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(
+                "SELECT e.resource_id, e.day, e.start_minute, e.end_minute, e.is_open FROM resource_exceptions e \
+                 JOIN resources r ON r.id = e.resource_id WHERE r.area_path = $1",
+            )
+            .bind(p)
+            .fetch_all(&db.pool)
+            .await?,
+        );
+    }
     let mut by_resource: HashMap<i64, Vec<Exception>> = HashMap::new();
     for (rid, day, s, e, open) in exc {
         by_resource.entry(rid).or_default().push(Exception { day, start: s as u16, end: e as u16, open: open != 0 });
@@ -1290,8 +1329,22 @@ pub fn rank_for(
     at: i64,
     limit: usize,
 ) -> Vec<Match> {
+    rank_visible(snapshot, category, terms, area_path, at, limit, &|_| true)
+}
+
+/// [`rank_for`] over the resources whose place `visible` accepts.
+pub fn rank_visible(
+    snapshot: &Snapshot,
+    category: &str,
+    terms: &[String],
+    area_path: &str,
+    at: i64,
+    limit: usize,
+    visible: &dyn Fn(&str) -> bool,
+) -> Vec<Match> {
     let profile = NeedProfile { category, terms, area_path, at };
-    let fitting = snapshot.fitting(category, terms);
+    let mut fitting = snapshot.fitting(category, terms);
+    fitting.retain(|&i| visible(&snapshot.items[i].area_path));
     let candidates: Vec<Candidate<'_>> = fitting.iter().map(|&i| candidate(&snapshot.items[i])).collect();
     let ranked = matching::rank(&profile, &candidates, limit);
     let index: HashMap<i64, usize> = fitting.iter().map(|&i| (snapshot.items[i].id, i)).collect();
@@ -1340,7 +1393,15 @@ pub async fn matches(
         .unwrap_or_default();
     let terms = crate::directory::terms(&format!("{} {}", need.title, need.description));
     let snap = snapshot(db, &community).await?;
-    let list = rank_for(&snap, &category, &terms, &need.area_path, at, limit);
+    // Staff who read only part of the community (a grid worker) see only the resources they
+    // could open.
+    let whole = actor.operator || actor.require(Action::ResourceRead, Some(&community.path)).is_ok();
+    let list = if whole {
+        rank_for(&snap, &category, &terms, &need.area_path, at, limit)
+    } else {
+        let visible = |p: &str| may_read(actor, p);
+        rank_visible(&snap, &category, &terms, &need.area_path, at, limit, &visible)
+    };
     Ok((need, list))
 }
 

@@ -143,7 +143,7 @@ pub async fn import(
         }
         let area_code = cell("area_code");
         let area = match areas::by_code(db, &area_code).await {
-            Ok(a) if a.path.starts_with(&community.path) || community.path.starts_with(&a.path) => Some(a),
+            Ok(a) if a.path.starts_with(&community.path) => Some(a),
             _ => {
                 push("area_code", "errors.area.unknown");
                 None

@@ -39,6 +39,7 @@ async fn resource_named(db: &Db, name: &str) -> i64 {
 
 fn skill(area: &str, owner: &str, name: &str, category: &str) -> ResourceForm {
     ResourceForm {
+        address: "3栋2单元501".into(),
         area_code: area.into(),
         kind: "skill".into(),
         name: name.into(),
@@ -87,6 +88,23 @@ async fn ownership_body(db: Db, engine: Engine) {
             resources::create(&db, &vol, T0, skill(GRID1, owner, "x", "repairs").parse().unwrap()).await.unwrap_err();
         assert!(matches!(&e, AppError::Invalid(f) if f.0[0].field == "owner"), "{engine:?} {owner}: {e:?}");
     }
+    // …nor above their community, where it would show in every neighbouring community.
+    for above in ["510104001", "51"] {
+        let e =
+            resources::create(&db, &vol, T0, skill(above, "self", "x", "repairs").parse().unwrap()).await.unwrap_err();
+        assert!(matches!(&e, AppError::Invalid(f) if f.0[0].field == "area_code"), "{engine:?} {above}: {e:?}");
+    }
+    let mut space = skill(S, "", "街道活动中心", "");
+    space.kind = "space".into();
+    let e = resources::create(
+        &db,
+        &Actor::operator(),
+        T0,
+        ResourceForm { area_code: "510104001".into(), ..space }.parse().unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(&e, AppError::Invalid(f) if f.0[0].key == "errors.resource.space_outside"), "{e:?}");
     let e = resources::create(&db, &vol, T0, skill("", "self", "x", "repairs").parse().unwrap()).await.unwrap_err();
     assert!(
         matches!(&e, AppError::Invalid(f) if f.0[0] == wushe_domain::FieldError::new("area_code", "errors.required"))
@@ -129,6 +147,7 @@ async fn ownership_body(db: Db, engine: Engine) {
     // The contact of a person's skill: full for the owner and staff with purpose, masked otherwise.
     let (r, a) = resources::get(&db, &org, mine.id).await.unwrap();
     assert_eq!(resources::shown_contact(&r, &a).1, "139****5678");
+    assert_eq!(resources::shown_address(&r, &a), "", "a volunteer's address is theirs");
     assert_eq!(resources::shown_contact(&r, &a).0, "王**");
     let (r, a) = resources::get(&db, &vol, mine.id).await.unwrap();
     assert_eq!(resources::shown_contact(&r, &a).1, "13912345678");
@@ -236,6 +255,44 @@ async fn matching_body(db: Db, engine: Engine) {
     let (_, list) = resources::matches(&db, &admin, n.id, saturday, 50).await.unwrap();
     let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
     assert!(names.contains(&"新电池") && !names.contains(&"过期电池"), "{engine:?}: {names:?}");
+    // A street-wide service closed that Saturday is closed in a rebuilt snapshot too.
+    let op = Actor::operator();
+    let street_svc = resources::create(
+        &db,
+        &op,
+        saturday,
+        ResourceForm {
+            area_code: "510104001".into(),
+            kind: "service".into(),
+            name: "街道维修服务队".into(),
+            categories: "repairs".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let day = wushe_domain::resources::Exception::parse("2030-01-12", "", "", false).unwrap();
+    resources::add_exception(&db, &op, saturday, street_svc.id, day, "").await.unwrap();
+    resources::forget_all(&db);
+    let (_, list) = resources::matches(&db, &admin, n.id, saturday, 50).await.unwrap();
+    let svc = list.iter().find(|m| m.name == "街道维修服务队").expect("street services serve the community");
+    assert!(!svc.ranked.available, "{engine:?}: the street's closure applies");
+    // A grid worker ranks only what they may open: not another grid's resources.
+    let other_grid = resources::create(
+        &db,
+        &admin,
+        saturday,
+        skill("51010400100102", "", "二网格水电工", "repairs").parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let grid = actor(&db, Role::GridWorker, GRID1, "grid.s1").await;
+    let (_, mine) = resources::matches(&db, &grid, n.id, saturday, 50).await.unwrap();
+    assert!(mine.iter().all(|m| m.ranked.id != other_grid.id), "{engine:?}");
+    let (_, all) = resources::matches(&db, &admin, n.id, saturday, 50).await.unwrap();
+    assert!(all.iter().any(|m| m.ranked.id == other_grid.id));
     // A paused resource drops out at once (local writes refresh the snapshot).
     let (r, _) = resources::get(&db, &admin, resource_named(&db, "老党员电器维修便民小站").await).await.unwrap();
     let mut f = ResourceForm::from(&r);
@@ -309,6 +366,36 @@ async fn claims_body(db: Db, engine: Engine) {
     needs::step(&db, &vol, T0 + 5 * H, n.id, st).await.unwrap();
     assert_eq!(claims::expire(&db, T0 + 100 * H).await.unwrap(), 0);
     assert!(claims::active_claim(&db, n.id).await.unwrap().is_some());
+    // Staff reassign it: the claim is over, and its holder can no longer take it back.
+    let care: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '锦里颐养服务中心'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let (cur, _) = needs::get(&db, &admin, n.id).await.unwrap();
+    let st = needs::Step {
+        event: EventKind::Assigned,
+        version: cur.version,
+        note: String::new(),
+        assignee: Some(needs::Assignee::Organization(care)),
+        rating: String::new(),
+        merge_into: None,
+    };
+    needs::step(&db, &admin, T0 + 101 * H, n.id, st).await.unwrap();
+    assert!(claims::active_claim(&db, n.id).await.unwrap().is_none(), "{engine:?}");
+    assert!(claims::release(&db, &vol, T0 + 102 * H, n.id, "").await.is_err());
+    let (after, _) = needs::get(&db, &admin, n.id).await.unwrap();
+    assert_eq!(after.assignee_org_id, Some(care), "the reassignment stands");
+    // Claiming for an organization of another community is refused, even for its member.
+    let m = need_in_grid1(&db, "legal", "遗嘱怎么写", T0).await;
+    claims::list_need(&db, &admin, T0, m.id, "").await.unwrap();
+    let court: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name = '乔法官工作室'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let person = wushe_app::accounts::person_of(&db, org.user_id.unwrap()).await.unwrap().unwrap();
+    wushe_app::organizations::add_member(&db, &Actor::operator(), T0, court, person, "member", None).await.unwrap();
+    let e = claims::claim(&db, &org, T0 + 1, m.id, Some(court)).await.unwrap_err();
+    assert!(matches!(&e, AppError::Invalid(f) if f.0[0].field == "org"), "{engine:?}: {e:?}");
 }
 
 fn slot(day: i64, from: &str, to: &str) -> BookingForm {
@@ -382,6 +469,14 @@ async fn booking_body(db: Db, engine: Engine) {
     assert!(bookings::decide(&db, &other, T0, asked.id, true).await.is_err(), "a volunteer does not approve");
     let ok = bookings::decide(&db, &admin, T0, asked.id, true).await.unwrap();
     assert_eq!(ok.status, BookingStatus::Confirmed);
+    // Moving an approved booking asks again: the manager said yes to the old time.
+    let moved_hall = bookings::change(&db, &other, T0, asked.id, &slot(day, "15:00", "16:00")).await.unwrap();
+    assert_eq!(moved_hall.status, BookingStatus::Requested, "{engine:?}");
+    // Requests nobody decided lapse at their start and free their slots.
+    assert_eq!(bookings::expire_requests(&db, T0).await.unwrap(), 0);
+    let start = moved_hall.starts_at;
+    assert_eq!(bookings::expire_requests(&db, start).await.unwrap(), 1);
+    assert_eq!(bookings::get(&db, asked.id).await.unwrap().status, BookingStatus::Rejected);
     // Another community's resident may not book S社区's room.
     let a_res: Actor = Actor {
         user_id: Some(user_id(&db, "admin.a").await),
@@ -392,6 +487,18 @@ async fn booking_body(db: Db, engine: Engine) {
         operator: false,
     };
     assert!(bookings::book(&db, &a_res, T0, room, &slot(day, "18:00", "19:00")).await.is_err());
+    // A retired space's bookings can still be cancelled.
+    let (r, _) = resources::get(&db, &admin, room).await.unwrap();
+    let mut f = ResourceForm::from(&r);
+    f.status = "retired".into();
+    resources::update(&db, &admin, T0, room, r.version, f.parse().unwrap()).await.unwrap();
+    let held = bookings::mine(&db, &other, T0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.resource_id == room && b.status.holds())
+        .unwrap();
+    bookings::cancel(&db, &other, T0, held.id).await.expect("cancel on a retired space");
     // A personal feed token reads one's own bookings only.
     let token = bookings::new_feed_token(&db, &other, T0).await.unwrap();
     let feed = bookings::feed(&db, &token, T0).await.unwrap();

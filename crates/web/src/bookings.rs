@@ -249,7 +249,7 @@ async fn booking_rows(s: &AppState, t: T, list: &[Booking]) -> Result<Vec<Bookin
     let mut out = Vec::new();
     for b in list {
         if let std::collections::hash_map::Entry::Vacant(e) = names.entry(b.resource_id) {
-            e.insert(resources::bookable(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default());
+            e.insert(resources::booked_space(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default());
         }
         let start = local_time(b.starts_at);
         let end = local_time(b.ends_at);
@@ -403,7 +403,7 @@ async fn space_feed(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>)
         .filter(|b| b.status.holds())
         .map(|b| crate::ical::Event {
             uid: format!("booking-{}@wushe", b.id),
-            stamp: b.updated_at,
+            stamp: now,
             start: b.starts_at,
             end: b.ends_at,
             summary: format!("{} · {}", r.name, status_label(t, b.status)),
@@ -422,13 +422,14 @@ async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<St
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let token = token.strip_suffix(".ics").ok_or_else(|| e(AppError::NotFound))?;
-    let list = bookings::feed(&s.db, token, s.now()).await.map_err(e)?;
+    let now = s.now();
+    let list = bookings::feed(&s.db, token, now).await.map_err(e)?;
     let mut events = Vec::new();
     for b in &list {
-        let space = resources::bookable(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default();
+        let space = resources::booked_space(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default();
         events.push(crate::ical::Event {
             uid: format!("booking-{}@wushe", b.id),
-            stamp: b.updated_at,
+            stamp: now,
             start: b.starts_at,
             end: b.ends_at,
             summary: format!("{space} · {}", b.purpose),

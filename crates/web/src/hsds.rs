@@ -76,9 +76,12 @@ pub fn parse_uuid(kind: Entity, raw: &str) -> Option<i64> {
     i64::from_str_radix(tail, 16).ok()
 }
 
-/// Category codes as taxonomy term ids: the code's bytes, zero-padded, as the UUID's id part.
+/// Category codes as taxonomy term ids: the first 48 bits of the code's SHA-256, so every code
+/// (a community may add its own) has its own stable id.
 fn term_id(code: &str) -> i64 {
-    code.bytes().take(6).fold(0i64, |acc, b| (acc << 8) | i64::from(b))
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(code.as_bytes());
+    d[..6].iter().fold(0i64, |acc, b| (acc << 8) | i64::from(*b))
 }
 
 fn ms_iso(ms: i64) -> String {
@@ -124,7 +127,7 @@ fn bad(field: &'static str) -> AppError {
 fn paged(items: Vec<Value>, q: &ListQuery) -> Result<Response, AppError> {
     let page: usize = match q.page.as_deref() {
         None | Some("") => 1,
-        Some(p) => p.parse().ok().filter(|p| *p >= 1).ok_or_else(|| bad("page"))?,
+        Some(p) => p.parse().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| bad("page"))?,
     };
     let per: usize = match q.per_page.as_deref() {
         None | Some("") => 50,
@@ -196,6 +199,12 @@ async fn load(s: &AppState, community: Option<&str>) -> Result<Directory, AppErr
     let mut categories = HashMap::new();
     for (code, zh, en, _, _) in wushe_domain::needs::DEFAULT_CATEGORIES {
         categories.insert(code.to_string(), (zh.to_string(), en.to_string()));
+    }
+    // Codes a community added itself are terms too, named by their code.
+    for r in &services {
+        for c in &r.categories {
+            categories.entry(c.clone()).or_insert_with(|| (c.clone(), c.clone()));
+        }
     }
     Ok(Directory { orgs, services, area_names, categories })
 }
@@ -657,7 +666,7 @@ pub fn read_services(bytes: &[u8], area_code: &str) -> Result<Vec<Imported>, Vec
             if sch["freq"].as_str().is_some_and(|f| f != "WEEKLY") {
                 continue;
             }
-            let hm = |x: &str| x.get(..5).unwrap_or("").to_string();
+            let hm = |x: &str| shanghai_clock(x).unwrap_or_default();
             for d in days.split(',') {
                 match DAYS.iter().position(|x| *x == d.trim()) {
                     Some(p) => windows.push(format!("{} {}-{}", p + 1, hm(open), hm(close))),
@@ -702,7 +711,62 @@ pub fn read_services(bytes: &[u8], area_code: &str) -> Result<Vec<Imported>, Vec
     if problems.is_empty() { Ok(out) } else { Err(problems) }
 }
 
+/// An HSDS time (`09:00`, `09:00:00`, `9:00`, with `Z` or `±HH:MM`; none means local) as
+/// China Standard Time `HH:MM`; `23:59` (HSDS's "until midnight") becomes `24:00`.
+fn shanghai_clock(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let (time, offset_min) = if let Some(t) = raw.strip_suffix('Z') {
+        (t, Some(0))
+    } else if let Some(i) = raw.rfind(['+', '-']).filter(|i| *i > 0) {
+        let (t, o) = raw.split_at(i);
+        let sign = if o.starts_with('-') { -1 } else { 1 };
+        let (h, m) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
+        (t, Some(sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?)))
+    } else {
+        (raw, None)
+    };
+    let mut parts = time.split(':');
+    let h: i32 = parts.next()?.parse().ok()?;
+    let m: i32 = parts.next()?.parse().ok()?;
+    if !(0..=24).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    let mut local = h * 60 + m;
+    if let Some(off) = offset_min {
+        local = (local - off + 8 * 60).rem_euclid(24 * 60);
+    }
+    if local == 23 * 60 + 59 {
+        local = 24 * 60;
+    }
+    Some(clock(local as u16))
+}
+
 /// For the CLI and API: a language-neutral catalogue to name problems.
 pub fn t_default() -> T {
     t_of(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hsds_times_become_shanghai_local_time() {
+        assert_eq!(shanghai_clock("09:00+08:00").as_deref(), Some("09:00"));
+        assert_eq!(shanghai_clock("9:00").as_deref(), Some("09:00"));
+        assert_eq!(shanghai_clock("01:00Z").as_deref(), Some("09:00"));
+        assert_eq!(shanghai_clock("09:00:00-05:00").as_deref(), Some("22:00"));
+        assert_eq!(shanghai_clock("23:59").as_deref(), Some("24:00"));
+        assert_eq!(shanghai_clock("25:00"), None);
+        assert_eq!(shanghai_clock("noon"), None);
+    }
+
+    #[test]
+    fn our_uuids_read_back_and_terms_do_not_collide() {
+        let u = uuid(Entity::Service, 12345);
+        assert_eq!(parse_uuid(Entity::Service, &u), Some(12345));
+        assert_eq!(parse_uuid(Entity::Organization, &u), None);
+        assert_ne!(term_id("elderly_care"), term_id("elderly_meals"));
+        assert_ne!(term_id("street_order"), term_id("street_lights"));
+    }
 }

@@ -5,6 +5,7 @@
 /// One event of a feed.
 pub struct Event {
     pub uid: String,
+    /// When the feed was made: with `METHOD` present, DTSTAMP is the object's creation (§3.8.7.2).
     pub stamp: i64,
     pub start: i64,
     pub end: i64,

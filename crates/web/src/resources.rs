@@ -117,15 +117,31 @@ async fn rows(s: &AppState, t: T, list: &[Resource]) -> Result<Vec<ResourceRow>,
 }
 
 /// Category code → name in the reader's language, for a community (defaults above one).
+/// A community's categories; above communities (a street's resource), the defaults.
+async fn categories_of(s: &AppState, community: Option<i64>) -> Result<Vec<needs::Category>, AppError> {
+    Ok(match community {
+        Some(c) => needs::categories(&s.db, c).await?,
+        None => wushe_domain::needs::DEFAULT_CATEGORIES
+            .iter()
+            .map(|(code, zh, en, respond, resolve)| needs::Category {
+                id: 0,
+                code: code.to_string(),
+                name_zh: zh.to_string(),
+                name_en: en.to_string(),
+                respond_hours: *respond,
+                resolve_hours: *resolve,
+                active: true,
+            })
+            .collect(),
+    })
+}
+
 async fn category_names(
     s: &AppState,
     t: T,
     community: Option<i64>,
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
-    let list = match community {
-        Some(c) => needs::categories(&s.db, c).await?,
-        None => vec![],
-    };
+    let list = categories_of(s, community).await?;
     Ok(list.into_iter().map(|c| (c.code, if t.0 == Lang::En { c.name_en } else { c.name_zh })).collect())
 }
 
@@ -156,7 +172,7 @@ async fn list(
     let e = |e| WebError::page(e, t);
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
     let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await.map_err(e)?;
-    let page = f.page.unwrap_or(1).max(1);
+    let page = f.page.unwrap_or(1).clamp(1, 100_000);
     let cats = needs::categories(&s.db, c.id).await.map_err(e)?;
     let rows = rows(&s, t, &list).await.map_err(e)?;
     Ok(html(&ListPage {
@@ -252,6 +268,7 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
     let area = areas::by_id(&s.db, r.area_id).await?;
     let cats = category_names(s, t, r.community_id).await?;
     let (contact_name, contact_phone) = resources::shown_contact(&r, &a);
+    let address = resources::shown_address(&r, &a);
     let exceptions = resources::exceptions(&s.db, r.id).await?;
     let moves = if r.kind.has_stock() { resources::stock_moves(&s.db, &r).await? } else { vec![] };
     let community = match r.community_id {
@@ -281,7 +298,7 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
         conditions: r.conditions.clone(),
         contact_name,
         contact_phone,
-        address: r.address.clone(),
+        address,
         bookable: r.kind.bookable(),
         booking_rules: t.f(
             "page.resource.booking_rules",
@@ -391,10 +408,15 @@ async fn form_page(
         owners.push((f.owner.clone(), f.owner.clone()));
     }
     let chosen: Vec<String> = f.categories.split([' ', ',']).map(str::to_string).collect();
-    let cats = needs::categories(&s.db, community.id).await?;
+    let cats = categories_of(s, community.community_id).await?;
     let mut places = vec![(community.code.clone(), community.name.clone())];
     for g in areas::children(&s.db, &wushe_app::Actor::operator(), Action::AreaRead, community).await? {
         places.push((g.area.code.clone(), format!("{} · {}", community.name, g.area.name)));
+    }
+    // The resource's own place, wherever it is, so saving never moves it by accident.
+    if !f.area_code.is_empty() && !places.iter().any(|p| p.0 == f.area_code) {
+        let here = areas::by_code(&s.db, &f.area_code).await?;
+        places.push((here.code, here.name));
     }
     Ok(FormPage {
         l: Layout::new(ctx, "page.resource_form.title", Some(community.code.clone())),
@@ -616,6 +638,8 @@ pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_a
     for r in list {
         let a = resources::access(&s.db, &ctx.actor, &r).await?;
         let contact = resources::shown_contact(&r, &a);
+        let mut r = r;
+        r.address = resources::shown_address(&r, &a);
         shown.push((r, contact));
     }
     let label = |k: &str| crate::needs::zh_label(k);

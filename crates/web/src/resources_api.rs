@@ -151,6 +151,7 @@ pub struct ExceptionDto {
 async fn dto(s: &AppState, ctx: &Ctx, r: &Resource) -> Result<ResourceDto, AppError> {
     let a = resources::access(&s.db, &ctx.actor, r).await?;
     let (contact_name, contact_phone) = resources::shown_contact(r, &a);
+    let address = resources::shown_address(r, &a);
     let area = areas::by_id(&s.db, r.area_id).await?;
     let exceptions = resources::exceptions(&s.db, r.id)
         .await?
@@ -185,7 +186,7 @@ async fn dto(s: &AppState, ctx: &Ctx, r: &Resource) -> Result<ResourceDto, AppEr
         conditions: r.conditions.clone(),
         contact_name,
         contact_phone,
-        address: r.address.clone(),
+        address,
         booking_who: r.rules.who.code().into(),
         booking_max_minutes: r.rules.max_minutes,
         booking_approval: r.rules.approval,

@@ -550,3 +550,39 @@ async fn matching_ranks_for_the_time_help_is_needed_and_schedules_change_through
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(stall_for("2030-01-12T10:00").await["available"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_pages_and_deep_places_do_not_break_lists_or_forms() {
+    let app = TestApp::spawn(Engine::Sqlite, "resources_edges").await.unwrap();
+    let admin = app.login_as("admin.s").await;
+    // A page far past the end is an empty page, not an error.
+    let r =
+        admin.get(app.url("/api/v1/communities/510104001001/resources?page=999999999999999999")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.json::<Value>().await.unwrap()["items"].as_array().unwrap().is_empty());
+    let r = admin.get(app.url("/communities/510104001001/resources?page=999999999999999999")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        TestApp::new_client().get(app.url("/hsds/services?page=99999999999")).send().await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // A resource in a building keeps its place when its form is saved unchanged.
+    let vol = app.login_as("volunteer.s").await;
+    let r: Value = vol
+        .post(app.url("/api/v1/resources"))
+        .json(&json!({"area_code": "51010400100101001", "kind": "skill", "name": "楼里的修车师傅", "owner": "self", "categories": "repairs", "address": "1栋101"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = r["id"].as_i64().expect("created");
+    let form = vol.get(app.url(&format!("/resources/{id}/edit"))).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("<option value=\"51010400100101001\" selected>"), "the building is offered and chosen");
+    // Another volunteer-like reader does not see the volunteer's address.
+    let org = app.login_as("org.s").await;
+    let dto: Value = org.get(app.url(&format!("/api/v1/resources/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(dto["address"], "");
+    assert_eq!(r["address"], "1栋101", "the owner does");
+}

@@ -228,7 +228,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             });
-            // R3: claims not started in time go back on the list; also survives restarts.
+            // R3: claims not started in time go back on the list; R4: undecided booking requests
+            // lapse. Both read only the tables, so a restart just resumes.
             let claim_db = db.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -238,6 +239,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         Ok(n) if n > 0 => tracing::info!(count = n, "claims expired"),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "claim expiry failed"),
+                    }
+                    // R4: undecided requests lapse at their start time and free their slots.
+                    match wushe_app::bookings::expire_requests(&claim_db, SystemClock.now_millis()).await {
+                        Ok(n) if n > 0 => tracing::info!(count = n, "undecided booking requests lapsed"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "booking request expiry failed"),
                     }
                 }
             });
