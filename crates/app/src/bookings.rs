@@ -431,19 +431,30 @@ async fn user_bookings(db: &Db, uid: i64, from: i64) -> Result<Vec<Booking>, App
 
 /// Live status of each half hour of a local day, for the calendar (public: no purposes).
 pub async fn day_slots(db: &Db, space: &Resource, day: i64, now: i64) -> Result<Vec<(i64, LiveStatus)>, AppError> {
+    slots(db, space, day, 1, now).await
+}
+
+/// Live status of each half hour of `days` local days from `day` (a week's calendar), the
+/// schedule and the bookings read once.
+pub async fn slots(
+    db: &Db,
+    space: &Resource,
+    day: i64,
+    days: i64,
+    now: i64,
+) -> Result<Vec<(i64, LiveStatus)>, AppError> {
     use wushe_domain::resources::{MINUTES_PER_DAY, SLOT_MINUTES, utc_of};
     let open = resources::availability(db, space).await?;
-    let (from, to) = (utc_of(day, 0), utc_of(day + 1, 0));
-    let held = of_space(db, space.id, from, to).await?;
+    let held = of_space(db, space.id, utc_of(day, 0), utc_of(day + days, 0)).await?;
     let mut out = Vec::new();
-    let mut m = 0;
-    while m < MINUTES_PER_DAY {
-        let start = utc_of(day, m);
-        let is_open = open.covers(day, m, m + SLOT_MINUTES);
-        let holder =
-            held.iter().find(|b| b.status.holds() && b.starts_at <= start && start < b.ends_at).map(|b| b.status);
-        out.push((start, LiveStatus::of_slot(is_open, holder, start, now)));
-        m += SLOT_MINUTES;
+    for d in day..day + days {
+        for m in (0..MINUTES_PER_DAY).step_by(usize::from(SLOT_MINUTES)) {
+            let start = utc_of(d, m);
+            let is_open = open.covers(d, m, m + SLOT_MINUTES);
+            let holder =
+                held.iter().find(|b| b.status.holds() && b.starts_at <= start && start < b.ends_at).map(|b| b.status);
+            out.push((start, LiveStatus::of_slot(is_open, holder, start, now)));
+        }
     }
     Ok(out)
 }

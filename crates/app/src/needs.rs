@@ -307,9 +307,10 @@ fn own_households(actor: &Actor) -> Vec<String> {
 /// The person behind the actor's account, if linked (for organization membership checks).
 async fn actor_person(db: &Db, actor: &Actor) -> Result<Option<i64>, AppError> {
     let Some(uid) = actor.user_id else { return Ok(None) };
-    let r: Option<(Option<i64>,)> =
-        sqlx::query_as("SELECT person_id FROM users WHERE id = $1").bind(uid).fetch_optional(&db.pool).await?;
-    Ok(r.and_then(|x| x.0))
+    match crate::accounts::person_of(db, uid).await {
+        Err(AppError::NotFound) => Ok(None),
+        r => r,
+    }
 }
 
 async fn is_member(db: &Db, person: Option<i64>, org_id: i64) -> Result<bool, AppError> {

@@ -21,7 +21,7 @@ use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wushe_domain::access::{Action, Role};
+use wushe_domain::access::Action;
 use wushe_domain::error::optional_text;
 use wushe_domain::matching::{self, Candidate, NeedProfile, Ranked};
 use wushe_domain::people::{PhoneNumber, mask_name};
@@ -158,17 +158,31 @@ async fn actor_orgs(db: &Db, actor: &Actor) -> Result<(Option<i64>, Vec<i64>), A
 }
 
 pub async fn access(db: &Db, actor: &Actor, r: &Resource) -> Result<Access, AppError> {
-    let manage = actor.operator || actor.require(Action::ResourceManage, Some(&r.area_path)).is_ok();
-    let mut own = false;
-    if !manage && actor.user_id.is_some() {
-        let (_, orgs) = actor_orgs(db, actor).await?;
-        own = actor.grants.reaches(Action::ResourceOwn, &r.area_path)
-            || actor.grants.member_of(Action::ResourceOwn, &r.area_path);
-        own &= r.owner_user_id == actor.user_id || r.owner_org_id.is_some_and(|o| orgs.contains(&o));
+    Ok(Accessor::new(db, actor).await?.access(r))
+}
+
+/// What one actor may do with many resources (a list, an export), their organizations read once.
+pub struct Accessor<'a> {
+    actor: &'a Actor,
+    orgs: Vec<i64>,
+}
+
+impl<'a> Accessor<'a> {
+    pub async fn new(db: &Db, actor: &'a Actor) -> Result<Accessor<'a>, AppError> {
+        Ok(Accessor { actor, orgs: actor_orgs(db, actor).await?.1 })
     }
-    let edit = manage || own;
-    let contact = !r.personal() || edit || actor.require(Action::ResidentReadSensitive, Some(&r.area_path)).is_ok();
-    Ok(Access { edit, manage, contact })
+
+    pub fn access(&self, r: &Resource) -> Access {
+        let actor = self.actor;
+        let manage = actor.operator || actor.require(Action::ResourceManage, Some(&r.area_path)).is_ok();
+        let own = actor.user_id.is_some()
+            && (actor.grants.reaches(Action::ResourceOwn, &r.area_path)
+                || actor.grants.member_of(Action::ResourceOwn, &r.area_path))
+            && (r.owner_user_id == actor.user_id || r.owner_org_id.is_some_and(|o| self.orgs.contains(&o)));
+        let edit = manage || own;
+        let contact = !r.personal() || edit || actor.require(Action::ResidentReadSensitive, Some(&r.area_path)).is_ok();
+        Access { edit, manage, contact }
+    }
 }
 
 /// May the actor read resources placed at `path`? Resources above a community (a street's)
@@ -519,6 +533,42 @@ pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewResource) -> Result
     Ok(r)
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds a resource's 24 stored fields, in the column order `insert` and `update` both name
+/// as `$1`…`$24`.
+fn bind_fields<'q>(
+    q: AnyQuery<'q>,
+    area: &Area,
+    new: &NewResource,
+    (org, person, user): (Option<i64>, Option<i64>, Option<i64>),
+) -> AnyQuery<'q> {
+    q.bind(area.community_id)
+        .bind(area.id)
+        .bind(area.path.clone())
+        .bind(new.kind.code())
+        .bind(new.name.clone())
+        .bind(new.description.clone())
+        .bind(stored_list(&new.categories))
+        .bind(stored_list(&new.tags))
+        .bind(org)
+        .bind(person)
+        .bind(user)
+        .bind(new.capacity)
+        .bind(new.quantity)
+        .bind(new.unit.clone())
+        .bind(new.expires_on.clone())
+        .bind(new.schedule.code())
+        .bind(new.conditions.clone())
+        .bind(new.contact_name.clone())
+        .bind(new.contact_phone.clone())
+        .bind(new.address.clone())
+        .bind(new.rules.who.code())
+        .bind(i64::from(new.rules.max_minutes))
+        .bind(i64::from(new.rules.approval))
+        .bind(new.status.code())
+}
+
 /// Inserts one resource; used by create, import and the demo generator.
 pub async fn insert(
     tx: &mut Transaction<'_, Any>,
@@ -528,42 +578,19 @@ pub async fn insert(
     external_id: Option<&str>,
     at: i64,
 ) -> Result<Resource, AppError> {
-    let r = sqlx::query(crate::sql!(
+    let q = sqlx::query(crate::sql!(
         "INSERT INTO resources (community_id, area_id, area_path, kind, name, description, categories, tags, owner_org_id, \
          owner_person_id, owner_user_id, capacity, quantity, unit, expires_on, schedule, conditions, contact_name, contact_phone, \
          address, booking_who, booking_max_minutes, booking_approval, status, external_id, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, 1, $26, $26) \
          RETURNING {COLS}"
-    ))
-    .bind(area.community_id)
-    .bind(area.id)
-    .bind(&area.path)
-    .bind(new.kind.code())
-    .bind(&new.name)
-    .bind(&new.description)
-    .bind(stored_list(&new.categories))
-    .bind(stored_list(&new.tags))
-    .bind(org)
-    .bind(person)
-    .bind(user)
-    .bind(new.capacity)
-    .bind(new.quantity)
-    .bind(&new.unit)
-    .bind(&new.expires_on)
-    .bind(new.schedule.code())
-    .bind(&new.conditions)
-    .bind(&new.contact_name)
-    .bind(&new.contact_phone)
-    .bind(&new.address)
-    .bind(new.rules.who.code())
-    .bind(i64::from(new.rules.max_minutes))
-    .bind(i64::from(new.rules.approval))
-    .bind(new.status.code())
-    .bind(external_id)
-    .bind(at)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(AppError::unique_as("external_id", "errors.resource.duplicate"))?;
+    ));
+    let r = bind_fields(q, area, new, (org, person, user))
+        .bind(external_id)
+        .bind(at)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(AppError::unique_as("external_id", "errors.resource.duplicate"))?;
     let r = from_row(&r)?;
     if let Some(q) = r.quantity {
         insert_move(tx, &r, q, q, "initial", None, at).await?;
@@ -602,42 +629,19 @@ pub async fn update(
         return Err(FieldError::new("quantity", "errors.stock.use_moves").into());
     }
     let mut tx = AuditedTx::begin(db, at).await?;
-    let row = sqlx::query(crate::sql!(
+    let q = sqlx::query(crate::sql!(
         "UPDATE resources SET community_id = $1, area_id = $2, area_path = $3, kind = $4, name = $5, description = $6, \
          categories = $7, tags = $8, owner_org_id = $9, owner_person_id = $10, owner_user_id = $11, capacity = $12, \
          quantity = COALESCE(quantity, $13), unit = $14, expires_on = $15, schedule = $16, conditions = $17, contact_name = $18, \
          contact_phone = $19, address = $20, booking_who = $21, booking_max_minutes = $22, booking_approval = $23, \
          status = $24, version = version + 1, updated_at = $25 WHERE id = $26 AND version = $27 RETURNING {COLS}"
-    ))
-    .bind(area.community_id)
-    .bind(area.id)
-    .bind(&area.path)
-    .bind(new.kind.code())
-    .bind(&new.name)
-    .bind(&new.description)
-    .bind(stored_list(&new.categories))
-    .bind(stored_list(&new.tags))
-    .bind(org)
-    .bind(person)
-    .bind(user)
-    .bind(new.capacity)
-    .bind(new.quantity)
-    .bind(&new.unit)
-    .bind(&new.expires_on)
-    .bind(new.schedule.code())
-    .bind(&new.conditions)
-    .bind(&new.contact_name)
-    .bind(&new.contact_phone)
-    .bind(&new.address)
-    .bind(new.rules.who.code())
-    .bind(i64::from(new.rules.max_minutes))
-    .bind(i64::from(new.rules.approval))
-    .bind(new.status.code())
-    .bind(at)
-    .bind(id)
-    .bind(version)
-    .fetch_optional(&mut *tx.tx)
-    .await?;
+    ));
+    let row = bind_fields(q, &area, &new, (org, person, user))
+        .bind(at)
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
     let Some(row) = row else {
         return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
     };
@@ -749,20 +753,30 @@ pub struct StoredException {
 }
 
 pub async fn exceptions(db: &Db, resource_id: i64) -> Result<Vec<StoredException>, AppError> {
-    let rows: Vec<(i64, i64, i64, i64, i64, String)> = sqlx::query_as(
-        "SELECT id, day, start_minute, end_minute, is_open, note FROM resource_exceptions WHERE resource_id = $1 ORDER BY day, start_minute",
-    )
-    .bind(resource_id)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, day, s, e, open, note)| StoredException {
-            id,
-            exception: Exception { day, start: s as u16, end: e as u16, open: open != 0 },
-            note,
-        })
-        .collect())
+    Ok(exceptions_of(db, &[resource_id]).await?.remove(&resource_id).unwrap_or_default())
+}
+
+/// The exceptions of many resources (a page of a list) in one query per 240 ids.
+pub async fn exceptions_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<StoredException>>, AppError> {
+    let mut out: HashMap<i64, Vec<StoredException>> = HashMap::new();
+    for chunk in crate::db::statement_chunks(ids, 1) {
+        let list = db.backend.in_list(chunk.len());
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64, String)>(crate::sql!(
+            "SELECT resource_id, id, day, start_minute, end_minute, is_open, note FROM resource_exceptions \
+             WHERE resource_id IN ({list}) ORDER BY day, start_minute, id"
+        ));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for (rid, id, day, s, e, open, note) in q.fetch_all(&db.pool).await? {
+            out.entry(rid).or_default().push(StoredException {
+                id,
+                exception: Exception { day, start: s as u16, end: e as u16, open: open != 0 },
+                note,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The resource's schedule with its exceptions.
@@ -1357,21 +1371,6 @@ pub fn rank_visible(
         .collect()
 }
 
-/// The ranking over every item of the snapshot, without the indexes: the reference
-/// [`rank_for`] must agree with.
-pub fn rank_all(
-    snapshot: &Snapshot,
-    category: &str,
-    terms: &[String],
-    area_path: &str,
-    at: i64,
-    limit: usize,
-) -> Vec<Ranked> {
-    let profile = NeedProfile { category, terms, area_path, at };
-    let candidates: Vec<Candidate<'_>> = snapshot.items.iter().map(candidate).collect();
-    matching::rank(&profile, &candidates, limit)
-}
-
 /// R2 — the resources that can serve a need, best first, for the staff who assign it.
 pub async fn matches(
     db: &Db,
@@ -1403,11 +1402,6 @@ pub async fn matches(
         rank_visible(&snap, &category, &terms, &need.area_path, at, limit, &visible)
     };
     Ok((need, list))
-}
-
-/// Is this actor a staff member who may curate resources somewhere (for navigation)?
-pub fn curates(actor: &Actor) -> bool {
-    actor.operator || actor.grants.grants.iter().any(|g| matches!(g.role, Role::CommunityAdmin | Role::SocialWorker))
 }
 
 /// One service read from an HSDS file (Open Referral), with its organization.
@@ -1491,6 +1485,21 @@ pub async fn import_directory(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ranking over every item of the snapshot, without the indexes: the reference
+    /// [`rank_for`] must agree with.
+    fn rank_all(
+        snapshot: &Snapshot,
+        category: &str,
+        terms: &[String],
+        area_path: &str,
+        at: i64,
+        limit: usize,
+    ) -> Vec<Ranked> {
+        let profile = NeedProfile { category, terms, area_path, at };
+        let candidates: Vec<Candidate<'_>> = snapshot.items.iter().map(candidate).collect();
+        matching::rank(&profile, &candidates, limit)
+    }
 
     /// The indexes only skip work: over random snapshots, ranking the indexed candidates gives
     /// exactly the ranking over every item.

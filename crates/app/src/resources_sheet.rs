@@ -104,7 +104,8 @@ pub async fn import(
         return Err(ImportError::Rows(errors));
     }
     let orgs = organizations::in_area(db, &Actor::operator(), community).await?;
-    let above: Vec<Area> = areas::ancestors(db, community).await?;
+    let above: Vec<Area> =
+        areas::ancestors(db, community).await?.into_iter().filter(|a| a.path != community.path).collect();
     let mut street_orgs = Vec::new();
     for a in &above {
         street_orgs.extend(

@@ -5,14 +5,14 @@
 use crate::AppState;
 use crate::accounts::html;
 use crate::ctx::{Ctx, url_form_pairs};
-use crate::error::{WebError, field_problems};
+use crate::error::WebError;
 use crate::i18n::T;
 use crate::routes::Registry;
 use crate::view::{Layout, local_time};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -126,20 +126,20 @@ async fn space_page(
 ) -> Result<SpacePage, AppError> {
     let t = ctx.t();
     let now = s.now();
-    let slots: Vec<SlotRow> = bookings::day_slots(&s.db, r, day, now)
-        .await?
-        .into_iter()
+    // One read for the week; its first day is the day shown.
+    let week = bookings::slots(&s.db, r, day, 7, now).await?;
+    let per_day = week.len() / 7;
+    let slots: Vec<SlotRow> = week[..per_day]
+        .iter()
         .filter(|(_, st)| *st != LiveStatus::Closed)
-        .map(|(at, st)| SlotRow { time: local_time(at)[11..].to_string(), code: st.code(), label: live_label(t, st) })
+        .map(|(at, st)| SlotRow { time: local_time(*at)[11..].to_string(), code: st.code(), label: live_label(t, *st) })
         .collect();
-    let mut week_days = Vec::with_capacity(7);
+    let week_days: Vec<(String, String)> =
+        (day..day + 7).map(|d| (date_of(d), t.t(&format!("weekday.{}", weekday(d) - 1)).to_string())).collect();
     let mut by_time: std::collections::BTreeMap<String, Vec<&'static str>> = Default::default();
-    for (i, d) in (day..day + 7).enumerate() {
-        week_days.push((date_of(d), t.t(&format!("weekday.{}", weekday(d) - 1)).to_string()));
-        for (at, st) in bookings::day_slots(&s.db, r, d, now).await? {
-            let row = by_time.entry(local_time(at)[11..].to_string()).or_insert_with(|| vec!["closed"; 7]);
-            row[i] = st.code();
-        }
+    for (i, (at, st)) in week.iter().enumerate() {
+        let row = by_time.entry(local_time(*at)[11..].to_string()).or_insert_with(|| vec!["closed"; 7]);
+        row[i / per_day] = st.code();
     }
     let week_rows: Vec<(String, Vec<&'static str>)> =
         by_time.into_iter().filter(|(_, cells)| cells.iter().any(|c| *c != "closed")).collect();
@@ -218,12 +218,7 @@ async fn book(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body:
     match bookings::book(&s.db, &ctx.actor, s.now(), r.id, &f).await {
         Ok(_) => Ok(Redirect::to("/my/bookings").into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let (status, msgs) = crate::error::form_problems(&err, t);
             let day = parse_date(&f.date).unwrap_or_else(|| local_day_minute(s.now()).0);
             Ok((status, html(&space_page(&s, &ctx, &r, day, f, msgs).await.map_err(e)?)).into_response())
         }
@@ -307,12 +302,7 @@ async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str
     match r {
         Ok(()) => Ok(Redirect::to(back).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let (status, msgs) = crate::error::form_problems(&err, t);
             Ok((status, html(&mine_page(s, ctx, None, msgs).await.map_err(|e| WebError::page(e, t))?)).into_response())
         }
         Err(err) => Err(WebError::page(err, t)),

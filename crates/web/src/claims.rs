@@ -4,13 +4,13 @@
 use crate::AppState;
 use crate::accounts::html;
 use crate::ctx::{Ctx, url_form_pairs};
-use crate::error::{WebError, field_problems};
+use crate::error::WebError;
 use crate::routes::Registry;
 use crate::view::{Layout, local_time};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -63,9 +63,12 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
     let t = ctx.t();
     let list = claims::claimable(&s.db, &ctx.actor, all).await?;
     let mut rows = Vec::new();
+    let mut cats_of: std::collections::HashMap<i64, Vec<needs::Category>> = Default::default();
     for c in &list {
-        let cats = needs::categories(&s.db, c.need.community_id).await?;
-        let category = cats
+        if let std::collections::hash_map::Entry::Vacant(v) = cats_of.entry(c.need.community_id) {
+            v.insert(needs::categories(&s.db, c.need.community_id).await?);
+        }
+        let category = cats_of[&c.need.community_id]
             .iter()
             .find(|x| x.id == c.need.category_id)
             .map(|x| if t.0 == crate::i18n::Lang::En { x.name_en.clone() } else { x.name_zh.clone() })
@@ -114,12 +117,7 @@ async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> Result<Respo
     match r {
         Ok(()) => Ok(Redirect::to("/claims").into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let (status, msgs) = crate::error::form_problems(&err, t);
             Ok((status, html(&page(s, ctx, false, msgs).await.map_err(|e| WebError::page(e, t))?)).into_response())
         }
         Err(err) => Err(WebError::page(err, t)),

@@ -89,6 +89,14 @@ pub fn field_problems(e: &AppError, t: T) -> Vec<FieldProblem> {
         .collect()
 }
 
+/// A form's problems for showing it again: 409 when someone acted first (a stale version, a
+/// taken slot), 422 for bad input, with each message in the reader's language.
+pub fn form_problems(err: &AppError, t: T) -> (StatusCode, Vec<String>) {
+    let status =
+        if matches!(err, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, field_problems(err, t).into_iter().map(|f| f.message).collect())
+}
+
 pub fn problem(status: StatusCode, code: &str, title: String, detail: String, errors: Vec<FieldProblem>) -> Response {
     let body = Problem {
         type_: format!("urn:wushe:problem:{code}"),

@@ -175,19 +175,22 @@ async fn load(s: &AppState, community: Option<&str>) -> Result<Directory, AppErr
         }
         None => String::new(),
     };
-    let orgs: HashMap<i64, Organization> =
-        directory::browse(&s.db, &within, 10_000).await?.into_iter().map(|o| (o.id, o)).collect();
-    let mut services = Vec::new();
-    let mut missing: Vec<i64> = Vec::new();
-    for r in resources::public_services(&s.db, &within).await? {
-        if let Some(o) = r.owner_org_id
-            && !orgs.contains_key(&o)
-        {
-            missing.push(o);
-        }
-        services.push(r);
-    }
-    let mut orgs = orgs;
+    let orgs = directory::browse(&s.db, &within, 10_000).await?;
+    let services = resources::public_services(&s.db, &within).await?;
+    complete(s, orgs, services).await
+}
+
+/// One public service with what its full form needs, without reading the whole directory.
+async fn load_service(s: &AppState, id: i64) -> Result<Directory, AppError> {
+    let r = resources::public_get(&s.db, id).await?;
+    complete(s, vec![], vec![r]).await
+}
+
+/// Adds the public organizations the services name, drops services whose organization is not
+/// public, and reads the places and category names.
+async fn complete(s: &AppState, orgs: Vec<Organization>, mut services: Vec<Resource>) -> Result<Directory, AppError> {
+    let mut orgs: HashMap<i64, Organization> = orgs.into_iter().map(|o| (o.id, o)).collect();
+    let missing: Vec<i64> = services.iter().filter_map(|r| r.owner_org_id).filter(|o| !orgs.contains_key(o)).collect();
     for o in organizations::by_ids(&s.db, &missing).await? {
         if o.kind.is_public() {
             orgs.insert(o.id, o);
@@ -389,10 +392,6 @@ fn filtered_services<'a>(d: &'a Directory, q: &ListQuery) -> Result<Vec<&'a Reso
         .collect())
 }
 
-fn t_of(ctx_lang: Option<&str>) -> T {
-    T(if ctx_lang == Some("en") { Lang::En } else { Lang::ZhCn })
-}
-
 type Res = Result<Response, WebError>;
 
 fn api_err(t: T) -> impl Fn(AppError) -> WebError {
@@ -437,7 +436,7 @@ async fn service(State(s): State<AppState>, ctx: crate::ctx::Ctx, Path(id): Path
     let t = ctx.t();
     let e = api_err(t);
     let rid = parse_uuid(Entity::Service, &id).ok_or_else(|| e(AppError::NotFound))?;
-    let d = load(&s, None).await.map_err(&e)?;
+    let d = load_service(&s, rid).await.map_err(&e)?;
     let r = d.services.iter().find(|r| r.id == rid).ok_or_else(|| e(AppError::NotFound))?;
     Ok(Json(service_full(&d, r, t)).into_response())
 }
@@ -524,7 +523,7 @@ async fn sal(State(s): State<AppState>, ctx: crate::ctx::Ctx, Path(id): Path<Str
     let t = ctx.t();
     let e = api_err(t);
     let rid = parse_uuid(Entity::ServiceAtLocation, &id).ok_or_else(|| e(AppError::NotFound))?;
-    let d = load(&s, None).await.map_err(&e)?;
+    let d = load_service(&s, rid).await.map_err(&e)?;
     let r = d.services.iter().find(|r| r.id == rid).ok_or_else(|| e(AppError::NotFound))?;
     Ok(Json(sal_value(&d, r, t, true)).into_response())
 }
@@ -739,11 +738,6 @@ fn shanghai_clock(raw: &str) -> Option<String> {
         local = 24 * 60;
     }
     Some(clock(local as u16))
-}
-
-/// For the CLI and API: a language-neutral catalogue to name problems.
-pub fn t_default() -> T {
-    t_of(None)
 }
 
 #[cfg(test)]

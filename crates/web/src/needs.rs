@@ -1105,12 +1105,7 @@ async fn after_write(s: &AppState, ctx: &Ctx, id: &str, r: Result<(), AppError>)
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let (status, msgs) = crate::error::form_problems(&err, t);
             let page = need_page(s, ctx, id, msgs).await.map_err(|e| WebError::page(e, t))?;
             Ok((status, html(&page)).into_response())
         }

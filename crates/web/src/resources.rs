@@ -351,12 +351,7 @@ async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) 
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/resources/{id}")).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let (status, msgs) = crate::error::form_problems(&err, t);
             let page = show_page(s, ctx, id, msgs).await.map_err(|e| WebError::page(e, t))?;
             Ok((status, html(&page)).into_response())
         }
@@ -561,12 +556,7 @@ async fn update(
     match result {
         Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let (status, msgs) = crate::error::form_problems(&err, t);
             let page =
                 form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, msgs).await.map_err(e)?;
             Ok((status, html(&page)).into_response())
@@ -634,9 +624,10 @@ async fn remove_exception(
 pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_app::needs_ledger::Table, AppError> {
     let c = areas::by_code(&s.db, code).await.map_err(|_| AppError::NotFound)?;
     let list = resources::all_in(&s.db, &ctx.actor, &c).await?;
+    let access = resources::Accessor::new(&s.db, &ctx.actor).await?;
     let mut shown = Vec::with_capacity(list.len());
     for r in list {
-        let a = resources::access(&s.db, &ctx.actor, &r).await?;
+        let a = access.access(&r);
         let contact = resources::shown_contact(&r, &a);
         let mut r = r;
         r.address = resources::shown_address(&r, &a);
@@ -722,6 +713,34 @@ pub async fn run_import(
     wushe_app::resources_sheet::import(&s.db, &ctx.actor, s.now(), community, &table, &[&zh, &en]).await
 }
 
+/// The curated community and the file of an import form; without a file, the form again.
+async fn uploaded(
+    s: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    req: axum::extract::Request,
+) -> Result<Result<(areas::Area, Vec<u8>), Response>, WebError> {
+    let t = ctx.t();
+    let c = curated_community(s, ctx, code).await.map_err(|e| WebError::page(e, t))?;
+    let (_, files) = crate::needs::read_form(req).await.map_err(|e| WebError::page(e, t))?;
+    Ok(match files.into_iter().next() {
+        Some(file) => Ok((c, file)),
+        None => {
+            Err(rejected(ctx, &c.code, vec![(String::new(), String::new(), t.t("errors.import.empty").to_string())]))
+        }
+    })
+}
+
+/// The import page with the problems of a refused file (nothing was written).
+fn rejected(ctx: &Ctx, code: &str, problems: Vec<(String, String, String)>) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(ctx, code, problems, None))).into_response()
+}
+
+/// Problems of the file as a whole (unreadable, empty), without a row.
+fn file_problems(err: &AppError, t: T) -> Vec<(String, String, String)> {
+    field_problems(err, t).into_iter().map(|f| (String::new(), String::new(), f.message)).collect()
+}
+
 async fn import(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -729,29 +748,20 @@ async fn import(
     req: axum::extract::Request,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = curated_community(&s, &ctx, &code).await.map_err(e)?;
-    let (_, files) = crate::needs::read_form(req).await.map_err(e)?;
-    let Some(file) = files.into_iter().next() else {
-        let msg = t.t("errors.import.empty").to_string();
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            html(&import_page(&ctx, &c.code, vec![(String::new(), String::new(), msg)], None)),
-        )
-            .into_response());
+    let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
+        Ok(x) => x,
+        Err(page) => return Ok(page),
     };
     match run_import(&s, &ctx, &c, &file).await {
         Ok(n) => Ok(html(&import_page(&ctx, &c.code, vec![], Some(n)))),
         Err(wushe_app::needs_ledger::ImportError::Rows(rows)) => {
             let problems = rows.into_iter().map(|r| (r.row.to_string(), r.column, t.t(r.key).to_string())).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c.code, problems, None))).into_response())
+            Ok(rejected(&ctx, &c.code, problems))
         }
         Err(wushe_app::needs_ledger::ImportError::App(err @ AppError::Invalid(_))) => {
-            let problems =
-                field_problems(&err, t).into_iter().map(|f| (String::new(), String::new(), f.message)).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c.code, problems, None))).into_response())
+            Ok(rejected(&ctx, &c.code, file_problems(&err, t)))
         }
-        Err(wushe_app::needs_ledger::ImportError::App(err)) => Err(e(err)),
+        Err(wushe_app::needs_ledger::ImportError::App(err)) => Err(WebError::page(err, t)),
     }
 }
 
@@ -762,16 +772,9 @@ async fn import_hsds(
     req: axum::extract::Request,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = curated_community(&s, &ctx, &code).await.map_err(e)?;
-    let (_, files) = crate::needs::read_form(req).await.map_err(e)?;
-    let Some(file) = files.into_iter().next() else {
-        let msg = t.t("errors.import.empty").to_string();
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            html(&import_page(&ctx, &c.code, vec![(String::new(), String::new(), msg)], None)),
-        )
-            .into_response());
+    let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
+        Ok(x) => x,
+        Err(page) => return Ok(page),
     };
     match crate::resources_api::import_directory(&s, &ctx.actor, &c, &file).await {
         Ok((added, skipped)) => {
@@ -784,14 +787,12 @@ async fn import_hsds(
                 .into_iter()
                 .map(|(n, f)| (n.to_string(), f.clone(), t.f("errors.hsds.entry", &[&n, &f])))
                 .collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c.code, problems, None))).into_response())
+            Ok(rejected(&ctx, &c.code, problems))
         }
         Err(crate::resources_api::DirectoryError::App(err @ AppError::Invalid(_))) => {
-            let problems =
-                field_problems(&err, t).into_iter().map(|f| (String::new(), String::new(), f.message)).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c.code, problems, None))).into_response())
+            Ok(rejected(&ctx, &c.code, file_problems(&err, t)))
         }
-        Err(crate::resources_api::DirectoryError::App(err)) => Err(e(err)),
+        Err(crate::resources_api::DirectoryError::App(err)) => Err(WebError::page(err, t)),
     }
 }
 

@@ -149,12 +149,33 @@ pub struct ExceptionDto {
 }
 
 async fn dto(s: &AppState, ctx: &Ctx, r: &Resource) -> Result<ResourceDto, AppError> {
-    let a = resources::access(&s.db, &ctx.actor, r).await?;
+    dtos(s, ctx, std::slice::from_ref(r)).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// DTOs of a list with one read each of the reader's organizations, the places and the
+/// exceptions, whatever its length.
+async fn dtos(s: &AppState, ctx: &Ctx, list: &[Resource]) -> Result<Vec<ResourceDto>, AppError> {
+    let access = resources::Accessor::new(&s.db, &ctx.actor).await?;
+    let places = areas::by_ids(&s.db, &list.iter().map(|r| r.area_id).collect::<Vec<_>>()).await?;
+    let ids: Vec<i64> = list.iter().map(|r| r.id).collect();
+    let mut exceptions = resources::exceptions_of(&s.db, &ids).await?;
+    list.iter()
+        .map(|r| {
+            let area_code = places.get(&r.area_id).map(|a| a.code.clone()).ok_or(AppError::NotFound)?;
+            Ok(one_dto(r, access.access(r), area_code, exceptions.remove(&r.id).unwrap_or_default()))
+        })
+        .collect()
+}
+
+fn one_dto(
+    r: &Resource,
+    a: resources::Access,
+    area_code: String,
+    stored: Vec<resources::StoredException>,
+) -> ResourceDto {
     let (contact_name, contact_phone) = resources::shown_contact(r, &a);
     let address = resources::shown_address(r, &a);
-    let area = areas::by_id(&s.db, r.area_id).await?;
-    let exceptions = resources::exceptions(&s.db, r.id)
-        .await?
+    let exceptions = stored
         .into_iter()
         .map(|x| ExceptionDto {
             id: x.id,
@@ -165,13 +186,13 @@ async fn dto(s: &AppState, ctx: &Ctx, r: &Resource) -> Result<ResourceDto, AppEr
             note: x.note,
         })
         .collect();
-    Ok(ResourceDto {
+    ResourceDto {
         exceptions,
         id: r.id,
         kind: r.kind.code().into(),
         name: r.name.clone(),
         description: r.description.clone(),
-        area_code: area.code,
+        area_code,
         categories: r.categories.clone(),
         tags: r.tags.clone(),
         owner: r.assignee().map(|x| match x {
@@ -192,7 +213,7 @@ async fn dto(s: &AppState, ctx: &Ctx, r: &Resource) -> Result<ResourceDto, AppEr
         booking_approval: r.rules.approval,
         status: r.status.code().into(),
         version: r.version,
-    })
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -210,10 +231,7 @@ async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Que
     let e = err(&ctx);
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
     let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await.map_err(&e)?;
-    let mut items = Vec::with_capacity(list.len());
-    for r in &list {
-        items.push(dto(&s, &ctx, r).await.map_err(&e)?);
-    }
+    let items = dtos(&s, &ctx, &list).await.map_err(&e)?;
     Ok(Json(ResourcePage { total, items }).into_response())
 }
 
@@ -839,9 +857,4 @@ pub async fn import_directory(
         return Err(DirectoryError::Entries(problems));
     }
     resources::import_directory(&s.db, actor, s.now(), community, parsed).await.map_err(DirectoryError::App)
-}
-
-/// Today's local date, for forms.
-pub fn today(s: &AppState) -> String {
-    date_of(local_day_minute(s.now()).0)
 }
