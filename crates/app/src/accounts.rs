@@ -196,6 +196,31 @@ pub async fn grant_list(db: &Db, user_id: i64) -> Result<Vec<(Role, String, Stri
         .collect()
 }
 
+/// The account a login name resolves to (a username, or a mobile number in any spelling
+/// `PhoneNumber` accepts), so that every spelling of one account is one key for the login limit.
+pub async fn account_of(db: &Db, login: &str) -> Result<Option<i64>, AppError> {
+    let login = login.trim();
+    let row: Option<(i64,)> = match PhoneNumber::parse(login) {
+        Ok(p) => {
+            sqlx::query_as("SELECT id FROM users WHERE phone = $1").bind(p.reveal()).fetch_optional(&db.pool).await?
+        }
+        Err(_) => {
+            sqlx::query_as("SELECT id FROM users WHERE username = $1")
+                .bind(login.to_ascii_lowercase())
+                .fetch_optional(&db.pool)
+                .await?
+        }
+    };
+    Ok(row.map(|(id,)| id))
+}
+
+/// Records a failed sign-in in the audit log: the account (when the name is one) and the
+/// address it came from.
+pub async fn record_failed_login(db: &Db, at: i64, account: Option<i64>, client: &str) -> Result<(), AppError> {
+    let subject = account.map(|id| format!("user:{id}")).unwrap_or_else(|| "user:unknown".into());
+    crate::audit::record_alone(db, at, &Actor::anonymous(), None, "account.login_failed", &subject, client).await
+}
+
 /// Checks a login (username or mobile number) and password.
 pub async fn authenticate(db: &Db, login: &str, password: &str) -> Result<User, AppError> {
     let login = login.trim();

@@ -26,6 +26,7 @@ pub mod people;
 pub mod photos;
 pub mod resources;
 pub mod resources_sheet;
+pub mod sheets;
 
 pub use clock::{Clock, SystemClock};
 pub use db::{Backend, Db};

@@ -482,6 +482,22 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     if area.is_none() {
         e.0.push(FieldError::new("area_code", "errors.area.unknown"));
     }
+    // Filing for someone: a resident only for a member of their own household, staff only
+    // for a person living where they may record needs. Anyone else, or nobody, reads the same.
+    if let Some(person) = f.requester_person_id {
+        let may = match crate::people::place_of(db, person).await? {
+            Some((cid, home)) if cid == community.id => {
+                let path = home.as_deref().unwrap_or(&community.path);
+                actor.operator
+                    || actor.grants.decide(Action::NeedRecord, Some(path)) == Decision::Allow
+                    || home.as_deref().is_some_and(|h| resident_homes.iter().any(|p| h.starts_with(p.as_str())))
+            }
+            _ => false,
+        };
+        if !may {
+            e.0.push(FieldError::new("requester_person_id", "errors.requester.unknown"));
+        }
+    }
     e.into_result()?;
     let area = area.expect("checked");
     Ok(NewNeed {
@@ -794,28 +810,35 @@ impl Writer {
         self.conn.as_mut().ok_or_else(|| AppError::Internal("writer connection".into()))
     }
 
-    /// One transaction of submissions, or, when a submission makes it fail, each alone so
-    /// that one bad submission does not sink the others.
+    /// One transaction of submissions. When a submission makes it fail, the batch is halved
+    /// and each half tried again, down to the one that fails: a bad submission costs about
+    /// 2·log₂(batch) small transactions, not one per submission of its batch.
     async fn write_batch(&mut self, batch: Vec<Pending>) {
-        let at = batch.iter().map(|p| p.1).max().unwrap_or(0);
-        let items: Vec<_> = batch.iter().map(|(actor, at, new, _)| (actor, *at, new)).collect();
-        let attempt = self.write(at, &items).await;
-        drop(items);
-        match attempt {
-            Ok(needs) => {
-                for ((_, _, _, done), n) in batch.into_iter().zip(needs) {
-                    let _ = done.send(Ok(n));
+        let mut results: Vec<Option<Result<Need, AppError>>> = batch.iter().map(|_| None).collect();
+        // (first, end, tried before): a lone submission gets a second try, on the new
+        // connection a failure leaves behind (the old one may be what failed).
+        let mut ranges = vec![(0, batch.len(), false)];
+        while let Some((lo, hi, again)) = ranges.pop() {
+            let part = &batch[lo..hi];
+            let at = part.iter().map(|p| p.1).max().unwrap_or(0);
+            let items: Vec<_> = part.iter().map(|(actor, at, new, _)| (actor, *at, new)).collect();
+            match self.write(at, &items).await {
+                Ok(needs) => {
+                    for (i, n) in needs.into_iter().enumerate() {
+                        results[lo + i] = Some(Ok(n));
+                    }
+                }
+                Err(e) if hi - lo == 1 && again => results[lo] = Some(Err(e)),
+                Err(_) if hi - lo == 1 => ranges.push((lo, hi, true)),
+                Err(_) => {
+                    let mid = lo + (hi - lo) / 2;
+                    ranges.push((mid, hi, false));
+                    ranges.push((lo, mid, false));
                 }
             }
-            Err(_) => {
-                for (actor, at, new, done) in batch {
-                    let r = self
-                        .write(at, &[(&actor, at, &new)])
-                        .await
-                        .and_then(|mut v| v.pop().ok_or_else(|| AppError::Internal("submission not written".into())));
-                    let _ = done.send(r);
-                }
-            }
+        }
+        for ((_, _, _, done), r) in batch.into_iter().zip(results) {
+            let _ = done.send(r.unwrap_or_else(|| Err(AppError::Internal("submission not written".into()))));
         }
         self.after_commit();
     }
@@ -1683,6 +1706,22 @@ pub async fn insert_histories(
     }
     rollups.write(tx).await?;
     Ok(inserted)
+}
+
+/// Which of `ids` are needs of `community_id` (an imported ledger's 编号 that are already here).
+pub async fn existing_ids(db: &Db, community_id: i64, ids: &[i64]) -> Result<std::collections::HashSet<i64>, AppError> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let list = db.backend.in_list(chunk.len());
+        let mut q =
+            sqlx::query_as::<_, (i64, i64)>(crate::sql!("SELECT id, community_id FROM needs WHERE id IN ({list})"));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&db.pool).await?;
+        out.extend(rows.into_iter().filter(|(_, c)| *c == community_id).map(|(i, _)| i));
+    }
+    Ok(out)
 }
 
 /// Links an imported merged need to the need it duplicates.

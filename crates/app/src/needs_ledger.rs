@@ -8,7 +8,6 @@ use crate::audit::AuditedTx;
 use crate::needs::{self, Assignee, Category, History, Need};
 use crate::{Actor, AppError, Db, organizations};
 use std::collections::HashMap;
-use wushe_domain::FieldError;
 use wushe_domain::access::Action;
 use wushe_domain::areas::AreaKind;
 use wushe_domain::needs::{Channel, EventKind, NeedStatus, Scope, Urgency, WorkCalendar};
@@ -35,35 +34,29 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
     ("merged_into", "合并到", "Merged into"),
 ];
 
-/// A sheet as rows of text cells; the first row holds the headers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Table {
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
+use crate::sheets::{ColumnKind, parse_time, time_text};
+pub use crate::sheets::{ImportError, Imported, Labels, RowError, RowErrors, Table};
 
-/// Labels shown in cells (status, channel…); the web layer passes its catalogue so the file
-/// reads like the pages.
-pub type Labels<'a> = &'a (dyn Fn(&str) -> String + Sync);
-
-fn time_text(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
-fn parse_time(raw: &str) -> Option<i64> {
-    use chrono::{NaiveDateTime, TimeZone};
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
-    let t = raw.trim();
-    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
-        .or_else(|| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(9, 0, 0)))
-        .and_then(|n| tz.from_local_datetime(&n).single())
-        .map(|d| d.timestamp_millis())
-}
+/// How each column is written to .xlsx: numbers and times typed, codes and names as text.
+pub const KINDS: &[ColumnKind] = &[
+    ColumnKind::Number,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Time,
+    ColumnKind::Time,
+    ColumnKind::Time,
+    ColumnKind::Number,
+    ColumnKind::Text,
+    ColumnKind::Number,
+];
 
 /// The rows of a list of needs, for export.
 pub async fn table(db: &Db, list: &[Need], label: Labels<'_>) -> Result<Table, AppError> {
@@ -119,100 +112,9 @@ pub async fn table(db: &Db, list: &[Need], label: Labels<'_>) -> Result<Table, A
     Ok(Table { headers: COLUMNS.iter().map(|c| c.1.to_string()).collect(), rows })
 }
 
-/// UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese correctly.
-pub fn to_csv(t: &Table) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let io = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    w.write_record(&t.headers).map_err(io)?;
-    for r in &t.rows {
-        w.write_record(r).map_err(io)?;
-    }
-    w.into_inner().map_err(|e| AppError::Internal(format!("csv: {e}")))
-}
-
-pub fn to_xlsx(t: &Table, sheet: &str) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet).map_err(x)?;
-    let bold = Format::new().set_bold();
-    for (c, h) in t.headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold).map_err(x)?;
-        ws.set_column_width(c as u16, if c == 2 { 40 } else { 16 }).map_err(x)?;
-    }
-    for (r, row) in t.rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            ws.write_string(r as u32 + 1, c as u16, v).map_err(x)?;
-        }
-    }
-    if !t.headers.is_empty() {
-        ws.autofilter(0, 0, t.rows.len() as u32, t.headers.len() as u16 - 1).map_err(x)?;
-        ws.set_freeze_panes(1, 0).map_err(x)?;
-    }
-    wb.save_to_buffer().map_err(x)
-}
-
-/// Reads an uploaded .xlsx (first sheet) or .csv (UTF-8, BOM optional) into a table.
-pub fn read(bytes: &[u8]) -> Result<Table, AppError> {
-    let bad = || AppError::from(FieldError::new("file", "errors.import.unreadable"));
-    let mut rows: Vec<Vec<String>> = if bytes.starts_with(b"PK") {
-        use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
-        let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| bad())?;
-        let range = wb.worksheet_range_at(0).ok_or_else(bad)?.map_err(|_| bad())?;
-        range
-            .rows()
-            .map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        Data::String(s) => s.clone(),
-                        Data::Int(i) => i.to_string(),
-                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                        Data::Float(f) => f.to_string(),
-                        Data::Bool(b) => b.to_string(),
-                        Data::Empty => String::new(),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .collect()
-    } else {
-        let text = std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes)).map_err(|_| bad())?;
-        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        let mut out = Vec::new();
-        for rec in r.records() {
-            out.push(rec.map_err(|_| bad())?.iter().map(str::to_string).collect());
-        }
-        out
-    };
-    rows.retain(|r| r.iter().any(|c| !c.trim().is_empty()));
-    if rows.is_empty() {
-        return Err(FieldError::new("file", "errors.import.empty").into());
-    }
-    let headers = rows.remove(0).into_iter().map(|h| h.trim().to_string()).collect();
-    Ok(Table { headers, rows })
-}
-
-/// One problem in an imported file: its row (as numbered in the spreadsheet, header = 1),
-/// its column header, and the message key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
-    pub row: usize,
-    pub column: String,
-    pub key: &'static str,
-}
-
-#[derive(Debug)]
-pub enum ImportError {
-    /// The file is wrong; nothing was written.
-    Rows(Vec<RowError>),
-    App(AppError),
-}
-
-impl From<AppError> for ImportError {
-    fn from(e: AppError) -> Self {
-        ImportError::App(e)
-    }
+/// The ledger as .xlsx, typed by [`KINDS`].
+pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, AppError> {
+    crate::sheets::to_xlsx(t, "需求台账", KINDS)
 }
 
 /// Column index per field: an explicit mapping (field → header) first, then the known headers.
@@ -247,11 +149,11 @@ pub async fn import(
     cal: &WorkCalendar,
     community: &Area,
     up: Upload<'_>,
-) -> Result<usize, ImportError> {
+) -> Result<Imported, ImportError> {
     actor.require(Action::NeedManage, Some(&community.path))?;
     let Upload { table: t, mapping, labels } = up;
     let cols = map_columns(t, mapping);
-    let mut errors = Vec::new();
+    let mut errors = RowErrors::default();
     for (field, zh, _) in COLUMNS {
         if matches!(*field, "title" | "description" | "category" | "area_code" | "created_at")
             && !cols.contains_key(field)
@@ -274,11 +176,23 @@ pub async fn import(
         let c = cell.trim();
         c == code || labels.iter().any(|l| l(&format!("{kind}.{code}")) == c)
     };
+    // A ledger exported from this community and imported again is matched by its 编号:
+    // those rows are already here and are skipped, not added twice.
+    let listed: Vec<i64> = match cols.get("id") {
+        Some(&c) => t.rows.iter().filter_map(|r| r.get(c).and_then(|v| v.trim().parse().ok())).collect(),
+        None => vec![],
+    };
+    let existing = needs::existing_ids(db, community.id, &listed).await?;
+    let mut skipped = 0;
     let mut items: Vec<(Option<i64>, Option<i64>, History, NeedStatus)> = Vec::new();
     let mut area_cache: HashMap<String, Option<Area>> = HashMap::new();
     for (i, row) in t.rows.iter().enumerate() {
         let rown = i + 2;
         let cell = |f: &str| cols.get(f).and_then(|&c| row.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
+        if cell("id").parse::<i64>().is_ok_and(|id| existing.contains(&id)) {
+            skipped += 1;
+            continue;
+        }
         let mut err = |f: &str, key: &'static str| {
             let header = cols.get(f).map(|&c| t.headers[c].clone()).unwrap_or_else(|| f.to_string());
             errors.push(RowError { row: rown, column: header, key });
@@ -348,7 +262,7 @@ pub async fn import(
         if created.is_none() {
             err("created_at", "errors.import.time");
         }
-        let time_or_err = |f: &str, errs: &mut Vec<RowError>| -> Option<i64> {
+        let time_or_err = |f: &str, errs: &mut RowErrors| -> Option<i64> {
             let raw = cell(f);
             if raw.is_empty() {
                 return None;
@@ -466,7 +380,7 @@ pub async fn import(
     let n = items.len();
     let mut tx = AuditedTx::begin(db, at).await?;
     // Merged rows point at other rows by their old number: insert the others first.
-    let mut new_ids: HashMap<i64, i64> = HashMap::new();
+    let mut new_ids: HashMap<i64, i64> = existing.iter().map(|&i| (i, i)).collect();
     let (merged, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|x| x.3 == NeedStatus::Merged);
     for (old, _, h, _) in rest {
         let id = needs::insert_histories(&mut tx.tx, cal, std::slice::from_ref(&h)).await?;
@@ -476,11 +390,11 @@ pub async fn import(
     }
     for (old, into, mut h, _) in merged {
         let Some(target) = into.and_then(|i| new_ids.get(&i)).copied() else {
-            return Err(ImportError::Rows(vec![RowError {
+            return Err(ImportError::Rows(RowErrors::one(RowError {
                 row: 0,
                 column: "合并到".into(),
                 key: "errors.need.unknown",
-            }]));
+            })));
         };
         h.events = vec![(EventKind::Merged, h.created_at, format!("into:{target}"), Some("台账导入".into()))];
         let id = needs::insert_histories(&mut tx.tx, cal, std::slice::from_ref(&h)).await?;
@@ -494,9 +408,9 @@ pub async fn import(
         Some(community.id),
         "needs.import",
         &format!("community:{}", community.code),
-        &format!("{n} rows"),
+        &format!("{n} rows, {skipped} already here"),
     )
     .await?;
     tx.commit().await?;
-    Ok(n)
+    Ok(Imported { added: n, skipped })
 }

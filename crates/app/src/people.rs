@@ -155,6 +155,14 @@ async fn person_path(db: &Db, p: &Person) -> Result<String, AppError> {
     }
 }
 
+/// A person's community and household path, for checks that need only where they live.
+pub async fn place_of(db: &Db, id: i64) -> Result<Option<(i64, Option<String>)>, AppError> {
+    Ok(sqlx::query_as("SELECT community_id, household_path FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
 /// One person, if the actor may read residents where the person lives.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Person, AppError> {
     let row =

@@ -4,12 +4,12 @@
 
 use crate::areas::Area;
 use crate::audit::AuditedTx;
-use crate::needs_ledger::{ImportError, Labels, RowError, Table};
 use crate::resources::{self, Owner, Resource, ResourceForm};
+use crate::sheets::{ColumnKind, ImportError, Imported, Labels, RowError, RowErrors, Table};
 use crate::{Actor, AppError, Db, areas, needs, organizations};
 use std::collections::HashMap;
 use wushe_domain::access::Action;
-use wushe_domain::resources::{ResourceKind, ResourceStatus};
+use wushe_domain::resources::{BookerClass, ResourceKind, ResourceStatus};
 
 /// (field, 中文表头, English header).
 pub const COLUMNS: &[(&str, &str, &str)] = &[
@@ -30,7 +30,39 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
     ("address", "地址", "Address"),
     ("status", "状态", "Status"),
     ("description", "说明", "Description"),
+    ("booking_who", "可预约对象", "Who may book"),
+    ("booking_max_minutes", "单次最长（分钟）", "Longest booking (minutes)"),
+    ("booking_approval", "预约审核", "Booking approval"),
 ];
+
+/// How each column is written to .xlsx.
+pub const KINDS: &[ColumnKind] = &[
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Number,
+    ColumnKind::Number,
+    ColumnKind::Text,
+    ColumnKind::Date,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Number,
+    ColumnKind::Text,
+];
+
+/// The resource database as .xlsx, typed by [`KINDS`].
+pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, AppError> {
+    crate::sheets::to_xlsx(t, "社区资源", KINDS)
+}
 
 /// The rows of a list of resources. Person-owned resources' contacts are masked unless the
 /// reader may see them (`shown` is decided per resource by the caller).
@@ -40,6 +72,16 @@ pub async fn table(db: &Db, list: &[(Resource, (String, String))], label: Labels
         organizations::by_ids(db, &ids).await?.into_iter().map(|o| (o.id, o.name)).collect();
     let area_ids: Vec<i64> = list.iter().map(|(r, _)| r.area_id).collect();
     let places = areas::by_ids(db, &area_ids).await?;
+    // Categories are shown by their names in the sheet; a code without a name stays a code.
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for c in list.iter().filter_map(|(r, _)| r.community_id) {
+        if seen.insert(c) {
+            for cat in needs::categories(db, c).await? {
+                names.entry(cat.code).or_insert(cat.name_zh);
+            }
+        }
+    }
     let rows = list
         .iter()
         .map(|(r, (contact_name, contact_phone))| {
@@ -47,7 +89,7 @@ pub async fn table(db: &Db, list: &[(Resource, (String, String))], label: Labels
                 r.name.clone(),
                 label(&format!("resource.kind.{}", r.kind.code())),
                 places.get(&r.area_id).map(|a| a.code.clone()).unwrap_or_default(),
-                r.categories.join(" "),
+                r.categories.iter().map(|c| names.get(c).unwrap_or(c).as_str()).collect::<Vec<_>>().join(" "),
                 r.tags.join(" "),
                 r.owner_org_id.and_then(|o| orgs.get(&o).cloned()).unwrap_or_default(),
                 r.capacity.to_string(),
@@ -61,6 +103,9 @@ pub async fn table(db: &Db, list: &[(Resource, (String, String))], label: Labels
                 r.address.clone(),
                 label(&format!("resource.status.{}", r.status.code())),
                 r.description.clone(),
+                label(&format!("booking.who.{}", r.rules.who.code())),
+                r.rules.max_minutes.to_string(),
+                label(if r.rules.approval { "booking.approval.yes" } else { "booking.approval.no" }),
             ]
         })
         .collect();
@@ -87,14 +132,14 @@ pub async fn import(
     community: &Area,
     t: &Table,
     labels: &[Labels<'_>],
-) -> Result<usize, ImportError> {
+) -> Result<Imported, ImportError> {
     actor.require(Action::ResourceManage, Some(&community.path))?;
     let col = |field: &str| {
         COLUMNS.iter().find(|c| c.0 == field).and_then(|(f, zh, en)| {
             t.headers.iter().position(|h| h == zh || h.eq_ignore_ascii_case(en) || h.eq_ignore_ascii_case(f))
         })
     };
-    let mut errors = Vec::new();
+    let mut errors = RowErrors::default();
     for (field, zh, _) in COLUMNS {
         if matches!(*field, "name" | "kind" | "area_code") && col(field).is_none() {
             errors.push(RowError { row: 1, column: zh.to_string(), key: "errors.import.missing_column" });
@@ -112,7 +157,14 @@ pub async fn import(
             organizations::in_area(db, &Actor::operator(), a).await?.into_iter().filter(|o| o.area_path == a.path),
         );
     }
-    let known: Vec<String> = needs::categories(db, community.id).await?.into_iter().map(|c| c.code).collect();
+    let cats = needs::categories(db, community.id).await?;
+    // A category cell holds codes or names (zh or en), separated by spaces.
+    let category_codes = |raw: &str| -> Option<String> {
+        raw.split_whitespace()
+            .map(|w| cats.iter().find(|c| c.code == w || c.name_zh == w || c.name_en == w).map(|c| c.code.clone()))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(" "))
+    };
     let mut parsed = Vec::new();
     for (i, row) in t.rows.iter().enumerate() {
         let rownum = i + 2;
@@ -150,12 +202,29 @@ pub async fn import(
                 None
             }
         };
+        let categories = category_codes(&cell("categories"));
+        if categories.is_none() {
+            push("categories", "errors.category.unknown");
+        }
+        let who_raw = cell("booking_who");
+        let who = if who_raw.is_empty() {
+            Some(BookerClass::Anyone)
+        } else {
+            coded(&who_raw, BookerClass::ALL, |k| k.code(), "booking.who", labels)
+        };
+        if who.is_none() {
+            push("booking_who", "errors.booking.who");
+        }
+        let approval_raw = cell("booking_approval");
+        let approval = approval_raw == "1"
+            || labels.iter().any(|l| l("booking.approval.yes") == approval_raw)
+            || matches!(approval_raw.as_str(), "true" | "yes" | "是");
         let form = ResourceForm {
             area_code,
             kind: kind.map(|k| k.code().to_string()).unwrap_or_default(),
             name: cell("name"),
             description: cell("description"),
-            categories: cell("categories"),
+            categories: categories.unwrap_or_default(),
             tags: cell("tags"),
             owner: String::new(),
             capacity: cell("capacity"),
@@ -167,16 +236,13 @@ pub async fn import(
             contact_name: cell("contact_name"),
             contact_phone: if cell("contact_phone").contains('*') { String::new() } else { cell("contact_phone") },
             address: cell("address"),
-            booking_who: String::new(),
-            booking_max_minutes: String::new(),
-            booking_approval: String::new(),
+            booking_who: who.map(|w| w.code().to_string()).unwrap_or_default(),
+            booking_max_minutes: cell("booking_max_minutes"),
+            booking_approval: if approval { "1".into() } else { String::new() },
             status: status.map(|s| s.code().to_string()).unwrap_or_default(),
         };
         match form.parse() {
             Ok(mut new) => {
-                if !new.categories.iter().all(|c| known.contains(c)) {
-                    push("categories", "errors.category.unknown");
-                }
                 if let (Some(a), Some(o)) = (area, owner) {
                     new.owner = o;
                     parsed.push((a, new));
@@ -184,7 +250,12 @@ pub async fn import(
             }
             Err(fe) => {
                 for f in fe.0 {
-                    let field = COLUMNS.iter().find(|c| c.0 == f.field).map(|c| c.0).unwrap_or("name");
+                    let named = match f.field {
+                        "who" => "booking_who",
+                        "max_minutes" => "booking_max_minutes",
+                        other => other,
+                    };
+                    let field = COLUMNS.iter().find(|c| c.0 == named).map(|c| c.0).unwrap_or("name");
                     push(field, f.key);
                 }
             }
@@ -211,5 +282,5 @@ pub async fn import(
     .await?;
     tx.commit().await?;
     resources::forget_all(db);
-    Ok(parsed.len())
+    Ok(Imported { added: parsed.len(), skipped: 0 })
 }

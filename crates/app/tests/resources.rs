@@ -540,7 +540,7 @@ async fn import_body(db: Db, engine: Engine) {
     };
     match wushe_app::resources_sheet::import(&db, &admin, T0, &s, &bad, &labels).await {
         Err(ImportError::Rows(rows)) => {
-            let got: Vec<(usize, &str)> = rows.iter().map(|r| (r.row, r.column.as_str())).collect();
+            let got: Vec<(usize, &str)> = rows.first.iter().map(|r| (r.row, r.column.as_str())).collect();
             assert!(got.contains(&(3, "类型")), "{got:?}");
             assert!(got.contains(&(4, "区域编码")), "{got:?}");
             assert!(got.contains(&(4, "开放时间")), "{got:?}");
@@ -553,7 +553,7 @@ async fn import_body(db: Db, engine: Engine) {
         rows: vec![row("灭火器", "equipment", S, "12", ""), row("手电筒", "supply", GRID1, "5", "1-5 08:00-18:00")],
     };
     let n = wushe_app::resources_sheet::import(&db, &admin, T0, &s, &good, &labels).await.unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(n.added, 2);
     assert_eq!(resources::count_in(&db, &s.path).await.unwrap(), before + 2);
     // Only curators import.
     let vol = actor(&db, Role::Volunteer, S, "volunteer.s").await;

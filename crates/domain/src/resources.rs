@@ -234,7 +234,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let y: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;
     let d: i64 = it.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) || !(1900..=2200).contains(&y) {
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) || !(1900..=2100).contains(&y) {
         return None;
     }
     Some(days_from_civil(y, m, d))

@@ -237,7 +237,7 @@ impl TestApp {
     pub async fn spawn_on(db: Db) -> TestApp {
         let mut state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
         state.data_dir = std::env::temp_dir().join(unique("wushe_data"));
-        let app = wushe_web::app(state.clone());
+        let app = wushe_web::service(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move {

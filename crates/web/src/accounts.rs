@@ -1,7 +1,9 @@
 //! Sign-in, sign-out, the account page and display preferences (language, large text).
 
 use crate::AppState;
-use crate::ctx::{Ctx, LANG_COOKIE, LARGE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookies, safe_next};
+use crate::ctx::{
+    ClientAddr, Ctx, LANG_COOKIE, LARGE_COOKIE, LOGIN_CSRF_COOKIE, LoginLimiter, SESSION_COOKIE, cookies, safe_next,
+};
 use crate::error::WebError;
 use crate::i18n::Lang;
 use crate::routes::Registry;
@@ -136,29 +138,48 @@ pub struct LoginForm {
 }
 
 /// Signs in and returns the session cookie, or the error to show. Shared with the API.
-pub async fn sign_in(s: &AppState, username: &str, password: &str) -> Result<(accounts::User, HeaderValue), AppError> {
-    let key = username.trim().to_ascii_lowercase();
+///
+/// Failures are counted per account and client address (every spelling of a phone number
+/// is the account it names), so guessing from one address locks that address out of that
+/// account while its owner can still sign in from elsewhere; one address guessing many
+/// accounts is limited as well. Each failure is audited.
+pub async fn sign_in(
+    s: &AppState,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<(accounts::User, HeaderValue), AppError> {
     let now = s.now();
-    if !s.limiter.allowed(&key, now) {
+    let account = accounts::account_of(&s.db, username).await?;
+    let name_key = match account {
+        Some(id) => format!("user:{id}|{client}"),
+        None => format!("name:{}|{client}", username.trim().to_lowercase()),
+    };
+    let client_key = format!("client:{client}");
+    if !s.limiter.allowed(&name_key, LoginLimiter::MAX_FAILURES, now)
+        || !s.limiter.allowed(&client_key, LoginLimiter::MAX_FAILURES_PER_CLIENT, now)
+    {
         return Err(AppError::RateLimited);
     }
     match accounts::authenticate(&s.db, username, password).await {
         Ok(user) => {
-            s.limiter.succeeded(&key);
+            s.limiter.succeeded(&name_key);
             let session = accounts::create_session(&s.db, user.id, now).await?;
             let max_age = accounts::SESSION_TTL_MILLIS / 1000;
             Ok((user, cookie(s, SESSION_COOKIE, &session.token, Some(max_age), true)))
         }
         Err(e) => {
-            s.limiter.failed(&key, now);
+            s.limiter.failed(&name_key, now);
+            s.limiter.failed(&client_key, now);
+            accounts::record_failed_login(&s.db, now, account, client).await?;
             Err(e)
         }
     }
 }
 
-async fn login(State(s): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
+async fn login(State(s): State<AppState>, ctx: Ctx, client: ClientAddr, Form(f): Form<LoginForm>) -> Response {
     let t = ctx.t();
-    match sign_in(&s, &f.username, &f.password).await {
+    match sign_in(&s, &f.username, &f.password, &client.0).await {
         Ok((_, c)) => {
             let mut r = Redirect::to(&safe_next(Some(&f.next))).into_response();
             r.headers_mut().append(header::SET_COOKIE, c);

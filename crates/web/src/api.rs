@@ -10,7 +10,7 @@ use crate::i18n::T;
 use crate::routes::Registry;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -117,7 +117,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = match Bytes::from_request(req, state).await {
             Ok(b) => b,
-            Err(_) => return Err(crate::error::too_large(crate::routes::Kind::Api, t.0)),
+            Err(_) => return Err(crate::error::too_large(crate::routes::Kind::Api, t.0, crate::routes::BODY_LIMIT)),
         };
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
@@ -156,6 +156,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ))
             }
         }
+    }
+}
+
+/// A query string parsed with the name of any wrong parameter, so `limit=abc` answers 422
+/// naming `limit` rather than a bare 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let t = lang(&parts.headers);
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            let msg = e.into_inner().to_string();
+            let (field, key) = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                Some(f) => (f.to_string(), "errors.required"),
+                None => (field, "errors.wrong_type"),
+            };
+            let label = t.t(&format!("field.{field}")).to_string();
+            let label = if label.starts_with("field.") { field.clone() } else { label };
+            let f = crate::error::FieldProblem { field, code: key.into(), message: format!("{label}: {}", t.t(key)) };
+            problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", t.t("errors.title.invalid").into(), msg, vec![f])
+        })
     }
 }
 
@@ -207,8 +233,13 @@ async fn me_dto(s: &AppState, user: &accounts::User) -> Result<MeDto, AppError> 
     (status = 200, description = "Signed in; Set-Cookie carries the session", body = MeDto),
     (status = 422, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json")))]
-async fn create_session(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<LoginBody>) -> ApiResult {
-    let (user, cookie) = crate::accounts::sign_in(&s, &b.username, &b.password).await.map_err(err(&ctx))?;
+async fn create_session(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    client: crate::ctx::ClientAddr,
+    ApiJson(b): ApiJson<LoginBody>,
+) -> ApiResult {
+    let (user, cookie) = crate::accounts::sign_in(&s, &b.username, &b.password, &client.0).await.map_err(err(&ctx))?;
     let mut r = Json(me_dto(&s, &user).await.map_err(err(&ctx))?).into_response();
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)
@@ -436,7 +467,7 @@ async fn residents(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Query(q): Query<ResidentQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ResidentQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
     let a = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await.map_err(&e)?;
@@ -714,7 +745,11 @@ pub struct DirectoryParams {
 
 /// Public directory search (Chinese word segmentation).
 #[utoipa::path(get, path = "/api/v1/directory", params(DirectoryParams), responses((status = 200, body = Vec<OrganizationDto>)))]
-async fn directory(State(s): State<AppState>, ctx: Ctx, Query(q): Query<DirectoryParams>) -> ApiResult {
+async fn directory(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<DirectoryParams>,
+) -> ApiResult {
     let e = err(&ctx);
     let hits =
         run_search(&s, &DirectoryQuery { q: q.q.unwrap_or_default(), community: q.community.unwrap_or_default() })

@@ -137,6 +137,16 @@ pub async fn guard(
     }
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ctx.clone());
+    let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if kind == Kind::Api && writes && ctx.user.is_some() && !ctx.via_token && !same_origin(&parts.headers, &ctx.csrf) {
+        return crate::error::problem(
+            axum::http::StatusCode::FORBIDDEN,
+            "cross_origin",
+            t.t("errors.title.forbidden").into(),
+            t.t("errors.detail.cross_origin").into(),
+            vec![],
+        );
+    }
     let is_form =
         parts.headers.get(header::CONTENT_TYPE).and_then(|h| h.to_str().ok()).is_some_and(|c| {
             c.starts_with("application/x-www-form-urlencoded") || c.starts_with("multipart/form-data")
@@ -165,7 +175,7 @@ pub async fn guard(
         }
         let bytes = match axum::body::to_bytes(body, crate::routes::BODY_LIMIT).await {
             Ok(b) => b,
-            Err(_) => return crate::error::too_large(kind, t),
+            Err(_) => return crate::error::too_large(kind, t, crate::routes::BODY_LIMIT),
         };
         let sent = form_field(&bytes, "csrf");
         let expected = if ctx.user.is_some() {
@@ -179,6 +189,26 @@ pub async fn guard(
         return next.run(Request::from_parts(parts, Body::from(bytes))).await;
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Whether a write authenticated by the session cookie comes from this site's own pages (or
+/// from a program that is no browser). A browser names the requesting site in
+/// `Sec-Fetch-Site` and sends `Origin` with every cross-origin write, so a page elsewhere
+/// cannot ride a resident's session; a script of ours may also send the session's CSRF token
+/// as `X-CSRF-Token`. Requests with a bearer token carry no ambient credential and skip this.
+pub fn same_origin(headers: &HeaderMap, csrf: &str) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    if let Some(sent) = text("x-csrf-token") {
+        return !csrf.is_empty() && constant_time_eq(sent.as_bytes(), csrf.as_bytes());
+    }
+    if let Some(site) = text("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    if let Some(origin) = text("origin") {
+        let Some(host) = text("host") else { return false };
+        return origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host);
+    }
+    true
 }
 
 fn error_for(kind: Kind, e: AppError, t: T) -> Response {
@@ -238,29 +268,73 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Only same-site relative paths are followed after login or a preference change.
+/// Only a path on this site is followed after login or a preference change. Browsers drop
+/// tabs and line breaks from a URL and read `\\` as `/`, so `/\t/evil.example` would become
+/// `//evil.example` (another origin): any control character, space or backslash refuses the
+/// path, and so does a second leading slash. Anything else outside visible ASCII is
+/// percent-encoded, so the Location header is always valid.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    let Some(n) = next else { return "/".to_string() };
+    let bad = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+    if !n.starts_with('/') || n.starts_with("//") || n.chars().any(bad) {
+        return "/".to_string();
+    }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// The client's address, as the login limit keys it: the connection's peer, or behind a
+/// trusted reverse proxy the last `X-Forwarded-For` entry it appended.
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.trust_forwarded_for
+            && let Some(last) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|h| h.to_str().ok())
+                .and_then(|h| h.rsplit(',').next())
+                .and_then(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        {
+            return Ok(ClientAddr(last.to_string()));
+        }
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())))
     }
 }
 
-/// Failed-login counter per login name: 5 failures lock that name for 15 minutes.
+/// Failed-sign-in counters by key (an account at an address, or an address): past its
+/// maximum within the window, a key is locked until the window has passed.
 #[derive(Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, (u32, i64)>>,
 }
 
 impl LoginLimiter {
+    /// Wrong passwords for one account from one address.
     pub const MAX_FAILURES: u32 = 5;
+    /// Wrong passwords from one address, whatever the accounts.
+    pub const MAX_FAILURES_PER_CLIENT: u32 = 30;
     pub const WINDOW_MILLIS: i64 = 15 * 60 * 1000;
     const MAX_TRACKED: usize = 10_000;
 
-    pub fn allowed(&self, key: &str, now: i64) -> bool {
+    pub fn allowed(&self, key: &str, max: u32, now: i64) -> bool {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         match map.get(key) {
-            Some((n, since)) => *n < Self::MAX_FAILURES || now - since > Self::WINDOW_MILLIS,
+            Some((n, since)) => *n < max || now - since > Self::WINDOW_MILLIS,
             None => true,
         }
     }
@@ -290,13 +364,14 @@ mod tests {
     #[test]
     fn the_limiter_locks_after_five_failures_and_reopens_later() {
         let l = LoginLimiter::default();
+        let max = LoginLimiter::MAX_FAILURES;
         for _ in 0..5 {
-            assert!(l.allowed("admin.s", 0));
+            assert!(l.allowed("admin.s", max, 0));
             l.failed("admin.s", 0);
         }
-        assert!(!l.allowed("admin.s", 1000));
-        assert!(l.allowed("other", 1000));
-        assert!(l.allowed("admin.s", LoginLimiter::WINDOW_MILLIS + 1));
+        assert!(!l.allowed("admin.s", max, 1000));
+        assert!(l.allowed("other", max, 1000));
+        assert!(l.allowed("admin.s", max, LoginLimiter::WINDOW_MILLIS + 1));
     }
 
     #[test]
@@ -314,6 +389,31 @@ mod tests {
         assert_eq!(safe_next(Some("/areas/1")), "/areas/1");
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
+        // What a browser makes of these is another origin, or a header that cannot be sent.
+        for evil in ["/\t/evil.example/", "/\n/evil.example", "/\r\n", "/\\evil.example", "/ /x", "/\u{0}"] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/areas/1?q=1栋")), "/areas/1?q=1%E6%A0%8B");
+    }
+
+    #[test]
+    fn cookie_writes_must_come_from_this_site() {
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, v.parse().unwrap());
+            }
+            m
+        };
+        assert!(same_origin(&h(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")]), "t"));
+        assert!(!same_origin(&h(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")]), "t"));
+        assert!(!same_origin(&h(&[("host", "127.0.0.1:8080"), ("origin", "null")]), "t"));
+        assert!(!same_origin(&h(&[("sec-fetch-site", "cross-site"), ("origin", "http://127.0.0.1:8080")]), "t"));
+        assert!(!same_origin(&h(&[("sec-fetch-site", "same-site")]), "t"));
+        assert!(same_origin(&h(&[("sec-fetch-site", "same-origin")]), "t"));
+        assert!(same_origin(&h(&[("x-csrf-token", "t"), ("origin", "http://evil.example")]), "t"));
+        assert!(!same_origin(&h(&[("x-csrf-token", "x")]), "t"));
+        assert!(same_origin(&h(&[]), "t"), "a program that is no browser sends neither");
     }
 
     #[test]

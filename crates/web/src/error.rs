@@ -152,17 +152,24 @@ impl IntoResponse for WebError {
     }
 }
 
-pub fn too_large(kind: Kind, t: T) -> Response {
+/// A 413 that names the limit of the route it came from.
+pub fn too_large(kind: Kind, t: T, limit: usize) -> Response {
+    let detail = t.f("errors.detail.payload_too_large", &[&size_text(limit)]);
     match kind {
         Kind::Api | Kind::Open311 => problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             t.t("errors.title.too_large").into(),
-            t.t("errors.detail.payload_too_large").into(),
+            detail,
             vec![],
         ),
-        Kind::Page => error_page(StatusCode::PAYLOAD_TOO_LARGE, t, t.t("errors.title.too_large"), vec![]),
+        Kind::Page => error_page(StatusCode::PAYLOAD_TOO_LARGE, t, t.t("errors.title.too_large"), vec![detail]),
     }
+}
+
+/// `256 KB`, `20 MB`.
+fn size_text(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 { format!("{} MB", bytes / (1024 * 1024)) } else { format!("{} KB", bytes / 1024) }
 }
 
 fn lang_of(req_headers: &axum::http::HeaderMap) -> T {
@@ -182,9 +189,19 @@ pub async fn not_found(req: Request) -> Response {
 
 /// Errors produced by layers and extractors before a handler runs (405, 413, bad paths) come
 /// without a body; give them the same shape as ours.
-pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+pub async fn problem_for_bare_errors(
+    axum::extract::State(uploads): axum::extract::State<std::sync::Arc<[&'static str]>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let t = lang_of(req.headers());
     let api = req.uri().path().starts_with("/api/");
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
+    let limit = if route.is_some_and(|r| uploads.contains(&r.as_str())) {
+        crate::routes::UPLOAD_LIMIT
+    } else {
+        crate::routes::BODY_LIMIT
+    };
     let res = next.run(req).await;
     let status = res.status();
     // Responses that already carry a body type (ours, Open311's) pass through; only bare
@@ -196,6 +213,9 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         .is_some_and(|c| !c.starts_with("text/plain"));
     if !(status.is_client_error() || status.is_server_error()) || typed {
         return res;
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large(if api { Kind::Api } else { Kind::Page }, t, limit);
     }
     let (code, title) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "errors.title.too_large"),

@@ -26,6 +26,7 @@ pub mod resources;
 pub mod resources_api;
 pub mod routes;
 pub mod situation_map;
+pub mod uploads;
 pub mod view;
 
 use axum::Router;
@@ -46,6 +47,11 @@ pub struct AppState {
     pub submissions: wushe_app::needs::SubmitQueue,
     /// Where files (need photos) are kept, outside the database.
     pub data_dir: std::path::PathBuf,
+    /// Whether the client's address is the last `X-Forwarded-For` entry (behind a reverse
+    /// proxy that sets it) rather than the connection's peer.
+    pub trust_forwarded_for: bool,
+    /// What an uploaded spreadsheet may hold (rows, columns, cells, unzipped bytes).
+    pub sheet_limits: wushe_app::sheets::Limits,
 }
 
 impl AppState {
@@ -57,6 +63,8 @@ impl AppState {
             limiter: Arc::new(ctx::LoginLimiter::default()),
             secure_cookies: false,
             data_dir: std::env::var_os("WUSHE_DATA_DIR").map(Into::into).unwrap_or_else(|| "data".into()),
+            sheet_limits: wushe_app::sheets::Limits::default(),
+            trust_forwarded_for: false,
         }
     }
     pub fn now(&self) -> i64 {
@@ -72,6 +80,14 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let (router, _) = routes::build(state);
     router
+}
+
+/// The application as a service that knows each connection's address (the login limit keys
+/// on it); what `serve` and the tests listen with.
+pub fn service(
+    state: AppState,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    app(state).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// Every registered route with its action; the route × role test walks this list.

@@ -33,42 +33,28 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/communities/{code}/needs/calendar", Action::AreaWrite, post(set_calendar));
     r.page(Method::POST, "/communities/{code}/needs/views", Action::NeedRead, post(save_view));
     r.page(Method::POST, "/communities/{code}/needs/views/{id}/delete", Action::NeedRead, post(delete_view));
-    r.page(
-        Method::POST,
-        "/communities/{code}/needs",
-        Action::NeedRecord,
-        post(record).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
-    );
+    r.upload(crate::routes::Kind::Page, Method::POST, "/communities/{code}/needs", Action::NeedRecord, post(record));
     r.page(Method::GET, "/communities/{code}/needs/metrics", Action::NeedMetricsRead, get(metrics));
     r.page(Method::GET, "/needs/{id}", Action::OwnAccount, get(show));
     r.page(Method::POST, "/needs/{id}/step", Action::OwnAccount, post(step));
     r.page(Method::POST, "/needs/{id}/whistle", Action::NeedManage, post(whistle));
     r.page(Method::POST, "/needs/{id}/report", Action::NeedWork, post(report));
     r.page(Method::POST, "/needs/{id}/group", Action::NeedManage, post(group));
-    r.page(
-        Method::POST,
-        "/needs/{id}/photos",
-        Action::OwnAccount,
-        post(add_photo).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
-    );
+    r.upload(crate::routes::Kind::Page, Method::POST, "/needs/{id}/photos", Action::OwnAccount, post(add_photo));
     r.page(Method::GET, "/needs/{id}/photos/{photo}", Action::OwnAccount, get(photo));
     r.page(Method::GET, "/my/needs", Action::NeedOwn, get(my_needs));
     r.page(Method::GET, "/my/needs/new", Action::NeedOwn, get(own_form));
-    r.page(
-        Method::POST,
-        "/my/needs",
-        Action::NeedOwn,
-        post(submit_own).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
-    );
+    r.upload(crate::routes::Kind::Page, Method::POST, "/my/needs", Action::NeedOwn, post(submit_own));
     r.page(Method::GET, "/my/tasks", Action::NeedWork, get(my_tasks));
     r.page(Method::GET, "/communities/{code}/needs/export.csv", Action::NeedRead, get(export_csv));
     r.page(Method::GET, "/communities/{code}/needs/export.xlsx", Action::NeedRead, get(export_xlsx));
     r.page(Method::GET, "/communities/{code}/needs/import", Action::NeedManage, get(import_form));
-    r.page(
+    r.upload(
+        crate::routes::Kind::Page,
         Method::POST,
         "/communities/{code}/needs/import",
         Action::NeedManage,
-        post(import).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+        post(import),
     );
 }
 
@@ -116,7 +102,7 @@ async fn export_csv(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let table = export_table(&s, &ctx, &code, &q).await.map_err(|e| WebError::page(e, t))?;
-    let bytes = wushe_app::needs_ledger::to_csv(&table).map_err(|e| WebError::page(e, t))?;
+    let bytes = wushe_app::sheets::to_csv(&table).map_err(|e| WebError::page(e, t))?;
     Ok(download(bytes, "text/csv; charset=utf-8", &format!("需求台账-{code}.csv")))
 }
 
@@ -128,7 +114,7 @@ async fn export_xlsx(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let table = export_table(&s, &ctx, &code, &q).await.map_err(|e| WebError::page(e, t))?;
-    let bytes = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::to_xlsx(&table, "需求台账"))
+    let bytes = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::to_xlsx(&table))
         .await
         .map_err(|e| WebError::page(AppError::Internal(e.to_string()), t))?
         .map_err(|e| WebError::page(e, t))?;
@@ -177,11 +163,8 @@ pub async fn run_import(
     community: &areas::Area,
     bytes: &[u8],
     mapping: &std::collections::HashMap<String, String>,
-) -> Result<usize, wushe_app::needs_ledger::ImportError> {
-    let owned = bytes.to_vec();
-    let table = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::read(&owned))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+) -> Result<wushe_app::sheets::Imported, wushe_app::sheets::ImportError> {
+    let table = wushe_app::sheets::parse(bytes.to_vec(), s.sheet_limits).await?;
     let labels: [wushe_app::needs_ledger::Labels; 2] = [&zh_label, &en_label];
     let up = wushe_app::needs_ledger::Upload { table: &table, mapping, labels: &labels };
     let cal = needs::calendar_for(&s.db, community.id).await?;
@@ -212,16 +195,11 @@ async fn import(
         }
     }
     match run_import(&s, &ctx, &c, &bytes, &mapping).await {
-        Ok(n) => Ok(html(&import_page(&ctx, &c, Some(t.f("page.import.done", &[&n])), vec![]))),
-        Err(wushe_app::needs_ledger::ImportError::Rows(rows)) => {
-            let list = rows.into_iter().map(|r| (r.row.to_string(), r.column, t.t(r.key).to_string())).collect();
+        Ok(n) => Ok(html(&import_page(&ctx, &c, Some(t.f("page.import.done", &[&n.added, &n.skipped])), vec![]))),
+        Err(err) => {
+            let list = crate::uploads::page_lines(err, t).map_err(e)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c, None, list))).into_response())
         }
-        Err(wushe_app::needs_ledger::ImportError::App(err @ AppError::Invalid(_))) => {
-            let list = field_problems(&err, t).into_iter().map(|f| (String::new(), f.field, f.message)).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c, None, list))).into_response())
-        }
-        Err(wushe_app::needs_ledger::ImportError::App(err)) => Err(e(err)),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::needs::{LedgerQuery, filter_from, month_or_now};
 use crate::routes::Registry;
 use crate::view::local_time;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -51,21 +51,17 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::GET, "/api/v1/communities/{code}/needs/views", Action::NeedRead, get(list_views));
     r.api(Method::POST, "/api/v1/communities/{code}/needs/views", Action::NeedRead, post(save_view));
     r.api(Method::DELETE, "/api/v1/needs/views/{id}", Action::NeedRead, axum::routing::delete(delete_view));
-    r.api(
-        Method::POST,
-        "/api/v1/needs/{id}/photos",
-        Action::OwnAccount,
-        post(add_photo).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
-    );
+    r.upload(crate::routes::Kind::Api, Method::POST, "/api/v1/needs/{id}/photos", Action::OwnAccount, post(add_photo));
     r.api(Method::POST, "/api/v1/needs/groups", Action::NeedManage, post(group));
     r.api(Method::GET, "/api/v1/my/needs", Action::NeedOwn, get(mine));
     r.api(Method::GET, "/api/v1/my/tasks", Action::NeedWork, get(tasks));
     r.api(Method::GET, "/api/v1/communities/{code}/needs/export", Action::NeedRead, get(export));
-    r.api(
+    r.upload(
+        crate::routes::Kind::Api,
         Method::POST,
         "/api/v1/communities/{code}/needs/import",
         Action::NeedManage,
-        post(import).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+        post(import),
     );
 }
 
@@ -85,7 +81,7 @@ async fn export(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Query(q): Query<ExportParams>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ExportParams>,
 ) -> ApiResult {
     let e = err(&ctx);
     let lq = LedgerQuery {
@@ -97,12 +93,12 @@ async fn export(
     let table = crate::needs::export_table(&s, &ctx, &code, &lq).await.map_err(&e)?;
     match q.format.as_deref().unwrap_or("xlsx") {
         "csv" => Ok(crate::needs::download(
-            wushe_app::needs_ledger::to_csv(&table).map_err(&e)?,
+            wushe_app::sheets::to_csv(&table).map_err(&e)?,
             "text/csv; charset=utf-8",
             &format!("needs-{code}.csv"),
         )),
         "xlsx" => {
-            let bytes = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::to_xlsx(&table, "需求台账"))
+            let bytes = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::to_xlsx(&table))
                 .await
                 .map_err(|x| e(AppError::Internal(x.to_string())))?
                 .map_err(&e)?;
@@ -118,7 +114,10 @@ async fn export(
 
 #[derive(Serialize, ToSchema)]
 pub struct ImportedDto {
+    /// Rows added.
     imported: usize,
+    /// Rows whose 编号 is already a need of this community (an exported ledger imported again).
+    skipped: usize,
 }
 
 /// Imports a ledger (.xlsx or .csv as the request body); all rows or none. Problems name
@@ -131,25 +130,8 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
     let t = ctx.t();
     let community = crate::needs::managed_community(&s, &ctx, &code).await.map_err(&e)?;
     match crate::needs::run_import(&s, &ctx, &community, &body, &Default::default()).await {
-        Ok(n) => Ok(Json(ImportedDto { imported: n }).into_response()),
-        Err(wushe_app::needs_ledger::ImportError::Rows(rows)) => {
-            let errors = rows
-                .into_iter()
-                .map(|r| crate::error::FieldProblem {
-                    field: format!("row:{}:{}", r.row, r.column),
-                    code: r.key.to_string(),
-                    message: format!("{} {} / {}：{}", t.t("page.import.row"), r.row, r.column, t.t(r.key)),
-                })
-                .collect();
-            Err(WebError::from_problem(crate::error::problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                t.t("errors.title.invalid").into(),
-                t.t("page.import.failed").into(),
-                errors,
-            )))
-        }
-        Err(wushe_app::needs_ledger::ImportError::App(x)) => Err(e(x)),
+        Ok(n) => Ok(Json(ImportedDto { imported: n.added, skipped: n.skipped }).into_response()),
+        Err(x) => Err(crate::uploads::api_error(x, t)),
     }
 }
 
@@ -314,7 +296,7 @@ async fn ledger(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Query(q): Query<LedgerParams>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<LedgerParams>,
 ) -> ApiResult {
     let e = err(&ctx);
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
@@ -622,7 +604,7 @@ async fn metrics(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Query(q): Query<MonthParams>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<MonthParams>,
 ) -> ApiResult {
     let e = err(&ctx);
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
@@ -671,7 +653,7 @@ async fn trend(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Query(q): Query<TrendParams>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<TrendParams>,
 ) -> ApiResult {
     let e = err(&ctx);
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;

@@ -28,17 +28,19 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/communities/{code}/resources/export.csv", Action::ResourceRead, get(export_csv));
     r.page(Method::GET, "/communities/{code}/resources/export.xlsx", Action::ResourceRead, get(export_xlsx));
     r.page(Method::GET, "/communities/{code}/resources/import", Action::ResourceManage, get(import_form));
-    r.page(
+    r.upload(
+        crate::routes::Kind::Page,
         Method::POST,
         "/communities/{code}/resources/import",
         Action::ResourceManage,
-        post(import).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+        post(import),
     );
-    r.page(
+    r.upload(
+        crate::routes::Kind::Page,
         Method::POST,
         "/communities/{code}/resources/import-hsds",
         Action::ResourceManage,
-        post(import_hsds).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+        post(import_hsds),
     );
     r.page(Method::GET, "/resources/{id}", Action::ResourceRead, get(show));
     r.page(Method::GET, "/resources/{id}/edit", Action::ResourceOwn, get(edit_form));
@@ -621,7 +623,7 @@ async fn remove_exception(
 }
 
 /// The rows of the community's resources the reader may export, contacts as they may see them.
-pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_app::needs_ledger::Table, AppError> {
+pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_app::sheets::Table, AppError> {
     let c = areas::by_code(&s.db, code).await.map_err(|_| AppError::NotFound)?;
     let list = resources::all_in(&s.db, &ctx.actor, &c).await?;
     let access = resources::Accessor::new(&s.db, &ctx.actor).await?;
@@ -640,14 +642,14 @@ pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_a
 async fn export_csv(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let table = export_table(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
-    let bytes = wushe_app::needs_ledger::to_csv(&table).map_err(|e| WebError::page(e, t))?;
+    let bytes = wushe_app::sheets::to_csv(&table).map_err(|e| WebError::page(e, t))?;
     Ok(crate::needs::download(bytes, "text/csv; charset=utf-8", &format!("社区资源-{code}.csv")))
 }
 
 async fn export_xlsx(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let table = export_table(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
-    let bytes = tokio::task::spawn_blocking(move || wushe_app::needs_ledger::to_xlsx(&table, "社区资源"))
+    let bytes = tokio::task::spawn_blocking(move || wushe_app::resources_sheet::to_xlsx(&table))
         .await
         .map_err(|e| WebError::page(AppError::Internal(e.to_string()), t))?
         .map_err(|e| WebError::page(e, t))?;
@@ -706,8 +708,8 @@ pub async fn run_import(
     ctx: &Ctx,
     community: &areas::Area,
     bytes: &[u8],
-) -> Result<usize, wushe_app::needs_ledger::ImportError> {
-    let table = wushe_app::needs_ledger::read(bytes)?;
+) -> Result<wushe_app::sheets::Imported, wushe_app::sheets::ImportError> {
+    let table = wushe_app::sheets::parse(bytes.to_vec(), s.sheet_limits).await?;
     let zh = |k: &str| crate::needs::zh_label(k);
     let en = |k: &str| crate::needs::en_label(k);
     wushe_app::resources_sheet::import(&s.db, &ctx.actor, s.now(), community, &table, &[&zh, &en]).await
@@ -753,15 +755,8 @@ async fn import(
         Err(page) => return Ok(page),
     };
     match run_import(&s, &ctx, &c, &file).await {
-        Ok(n) => Ok(html(&import_page(&ctx, &c.code, vec![], Some(n)))),
-        Err(wushe_app::needs_ledger::ImportError::Rows(rows)) => {
-            let problems = rows.into_iter().map(|r| (r.row.to_string(), r.column, t.t(r.key).to_string())).collect();
-            Ok(rejected(&ctx, &c.code, problems))
-        }
-        Err(wushe_app::needs_ledger::ImportError::App(err @ AppError::Invalid(_))) => {
-            Ok(rejected(&ctx, &c.code, file_problems(&err, t)))
-        }
-        Err(wushe_app::needs_ledger::ImportError::App(err)) => Err(WebError::page(err, t)),
+        Ok(n) => Ok(html(&import_page(&ctx, &c.code, vec![], Some(n.added)))),
+        Err(err) => Ok(rejected(&ctx, &c.code, crate::uploads::page_lines(err, t).map_err(|e| WebError::page(e, t))?)),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::ctx::Ctx;
 use crate::error::{Problem, WebError};
 use crate::routes::Registry;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -48,11 +48,12 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::PUT, "/api/v1/bookings/{id}", Action::FacilityBook, put(change));
     r.api(Method::POST, "/api/v1/bookings/{id}/cancel", Action::FacilityBook, post(cancel));
     r.api(Method::POST, "/api/v1/bookings/{id}/decision", Action::BookingManage, post(decide));
-    r.api(
+    r.upload(
+        crate::routes::Kind::Api,
         Method::POST,
         "/api/v1/communities/{code}/hsds/import",
         Action::ResourceManage,
-        post(import_hsds).layer(axum::extract::DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+        post(import_hsds),
     );
 }
 
@@ -227,7 +228,12 @@ pub struct ResourcePage {
     params(("code" = String, Path), ("kind" = Option<String>, Query), ("category" = Option<String>, Query),
         ("status" = Option<String>, Query), ("q" = Option<String>, Query), ("mine" = Option<String>, Query), ("page" = Option<i64>, Query)),
     responses((status = 200, body = ResourcePage), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Query(f): Query<Filter>) -> ApiResult {
+async fn list(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    crate::api::ApiQuery(f): crate::api::ApiQuery<Filter>,
+) -> ApiResult {
     let e = err(&ctx);
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
     let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await.map_err(&e)?;
@@ -427,7 +433,7 @@ async fn matches(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Query(q): Query<LimitQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<LimitQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
     let t = ctx.t();
@@ -522,7 +528,11 @@ pub struct ClaimableDto {
 /// The listed needs nobody holds, fitting ones and nearest first (`all=1`: also unfit ones).
 #[utoipa::path(get, path = "/api/v1/claims", params(("all" = Option<String>, Query)),
     responses((status = 200, body = Vec<ClaimableDto>)))]
-async fn claimable(State(s): State<AppState>, ctx: Ctx, Query(q): Query<AllQuery>) -> ApiResult {
+async fn claimable(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<AllQuery>,
+) -> ApiResult {
     let e = err(&ctx);
     let list = claims::claimable(&s.db, &ctx.actor, q.all.as_deref() == Some("1")).await.map_err(&e)?;
     Ok(Json(
@@ -633,7 +643,12 @@ pub struct DayQuery {
 /// Half-hour slots of one local day (`date=YYYY-MM-DD`, default today) with their status.
 #[utoipa::path(get, path = "/api/v1/spaces/{id}/slots", params(("id" = i64, Path), ("date" = Option<String>, Query)),
     responses((status = 200, body = Vec<SlotDto>)))]
-async fn slots(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<DayQuery>) -> ApiResult {
+async fn slots(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<DayQuery>,
+) -> ApiResult {
     let e = err(&ctx);
     let r = resources::bookable(&s.db, id_of(&id).map_err(&e)?).await.map_err(&e)?;
     let day = match q.date.as_deref().filter(|d| !d.is_empty()) {

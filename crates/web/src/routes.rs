@@ -29,6 +29,8 @@ pub struct Registry {
     state: AppState,
     router: Router<AppState>,
     pub specs: Vec<RouteSpec>,
+    /// Paths that take uploads up to [`UPLOAD_LIMIT`]; every other body is held to [`BODY_LIMIT`].
+    uploads: Vec<&'static str>,
 }
 
 impl Registry {
@@ -45,6 +47,18 @@ impl Registry {
         let r = std::mem::take(&mut self.router);
         self.router = r.route(path, handler.route_layer(layer));
         self.specs.push(RouteSpec { method, path, action, kind });
+    }
+    /// A route that takes a file: its body may be up to [`UPLOAD_LIMIT`], and a 413 says so.
+    pub fn upload(
+        &mut self,
+        kind: Kind,
+        method: Method,
+        path: &'static str,
+        action: Action,
+        handler: MethodRouter<AppState>,
+    ) {
+        self.uploads.push(path);
+        self.add(kind, method, path, action, handler.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
     }
     pub fn page(&mut self, method: Method, path: &'static str, action: Action, handler: MethodRouter<AppState>) {
         self.add(Kind::Page, method, path, action, handler)
@@ -69,7 +83,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 
 pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
-    let mut reg = Registry { state: state.clone(), router: Router::new(), specs: Vec::new() };
+    let mut reg = Registry { state: state.clone(), router: Router::new(), specs: Vec::new(), uploads: Vec::new() };
     accounts::routes(&mut reg);
     areas::routes(&mut reg);
     people::routes(&mut reg);
@@ -87,14 +101,37 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     crate::hsds::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
+    let uploads: std::sync::Arc<[&'static str]> = reg.uploads.into();
     let router = reg
         .router
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT))
-        .layer(axum::middleware::from_fn(error::problem_for_bare_errors))
+        .layer(axum::middleware::from_fn_with_state(uploads, error::problem_for_bare_errors))
+        .layer(axum::middleware::map_response_with_state(state.secure_cookies, security_headers))
         .with_state(state);
     (router, specs)
+}
+
+/// No page may run inline or foreign script, load anything from elsewhere, be framed, or
+/// have its responses sniffed into another type; on HTTPS, browsers keep to HTTPS.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(
+    axum::extract::State(https): axum::extract::State<bool>,
+    mut res: axum::response::Response,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    res
 }
 
 /// Helper for handlers that only need the context.

@@ -154,7 +154,7 @@ async fn pages(
     );
     let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
     let app = wushe_web::app(state.clone());
-    let (_, cookie) = wushe_web::accounts::sign_in(&state, "admin.s", demo::DEMO_PASSWORD).await?;
+    let (_, cookie) = wushe_web::accounts::sign_in(&state, "admin.s", demo::DEMO_PASSWORD, "bench").await?;
     let cookie = cookie.to_str()?.split(';').next().unwrap_or_default().to_string();
     let (b50, b95) = measure(&app, "/healthz", &cookie, n).await?;
     println!("baseline GET /healthz: p50 {:.2} ms, p95 {:.2} ms", ms(b50), ms(b95));
@@ -361,7 +361,7 @@ async fn needs_bench(n: usize, clients: usize, seconds: u64, full: bool) -> Resu
     load_needs(&db, n).await?;
     println!("durability: {}", if full { "FULL (fsync every commit)" } else { "NORMAL (WAL; survives kill -9)" });
     let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
-    let app = wushe_web::app(state);
+    let app = wushe_web::service(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move {
@@ -558,7 +558,7 @@ async fn resources_bench(
     drop(snap);
     // Through HTTP, one request at a time, against GET /healthz one at a time.
     let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
-    let app = wushe_web::app(state);
+    let app = wushe_web::service(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?.to_string();
     tokio::spawn(async move {

@@ -33,6 +33,27 @@ enum Command {
         /// Mark cookies Secure (behind HTTPS).
         #[arg(long, env = "WUSHE_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// SQLite: `normal` survives a crash of the process (kill -9, a panic, OOM);
+        /// `full` syncs every commit to disk and survives power loss too, at some speed
+        /// (docs/benchmarks.md). PostgreSQL syncs every commit either way.
+        #[arg(long, env = "WUSHE_DURABILITY", default_value = "normal", value_parser = ["normal", "full"])]
+        durability: String,
+        /// Behind a reverse proxy: take the client's address from the last X-Forwarded-For
+        /// entry (the login limit counts failures per account and address).
+        #[arg(long, env = "WUSHE_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: bool,
+        /// Most data rows an imported spreadsheet may hold.
+        #[arg(long, env = "WUSHE_IMPORT_MAX_ROWS", default_value_t = 100_000)]
+        import_max_rows: usize,
+        /// Most columns an imported spreadsheet may hold.
+        #[arg(long, env = "WUSHE_IMPORT_MAX_COLUMNS", default_value_t = 64)]
+        import_max_columns: usize,
+        /// Most filled cells an imported spreadsheet may hold.
+        #[arg(long, env = "WUSHE_IMPORT_MAX_CELLS", default_value_t = 2_000_000)]
+        import_max_cells: usize,
+        /// Most megabytes an imported .xlsx may unzip to.
+        #[arg(long, env = "WUSHE_IMPORT_MAX_UNZIPPED_MB", default_value_t = 256)]
+        import_max_unzipped_mb: u64,
     },
     /// Apply database migrations.
     Migrate,
@@ -197,9 +218,22 @@ async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error>> {
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let clock = SystemClock;
     match cli.command {
-        Command::Serve { addr, demo: with_demo, secure_cookies } => {
+        Command::Serve {
+            addr,
+            demo: with_demo,
+            secure_cookies,
+            durability,
+            trust_forwarded_for,
+            import_max_rows,
+            import_max_columns,
+            import_max_cells,
+            import_max_unzipped_mb,
+        } => {
             let started = Instant::now();
-            let db = open(&cli.database).await?;
+            let durability =
+                if durability == "full" { wushe_app::db::Durability::Full } else { wushe_app::db::Durability::Normal };
+            let db = Db::connect_with(&cli.database, durability).await?;
+            db.migrate().await?;
             if with_demo {
                 if let Some(g) = demo::seed_papers(&db, clock.now_millis(), this_year()).await? {
                     println!(
@@ -264,7 +298,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             });
             let mut state = wushe_web::AppState::new(db, Arc::new(SystemClock));
             state.secure_cookies = secure_cookies;
-            let app = wushe_web::app(state);
+            state.trust_forwarded_for = trust_forwarded_for;
+            state.sheet_limits = wushe_app::sheets::Limits {
+                max_rows: import_max_rows,
+                max_columns: import_max_columns,
+                max_cells: import_max_cells,
+                max_unzipped_bytes: import_max_unzipped_mb * 1024 * 1024,
+            };
+            let app = wushe_web::service(state);
             let listener = tokio::net::TcpListener::bind(&addr).await?;
             let local = listener.local_addr()?;
             println!("ready in {:.1} s", started.elapsed().as_secs_f64());

@@ -151,3 +151,202 @@ fn serve_starts_answers_health_checks_and_stops_on_sigterm() {
     assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
     assert_eq!(lines.next().map(|l| l.unwrap()), Some("stopped".to_string()));
 }
+
+/// A running `wushe serve` on a fresh SQLite file, with one community and an admin token.
+struct Served {
+    child: std::process::Child,
+    base: String,
+    token: String,
+}
+
+impl Served {
+    fn start(name: &str, env: &[(&str, &str)]) -> Served {
+        let db = temp_db(name);
+        let o = wushe(&db, &["demo", "--communities", "1", "--households-per-community", "20", "--seed", "3"], None);
+        assert!(o.status.success(), "{}", out(&o));
+        let o = wushe(&db, &["user", "add", "importer", "--password-stdin"], Some("long enough secret\n"));
+        assert!(o.status.success(), "{}", out(&o));
+        assert!(wushe(&db, &["user", "grant", "importer", "community_admin", "440199001001"], None).status.success());
+        let o = wushe(&db, &["token", "create", "importer", "--name", "uploads"], None);
+        let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wushe"))
+            .args(["--database", &db, "serve", "--addr", "127.0.0.1:0"])
+            .env("WUSHE_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("serve printed nothing").unwrap();
+            if let Some(rest) = line.strip_prefix("listening on ") {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        Served { child, base, token }
+    }
+
+    /// The most memory the server has held at once (VmHWM), in MiB.
+    fn peak_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in parts {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// A minimal workbook of one sheet whose XML is `sheet`.
+fn workbook(sheet: &[u8]) -> Vec<u8> {
+    const TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#;
+    const RELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+    const BOOK: &str = r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+    const BOOK_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#;
+    zip_of(&[
+        ("[Content_Types].xml", TYPES.as_bytes()),
+        ("_rels/.rels", RELS.as_bytes()),
+        ("xl/workbook.xml", BOOK.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", BOOK_RELS.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ])
+}
+
+const NS: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main""#;
+
+fn inline(cell: &str, text: &str) -> String {
+    format!(r#"<c r="{cell}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+}
+
+/// A sheet with the ledger's required headers and `rows` (each a title and a description).
+fn ledger_sheet(head: &str, rows: &[(&str, &str)], tail: &str) -> Vec<u8> {
+    let mut x = format!(r#"<?xml version="1.0" encoding="UTF-8"?>{head}<worksheet {NS}><sheetData><row r="1">"#);
+    for (c, h) in ["A1", "B1", "C1", "D1", "E1"].iter().zip(["标题", "内容", "类别", "区域编码", "提交时间"])
+    {
+        x.push_str(&inline(c, h));
+    }
+    x.push_str("</row>");
+    for (i, (title, description)) in rows.iter().enumerate() {
+        let r = i + 2;
+        x.push_str(&format!(r#"<row r="{r}">"#));
+        x.push_str(&inline(&format!("A{r}"), title));
+        x.push_str(&inline(&format!("B{r}"), description));
+        x.push_str(&inline(&format!("C{r}"), "老人照护"));
+        x.push_str(&inline(&format!("D{r}"), "440199001001"));
+        x.push_str(&inline(&format!("E{r}"), "2026-11-02 10:00:00"));
+        x.push_str("</row>");
+    }
+    x.push_str(tail);
+    x.push_str("</sheetData></worksheet>");
+    x.into_bytes()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_spreadsheets_get_a_4xx_in_bounded_memory_and_the_server_stays_up() {
+    let served = Served::start("uploads", &[("WUSHE_IMPORT_MAX_UNZIPPED_MB", "32")]);
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/communities/440199001001/needs/import", served.base);
+    let post = |bytes: Vec<u8>, kind: &'static str| {
+        client.post(&url).bearer_auth(&served.token).header("content-type", kind).body(bytes).send()
+    };
+    let healthy = || async {
+        let r = client.get(format!("{}/healthz", served.base)).send().await.expect("server still answers");
+        assert!(r.status().is_success());
+    };
+    // The fixtures are real workbooks: a good one imports, so a refusal below is the file's doing.
+    let good = workbook(&ledger_sheet("", &[("楼道灯坏了", "三单元二楼")], ""));
+    let r = post(good.clone(), XLSX).await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let before = served.peak_mib();
+
+    let dimension_bomb = |cell: &str| {
+        let row: String = cell.chars().filter(char::is_ascii_digit).collect();
+        let tail = format!(r#"<row r="{row}"><c r="{cell}"><v>1</v></c></row>"#);
+        let sheet = ledger_sheet("", &[("a", "b")], &tail)
+            .replace_first(b"<sheetData>", br#"<dimension ref="A1:XFD1048576"/><sheetData>"#);
+        workbook(&sheet)
+    };
+    let zip_bomb = workbook(&vec![b' '; 64 * 1024 * 1024]);
+    let laughs = {
+        let mut dtd = String::from(r#"<!DOCTYPE worksheet [<!ENTITY lol "lol">"#);
+        for i in 1..10 {
+            let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
+            dtd.push_str(&format!(r#"<!ENTITY lol{i} "{}">"#, format!("&{prev};").repeat(10)));
+        }
+        dtd.push(']');
+        dtd.push('>');
+        workbook(&ledger_sheet(&dtd, &[("&lol9;", "&lol9;")], ""))
+    };
+    let xxe = workbook(&ledger_sheet(
+        r#"<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#,
+        &[("&xxe;", "&xxe;")],
+        "",
+    ));
+    let truncated = good[..good.len() / 2].to_vec();
+    let rows_csv = {
+        let mut c = String::from("标题,内容,类别,区域编码,提交时间\n");
+        for _ in 0..100_001 {
+            c.push_str("t,d,老人照护,440199001001,2026-11-02 10:00\n");
+        }
+        c.into_bytes()
+    };
+    let cases: Vec<(&str, Vec<u8>, &str, u16, &str)> = vec![
+        ("dimension bomb A1 + XFD1048576", dimension_bomb("XFD1048576"), XLSX, 413, "100000"),
+        ("a cell in column XFD", dimension_bomb("XFD3"), XLSX, 413, "64"),
+        ("dimension bomb A1 + T1048576", dimension_bomb("T1048576"), XLSX, 413, "100000"),
+        ("zip bomb", zip_bomb, XLSX, 413, "32 MB"),
+        ("billion laughs", laughs, XLSX, 422, ""),
+        ("external entity", xxe, XLSX, 422, ""),
+        ("truncated archive", truncated, XLSX, 422, ""),
+        ("100,001 rows of CSV", rows_csv, "text/csv", 413, "100000"),
+    ];
+    for (name, bytes, kind, status, names) in cases {
+        let r = post(bytes, kind).await.unwrap_or_else(|e| panic!("{name}: the server went away: {e}"));
+        let got = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert_eq!(got, status, "{name}: {body}");
+        assert!(body.contains(names), "{name}: the answer names the limit {names}: {body}");
+        assert!(!body.contains("root:"), "{name}: nothing of the server's files leaks: {body}");
+        healthy().await;
+    }
+    let peak = served.peak_mib();
+    assert!(peak < before + 200, "memory stayed bounded: {before} MiB before, {peak} MiB at the peak");
+
+    // A file of many bad rows answers with the first 200 problems and their count.
+    let bad: Vec<(&str, &str)> = (0..1000).map(|_| ("", "没有标题")).collect();
+    let r = post(workbook(&ledger_sheet("", &bad, "")), XLSX).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(p["errors"].as_array().unwrap().len(), 200, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("1000"), "{p}");
+    healthy().await;
+}
+
+trait ReplaceFirst {
+    fn replace_first(self, from: &[u8], to: &[u8]) -> Vec<u8>;
+}
+
+impl ReplaceFirst for Vec<u8> {
+    fn replace_first(self, from: &[u8], to: &[u8]) -> Vec<u8> {
+        match self.windows(from.len()).position(|w| w == from) {
+            Some(i) => [&self[..i], to, &self[i + from.len()..]].concat(),
+            None => self,
+        }
+    }
+}
