@@ -42,6 +42,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/hsds/taxonomy_terms", Action::Public, get(terms));
     r.page(Method::GET, "/hsds/taxonomy_terms/{id}", Action::Public, get(term));
     r.page(Method::GET, "/hsds/export.json", Action::Public, get(export));
+    r.page(Method::GET, "/hsds/{*rest}", Action::Public, get(unknown));
     r.page(Method::GET, "/directory/hsds/organizations.json", Action::Public, get(old_export));
 }
 
@@ -110,6 +111,9 @@ pub struct ListQuery {
     full_service: Option<String>,
     #[serde(default)]
     modified_after: Option<String>,
+    /// Only each service's `id` and `modified_date`, all in one page unless `per_page` says.
+    #[serde(default)]
+    minimal: Option<String>,
     /// Extension: limit to one community (its code).
     #[serde(default)]
     community: Option<String>,
@@ -350,13 +354,17 @@ fn service_full(d: &Directory, r: &Resource, t: T) -> Value {
     v
 }
 
+/// A record matches a search when every word of it appears in the record's text, or the
+/// whole search does. A search of no words (punctuation, `%`, `_`) matches only where it
+/// appears as written: characters are never wildcards.
 fn matches_search(text: &[&str], q: &Option<String>) -> bool {
     match q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         None => true,
         Some(q) => {
             let words: Vec<String> = directory::terms(q);
-            let hay = text.join(" ");
-            words.iter().all(|w| hay.contains(w.as_str())) || hay.contains(q)
+            let hay = text.join(" ").to_lowercase();
+            let q = q.to_lowercase();
+            (!words.is_empty() && words.iter().all(|w| hay.contains(&w.to_lowercase()))) || hay.contains(&q)
         }
     }
 }
@@ -414,11 +422,14 @@ async fn services(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Que
     let e = api_err(t);
     let d = load(&s, q.community.as_deref()).await.map_err(&e)?;
     let full = flag(&q.full) || q.format.as_deref() == Some("ndjson");
+    let minimal = flag(&q.minimal);
     let items = filtered_services(&d, &q)
         .map_err(&e)?
         .into_iter()
         .map(|r| {
-            if full {
+            if minimal {
+                json!({ "id": uuid(Entity::Service, r.id), "modified_date": ms_iso(r.updated_at) })
+            } else if full {
                 service_full(&d, r, t)
             } else {
                 let mut v = service_scalars(&d, r);
@@ -428,7 +439,11 @@ async fn services(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Que
                 v
             }
         })
-        .collect();
+        .collect::<Vec<Value>>();
+    if minimal && q.per_page.as_deref().is_none_or(str::is_empty) {
+        let all = ListQuery { per_page: Some(items.len().clamp(1, 1000).to_string()), ..q };
+        return paged(items, &all).map_err(&e);
+    }
     paged(items, &q).map_err(&e)
 }
 
@@ -539,7 +554,10 @@ fn taxonomy_value() -> Value {
 
 async fn taxonomies(Query(q): Query<ListQuery>, ctx: crate::ctx::Ctx) -> Res {
     let e = api_err(ctx.t());
-    paged(vec![taxonomy_value()], &q).map_err(&e)
+    let t = taxonomy_value();
+    let text = [t["name"].as_str().unwrap_or(""), t["description"].as_str().unwrap_or("")];
+    let items = if matches_search(&text, &q.search) { vec![t] } else { vec![] };
+    paged(items, &q).map_err(&e)
 }
 
 async fn taxonomy(Path(id): Path<String>, ctx: crate::ctx::Ctx) -> Res {
@@ -557,7 +575,15 @@ async fn terms(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Query<
     let d = load(&s, None).await.map_err(&e)?;
     let mut codes: Vec<&String> = d.categories.keys().collect();
     codes.sort();
-    paged(codes.into_iter().map(|c| term_value(&d, c, t)).collect(), &q).map_err(&e)
+    let items = codes
+        .into_iter()
+        .filter(|c| {
+            let (zh, en) = d.categories.get(*c).cloned().unwrap_or_default();
+            matches_search(&[c, &zh, &en], &q.search)
+        })
+        .map(|c| term_value(&d, c, t))
+        .collect();
+    paged(items, &q).map_err(&e)
 }
 
 async fn term(State(s): State<AppState>, ctx: crate::ctx::Ctx, Path(id): Path<String>) -> Res {
@@ -588,6 +614,11 @@ async fn export(State(s): State<AppState>, ctx: crate::ctx::Ctx, Query(q): Query
         body,
     )
         .into_response())
+}
+
+/// Any other address under `/hsds/` answers like the rest of the API, in JSON.
+async fn unknown(ctx: crate::ctx::Ctx) -> Res {
+    Err(api_err(ctx.t())(AppError::NotFound))
 }
 
 /// The earlier export address: the organizations with their services, in HSDS 3 form.

@@ -1,6 +1,11 @@
 //! iCalendar (RFC 5545) feeds for bookings (X5, R4): `VCALENDAR` with one `VEVENT` per booking,
-//! times in UTC (`Z`), text escaped (§3.3.11) and lines folded at 75 octets without splitting a
-//! UTF-8 character (§3.1), CRLF line ends.
+//! text escaped (§3.3.11) and lines folded at 75 octets without splitting a UTF-8 character
+//! (§3.1), CRLF line ends.
+//!
+//! A feed is subscribed to by its address, not sent as an iTIP message, so it carries no
+//! `METHOD` (RFC 5546 §3.2.1 would then require an `ORGANIZER` we do not have). Times are
+//! Asia/Shanghai local times with their `VTIMEZONE`, as people booked them; the time zone is
+//! also the component that keeps a feed without bookings valid (§3.6 wants at least one).
 
 /// One event of a feed.
 pub struct Event {
@@ -16,6 +21,17 @@ pub struct Event {
     pub status: &'static str,
     /// Incremented on every change, so calendar apps replace the old copy (§3.8.7.4).
     pub sequence: i64,
+}
+
+/// China has kept UTC+8 without daylight saving since 1991.
+const SHANGHAI_OFFSET_SECS: i32 = 8 * 3600;
+
+/// Local date-time form `19980119T070000` for use with `TZID=Asia/Shanghai` (§3.3.5, form #3).
+pub fn local(ms: i64) -> String {
+    let tz = chrono::FixedOffset::east_opt(SHANGHAI_OFFSET_SECS).expect("offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string())
+        .unwrap_or_default()
 }
 
 /// UTC date-time form `19980119T070000Z` (§3.3.5, form #2).
@@ -60,15 +76,27 @@ pub fn calendar(name: &str, events: &[Event]) -> String {
     line(&mut out, "VERSION:2.0");
     line(&mut out, "PRODID:-//Wushe//Community bookings//ZH-CN");
     line(&mut out, "CALSCALE:GREGORIAN");
-    line(&mut out, "METHOD:PUBLISH");
     line(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
     line(&mut out, "X-WR-TIMEZONE:Asia/Shanghai");
+    for l in [
+        "BEGIN:VTIMEZONE",
+        "TZID:Asia/Shanghai",
+        "BEGIN:STANDARD",
+        "DTSTART:19910915T000000",
+        "TZOFFSETFROM:+0800",
+        "TZOFFSETTO:+0800",
+        "TZNAME:CST",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ] {
+        line(&mut out, l);
+    }
     for e in events {
         line(&mut out, "BEGIN:VEVENT");
         line(&mut out, &format!("UID:{}", e.uid));
         line(&mut out, &format!("DTSTAMP:{}", utc(e.stamp)));
-        line(&mut out, &format!("DTSTART:{}", utc(e.start)));
-        line(&mut out, &format!("DTEND:{}", utc(e.end)));
+        line(&mut out, &format!("DTSTART;TZID=Asia/Shanghai:{}", local(e.start)));
+        line(&mut out, &format!("DTEND;TZID=Asia/Shanghai:{}", local(e.end)));
         line(&mut out, &format!("SUMMARY:{}", escape(&e.summary)));
         if !e.location.is_empty() {
             line(&mut out, &format!("LOCATION:{}", escape(&e.location)));
@@ -127,9 +155,18 @@ mod tests {
         let summary = lines.iter().find(|l| l.starts_with("SUMMARY:")).unwrap();
         assert!(summary.contains("居民议事会\\, 关于楼道堆物\\; 第二次"));
         assert!(lines.contains(&"DESCRIPTION:一\\n二".to_string()));
-        assert!(lines.contains(&"DTSTART:20251201T000000Z".to_string()));
+        assert!(lines.contains(&"DTSTART;TZID=Asia/Shanghai:20251201T080000".to_string()), "{lines:?}");
+        assert!(lines.contains(&"DTEND;TZID=Asia/Shanghai:20251201T090000".to_string()));
+        assert!(!lines.iter().any(|l| l.starts_with("METHOD:")), "a subscribed feed is no iTIP message");
         assert!(lines.contains(&"X-WR-CALNAME:S社区 议事厅".to_string()));
         assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(), 1);
+    }
+
+    #[test]
+    fn a_feed_without_bookings_still_holds_a_component() {
+        let lines = unfold(&calendar("空", &[]));
+        let begins: Vec<&String> = lines.iter().filter(|l| l.starts_with("BEGIN:")).collect();
+        assert_eq!(begins, ["BEGIN:VCALENDAR", "BEGIN:VTIMEZONE", "BEGIN:STANDARD"]);
     }
 
     #[test]

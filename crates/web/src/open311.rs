@@ -361,15 +361,48 @@ fn request_value(r: &open311::PublicRequest) -> V {
     ])
 }
 
-/// W3C date-times with a zone. A `+` offset that a client left unencoded in the query
-/// string arrives as a space; it is read as the `+` it was.
-fn parse_date(raw: &str) -> Option<i64> {
+/// W3C-DTF dates and times: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (read in the jurisdiction's
+/// time, China Standard Time), or a time with its zone, with or without seconds. A date alone
+/// as `end_date` means the end of that year, month or day. A `+` offset that a client left
+/// unencoded in the query string arrives as a space; it is read as the `+` it was.
+fn parse_date(raw: &str, end: bool) -> Option<i64> {
+    use chrono::{Datelike, NaiveDate, TimeZone};
     let t = raw.trim();
     let fixed = match t.rfind(' ') {
         Some(i) if t[i + 1..].len() == 5 && t.as_bytes()[i + 3] == b':' => format!("{}+{}", &t[..i], &t[i + 1..]),
         _ => t.to_string(),
     };
-    chrono::DateTime::parse_from_rfc3339(&fixed).ok().map(|d| d.timestamp_millis())
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(&fixed) {
+        return Some(d.timestamp_millis());
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_str(&fixed.replace('Z', "+00:00"), "%Y-%m-%dT%H:%M%:z") {
+        return Some(d.timestamp_millis());
+    }
+    let parts: Vec<&str> = fixed.split('-').collect();
+    let num = |s: &str, len: usize| if s.len() == len { s.parse::<u32>().ok() } else { None };
+    let (first, next) = match parts.as_slice() {
+        [y] => {
+            let y = num(y, 4)? as i32;
+            (NaiveDate::from_ymd_opt(y, 1, 1)?, NaiveDate::from_ymd_opt(y + 1, 1, 1)?)
+        }
+        [y, m] => {
+            let first = NaiveDate::from_ymd_opt(num(y, 4)? as i32, num(m, 2)?, 1)?;
+            let next = if first.month() == 12 {
+                NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)?
+            } else {
+                NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)?
+            };
+            (first, next)
+        }
+        [y, m, d] => {
+            let day = NaiveDate::from_ymd_opt(num(y, 4)? as i32, num(m, 2)?, num(d, 2)?)?;
+            (day, day.succ_opt()?)
+        }
+        _ => return None,
+    };
+    let tz = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let at = tz.from_local_datetime(&(if end { next } else { first }).and_hms_opt(0, 0, 0)?).single()?;
+    Some(at.timestamp_millis() - i64::from(end))
 }
 
 const DAY: i64 = 86_400_000;
@@ -386,7 +419,8 @@ async fn list_requests(s: &AppState, t: T, f: Format, q: &HashMap<String, String
     };
     let codes: Vec<String> =
         get("service_code").map(|x| x.split(',').map(|c| c.trim().to_string()).collect()).unwrap_or_default();
-    let date = |k: &str| get(k).map(|v| parse_date(&v).ok_or_else(|| bad(t, "open311.date"))).transpose();
+    let date =
+        |k: &str| get(k).map(|v| parse_date(&v, k == "end_date").ok_or_else(|| bad(t, "open311.date"))).transpose();
     let (start, end) = (date("start_date")?, date("end_date")?);
     let now = s.now();
     let (from, to) = match (start, end) {
@@ -460,4 +494,25 @@ async fn token(
     }
     .await;
     r.unwrap_or_else(|p| fail(fmt, p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn w3c_dtf_dates_of_every_precision_are_read() {
+        let cst = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+        assert_eq!(parse_date("2026-10-01", false), Some(cst("2026-10-01T00:00:00+08:00")));
+        assert_eq!(parse_date("2026-10-01", true), Some(cst("2026-10-02T00:00:00+08:00") - 1));
+        assert_eq!(parse_date("2026-10", false), Some(cst("2026-10-01T00:00:00+08:00")));
+        assert_eq!(parse_date("2026-12", true), Some(cst("2027-01-01T00:00:00+08:00") - 1));
+        assert_eq!(parse_date("2026", false), Some(cst("2026-01-01T00:00:00+08:00")));
+        assert_eq!(parse_date("2026-10-01T08:30+08:00", false), Some(cst("2026-10-01T08:30:00+08:00")));
+        assert_eq!(parse_date("2026-10-01T00:30Z", false), Some(cst("2026-10-01T08:30:00+08:00")));
+        assert_eq!(parse_date("2026-10-01T08:30:00 08:00", false), Some(cst("2026-10-01T08:30:00+08:00")));
+        for bad in ["2026-13-01", "26-10-01", "2026-10-01T", "yesterday", "2026-02-30"] {
+            assert_eq!(parse_date(bad, false), None, "{bad}");
+        }
+    }
 }

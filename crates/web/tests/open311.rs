@@ -142,6 +142,12 @@ async fn a_geo_report_client_discovers_posts_and_tracks_a_request() {
         let (_, _, body) =
             get(&app, &format!("/open311/v2/requests.json?{J}&start_date=2030-01-01T00:00:00+08:00")).await;
         assert_eq!(body, "[]");
+        // W3C-DTF dates without a time are read too (the day in China Standard Time).
+        let (status, _, body) = get(&app, &format!("/open311/v2/requests.json?{J}&start_date=2030-01-01")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "[]"));
+        let (status, _, _) =
+            get(&app, &format!("/open311/v2/requests.json?{J}&start_date=2026-10-01&end_date=2026-12-29")).await;
+        assert_eq!(status, StatusCode::OK);
         // A revoked key stops working.
         wushe_app::open311::revoke_key(&app.db, &wushe_app::Actor::operator(), 1, "510104001001", "city-app")
             .await

@@ -277,9 +277,12 @@ async fn a_resident_books_a_space_without_javascript_and_subscribes_to_the_feed(
         "no purposes in public"
     );
     let lines = wushe_web::ical::unfold(&ics);
-    for key in ["UID:", "DTSTAMP:", "DTSTART:", "DTEND:"] {
-        assert!(lines.iter().any(|l| l.starts_with(key) && (key == "UID:" || l.ends_with('Z'))), "{key}");
+    assert!(lines.iter().any(|l| l.starts_with("UID:")));
+    assert!(lines.iter().any(|l| l.starts_with("DTSTAMP:") && l.ends_with('Z')), "DTSTAMP is UTC");
+    for key in ["DTSTART;TZID=Asia/Shanghai:", "DTEND;TZID=Asia/Shanghai:"] {
+        assert!(lines.iter().any(|l| l.starts_with(key) && !l.ends_with('Z')), "{key}: local times as booked");
     }
+    assert!(lines.contains(&"TZID:Asia/Shanghai".to_string()) && !lines.iter().any(|l| l.starts_with("METHOD:")));
     let page = resident.get(app.url("/my/bookings")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("楼组长例会") && page.contains("已确认"));
     let r = resident.post(app.url("/my/bookings/feed")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
@@ -585,4 +588,50 @@ async fn odd_pages_and_deep_places_do_not_break_lists_or_forms() {
     let dto: Value = org.get(app.url(&format!("/api/v1/resources/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(dto["address"], "");
     assert_eq!(r["address"], "1栋101", "the owner does");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsds_searches_every_list_literally_and_answers_unknown_paths_in_json() {
+    let app = TestApp::spawn(Engine::Sqlite, "hsds_search").await.unwrap();
+    let anon = TestApp::new_client();
+    let get = |path: &str| {
+        let (anon, url) = (anon.clone(), app.url(path));
+        async move {
+            let r = anon.get(url).send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (_, all_terms) = get("/hsds/taxonomy_terms?per_page=100").await;
+    let total = all_terms["total_items"].as_u64().unwrap();
+    assert!(total >= 15);
+    for path in ["/hsds/taxonomy_terms?search=zzzz", "/hsds/taxonomies?search=zzzz", "/hsds/services?search=zzzz"] {
+        assert_eq!(get(path).await.1["total_items"], 0, "{path}");
+    }
+    for (wildcard, lists) in [
+        ("%25", &["services", "organizations", "taxonomy_terms"][..]),
+        ("%25%25", &["services", "organizations", "taxonomy_terms"]),
+        ("*", &["services", "organizations", "taxonomy_terms"]),
+        // Term codes hold underscores (elderly_care); names of services and organizations do not.
+        ("_", &["services", "organizations"]),
+    ] {
+        for list in lists {
+            let (_, page) = get(&format!("/hsds/{list}?search={wildcard}")).await;
+            assert_eq!(page["total_items"], 0, "{list}?search={wildcard} is no wildcard");
+        }
+    }
+    let (_, legal) = get("/hsds/taxonomy_terms?search=%E8%80%81%E4%BA%BA").await;
+    assert!(legal["total_items"].as_u64().unwrap() >= 1 && legal["total_items"].as_u64().unwrap() < total);
+    assert_eq!(get("/hsds/taxonomies?search=Wushe").await.1["total_items"], 1);
+    // minimal: every service, only its id and modified date, in one page.
+    let (_, full) = get("/hsds/services").await;
+    let (_, minimal) = get("/hsds/services?minimal=true").await;
+    assert_eq!(minimal["total_items"], full["total_items"]);
+    assert_eq!(minimal["total_pages"], 1);
+    for s in minimal["contents"].as_array().unwrap() {
+        let keys: Vec<&String> = s.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "modified_date"], "{s}");
+    }
+    let (status, body) = get("/hsds/no_such_list").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["status"], 404, "JSON, like the rest of the API: {body}");
 }
