@@ -1,20 +1,37 @@
 //! X1 — the append-only, hash-chained audit log of every write and every unmasked read.
 //!
-//! Invariant: each entry's `hash` is SHA-256 over its predecessor's hash and its own fields, and
-//! `audit_head` holds the last one. Every audited transaction locks `audit_head` with its *first*
-//! statement (an UPDATE), which serialises writers identically on SQLite (write lock taken at
-//! once, no read-to-write upgrade) and PostgreSQL (row lock, also across server instances).
+//! Invariant: there is one chain per community (`chain` = the community's id) and one for
+//! records above communities (chain 0). Each entry's `hash` is SHA-256 over its predecessor's
+//! hash in its chain and its own fields, and `audit_chains` holds each chain's last one. A
+//! transaction gathers its entries and appends them when it commits: it locks the heads of
+//! the chains it touches in the order of their ids (so two writers never wait on each other
+//! in a circle), so writes of different communities never wait for one another and a chain
+//! is locked only for the moment of the commit. On SQLite, which has one writer anyway, every
+//! audited transaction still starts with a write (to `audit_head`), so it never has to turn a
+//! read snapshot into a write later (which SQLite may refuse).
 
 use crate::{Actor, AppError, Db};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeMap;
+
+/// The hash before a chain's first entry.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// A write transaction that carries its audit entries and commits them with the work.
 pub struct AuditedTx<'c> {
     pub tx: Transaction<'c, Any>,
-    seq: i64,
-    last_hash: String,
     at: i64,
+    entries: Vec<Owned>,
+}
+
+/// An entry waiting for the commit.
+struct Owned {
+    actor_user_id: Option<i64>,
+    community_id: Option<i64>,
+    action: String,
+    subject: String,
+    detail: String,
 }
 
 impl<'c> AuditedTx<'c> {
@@ -28,13 +45,13 @@ impl<'c> AuditedTx<'c> {
     }
 
     async fn lock(mut tx: Transaction<'c, Any>, at: i64) -> Result<AuditedTx<'c>, AppError> {
-        let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash")
-            .fetch_one(&mut *tx)
-            .await?;
-        Ok(AuditedTx { seq: row.try_get(0)?, last_hash: row.try_get(1)?, tx, at })
+        if crate::db::Backend::of(&tx) == crate::db::Backend::Sqlite {
+            sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        }
+        Ok(AuditedTx { tx, at, entries: Vec::new() })
     }
 
-    /// Appends one entry to the chain inside this transaction.
+    /// Adds one entry, appended to its community's chain when the transaction commits.
     pub async fn record(
         &mut self,
         actor: &Actor,
@@ -43,61 +60,78 @@ impl<'c> AuditedTx<'c> {
         subject: &str,
         detail: &str,
     ) -> Result<(), AppError> {
-        let seq = self.seq + 1;
-        let hash = entry_hash(&self.last_hash, seq, self.at, actor.user_id, community_id, action, subject, detail);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(seq)
-        .bind(self.at)
-        .bind(actor.user_id)
-        .bind(community_id)
-        .bind(action)
-        .bind(subject)
-        .bind(detail)
-        .bind(&self.last_hash)
-        .bind(&hash)
-        .execute(&mut *self.tx)
-        .await?;
-        self.seq = seq;
-        self.last_hash = hash;
+        self.entries.push(Owned {
+            actor_user_id: actor.user_id,
+            community_id,
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail: detail.to_string(),
+        });
         Ok(())
     }
 
-    /// Appends several entries with one statement (group commit of submissions). The chain is
-    /// the same as recording them one by one.
+    /// Adds several entries (group commit of submissions); the chains are the same as
+    /// recording them one by one.
     pub async fn record_many(&mut self, entries: &[Entry<'_>]) -> Result<(), AppError> {
-        const PARAMS: usize = 9;
-        for chunk in crate::db::statement_chunks(entries, PARAMS) {
+        self.entries.extend(entries.iter().map(|e| Owned {
+            actor_user_id: e.actor_user_id,
+            community_id: e.community_id,
+            action: e.action.to_string(),
+            subject: e.subject.clone(),
+            detail: e.detail.clone(),
+        }));
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> Result<(), AppError> {
+        let mut chains: BTreeMap<i64, Vec<Owned>> = BTreeMap::new();
+        for e in std::mem::take(&mut self.entries) {
+            chains.entry(e.community_id.unwrap_or(0)).or_default().push(e);
+        }
+        for (chain, entries) in chains {
+            self.append(chain, entries).await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Locks a chain's head, hashes the entries onto it and writes them, with multi-row
+    /// statements.
+    async fn append(&mut self, chain: i64, entries: Vec<Owned>) -> Result<(), AppError> {
+        sqlx::query(
+            "INSERT INTO audit_chains (chain, seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
+        )
+        .bind(chain)
+        .bind(GENESIS)
+        .execute(&mut *self.tx)
+        .await?;
+        let head = sqlx::query("UPDATE audit_chains SET seq = seq WHERE chain = $1 RETURNING seq, last_hash")
+            .bind(chain)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let (mut seq, mut last): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+        const PARAMS: usize = 10;
+        for chunk in crate::db::statement_chunks(&entries, PARAMS) {
             let mut rows = Vec::with_capacity(chunk.len());
             for e in chunk {
-                let seq = self.seq + 1;
-                let hash = entry_hash(
-                    &self.last_hash,
-                    seq,
-                    self.at,
-                    e.actor_user_id,
-                    e.community_id,
-                    e.action,
-                    &e.subject,
-                    &e.detail,
-                );
-                rows.push((seq, std::mem::replace(&mut self.last_hash, hash.clone()), hash));
-                self.seq = seq;
+                seq += 1;
+                let hash =
+                    entry_hash(&last, seq, self.at, e.actor_user_id, e.community_id, &e.action, &e.subject, &e.detail);
+                rows.push((seq, std::mem::replace(&mut last, hash.clone()), hash));
             }
             let sql = crate::sql!(
-                "INSERT INTO audit_log (seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash) VALUES {}",
+                "INSERT INTO audit_entries (chain, seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash) VALUES {}",
                 crate::db::Backend::of(&self.tx).values_list(chunk.len(), PARAMS)
             );
             let mut q = sqlx::query(sql);
             for (e, (seq, prev, hash)) in chunk.iter().zip(rows) {
                 q = q
+                    .bind(chain)
                     .bind(seq)
                     .bind(self.at)
                     .bind(e.actor_user_id)
                     .bind(e.community_id)
-                    .bind(e.action)
+                    .bind(e.action.as_str())
                     .bind(e.subject.as_str())
                     .bind(e.detail.as_str())
                     .bind(prev)
@@ -105,16 +139,12 @@ impl<'c> AuditedTx<'c> {
             }
             q.execute(&mut *self.tx).await?;
         }
-        Ok(())
-    }
-
-    pub async fn commit(mut self) -> Result<(), AppError> {
-        sqlx::query("UPDATE audit_head SET seq = $1, last_hash = $2 WHERE id = 1")
-            .bind(self.seq)
-            .bind(&self.last_hash)
+        sqlx::query("UPDATE audit_chains SET seq = $1, last_hash = $2 WHERE chain = $3")
+            .bind(seq)
+            .bind(&last)
+            .bind(chain)
             .execute(&mut *self.tx)
             .await?;
-        self.tx.commit().await?;
         Ok(())
     }
 }
@@ -173,61 +203,91 @@ pub async fn record_alone(
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verification {
-    Intact { entries: i64 },
-    Broken { seq: i64, reason: &'static str },
+    /// Every chain recomputes: how many entries in how many chains.
+    Intact { entries: i64, chains: i64 },
+    /// The first break found: the chain (a community's id, 0 above communities), the
+    /// entry's number in it, and what does not hold.
+    Broken { chain: i64, seq: i64, reason: &'static str },
 }
 
-/// Recomputes the whole chain (`wushe audit verify`).
+/// Recomputes every chain (`wushe audit verify`). Each chain is read in one snapshot, so
+/// entries committed meanwhile are neither half seen nor taken for a break.
 pub async fn verify(db: &Db) -> Result<Verification, AppError> {
-    let mut prev = "0".repeat(64);
-    let mut expected_seq = 1i64;
-    let mut after = 0i64;
+    let chains: Vec<(i64,)> =
+        sqlx::query_as("SELECT chain FROM audit_chains UNION SELECT DISTINCT chain FROM audit_entries ORDER BY 1")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut entries = 0;
+    for (chain,) in &chains {
+        match verify_chain(db, *chain).await? {
+            Ok(n) => entries += n,
+            Err(broken) => return Ok(broken),
+        }
+    }
+    Ok(Verification::Intact { entries, chains: chains.len() as i64 })
+}
+
+async fn verify_chain(db: &Db, chain: i64) -> Result<Result<i64, Verification>, AppError> {
+    let broken = |seq, reason| Ok(Err(Verification::Broken { chain, seq, reason }));
+    let mut tx = db.pool.begin().await?;
+    if db.backend == crate::db::Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+    }
+    let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, last_hash FROM audit_chains WHERE chain = $1")
+        .bind(chain)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((head_seq, head_hash)) = head else { return broken(0, "head") };
+    let mut prev = GENESIS.to_string();
+    let mut expected = 1i64;
     loop {
         let rows = sqlx::query(
             "SELECT seq, at, actor_user_id, community_id, action, subject, detail, prev_hash, hash \
-             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000",
+             FROM audit_entries WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT 5000",
         )
-        .bind(after)
-        .fetch_all(&db.pool)
+        .bind(chain)
+        .bind(expected)
+        .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
             break;
         }
         for r in rows {
             let seq: i64 = r.try_get(0)?;
-            if seq != expected_seq {
-                return Ok(Verification::Broken { seq, reason: "gap" });
+            if seq != expected {
+                return broken(expected, "gap");
+            }
+            let community: Option<i64> = r.try_get(3)?;
+            if chain != 0 && community != Some(chain) {
+                return broken(seq, "chain");
             }
             let prev_hash: String = r.try_get(7)?;
             if prev_hash != prev {
-                return Ok(Verification::Broken { seq, reason: "prev_hash" });
+                return broken(seq, "prev_hash");
             }
             let h = entry_hash(
                 &prev,
                 seq,
                 r.try_get(1)?,
                 r.try_get(2)?,
-                r.try_get(3)?,
+                community,
                 &r.try_get::<String, _>(4)?,
                 &r.try_get::<String, _>(5)?,
                 &r.try_get::<String, _>(6)?,
             );
             let stored: String = r.try_get(8)?;
             if h != stored {
-                return Ok(Verification::Broken { seq, reason: "hash" });
+                return broken(seq, "hash");
             }
             prev = stored;
-            expected_seq += 1;
-            after = seq;
+            expected += 1;
         }
     }
-    let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1").fetch_one(&db.pool).await?;
-    let head_seq: i64 = head.try_get(0)?;
-    let head_hash: String = head.try_get(1)?;
-    if head_seq != expected_seq - 1 || head_hash != prev {
-        return Ok(Verification::Broken { seq: head_seq, reason: "head" });
+    tx.commit().await?;
+    if head_seq != expected - 1 || head_hash != prev {
+        return broken(head_seq, "head");
     }
-    Ok(Verification::Intact { entries: expected_seq - 1 })
+    Ok(Ok(expected - 1))
 }
 
 #[derive(Debug, Clone)]
@@ -243,8 +303,8 @@ pub struct AuditEntry {
 /// The latest entries of one community, for staff with `AuditRead`.
 pub async fn recent(db: &Db, community_id: i64, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
     let rows = sqlx::query(
-        "SELECT a.seq, a.at, u.display_name, a.action, a.subject, a.detail FROM audit_log a \
-         LEFT JOIN users u ON u.id = a.actor_user_id WHERE a.community_id = $1 ORDER BY a.seq DESC LIMIT $2",
+        "SELECT a.id, a.at, u.display_name, a.action, a.subject, a.detail FROM audit_entries a \
+         LEFT JOIN users u ON u.id = a.actor_user_id WHERE a.community_id = $1 ORDER BY a.id DESC LIMIT $2",
     )
     .bind(community_id)
     .bind(limit)

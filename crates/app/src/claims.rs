@@ -44,7 +44,7 @@ pub async fn list_need(db: &Db, actor: &Actor, at: i64, need_id: i64, claim_hour
             .ok_or(FieldError::new("claim_hours", "errors.number.range"))?,
     };
     if !matches!(need.status, NeedStatus::Submitted | NeedStatus::Accepted | NeedStatus::Reopened) {
-        return Err(FieldError::new("status", "errors.claim.not_listable").into());
+        return Err(AppError::Conflict(FieldError::new("status", "errors.claim.not_listable")));
     }
     let mut tx = AuditedTx::begin(db, at).await?;
     sqlx::query(

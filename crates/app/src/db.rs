@@ -44,6 +44,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "need_rollups", include_str!("../migrations/0009_need_rollups.sql")),
     (10, "needs_fewer_indexes", include_str!("../migrations/0010_needs_fewer_indexes.sql")),
     (11, "resources", include_str!("../migrations/0011_resources.sql")),
+    (12, "audit_chains", include_str!("../migrations/0012_audit_chains.sql")),
 ];
 
 /// Renders a migration for one engine.

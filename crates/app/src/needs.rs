@@ -1483,7 +1483,7 @@ pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, 
         .fetch_optional(&mut *tx.tx)
         .await?;
     if done.is_none() {
-        return Err(FieldError::new("organization", "errors.whistle.not_pending").into());
+        return Err(AppError::Conflict(FieldError::new("organization", "errors.whistle.not_pending")));
     }
     insert_event(&mut tx.tx, &need, at, actor.user_id, EventKind::Reported, note.as_deref(), &format!("org:{org_id}"))
         .await?;
@@ -1629,14 +1629,30 @@ pub struct History {
     pub events: Vec<(EventKind, i64, String, Option<String>)>,
 }
 
-/// Returns the id of the last need inserted (0 for none).
+/// Parameters of one need row in the multi-row INSERT of [`insert_histories`].
+const HISTORY_PARAMS: usize = 22;
+
+/// Writes needs with their whole timelines (imports, the demo), each kind of row with
+/// multi-row statements; returns the new ids in the order of `items`.
 pub async fn insert_histories(
     tx: &mut Transaction<'_, Any>,
     cal: &WorkCalendar,
     items: &[History],
-) -> Result<i64, AppError> {
-    let mut inserted = 0;
-    let mut rollups = Deltas::default();
+) -> Result<Vec<i64>, AppError> {
+    struct Row {
+        status: NeedStatus,
+        org: Option<i64>,
+        user: Option<i64>,
+        responded: Option<i64>,
+        resolved: Option<i64>,
+        closed: Option<i64>,
+        rating: Option<i64>,
+        reopened: i64,
+        respond_due: i64,
+        resolve_due: i64,
+        last: i64,
+    }
+    let mut rows = Vec::with_capacity(items.len());
     for h in items {
         let mut status = NeedStatus::Submitted;
         let (mut responded, mut resolved, mut closed, mut rating, mut reopened) = (None, None, None, None, 0i64);
@@ -1664,48 +1680,76 @@ pub async fn insert_histories(
                 closed = Some(*at);
             }
         }
-        let respond_due = cal.due(h.created_at, h.category.respond_hours, h.urgency);
-        let resolve_due = cal.due(h.created_at, h.category.resolve_hours, h.urgency);
-        let last = h.events.last().map(|e| e.1).unwrap_or(h.created_at);
-        let r = sqlx::query(crate::sql!(
+        rows.push(Row {
+            status,
+            org,
+            user,
+            responded,
+            resolved,
+            closed,
+            rating,
+            reopened,
+            respond_due: cal.due(h.created_at, h.category.respond_hours, h.urgency),
+            resolve_due: cal.due(h.created_at, h.category.resolve_hours, h.urgency),
+            last: h.events.last().map(|e| e.1).unwrap_or(h.created_at),
+        });
+    }
+    let mut rollups = Deltas::default();
+    let mut needs: Vec<Need> = Vec::with_capacity(items.len());
+    let paired: Vec<(&History, &Row)> = items.iter().zip(&rows).collect();
+    for chunk in crate::db::statement_chunks(&paired, HISTORY_PARAMS) {
+        let mut q = sqlx::query(crate::sql!(
             "INSERT INTO needs (community_id, area_id, area_path, household_id, category_id, title, description, channel, urgency, scope, status, \
              assignee_org_id, assignee_user_id, created_at, responded_at, resolved_at, closed_at, rating, reopened, respond_due, resolve_due, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING {COLS}"
-        ))
-        .bind(h.area.community_id)
-        .bind(h.area.id)
-        .bind(&h.area.path)
-        .bind(h.household_id)
-        .bind(h.category.id)
-        .bind(&h.title)
-        .bind(&h.description)
-        .bind(h.channel.code())
-        .bind(h.urgency.code())
-        .bind(h.scope.code())
-        .bind(status.code())
-        .bind(org)
-        .bind(user)
-        .bind(h.created_at)
-        .bind(responded)
-        .bind(resolved)
-        .bind(closed)
-        .bind(rating)
-        .bind(reopened)
-        .bind(respond_due)
-        .bind(resolve_due)
-        .bind(last)
-        .fetch_one(&mut **tx)
-        .await?;
-        let need = from_row(&r)?;
-        rollups.change(None, Some(&need));
-        insert_event(tx, &need, h.created_at, None, EventKind::Submitted, None, h.channel.code()).await?;
-        for (kind, at, data, note) in &h.events {
-            insert_event(tx, &need, *at, None, *kind, note.as_deref(), data).await?;
+             VALUES {} RETURNING {COLS}",
+            crate::db::Backend::of(tx).values_list(chunk.len(), HISTORY_PARAMS)
+        ));
+        for (h, r) in chunk {
+            q = q
+                .bind(h.area.community_id)
+                .bind(h.area.id)
+                .bind(h.area.path.as_str())
+                .bind(h.household_id)
+                .bind(h.category.id)
+                .bind(h.title.as_str())
+                .bind(h.description.as_str())
+                .bind(h.channel.code())
+                .bind(h.urgency.code())
+                .bind(h.scope.code())
+                .bind(r.status.code())
+                .bind(r.org)
+                .bind(r.user)
+                .bind(h.created_at)
+                .bind(r.responded)
+                .bind(r.resolved)
+                .bind(r.closed)
+                .bind(r.rating)
+                .bind(r.reopened)
+                .bind(r.respond_due)
+                .bind(r.resolve_due)
+                .bind(r.last);
         }
-        inserted = need.id;
+        let mut written = q.fetch_all(&mut **tx).await?.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        // Ids follow the order of the VALUES rows; RETURNING's own order is not promised.
+        written.sort_by_key(|n| n.id);
+        let matches = written.len() == chunk.len()
+            && written.iter().zip(chunk).all(|(n, (h, _))| n.area_id == h.area.id && n.title == h.title);
+        if !matches {
+            return Err(AppError::Internal("imported needs came back out of order".into()));
+        }
+        needs.extend(written);
     }
+    let mut events: Vec<EventRow<'_>> = Vec::new();
+    for (need, h) in needs.iter().zip(items) {
+        rollups.change(None, Some(need));
+        events.push((need, h.created_at, None, EventKind::Submitted, None, h.channel.code().to_string()));
+        for (kind, at, data, note) in &h.events {
+            events.push((need, *at, None, *kind, note.as_deref(), data.clone()));
+        }
+    }
+    insert_events(tx, &events).await?;
     rollups.write(tx).await?;
-    Ok(inserted)
+    Ok(needs.iter().map(|n| n.id).collect())
 }
 
 /// Which of `ids` are needs of `community_id` (an imported ledger's 编号 that are already here).

@@ -382,8 +382,9 @@ pub async fn import(
     // Merged rows point at other rows by their old number: insert the others first.
     let mut new_ids: HashMap<i64, i64> = existing.iter().map(|&i| (i, i)).collect();
     let (merged, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(|x| x.3 == NeedStatus::Merged);
-    for (old, _, h, _) in rest {
-        let id = needs::insert_histories(&mut tx.tx, cal, std::slice::from_ref(&h)).await?;
+    let (olds, histories): (Vec<Option<i64>>, Vec<History>) = rest.into_iter().map(|(o, _, h, _)| (o, h)).unzip();
+    let ids = needs::insert_histories(&mut tx.tx, cal, &histories).await?;
+    for (old, id) in olds.into_iter().zip(ids) {
         if let Some(o) = old {
             new_ids.insert(o, id);
         }
@@ -397,7 +398,7 @@ pub async fn import(
             })));
         };
         h.events = vec![(EventKind::Merged, h.created_at, format!("into:{target}"), Some("台账导入".into()))];
-        let id = needs::insert_histories(&mut tx.tx, cal, std::slice::from_ref(&h)).await?;
+        let id = needs::insert_histories(&mut tx.tx, cal, std::slice::from_ref(&h)).await?[0];
         needs::set_merged_into(&mut tx.tx, id, target).await?;
         if let Some(o) = old {
             new_ids.insert(o, id);

@@ -208,7 +208,7 @@ async fn whistle_body(db: Db, _e: Engine) {
         .unwrap();
     needs::report(&db, &admin, T0 + 3 * H, n.id, ids[0], "已到场查看").await.unwrap();
     let again = needs::report(&db, &admin, T0 + 4 * H, n.id, ids[0], "").await;
-    assert!(matches!(again, Err(AppError::Invalid(e)) if e.0[0].field == "organization"));
+    assert!(matches!(again, Err(AppError::Conflict(e)) if e.field == "organization"));
     let w = needs::whistles(&db, &n).await.unwrap();
     assert_eq!(w.iter().map(|w| w.reported_at).collect::<Vec<_>>(), vec![Some(T0 + 3 * H), None]);
     assert_eq!(w[0].deadline, T0 + 25 * H);

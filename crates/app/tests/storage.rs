@@ -181,7 +181,7 @@ async fn register_body(db: Db, _e: Engine) {
 
 both_engines!(audit_chain_records_writes_and_reveals_and_detects_tampering, audit_body);
 async fn audit_body(db: Db, _e: Engine) {
-    let Verification::Intact { entries: before } = audit::verify(&db).await.unwrap() else {
+    let Verification::Intact { entries: before, .. } = audit::verify(&db).await.unwrap() else {
         panic!("seed chain broken")
     };
     let admin = actor_with(&db, Role::CommunityAdmin, S).await;
@@ -191,7 +191,7 @@ async fn audit_body(db: Db, _e: Engine) {
         .unwrap();
     let r = people::reveal(&db, &admin, NOW, id.0).await.unwrap();
     assert_eq!(r.phone.unwrap().len(), 11);
-    let Verification::Intact { entries } = audit::verify(&db).await.unwrap() else { panic!("broken after reveal") };
+    let Verification::Intact { entries, .. } = audit::verify(&db).await.unwrap() else { panic!("broken after reveal") };
     assert_eq!(entries, before + 1);
     let s = areas::by_code(&db, S).await.unwrap();
     let recent = audit::recent(&db, s.id, 1).await.unwrap();
@@ -199,13 +199,20 @@ async fn audit_body(db: Db, _e: Engine) {
     // A street officer may read but never unmask.
     let officer = actor_with(&db, Role::StreetOfficer, "510104001").await;
     assert!(matches!(people::reveal(&db, &officer, NOW, id.0).await, Err(AppError::Forbidden)));
-    // Rewriting history is detected.
-    sqlx::query("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = $1")
-        .bind(entries)
+    // The reveal is the last entry of S社区's own chain, and rewriting it is detected there.
+    let (chain, seq): (i64, i64) =
+        sqlx::query_as("SELECT chain, seq FROM audit_entries WHERE action = 'person.reveal' ORDER BY id DESC LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(chain, s.id);
+    sqlx::query("UPDATE audit_entries SET detail = 'nothing to see' WHERE chain = $1 AND seq = $2")
+        .bind(chain)
+        .bind(seq)
         .execute(&db.pool)
         .await
         .unwrap();
-    assert_eq!(audit::verify(&db).await.unwrap(), Verification::Broken { seq: entries, reason: "hash" });
+    assert_eq!(audit::verify(&db).await.unwrap(), Verification::Broken { chain, seq, reason: "hash" });
 }
 
 both_engines!(concurrent_audited_writes_keep_one_chain, concurrent_body);
@@ -339,7 +346,7 @@ async fn accounts_sessions_and_tokens_on_both_engines() {
         let stored: (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens").fetch_one(&db.pool).await.unwrap();
         assert_ne!(stored.0, token, "only a digest is stored");
         // user.add, session.login, session.logout, two more logins, token.create
-        assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { entries: 6 }));
+        assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { entries: 6, .. }));
     }
 }
 
@@ -410,4 +417,89 @@ async fn sign_in_grants_body(db: Db, engine: Engine) {
     assert_eq!(g, expected, "{engine:?}: the token's user with both grants, in grant order");
     let (_, _, g) = accounts::session(&db, &session.token, NOW + 1).await.unwrap().unwrap();
     assert_eq!(g, expected);
+}
+
+both_engines!(each_community_keeps_its_own_audit_chain, chains_body);
+async fn chains_body(db: Db, engine: Engine) {
+    let (s, a) = (areas::by_code(&db, S).await.unwrap(), areas::by_code(&db, A).await.unwrap());
+    let admin_s = actor_with(&db, Role::CommunityAdmin, S).await;
+    let admin_a = actor_with(&db, Role::CommunityAdmin, A).await;
+    let person =
+        |code: &str, name: &str| PersonForm { household_code: code.into(), name: name.into(), ..Default::default() };
+    let s_home: (String,) =
+        sqlx::query_as("SELECT code FROM areas WHERE kind = 'household' AND path LIKE $1 ORDER BY id LIMIT 1")
+            .bind(format!("{}%", s.path))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let a_home: (String,) =
+        sqlx::query_as("SELECT code FROM areas WHERE kind = 'household' AND path LIKE $1 ORDER BY id LIMIT 1")
+            .bind(format!("{}%", a.path))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    if engine == Engine::Postgres {
+        // A long transaction of A社区 (an import, say) holds nothing S社区's writes need: its
+        // chain is locked only for the moment it commits.
+        let mut long = audit::AuditedTx::begin(&db, NOW).await.unwrap();
+        sqlx::query("UPDATE people SET version = version + 1 WHERE community_id = $1")
+            .bind(a.id)
+            .execute(&mut *long.tx)
+            .await
+            .unwrap();
+        long.record(&admin_a, Some(a.id), "people.bulk", "community", "all").await.unwrap();
+        let other = people::register(&db, &admin_s, NOW, person(&s_home.0, "不必等待").parse(2026).unwrap());
+        let done = tokio::time::timeout(std::time::Duration::from_secs(20), other).await;
+        assert!(matches!(done, Ok(Ok(_))), "S社区's write did not wait for A社区's transaction");
+        long.commit().await.unwrap();
+    }
+    people::register(&db, &admin_a, NOW, person(&a_home.0, "链上一人").parse(2026).unwrap()).await.unwrap();
+    let Verification::Intact { chains, .. } = audit::verify(&db).await.unwrap() else { panic!("broken") };
+    assert!(chains >= 2, "{chains} chains");
+    // Each entry sits in its community's chain; entries above communities in chain 0.
+    let misplaced: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_entries WHERE chain <> COALESCE(community_id, 0)")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(misplaced.0, 0);
+    // A break names its chain and entry; the others are not blamed.
+    let last_a: (i64,) = sqlx::query_as("SELECT MAX(seq) FROM audit_entries WHERE chain = $1")
+        .bind(a.id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_entries SET subject = 'person:0' WHERE chain = $1 AND seq = $2")
+        .bind(a.id)
+        .bind(last_a.0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(audit::verify(&db).await.unwrap(), Verification::Broken { chain: a.id, seq: last_a.0, reason: "hash" });
+}
+
+both_engines!(verifying_while_others_write_never_reports_a_false_break, verify_racing_body);
+async fn verify_racing_body(db: Db, _e: Engine) {
+    let admin = actor_with(&db, Role::CommunityAdmin, S).await;
+    let writer = {
+        let (db, admin) = (db.clone(), admin.clone());
+        tokio::spawn(async move {
+            for i in 0..40 {
+                let form = PersonForm {
+                    household_code: "510104001001010010002".into(),
+                    name: format!("写入{i}"),
+                    ..Default::default()
+                };
+                people::register(&db, &admin, NOW + i, form.parse(2026).unwrap()).await.unwrap();
+            }
+        })
+    };
+    let mut runs = 0;
+    while !writer.is_finished() {
+        let v = audit::verify(&db).await.unwrap();
+        assert!(matches!(v, Verification::Intact { .. }), "run {runs}: {v:?}");
+        runs += 1;
+    }
+    writer.await.unwrap();
+    assert!(matches!(audit::verify(&db).await.unwrap(), Verification::Intact { .. }));
 }

@@ -83,8 +83,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-async fn openapi() -> Response {
-    Json(document()).into_response()
+async fn openapi(State(s): State<AppState>) -> Response {
+    let specs = crate::routes::ROUTES.get().map(Vec::as_slice).unwrap_or(&[]);
+    Json(crate::openapi::published(specs, s.this_year())).into_response()
 }
 
 type ApiResult = Result<Response, WebError>;
@@ -119,21 +120,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(b) => b,
             Err(_) => return Err(crate::error::too_large(crate::routes::Kind::Api, t.0, crate::routes::BODY_LIMIT)),
         };
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize::<_, T>(de) {
+        let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(inner) => {
+                return Err(problem(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    t.0.t("errors.title.malformed_json").into(),
+                    inner.to_string(),
+                    vec![],
+                ));
+            }
+        };
+        integral_numbers(&mut value);
+        match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(v) => Ok(ApiJson(v)),
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    return Err(problem(
-                        StatusCode::BAD_REQUEST,
-                        "malformed_json",
-                        t.0.t("errors.title.malformed_json").into(),
-                        inner.to_string(),
-                        vec![],
-                    ));
-                }
                 // A missing field has the parent's path; serde names the field in backticks.
                 let msg = inner.to_string();
                 let (field, key) = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
@@ -156,6 +160,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ))
             }
         }
+    }
+}
+
+/// JSON does not tell `2` from `2.0` (JSON Schema counts both as integers), so numbers
+/// without a fraction are read as integers wherever an integer is asked for.
+fn integral_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| !n.is_i64() && !n.is_u64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *v = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(o) => o.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -445,6 +467,7 @@ async fn person_dto(s: &AppState, ctx: &Ctx, p: &Person) -> Result<PersonDto, Ap
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ResidentQuery {
     /// A vulnerability flag code, e.g. `elderly_alone`.
     vulnerability: Option<String>,
@@ -736,6 +759,7 @@ async fn add_member(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryParams {
     /// Words to search, in Chinese or English.
     q: Option<String>,

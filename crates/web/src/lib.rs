@@ -20,6 +20,7 @@ pub mod inbox;
 pub mod needs;
 pub mod needs_api;
 pub mod open311;
+pub mod openapi;
 pub mod organizations;
 pub mod people;
 pub mod resources;

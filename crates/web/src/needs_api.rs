@@ -66,6 +66,7 @@ pub fn routes(r: &mut Registry) {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// `xlsx` (default) or `csv`.
     format: Option<String>,
@@ -271,6 +272,7 @@ async fn dtos(s: &AppState, list: &[Need]) -> Result<Vec<NeedDto>, AppError> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerParams {
     /// A status code, or `open` for every need not yet resolved or closed.
     status: Option<String>,
@@ -592,6 +594,7 @@ pub struct MetricsDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthParams {
     /// `YYYY-MM` in China Standard Time; default this month.
     month: Option<String>,
@@ -638,6 +641,7 @@ pub struct TrendMonthDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrendParams {
     /// First month, `YYYY-MM`; default eleven months before `to`.
     from: Option<String>,

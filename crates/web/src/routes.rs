@@ -77,6 +77,9 @@ impl Registry {
     }
 }
 
+/// The route table of this process, for the OpenAPI document (each operation's security).
+pub static ROUTES: std::sync::OnceLock<Vec<RouteSpec>> = std::sync::OnceLock::new();
+
 /// Request bodies above this size are refused with 413 before any parsing.
 pub const BODY_LIMIT: usize = 256 * 1024;
 /// File uploads (ledger imports) may be larger; only routes that opt in accept them.
@@ -101,6 +104,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     crate::hsds::routes(&mut reg);
     api::routes(&mut reg);
     let specs = reg.specs;
+    let _ = ROUTES.set(specs.clone());
     let uploads: std::sync::Arc<[&'static str]> = reg.uploads.into();
     let router = reg
         .router

@@ -745,3 +745,55 @@ async fn limits_and_query_parameters_are_named_in_the_answer() {
     let p: Value = serde_json::from_str(&body).unwrap();
     assert!(p["detail"].as_str().unwrap().contains("256 KB"), "{p}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_api_route_with_its_security_and_errors() {
+    let app = TestApp::spawn(Engine::Sqlite, "openapi_doc").await.unwrap();
+    let doc: Value =
+        TestApp::new_client().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(doc["components"]["securitySchemes"]["session"]["in"], "cookie");
+    let mut ids = std::collections::HashSet::new();
+    for r in wushe_web::route_table(app.state.clone()) {
+        if r.kind != wushe_web::Kind::Api || r.path == "/api/v1/openapi.json" {
+            continue;
+        }
+        let method = r.method.as_str().to_ascii_lowercase();
+        let op = &doc["paths"][r.path][&method];
+        assert!(op.is_object(), "{method} {} is documented", r.path);
+        assert!(ids.insert(op["operationId"].as_str().unwrap().to_string()), "{} {method}: unique id", r.path);
+        let security = op["security"].as_array().unwrap();
+        let public = r.action == wushe_domain::access::Action::Public;
+        assert_eq!(security.is_empty(), public, "{method} {}: security follows the route's action", r.path);
+        let responses = op["responses"].as_object().unwrap();
+        for (code, resp) in responses {
+            assert!(!resp["description"].as_str().unwrap_or("").is_empty(), "{method} {} {code}", r.path);
+        }
+        let mut wanted = vec!["400", "404", "422"];
+        if !public {
+            wanted.extend(["401", "403"]);
+        }
+        for code in wanted {
+            assert_eq!(
+                responses[code]["content"]["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem",
+                "{method} {} documents {code}",
+                r.path
+            );
+        }
+        if let Some(content) = op["requestBody"]["content"].as_object() {
+            for (kind, body) in content.iter().filter(|(k, _)| k.as_str() != "application/json") {
+                assert_eq!(body["schema"]["format"], "binary", "{method} {} {kind} is a file", r.path);
+            }
+        }
+    }
+    let limit = doc["paths"]["/api/v1/areas/{code}/residents"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!((limit["in"].as_str(), limit["schema"]["maximum"].as_i64()), (Some("query"), Some(500)));
+}

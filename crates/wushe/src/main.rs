@@ -416,11 +416,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Audit { command: AuditCommand::Verify } => {
             let db = open(&cli.database).await?;
             match audit::verify(&db).await? {
-                audit::Verification::Intact { entries } => {
-                    println!("audit chain intact: {entries} entries")
+                audit::Verification::Intact { entries, chains } => {
+                    println!("audit chain intact: {entries} entries in {chains} chains")
                 }
-                audit::Verification::Broken { seq, reason } => {
-                    return Err(format!("audit chain broken at entry {seq} ({reason})").into());
+                audit::Verification::Broken { chain, seq, reason } => {
+                    let whose = match chain {
+                        0 => "above communities".to_string(),
+                        id => match wushe_app::areas::by_id(&db, id).await {
+                            Ok(a) => format!("of community {} {}", a.code, a.name),
+                            Err(_) => format!("of community #{id}"),
+                        },
+                    };
+                    return Err(format!("audit chain broken at entry {seq} {whose} ({reason})").into());
                 }
             }
         }

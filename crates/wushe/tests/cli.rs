@@ -117,7 +117,7 @@ async fn the_demo_generator_is_deterministic_and_tampering_is_detected() {
     let conn = wushe_app::Db::connect(&a).await.unwrap();
     let o = wushe(&a, &["user", "add", "bob", "--password-stdin"], Some("long enough secret"));
     assert!(o.status.success());
-    sqlx::query("UPDATE audit_log SET subject = 'user:mallory'").execute(&conn.pool).await.unwrap();
+    sqlx::query("UPDATE audit_entries SET subject = 'user:mallory'").execute(&conn.pool).await.unwrap();
     conn.pool.close().await;
     let o = wushe(&a, &["audit", "verify"], None);
     assert!(!o.status.success());
