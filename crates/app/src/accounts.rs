@@ -196,6 +196,39 @@ pub async fn grant_list(db: &Db, user_id: i64) -> Result<Vec<(Role, String, Stri
         .collect()
 }
 
+/// Sets (or, with `None`, clears) where a user's e-mail notifications go: the user themself,
+/// or the operator. Audited.
+pub async fn set_email(db: &Db, actor: &Actor, at: i64, user_id: i64, email: Option<String>) -> Result<(), AppError> {
+    if !actor.operator && actor.user_id != Some(user_id) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = crate::audit::AuditedTx::begin(db, at).await?;
+    let r = sqlx::query("UPDATE users SET email = $1 WHERE id = $2 RETURNING id")
+        .bind(email.as_deref())
+        .bind(user_id)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    if r.is_none() {
+        return Err(AppError::NotFound);
+    }
+    tx.record(
+        actor,
+        None,
+        "account.email",
+        &format!("user:{user_id}"),
+        if email.is_some() { "set" } else { "cleared" },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// A user's e-mail address for notifications, if any.
+pub async fn email_of(db: &Db, user_id: i64) -> Result<Option<String>, AppError> {
+    let r: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_optional(&db.pool).await?;
+    Ok(r.and_then(|r| r.0))
+}
+
 /// The account a login name resolves to (a username, or a mobile number in any spelling
 /// `PhoneNumber` accepts), so that every spelling of one account is one key for the login limit.
 pub async fn account_of(db: &Db, login: &str) -> Result<Option<i64>, AppError> {

@@ -218,12 +218,26 @@ pub async fn mark_read(db: &Db, user_id: i64, id: i64, at: i64) -> Result<(), Ap
     Ok(())
 }
 
-/// Where outbound messages go. Unset channels leave their rows pending (delivered once a
-/// channel is configured).
-/// Turns a notification's kind, title and note into the subject and text sent out; the web
-/// layer supplies one from its message catalogue.
-pub type Render = fn(kind: &str, title: &str, body: &str) -> (String, String);
+/// A notification on its way out, for the text it is sent as.
+pub struct Outgoing<'a> {
+    /// `email` or `sms`.
+    pub channel: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    /// The need it is about: its number and a link back to it go into the text.
+    pub need_id: Option<i64>,
+    /// Where links point (`WUSHE_PUBLIC_URL`), without a trailing slash.
+    pub base_url: &'a str,
+}
 
+/// Turns a notification into the subject and text sent out; the web layer supplies one from
+/// its message catalogue.
+pub type Render = fn(&Outgoing<'_>) -> (String, String);
+
+/// Where outbound messages go, and how hard to try. A channel that is not configured sends
+/// nothing: its messages are marked `skipped` rather than left to pile up in front of the
+/// other channel's.
 #[derive(Debug, Clone, Default)]
 pub struct Channels {
     /// `host:port` of an SMTP relay (plain SMTP, as offered by a local relay).
@@ -232,15 +246,43 @@ pub struct Channels {
     /// An HTTP endpoint taking `{"to","title","body","id"}` for SMS gateways and webhooks.
     pub webhook: Option<String>,
     pub render: Option<Render>,
+    /// How long one delivery may take before it counts as failed (0: 10 s).
+    pub timeout: Duration,
+    /// Deliveries in flight at once per channel (0: 8), so one slow gateway does not hold
+    /// up its own queue, and never the other channel's.
+    pub concurrency: usize,
+    /// The address people open the platform at, for links in messages.
+    pub base_url: String,
 }
 
 impl Channels {
     pub fn from_env(render: Render) -> Channels {
+        let secs = std::env::var("WUSHE_OUTBOX_TIMEOUT_SECS").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(10);
         Channels {
             smtp: std::env::var("WUSHE_SMTP_ADDR").ok().filter(|s| !s.is_empty()),
             smtp_from: std::env::var("WUSHE_SMTP_FROM").unwrap_or_else(|_| "wushe@localhost".into()),
             webhook: std::env::var("WUSHE_SMS_WEBHOOK_URL").ok().filter(|s| !s.is_empty()),
             render: Some(render),
+            timeout: Duration::from_secs(secs.max(1)),
+            concurrency: std::env::var("WUSHE_OUTBOX_CONCURRENCY").ok().and_then(|s| s.parse().ok()).unwrap_or(8),
+            base_url: std::env::var("WUSHE_PUBLIC_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+                .trim_end_matches('/')
+                .to_string(),
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        if self.timeout.is_zero() { Duration::from_secs(10) } else { self.timeout }
+    }
+
+    fn configured(&self, channel: &str) -> bool {
+        match channel {
+            "email" => self.smtp.is_some(),
+            "sms" => self.webhook.is_some(),
+            _ => false,
         }
     }
 }
@@ -262,28 +304,56 @@ pub struct Round {
     pub gave_up: usize,
 }
 
-/// Delivers due outbox rows once. Run it periodically; safe to run from several servers.
+/// One due message, claimed for sending.
+struct Due {
+    id: i64,
+    destination: String,
+    title: String,
+    body: String,
+    notification: i64,
+}
+
+/// Delivers due outbox rows once, each channel on its own and with bounded concurrency. Run
+/// it periodically; safe to run from several servers (a row is claimed before it is sent,
+/// and every delivery carries the notification's id as its idempotency key / Message-ID, so a
+/// gateway can drop a repeat after a crash or a late reply).
 pub async fn dispatch(db: &Db, channels: &Channels, now: i64) -> Result<Round, AppError> {
+    for channel in ["email", "sms"] {
+        if !channels.configured(channel) {
+            sqlx::query(
+                "UPDATE outbox SET status = 'skipped', last_error = 'channel not configured' WHERE channel = $1 AND status = 'pending'",
+            )
+            .bind(channel)
+            .execute(&db.pool)
+            .await?;
+        }
+    }
+    let (email, sms) =
+        tokio::join!(dispatch_channel(db, channels, "email", now), dispatch_channel(db, channels, "sms", now));
+    let (a, b) = (email?, sms?);
+    Ok(Round { sent: a.sent + b.sent, failed: a.failed + b.failed, gave_up: a.gave_up + b.gave_up })
+}
+
+async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, now: i64) -> Result<Round, AppError> {
+    let mut round = Round::default();
+    if !channels.configured(channel) {
+        return Ok(round);
+    }
     let rows = sqlx::query(
-        "SELECT o.id, o.channel, o.destination, n.title, n.body, n.id, n.kind FROM outbox o JOIN notifications n ON n.id = o.notification_id \
-         WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.claimed_at < $2)) ORDER BY o.id LIMIT 200",
+        "SELECT o.id, o.destination, n.title, n.body, n.id, n.kind, n.need_id FROM outbox o JOIN notifications n ON n.id = o.notification_id \
+         WHERE o.channel = $3 AND ((o.status = 'pending' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.claimed_at < $2)) \
+         ORDER BY o.id LIMIT 200",
     )
     .bind(now)
     .bind(now - CLAIM_TIMEOUT)
+    .bind(channel)
     .fetch_all(&db.pool)
     .await?;
-    let mut round = Round::default();
+    let width = if channels.concurrency == 0 { 8 } else { channels.concurrency.min(64) };
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(width));
+    let mut sending = tokio::task::JoinSet::new();
     for r in rows {
         let id: i64 = r.try_get(0)?;
-        let channel: String = r.try_get(1)?;
-        let configured = match channel.as_str() {
-            "email" => channels.smtp.is_some(),
-            "sms" => channels.webhook.is_some(),
-            _ => false,
-        };
-        if !configured {
-            continue;
-        }
         // Claim: only one dispatcher wins the row.
         let claimed = sqlx::query(
             "UPDATE outbox SET status = 'sending', claimed_at = $1 WHERE id = $2 AND (status = 'pending' OR (status = 'sending' AND claimed_at < $3)) RETURNING id",
@@ -296,26 +366,48 @@ pub async fn dispatch(db: &Db, channels: &Channels, now: i64) -> Result<Round, A
         if claimed.is_none() {
             continue;
         }
-        let dest: String = r.try_get(2)?;
-        let title: String = r.try_get(3)?;
-        let body: String = r.try_get(4)?;
-        let nid: i64 = r.try_get(5)?;
-        let kind: String = r.try_get(6)?;
+        let kind: String = r.try_get(5)?;
+        let (title, body): (String, String) = (r.try_get(2)?, r.try_get(3)?);
+        let need_id: Option<i64> = r.try_get(6)?;
         let (title, body) = match channels.render {
-            Some(render) => render(&kind, &title, &body),
+            Some(render) => render(&Outgoing {
+                channel,
+                kind: &kind,
+                title: &title,
+                body: &body,
+                need_id,
+                base_url: &channels.base_url,
+            }),
             None => (title, body),
         };
-        let result = match channel.as_str() {
-            "email" => {
-                let addr = channels.smtp.clone().unwrap_or_default();
-                let from = channels.smtp_from.clone();
-                tokio::task::spawn_blocking(move || send_smtp(&addr, &from, &dest, &title, &body, nid))
+        let due = Due { id, destination: r.try_get(1)?, title, body, notification: r.try_get(4)? };
+        let permit = gate.clone().acquire_owned().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let (channels, timeout) = (channels.clone(), channels.timeout());
+        sending.spawn(async move {
+            let _permit = permit;
+            let result = match channel {
+                "email" => {
+                    let addr = channels.smtp.clone().unwrap_or_default();
+                    let from = channels.smtp_from.clone();
+                    let (to, subject, text, nid) =
+                        (due.destination.clone(), due.title.clone(), due.body.clone(), due.notification);
+                    tokio::task::spawn_blocking(move || {
+                        send_smtp(&addr, &from, &to, &subject, &text, nid, now, timeout)
+                    })
                     .await
                     .map_err(|e| e.to_string())
                     .and_then(|r| r)
-            }
-            _ => send_webhook(channels.webhook.as_deref().unwrap_or_default(), &dest, &title, &body, nid).await,
-        };
+                }
+                _ => {
+                    let url = channels.webhook.clone().unwrap_or_default();
+                    send_webhook(&url, &due.destination, &due.title, &due.body, due.notification, timeout).await
+                }
+            };
+            (due.id, result)
+        });
+    }
+    while let Some(done) = sending.join_next().await {
+        let (id, result) = done.map_err(|e| AppError::Internal(e.to_string()))?;
         match result {
             Ok(()) => {
                 sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
@@ -349,8 +441,8 @@ pub async fn dispatch(db: &Db, channels: &Channels, now: i64) -> Result<Round, A
     Ok(round)
 }
 
-async fn send_webhook(url: &str, to: &str, title: &str, body: &str, id: i64) -> Result<(), String> {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(|e| e.to_string())?;
+async fn send_webhook(url: &str, to: &str, title: &str, body: &str, id: i64, timeout: Duration) -> Result<(), String> {
+    let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
     let r = client
         .post(url)
         .header("Idempotency-Key", format!("wushe-notification-{id}"))
@@ -361,14 +453,88 @@ async fn send_webhook(url: &str, to: &str, title: &str, body: &str, id: i64) -> 
     if r.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", r.status())) }
 }
 
-/// A minimal SMTP conversation (RFC 5321) with a relay; the body is UTF-8 (8BITMIME), the
-/// subject RFC 2047-encoded.
-fn send_smtp(addr: &str, from: &str, to: &str, subject: &str, body: &str, id: i64) -> Result<(), String> {
-    let stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+/// The message as sent in DATA (RFC 5322): a `Date`, the subject as RFC 2047 encoded words
+/// short enough to keep every header line within 76 characters, the notification's id as the
+/// Message-ID, and the body with CRLF line ends only (no bare CR or LF), lines of at most 998
+/// octets and dot-stuffing — as 8-bit text where the relay announced 8BITMIME, otherwise in
+/// base64, which any relay carries.
+#[allow(clippy::too_many_arguments)]
+pub fn compose_email(from: &str, to: &str, subject: &str, body: &str, id: i64, at: i64, eight_bit: bool) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let date = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default().with_timezone(&tz).to_rfc2822();
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in subject.chars().filter(|c| !c.is_control()) {
+        if chunk.len() + c.len_utf8() > 39 {
+            words.push(format!("=?UTF-8?B?{}?=", base64_encode(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() || words.is_empty() {
+        words.push(format!("=?UTF-8?B?{}?=", base64_encode(chunk.as_bytes())));
+    }
+    let mut msg = format!(
+        "Date: {date}\r\nFrom: <{from}>\r\nTo: <{to}>\r\nSubject: {}\r\nMessage-ID: <wushe-notification-{id}@wushe>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: {}\r\n\r\n",
+        words.join("\r\n "),
+        if eight_bit { "8bit" } else { "base64" }
+    );
+    let text = body.replace("\r\n", "\n").replace('\r', "\n");
+    if eight_bit {
+        for line in text.split('\n') {
+            let mut rest = line;
+            loop {
+                let mut cut = rest.len().min(990);
+                while !rest.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let (piece, tail) = rest.split_at(cut);
+                // Dot-stuffing keeps a line with a lone "." from ending the message early.
+                if piece.starts_with('.') {
+                    msg.push('.');
+                }
+                msg.push_str(piece);
+                msg.push_str("\r\n");
+                if tail.is_empty() {
+                    break;
+                }
+                rest = tail;
+            }
+        }
+    } else {
+        let encoded = base64_encode(text.replace('\n', "\r\n").as_bytes());
+        for line in encoded.as_bytes().chunks(76) {
+            msg.push_str(std::str::from_utf8(line).unwrap_or_default());
+            msg.push_str("\r\n");
+        }
+    }
+    msg.push_str(".\r\n");
+    msg
+}
+
+/// A minimal SMTP conversation (RFC 5321) with a relay.
+#[allow(clippy::too_many_arguments)]
+fn send_smtp(
+    addr: &str,
+    from: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    id: i64,
+    at: i64,
+    timeout: Duration,
+) -> Result<(), String> {
+    use std::net::ToSocketAddrs;
+    let target = addr.to_socket_addrs().map_err(|e| e.to_string())?.next().ok_or("no address")?;
+    let stream = std::net::TcpStream::connect_timeout(&target, timeout).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     let mut w = stream.try_clone().map_err(|e| e.to_string())?;
     let mut r = BufReader::new(stream);
-    let expect = |code: &str, r: &mut BufReader<std::net::TcpStream>| -> Result<(), String> {
+    // Reads a (multi-line) reply; returns its lines.
+    let expect = |code: &str, r: &mut BufReader<std::net::TcpStream>| -> Result<Vec<String>, String> {
+        let mut lines = Vec::new();
         loop {
             let mut line = String::new();
             if r.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
@@ -377,8 +543,10 @@ fn send_smtp(addr: &str, from: &str, to: &str, subject: &str, body: &str, id: i6
             if !line.starts_with(code) {
                 return Err(format!("SMTP: {}", line.trim()));
             }
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return Ok(());
+            let more = line.as_bytes().get(3) == Some(&b'-');
+            lines.push(line);
+            if !more {
+                return Ok(lines);
             }
         }
     };
@@ -386,27 +554,15 @@ fn send_smtp(addr: &str, from: &str, to: &str, subject: &str, body: &str, id: i6
         |s: &str, w: &mut std::net::TcpStream| w.write_all(format!("{s}\r\n").as_bytes()).map_err(|e| e.to_string());
     expect("220", &mut r)?;
     say("EHLO wushe", &mut w)?;
-    expect("250", &mut r)?;
-    say(&format!("MAIL FROM:<{from}>"), &mut w)?;
+    let ehlo = expect("250", &mut r)?;
+    let eight_bit = ehlo.iter().any(|l| l.get(4..).is_some_and(|x| x.trim().eq_ignore_ascii_case("8BITMIME")));
+    say(&format!("MAIL FROM:<{from}>{}", if eight_bit { " BODY=8BITMIME" } else { "" }), &mut w)?;
     expect("250", &mut r)?;
     say(&format!("RCPT TO:<{to}>"), &mut w)?;
     expect("250", &mut r)?;
     say("DATA", &mut w)?;
     expect("354", &mut r)?;
-    let b64 = base64_encode(subject.as_bytes());
-    let mut msg = format!(
-        "From: <{from}>\r\nTo: <{to}>\r\nSubject: =?UTF-8?B?{b64}?=\r\nMessage-ID: <wushe-notification-{id}@wushe>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-    );
-    for line in body.lines() {
-        // Dot-stuffing keeps a line with a lone "." from ending the message early.
-        if line.starts_with('.') {
-            msg.push('.');
-        }
-        msg.push_str(line);
-        msg.push_str("\r\n");
-    }
-    msg.push_str(".\r\n");
-    w.write_all(msg.as_bytes()).map_err(|e| e.to_string())?;
+    w.write_all(compose_email(from, to, subject, body, id, at, eight_bit).as_bytes()).map_err(|e| e.to_string())?;
     expect("250", &mut r)?;
     let _ = say("QUIT", &mut w);
     Ok(())
@@ -448,6 +604,39 @@ mod tests {
         assert_eq!(backoff_millis(0), 30_000);
         assert_eq!(backoff_millis(1), 60_000);
         assert_eq!(backoff_millis(20), 3_600_000);
+    }
+
+    #[test]
+    fn e_mail_is_what_mail_servers_accept() {
+        let subject = "【五社】需求 #1234 已分派给您：".to_string() + &"楼道灯不亮，老人上下楼容易摔倒".repeat(20);
+        let body = format!("第一行\r\n第二行\r孤立的回车\n.一个点开头\n{}", "长".repeat(2000));
+        for eight_bit in [true, false] {
+            let m = compose_email(
+                "wushe@example.org",
+                "a@example.org",
+                &subject,
+                &body,
+                1234,
+                1_795_000_000_000,
+                eight_bit,
+            );
+            let (head, text) = m.split_once("\r\n\r\n").unwrap();
+            assert!(head.starts_with("Date: ") && head.contains("+0800"), "{head}");
+            assert!(head.contains("Message-ID: <wushe-notification-1234@wushe>"));
+            for line in m.split("\r\n") {
+                assert!(!line.contains('\r') && !line.contains('\n'), "no bare CR or LF");
+                assert!(line.len() <= 998, "{} octets", line.len());
+            }
+            for line in head.split("\r\n") {
+                assert!(line.len() <= 76, "header line of {} characters: {line}", line.len());
+            }
+            assert!(m.ends_with("\r\n.\r\n"));
+            if eight_bit {
+                assert!(text.contains("\r\n孤立的回车\r\n") && text.contains("\r\n..一个点开头\r\n"));
+            } else {
+                assert!(text.is_ascii(), "base64 for relays without 8BITMIME");
+            }
+        }
     }
 
     #[test]

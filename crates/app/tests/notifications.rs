@@ -78,8 +78,8 @@ fn smtp_relay(listener: std::net::TcpListener, got: Arc<Mutex<Vec<String>>>, cou
     });
 }
 
-fn render(kind: &str, title: &str, body: &str) -> (String, String) {
-    (format!("[{kind}] {title}"), body.to_string())
+fn render(o: &notifications::Outgoing<'_>) -> (String, String) {
+    (format!("[{}] {}", o.kind, o.title), o.body.to_string())
 }
 
 async fn body(db: Db, engine: Engine) {
@@ -131,6 +131,7 @@ async fn body(db: Db, engine: Engine) {
         smtp_from: "wushe@example.org".into(),
         webhook: Some(hook_url),
         render: Some(render),
+        ..Default::default()
     };
     let step = Step {
         event: EventKind::Assigned,
@@ -191,4 +192,97 @@ async fn a_message_queued_while_its_channel_is_down_is_delivered_exactly_once_wh
             body(db, engine).await;
         }
     }
+}
+
+/// A gateway that answers after `delay`, counting the requests in flight at once and the
+/// idempotency keys it saw.
+async fn slow_gateway(delay: std::time::Duration, keys: Arc<Mutex<Vec<String>>>, widest: Arc<AtomicUsize>) -> String {
+    use axum::{Router, http::HeaderMap, http::StatusCode, routing::post};
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let app = Router::new().route(
+        "/sms",
+        post(move |h: HeaderMap| {
+            let (keys, widest, in_flight) = (keys.clone(), widest.clone(), in_flight.clone());
+            async move {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                widest.fetch_max(now, Ordering::SeqCst);
+                keys.lock().unwrap().push(h["idempotency-key"].to_str().unwrap().to_string());
+                tokio::time::sleep(delay).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                StatusCode::OK
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await });
+    url
+}
+
+/// Queues one message to every demo account (each has a phone; some get an e-mail address).
+async fn queue_to_everyone(db: &Db, at: i64) -> usize {
+    sqlx::query("UPDATE users SET email = username || '@example.org'").execute(&db.pool).await.unwrap();
+    let users: Vec<(i64,)> = sqlx::query_as("SELECT id FROM users").fetch_all(&db.pool).await.unwrap();
+    let users: Vec<i64> = users.into_iter().map(|u| u.0).collect();
+    let mut tx = db.pool.begin().await.unwrap();
+    let msg = notifications::Message {
+        community_id: None,
+        kind: "assigned",
+        need_id: None,
+        title: "暴雨预警：请检查独居老人".into(),
+        body: String::new(),
+    };
+    notifications::queue(&mut tx, at, &users, &msg).await.unwrap();
+    tx.commit().await.unwrap();
+    users.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_channel_is_sent_on_its_own_and_an_unconfigured_one_sends_nothing() {
+    let db = seeded_db(Engine::Sqlite, "outbox_channels").await.unwrap();
+    let n = queue_to_everyone(&db, T0).await;
+    // Only e-mail is configured: the SMS rows do not stand in its way, and are marked skipped.
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = smtp.local_addr().unwrap().to_string();
+    let (got, count) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicUsize::new(0)));
+    smtp_relay(smtp, got.clone(), count.clone());
+    let email_only = Channels { smtp: Some(addr), smtp_from: "wushe@example.org".into(), ..Default::default() };
+    let round = notifications::dispatch(&db, &email_only, T0 + 1).await.unwrap();
+    assert_eq!(round.sent, n);
+    assert_eq!(count.load(Ordering::SeqCst), n);
+    let counts = notifications::outbox_counts(&db).await.unwrap();
+    assert_eq!(counts, vec![("sent".to_string(), n as i64), ("skipped".to_string(), n as i64)]);
+    let mail = got.lock().unwrap()[0].clone();
+    assert!(mail.starts_with("Date: ") && mail.contains("Message-ID: <wushe-notification-"), "{mail}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_gateway_is_sent_to_in_parallel_and_a_late_reply_is_retried_with_the_same_key() {
+    let db = seeded_db(Engine::Sqlite, "outbox_slow").await.unwrap();
+    let n = queue_to_everyone(&db, T0).await;
+    sqlx::query("DELETE FROM outbox WHERE channel = 'email'").execute(&db.pool).await.unwrap();
+    let (keys, widest) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicUsize::new(0)));
+    let url = slow_gateway(std::time::Duration::from_millis(300), keys.clone(), widest.clone()).await;
+    let channels = Channels { webhook: Some(url.clone()), concurrency: 4, ..Default::default() };
+    assert_eq!(notifications::dispatch(&db, &channels, T0 + 1).await.unwrap().sent, n);
+    let w = widest.load(Ordering::SeqCst);
+    assert!((2..=4).contains(&w), "{w} requests in flight at once (at most the configured 4)");
+    // A gateway slower than the timeout: the delivery counts as failed and is tried again
+    // later with the same idempotency key, so the gateway can drop the repeat.
+    let db = seeded_db(Engine::Sqlite, "outbox_late").await.unwrap();
+    queue_to_everyone(&db, T0).await;
+    sqlx::query("DELETE FROM outbox WHERE id <> (SELECT MIN(id) FROM outbox WHERE channel = 'sms')")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let (keys, widest) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicUsize::new(0)));
+    let late = slow_gateway(std::time::Duration::from_millis(1500), keys.clone(), widest).await;
+    let impatient =
+        Channels { webhook: Some(late), timeout: std::time::Duration::from_millis(300), ..Default::default() };
+    assert_eq!(notifications::dispatch(&db, &impatient, T0 + 1).await.unwrap().failed, 1);
+    let later = T0 + 1 + notifications::backoff_millis(0);
+    assert_eq!(notifications::dispatch(&db, &impatient, later).await.unwrap().failed, 1);
+    let keys = keys.lock().unwrap().clone();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "one key for every attempt at one message");
 }

@@ -75,6 +75,27 @@ fn check_char(body: &[u8]) -> char {
     C[(sum % 11) as usize]
 }
 
+/// An e-mail address for notifications: empty means none; otherwise `local@domain` with a
+/// dotted domain, no spaces or control characters, at most 254 characters (RFC 5321). Kept
+/// as written, the domain in lower case.
+pub fn parse_email(raw: &str) -> Result<Option<String>, FieldError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let bad = || FieldError::new("email", "errors.email.invalid");
+    let (local, domain) = t.rsplit_once('@').ok_or_else(bad)?;
+    let ok_chars = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c))
+    };
+    let labels_ok = domain.split('.').count() >= 2
+        && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if t.len() > 254 || local.len() > 64 || !ok_chars(local) || !labels_ok {
+        return Err(bad());
+    }
+    Ok(Some(format!("{local}@{}", domain.to_lowercase())))
+}
+
 /// A person's name as written: 1–30 characters.
 pub fn parse_person_name(raw: &str) -> Result<String, FieldError> {
     crate::error::text("name", raw, 30)
@@ -202,6 +223,16 @@ pub fn parse_birth_year(raw: &str, this_year: i32) -> Result<Option<i32>, FieldE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn e_mail_addresses_parse() {
+        assert_eq!(parse_email("  ").unwrap(), None);
+        assert_eq!(parse_email("Li.Hua@Example.ORG").unwrap().unwrap(), "Li.Hua@example.org");
+        assert_eq!(parse_email("网格员@社区.中国").unwrap().unwrap(), "网格员@社区.中国");
+        for bad in ["no-at", "a@b", "a b@c.org", "a@c..org", "<a@c.org>", "a@c.org\r\nBcc: x@y.org", "@c.org"] {
+            assert!(parse_email(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn phones_parse_and_mask() {

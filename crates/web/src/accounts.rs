@@ -27,6 +27,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/login", Action::Public, post(login));
     r.page(Method::POST, "/logout", Action::OwnAccount, post(logout));
     r.page(Method::GET, "/account", Action::OwnAccount, get(account));
+    r.page(Method::POST, "/account/email", Action::OwnAccount, post(set_email));
     r.page(Method::GET, "/prefs/lang/{code}", Action::Public, get(set_lang));
     r.page(Method::GET, "/prefs/large/{mode}", Action::Public, get(set_large));
 }
@@ -225,12 +226,53 @@ struct AccountPage {
     l: Layout,
     username: String,
     phone: String,
+    email: String,
+    errors: Vec<String>,
     grants: Vec<(String, String, String)>,
 }
 
 async fn account(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    account_page(&s, &ctx, None, vec![]).await
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Sets where the account's e-mail notifications go; a bad address shows the form again.
+async fn set_email(State(s): State<AppState>, ctx: Ctx, Form(f): Form<EmailForm>) -> Result<Response, WebError> {
     let t = ctx.t();
     let user = ctx.user.clone().ok_or(WebError::page(AppError::Unauthenticated, t))?;
+    let parsed = wushe_domain::people::parse_email(&f.email).map_err(AppError::from);
+    match parsed {
+        Ok(email) => {
+            accounts::set_email(&s.db, &ctx.actor, s.now(), user.id, email).await.map_err(|e| WebError::page(e, t))?;
+            Ok(Redirect::to("/account").into_response())
+        }
+        Err(e) => {
+            let (status, messages) = crate::error::form_problems(&e, t);
+            let mut page = account_page(&s, &ctx, Some(f.email), messages).await?;
+            *page.status_mut() = status;
+            Ok(page)
+        }
+    }
+}
+
+async fn account_page(
+    s: &AppState,
+    ctx: &Ctx,
+    typed: Option<String>,
+    errors: Vec<String>,
+) -> Result<Response, WebError> {
+    let (s, ctx) = (s.clone(), ctx.clone());
+    let t = ctx.t();
+    let user = ctx.user.clone().ok_or(WebError::page(AppError::Unauthenticated, t))?;
+    let email = match typed {
+        Some(e) => e,
+        None => accounts::email_of(&s.db, user.id).await.map_err(|e| WebError::page(e, t))?.unwrap_or_default(),
+    };
     let grants = accounts::grant_list(&s.db, user.id).await.map_err(|e| WebError::page(e, t))?;
     let home = home_community(&s, &ctx).await;
     Ok(html(&AccountPage {
@@ -242,6 +284,8 @@ async fn account(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebErr
             .and_then(|p| wushe_domain::people::PhoneNumber::parse(p).ok())
             .map(|p| p.masked())
             .unwrap_or_default(),
+        email,
+        errors,
         grants: grants.into_iter().map(|(r, code, name)| (t.t(role_key(r)).to_string(), name, code)).collect(),
     }))
 }

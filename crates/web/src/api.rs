@@ -28,6 +28,7 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/session", Action::Public, post(create_session));
     r.api(Method::DELETE, "/api/v1/session", Action::OwnAccount, delete(end_session));
     r.api(Method::GET, "/api/v1/me", Action::OwnAccount, get(me));
+    r.api(Method::PUT, "/api/v1/me/email", Action::OwnAccount, put(set_email));
     r.api(Method::GET, "/api/v1/communities", Action::OverviewRead, get(communities));
     r.api(Method::GET, "/api/v1/communities/{code}", Action::OverviewRead, get(community));
     r.api(Method::GET, "/api/v1/areas/{code}", Action::AreaRead, get(area));
@@ -55,6 +56,7 @@ pub fn routes(r: &mut Registry) {
         create_session,
         end_session,
         me,
+        set_email,
         communities,
         community,
         area,
@@ -235,6 +237,8 @@ pub struct GrantDto {
 pub struct MeDto {
     username: String,
     display_name: String,
+    /// Where e-mail notifications go, if anywhere.
+    email: Option<String>,
     grants: Vec<GrantDto>,
 }
 
@@ -243,6 +247,7 @@ async fn me_dto(s: &AppState, user: &accounts::User) -> Result<MeDto, AppError> 
     Ok(MeDto {
         username: user.username.clone(),
         display_name: user.display_name.clone(),
+        email: accounts::email_of(&s.db, user.id).await?,
         grants: grants
             .into_iter()
             .map(|(r, code, name)| GrantDto { role: r.code().into(), area_code: code, area_name: name })
@@ -274,6 +279,23 @@ async fn end_session(State(s): State<AppState>, ctx: Ctx, headers: HeaderMap) ->
         accounts::end_session(&s.db, token, s.now()).await.map_err(err(&ctx))?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EmailBody {
+    /// An address for e-mail notifications; empty to stop them.
+    email: String,
+}
+
+/// Sets where the signed-in account's e-mail notifications go.
+#[utoipa::path(put, path = "/api/v1/me/email", request_body = EmailBody, responses(
+    (status = 200, body = MeDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn set_email(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<EmailBody>) -> ApiResult {
+    let e = err(&ctx);
+    let user = ctx.user.clone().ok_or_else(|| e(AppError::Unauthenticated))?;
+    let email = wushe_domain::people::parse_email(&b.email).map_err(|x| e(x.into()))?;
+    accounts::set_email(&s.db, &ctx.actor, s.now(), user.id, email).await.map_err(&e)?;
+    Ok(Json(me_dto(&s, &user).await.map_err(&e)?).into_response())
 }
 
 /// The signed-in account and its grants.

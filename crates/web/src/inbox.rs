@@ -23,14 +23,54 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/inbox/{id}/read", Action::OwnAccount, post(read));
     r.api(Method::GET, "/api/v1/inbox", Action::OwnAccount, get(api_list));
     r.api(Method::POST, "/api/v1/inbox/{id}/read", Action::OwnAccount, post(api_read));
+    r.page(Method::GET, "/n/{id}", Action::Public, get(short_link));
 }
 
-/// Subject and text of an outbound message (e-mail, SMS) in Chinese, the platform's language.
-pub fn render(kind: &str, title: &str, body: &str) -> (String, String) {
+/// What fits one SMS segment of Chinese text (UCS-2: 70 characters).
+pub const SMS_CHARS: usize = 70;
+
+/// Subject and text of an outbound message in Chinese, the platform's language: what
+/// happened, the need's number and a link back to it. An e-mail carries the note in full; an
+/// SMS is one segment — the news, shortened where it must be, and a short link
+/// (`/n/{id}`) that opens the need.
+pub fn render(o: &notifications::Outgoing<'_>) -> (String, String) {
     let t = T(Lang::ZhCn);
-    let subject = format!("【{}】{}", t.t(&format!("notify.{kind}")), title);
-    let text = if body.is_empty() { subject.clone() } else { format!("{subject}\n{body}") };
+    let what = t.t(&format!("notify.{}", o.kind)).to_string();
+    let number = o.need_id.map(|id| format!("#{id} ")).unwrap_or_default();
+    // A note may be a code (`respond`, `resolve` on overdue needs): say it in words.
+    let key = format!("notify.note.{}", o.body);
+    let note = match t.t(&key) {
+        k if k.starts_with("notify.note.") => o.body.to_string(),
+        words => words.to_string(),
+    };
+    let subject = format!("【{what}】{number}{}", o.title);
+    if o.channel == "sms" {
+        let link = o.need_id.map(|id| format!(" {}/n/{id}", o.base_url)).unwrap_or_default();
+        let head = format!("【五社】{what}：{number}{}", o.title);
+        let room = SMS_CHARS.saturating_sub(link.chars().count());
+        let head = if head.chars().count() > room {
+            head.chars().take(room.saturating_sub(1)).chain(['…']).collect()
+        } else {
+            head
+        };
+        return (subject, format!("{head}{link}"));
+    }
+    let mut text = subject.clone();
+    if !note.is_empty() {
+        text.push_str(&format!("\n{note}"));
+    }
+    if let Some(id) = o.need_id {
+        text.push_str(&format!("\n{}: {}/needs/{id}", t.t("notify.open"), o.base_url));
+    }
     (subject, text)
+}
+
+/// The short link in an SMS: the need's page (which checks who may read it).
+async fn short_link(Path(id): Path<String>) -> Response {
+    match id.parse::<i64>() {
+        Ok(id) if id > 0 => Redirect::to(&format!("/needs/{id}")).into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 pub struct Row {
@@ -128,4 +168,30 @@ async fn api_read(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     notifications::mark_read(&s.db, user_of(&ctx).map_err(e)?, id, s.now()).await.map_err(e)?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_happened_with_the_number_and_a_way_back() {
+        let o = |channel, kind, body| notifications::Outgoing {
+            channel,
+            kind,
+            title: "楼道灯不亮，老人上下楼容易摔倒，请尽快派人维修".repeat(4).leak(),
+            body,
+            need_id: Some(1234),
+            base_url: "https://wushe.example.cn",
+        };
+        let (subject, text) = render(&o("email", "overdue", "resolve"));
+        assert!(subject.starts_with("【需求超时预警】#1234 楼道灯不亮"), "{subject}");
+        assert!(!text.contains("resolve") && text.contains("办结"), "{text}");
+        assert!(text.ends_with("https://wushe.example.cn/needs/1234"), "{text}");
+        let (_, sms) = render(&o("sms", "assigned", "请尽快维修"));
+        assert!(sms.chars().count() <= SMS_CHARS, "{} characters: {sms}", sms.chars().count());
+        assert!(sms.ends_with(" https://wushe.example.cn/n/1234") && sms.contains("#1234"), "{sms}");
+        let (_, short) = render(&notifications::Outgoing { title: "灯坏了", ..o("sms", "assigned", "") });
+        assert_eq!(short, "【五社】新分派的需求：#1234 灯坏了 https://wushe.example.cn/n/1234");
+    }
 }

@@ -190,6 +190,11 @@ fn refine(doc: &mut Value, this_year: i32) {
         ("CalendarDto", "end_hour", json!({ "type": "integer", "minimum": 1, "maximum": 24 })),
         ("ViewBody", "name", text(40)),
         ("LoginBody", "username", text(100)),
+        (
+            "EmailBody",
+            "email",
+            json!({ "type": "string", "maxLength": 254, "pattern": "^$|^[^\\s@<>()\\[\\],;:\\\\\"]{1,64}@[\\w-]+(\\.[\\w-]+)+$" }),
+        ),
         ("LoginBody", "password", json!({ "type": "string", "minLength": 1, "maxLength": 1024 })),
         ("StockBody", "reason", text(200)),
         ("BookingBody", "purpose", text(200)),

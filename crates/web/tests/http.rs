@@ -797,3 +797,34 @@ async fn the_openapi_document_describes_every_api_route_with_its_security_and_er
         .clone();
     assert_eq!((limit["in"].as_str(), limit["schema"]["maximum"].as_i64()), (Some("query"), Some(500)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_set_where_their_e_mail_notifications_go() {
+    let app = TestApp::spawn(Engine::Sqlite, "account_email").await.unwrap();
+    let grid = app.login_as("grid.s1").await;
+    let r = grid.put(app.url("/api/v1/me/email")).json(&json!({"email": "not an address"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["email"]);
+    let r = grid.put(app.url("/api/v1/me/email")).json(&json!({"email": "Grid1@Example.org"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let me: Value = grid.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["email"], "Grid1@example.org");
+    // And on the account page, without JavaScript.
+    let csrf = app.csrf(&grid).await;
+    let r =
+        grid.post(app.url("/account/email")).form(&[("csrf", csrf.as_str()), ("email", "x@")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"value="x@""#), "what was typed is kept");
+    let r = grid
+        .post(app.url("/account/email"))
+        .form(&[("csrf", csrf.as_str()), ("email", "grid@shequ.example.cn")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = grid.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"value="grid@shequ.example.cn""#));
+    let (address,): (Option<String>,) =
+        sqlx::query_as("SELECT email FROM users WHERE username = 'grid.s1'").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(address.as_deref(), Some("grid@shequ.example.cn"));
+}

@@ -120,6 +120,9 @@ enum UserCommand {
         name: String,
         #[arg(long, default_value = "")]
         phone: String,
+        /// Where e-mail notifications go.
+        #[arg(long, default_value = "")]
+        email: String,
     },
     /// Grant ROLE over the area AREA_CODE (e.g. community_admin 510104001001).
     Grant { username: String, role: String, area_code: String },
@@ -339,7 +342,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::User { command } => {
             let db = open(&cli.database).await?;
             match command {
-                UserCommand::Add { username, password_stdin, name, phone } => {
+                UserCommand::Add { username, password_stdin, name, phone, email } => {
                     if !password_stdin {
                         return Err("pass the password on standard input with --password-stdin".into());
                     }
@@ -347,8 +350,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     std::io::stdin().read_to_string(&mut pw)?;
                     let pw = pw.trim_end_matches(['\n', '\r']);
                     let new = accounts::NewUser::parse(&username, &name, pw, &phone).map_err(describe)?;
+                    let email = wushe_domain::people::parse_email(&email).map_err(|e| describe(e.into()))?;
                     let u =
                         accounts::add_user(&db, &Actor::operator(), clock.now_millis(), new).await.map_err(describe)?;
+                    if email.is_some() {
+                        accounts::set_email(&db, &Actor::operator(), clock.now_millis(), u.id, email)
+                            .await
+                            .map_err(describe)?;
+                    }
                     println!("user {} created", u.username);
                 }
                 UserCommand::Grant { username, role, area_code } => {

@@ -46,8 +46,14 @@ fn operator_story(db: &str) {
     assert!(out(&o).contains("area 44019900100105 第九网格 created"), "{}", out(&o));
     let o = wushe(db, &["area", "add", "440199001001", "street", "错层"], None);
     assert!(!o.status.success() && out(&o).contains("kind: errors.area.bad_nesting"), "{}", out(&o));
-    let o = wushe(db, &["user", "add", "Alice", "--password-stdin", "--name", "爱丽丝"], Some("long enough secret\n"));
+    let o = wushe(
+        db,
+        &["user", "add", "Alice", "--password-stdin", "--name", "爱丽丝", "--email", "alice@Example.org"],
+        Some("long enough secret\n"),
+    );
     assert!(o.status.success(), "{}", out(&o));
+    let o = wushe(db, &["user", "add", "eve", "--password-stdin", "--email", "eve@"], Some("long enough secret\n"));
+    assert!(!o.status.success() && out(&o).contains("email: errors.email.invalid"), "{}", out(&o));
     let o = wushe(db, &["user", "add", "x", "--password-stdin"], Some("short\n"));
     assert!(!o.status.success());
     assert!(
@@ -68,7 +74,7 @@ fn operator_story(db: &str) {
     assert_eq!(token.len(), 64);
     let o = wushe(db, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("audit chain intact: 4 entries"), "{}", out(&o));
+    assert!(out(&o).contains("audit chain intact: 5 entries"), "{}", out(&o));
     let o = wushe(db, &["open311", "key", "add", "city-app", "--community", "440199001001"], None);
     assert!(o.status.success(), "{}", out(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim().len(), 48);
