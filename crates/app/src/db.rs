@@ -45,6 +45,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "needs_fewer_indexes", include_str!("../migrations/0010_needs_fewer_indexes.sql")),
     (11, "resources", include_str!("../migrations/0011_resources.sql")),
     (12, "audit_chains", include_str!("../migrations/0012_audit_chains.sql")),
+    (13, "outbox_community", include_str!("../migrations/0013_outbox_community.sql")),
 ];
 
 /// Renders a migration for one engine.

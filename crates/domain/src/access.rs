@@ -107,10 +107,13 @@ pub enum Action {
     FacilityBook,
     /// Approving and rejecting bookings of spaces that need approval (R4).
     BookingManage,
+    /// The outbox of a community's e-mail and SMS: what is pending, failed or sent, and
+    /// sending again (A2).
+    OutboxManage,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Public,
         Action::OwnAccount,
         Action::OverviewRead,
@@ -134,6 +137,7 @@ impl Action {
         Action::NeedClaim,
         Action::FacilityBook,
         Action::BookingManage,
+        Action::OutboxManage,
     ];
 }
 
@@ -161,6 +165,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             matches!(role, CommunityAdmin | SocialWorker | OrgMember | Volunteer | FoundationOfficer | Donor)
         }
         Action::ResourceManage | Action::BookingManage => matches!(role, CommunityAdmin | SocialWorker),
+        Action::OutboxManage => matches!(role, CommunityAdmin),
         Action::NeedClaim => matches!(role, OrgMember | Volunteer),
         // Every signed-in member of a community may book its spaces; the space's rules say who.
         Action::FacilityBook => true,

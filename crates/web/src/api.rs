@@ -81,6 +81,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::needs_api::NeedsApi::openapi());
     doc.merge(crate::inbox::InboxApi::openapi());
+    doc.merge(crate::outbox::OutboxApi::openapi());
     doc.merge(crate::resources_api::ResourcesApi::openapi());
     doc
 }

@@ -44,6 +44,8 @@ struct OverviewPage {
     vulnerable: Vec<(String, i64)>,
     divisions: Vec<DivisionRow>,
     can_browse: bool,
+    /// Channels failing now (community admins), linking to the outbox.
+    failing: Vec<String>,
 }
 
 /// The figures of a community overview; shared with the API.
@@ -106,7 +108,13 @@ async fn overview(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
     let mut vulnerable = vec![(t.t("page.overview.vulnerable_total").to_string(), o.vulnerable)];
     vulnerable.extend(o.by_vulnerability.iter().map(|(v, n)| (t.t(&vul_key(*v)).to_string(), *n)));
     let can_browse = ctx.actor.grants.decide(Action::AreaRead, None) == Decision::Allow;
+    let failing = if ctx.actor.grants.decide(Action::OutboxManage, Some(&o.community.path)) == Decision::Allow {
+        crate::outbox::failing_lines(&s, &ctx, o.community.id).await.unwrap_or_default()
+    } else {
+        vec![]
+    };
     let page = OverviewPage {
+        failing,
         l: Layout::with_title(&ctx, o.community.name.clone(), Some(o.community.code.clone())),
         code: o.community.code.clone(),
         parent_name: parent,

@@ -22,6 +22,7 @@ pub mod needs_api;
 pub mod open311;
 pub mod openapi;
 pub mod organizations;
+pub mod outbox;
 pub mod people;
 pub mod resources;
 pub mod resources_api;

@@ -95,6 +95,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     needs::routes(&mut reg);
     crate::needs_api::routes(&mut reg);
     crate::inbox::routes(&mut reg);
+    crate::outbox::routes(&mut reg);
     crate::open311::routes(&mut reg);
     crate::situation_map::routes(&mut reg);
     crate::resources::routes(&mut reg);

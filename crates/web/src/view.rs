@@ -61,6 +61,9 @@ impl Layout {
             if allow(Action::AuditRead) {
                 push(format!("/communities/{c}/audit"), "nav.audit");
             }
+            if allow(Action::OutboxManage) {
+                push(format!("/communities/{c}/outbox"), "nav.outbox");
+            }
         }
         if allow(Action::NeedOwn) {
             push("/my/needs".to_string(), "nav.my_needs");

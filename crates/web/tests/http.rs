@@ -828,3 +828,87 @@ async fn people_set_where_their_e_mail_notifications_go() {
         sqlx::query_as("SELECT email FROM users WHERE username = 'grid.s1'").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(address.as_deref(), Some("grid@shequ.example.cn"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_see_failing_messages_and_send_them_again() {
+    let app = TestApp::spawn(Engine::Sqlite, "outbox_page").await.unwrap();
+    // A gateway that is down.
+    let gateway = axum_down().await;
+    let community: (i64,) =
+        sqlx::query_as("SELECT id FROM areas WHERE code = '510104001001'").fetch_one(&app.db.pool).await.unwrap();
+    let grid: (i64,) =
+        sqlx::query_as("SELECT id FROM users WHERE username = 'grid.s1'").fetch_one(&app.db.pool).await.unwrap();
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let msg = wushe_app::notifications::Message {
+        community_id: Some(community.0),
+        kind: "assigned",
+        need_id: Some(1),
+        title: "楼道灯不亮".into(),
+        body: String::new(),
+    };
+    wushe_app::notifications::queue(&mut tx, 0, &[grid.0], &msg).await.unwrap();
+    tx.commit().await.unwrap();
+    let channels = wushe_app::notifications::Channels { webhook: Some(gateway), ..Default::default() };
+    let round = wushe_app::notifications::dispatch(&app.db, &channels, 1).await.unwrap();
+    assert_eq!(round.failed, 1);
+    let admin = app.login_as("admin.s").await;
+    let page: Value = admin
+        .get(app.url("/api/v1/communities/510104001001/outbox?status=pending"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 1, "{page}");
+    let item = &page["items"][0];
+    assert_eq!((item["channel"].as_str(), item["attempts"].as_i64()), (Some("sms"), Some(1)));
+    assert!(item["last_error"].as_str().unwrap().contains("503"), "{item}");
+    assert!(item["destination"].as_str().unwrap().contains("****"), "masked: {item}");
+    // The admin's overview warns, and links to the outbox; the outbox page lists it.
+    let overview = admin.get(app.url("/communities/510104001001")).send().await.unwrap().text().await.unwrap();
+    assert!(overview.contains("class=\"warning\"") && overview.contains("/communities/510104001001/outbox"));
+    let html = admin.get(app.url("/communities/510104001001/outbox")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("楼道灯不亮") && html.contains("HTTP 503"));
+    // Sending again makes it due now; a grid worker may not.
+    let id = item["id"].as_i64().unwrap();
+    let r = admin.post(app.url(&format!("/api/v1/communities/510104001001/outbox/{id}/retry"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (due,): (i64,) = sqlx::query_as("SELECT next_attempt_at FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(due > 1 && due <= chrono_now() + 1000);
+    let grid_worker = app.login_as("grid.s1").await;
+    let r = grid_worker.get(app.url("/api/v1/communities/510104001001/outbox")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Another community's admin does not see it.
+    let other = app.login_as("admin.a").await;
+    let r = other.get(app.url("/api/v1/communities/510104001001/outbox")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+/// An SMS gateway that answers 503 to everything.
+async fn axum_down() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else { return };
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = vec![0u8; 65536];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    url
+}

@@ -34,6 +34,7 @@ fn expected(role: Option<Role>, action: Action) -> bool {
         Action::ResourceManage | Action::BookingManage => matches!(role, CommunityAdmin | SocialWorker),
         Action::NeedClaim => matches!(role, OrgMember | Volunteer),
         Action::FacilityBook => true,
+        Action::OutboxManage => role == CommunityAdmin,
     }
 }
 
