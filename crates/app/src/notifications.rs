@@ -229,7 +229,14 @@ pub struct Outgoing<'a> {
     pub need_id: Option<i64>,
     /// Where links point (`WUSHE_PUBLIC_URL`), without a trailing slash.
     pub base_url: &'a str,
+    /// How many notifications this message tells of: more than one is a digest (kind
+    /// `digest`, the titles one per line in `body`).
+    pub count: usize,
 }
+
+/// From this many messages due for one person on one channel in one round, they go as one
+/// digest — except those about urgent needs, which always go alone, at once.
+pub const DIGEST_FROM: usize = 3;
 
 /// Turns a notification into the subject and text sent out; the web layer supplies one from
 /// its message catalogue.
@@ -304,13 +311,25 @@ pub struct Round {
     pub gave_up: usize,
 }
 
-/// One due message, claimed for sending.
+/// One message to send, claimed: the outbox rows it covers (several for a digest).
 struct Due {
+    ids: Vec<i64>,
+    destination: String,
+    title: String,
+    body: String,
+    notification: i64,
+}
+
+/// A due outbox row as read.
+struct DueRow {
     id: i64,
     destination: String,
     title: String,
     body: String,
     notification: i64,
+    kind: String,
+    need_id: Option<i64>,
+    urgent: bool,
 }
 
 /// Delivers due outbox rows once, each channel on its own and with bounded concurrency. Run
@@ -340,7 +359,8 @@ async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, n
         return Ok(round);
     }
     let rows = sqlx::query(
-        "SELECT o.id, o.destination, n.title, n.body, n.id, n.kind, n.need_id FROM outbox o JOIN notifications n ON n.id = o.notification_id \
+        "SELECT o.id, o.destination, n.title, n.body, n.id, n.kind, n.need_id, \
+         (SELECT urgency FROM needs WHERE id = n.need_id) FROM outbox o JOIN notifications n ON n.id = o.notification_id \
          WHERE o.channel = $3 AND ((o.status = 'pending' AND o.next_attempt_at <= $1) OR (o.status = 'sending' AND o.claimed_at < $2)) \
          ORDER BY o.id LIMIT 200",
     )
@@ -352,9 +372,10 @@ async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, n
     let width = if channels.concurrency == 0 { 8 } else { channels.concurrency.min(64) };
     let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(width));
     let mut sending = tokio::task::JoinSet::new();
+    // Claim each row (only one dispatcher wins it), grouped by who it goes to, in order.
+    let mut groups: Vec<(String, Vec<DueRow>)> = Vec::new();
     for r in rows {
         let id: i64 = r.try_get(0)?;
-        // Claim: only one dispatcher wins the row.
         let claimed = sqlx::query(
             "UPDATE outbox SET status = 'sending', claimed_at = $1 WHERE id = $2 AND (status = 'pending' OR (status = 'sending' AND claimed_at < $3)) RETURNING id",
         )
@@ -366,21 +387,67 @@ async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, n
         if claimed.is_none() {
             continue;
         }
-        let kind: String = r.try_get(5)?;
-        let (title, body): (String, String) = (r.try_get(2)?, r.try_get(3)?);
-        let need_id: Option<i64> = r.try_get(6)?;
-        let (title, body) = match channels.render {
-            Some(render) => render(&Outgoing {
-                channel,
-                kind: &kind,
-                title: &title,
-                body: &body,
-                need_id,
-                base_url: &channels.base_url,
-            }),
-            None => (title, body),
+        let row = DueRow {
+            id,
+            destination: r.try_get(1)?,
+            title: r.try_get(2)?,
+            body: r.try_get(3)?,
+            notification: r.try_get(4)?,
+            kind: r.try_get(5)?,
+            need_id: r.try_get(6)?,
+            urgent: r.try_get::<Option<String>, _>(7)?.as_deref() == Some("urgent"),
         };
-        let due = Due { id, destination: r.try_get(1)?, title, body, notification: r.try_get(4)? };
+        match groups.iter_mut().find(|(d, _)| *d == row.destination) {
+            Some((_, list)) => list.push(row),
+            None => groups.push((row.destination.clone(), vec![row])),
+        }
+    }
+    let text = |o: Outgoing<'_>, title: &str, body: &str| match channels.render {
+        Some(render) => render(&o),
+        None => (title.to_string(), body.to_string()),
+    };
+    let mut dues = Vec::new();
+    for (destination, list) in groups {
+        let (urgent, rest): (Vec<DueRow>, Vec<DueRow>) = list.into_iter().partition(|r| r.urgent);
+        let alone = |r: &DueRow| {
+            let o = Outgoing {
+                channel,
+                kind: &r.kind,
+                title: &r.title,
+                body: &r.body,
+                need_id: r.need_id,
+                base_url: &channels.base_url,
+                count: 1,
+            };
+            let (title, body) = text(o, &r.title, &r.body);
+            Due { ids: vec![r.id], destination: r.destination.clone(), title, body, notification: r.notification }
+        };
+        dues.extend(urgent.iter().map(alone));
+        if rest.len() >= DIGEST_FROM {
+            let lines: Vec<String> = rest
+                .iter()
+                .map(|r| r.need_id.map(|n| format!("#{n} {}", r.title)).unwrap_or(r.title.clone()))
+                .collect();
+            let joined = lines.join("\n");
+            let o = Outgoing {
+                channel,
+                kind: "digest",
+                title: &rest[0].title,
+                body: &joined,
+                need_id: None,
+                base_url: &channels.base_url,
+                count: rest.len(),
+            };
+            let (title, body) = text(o, &format!("{} messages", rest.len()), &joined);
+            // The first notification's id keys the digest, so a retried digest is dropped
+            // by a gateway that saw it.
+            let notification = rest[0].notification;
+            dues.push(Due { ids: rest.iter().map(|r| r.id).collect(), destination, title, body, notification });
+        } else {
+            dues.extend(rest.iter().map(alone));
+        }
+    }
+    for due in dues {
         let permit = gate.clone().acquire_owned().await.map_err(|e| AppError::Internal(e.to_string()))?;
         let (channels, timeout) = (channels.clone(), channels.timeout());
         sending.spawn(async move {
@@ -403,31 +470,34 @@ async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, n
                     send_webhook(&url, &due.destination, &due.title, &due.body, due.notification, timeout).await
                 }
             };
-            (due.id, result)
+            (due.ids, result)
         });
     }
     while let Some(done) = sending.join_next().await {
-        let (id, result) = done.map_err(|e| AppError::Internal(e.to_string()))?;
-        match result {
-            Ok(()) => {
-                sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+        let (ids, result) = done.map_err(|e| AppError::Internal(e.to_string()))?;
+        for id in ids {
+            match &result {
+                Ok(()) => {
+                    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
                     .bind(now)
                     .bind(id)
                     .execute(&db.pool)
                     .await?;
-                round.sent += 1;
-            }
-            Err(e) => {
-                let attempts: (i64,) =
-                    sqlx::query_as("SELECT attempts FROM outbox WHERE id = $1").bind(id).fetch_one(&db.pool).await?;
-                let n = attempts.0 + 1;
-                let status = if n >= MAX_ATTEMPTS { "failed" } else { "pending" };
-                if status == "failed" {
-                    round.gave_up += 1;
-                } else {
-                    round.failed += 1;
+                    round.sent += 1;
                 }
-                sqlx::query("UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, claimed_at = NULL WHERE id = $5")
+                Err(e) => {
+                    let attempts: (i64,) = sqlx::query_as("SELECT attempts FROM outbox WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&db.pool)
+                        .await?;
+                    let n = attempts.0 + 1;
+                    let status = if n >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                    if status == "failed" {
+                        round.gave_up += 1;
+                    } else {
+                        round.failed += 1;
+                    }
+                    sqlx::query("UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, claimed_at = NULL WHERE id = $5")
                     .bind(status)
                     .bind(n)
                     .bind(now + backoff_millis(n - 1))
@@ -435,6 +505,7 @@ async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, n
                     .bind(id)
                     .execute(&db.pool)
                     .await?;
+                }
             }
         }
     }

@@ -286,3 +286,46 @@ async fn a_slow_gateway_is_sent_to_in_parallel_and_a_late_reply_is_retried_with_
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1], "one key for every attempt at one message");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_to_one_person_goes_as_one_digest_but_urgent_needs_go_alone() {
+    let db = seeded_db(Engine::Sqlite, "outbox_digest").await.unwrap();
+    let admin: (i64,) =
+        sqlx::query_as("SELECT id FROM users WHERE username = 'admin.s'").fetch_one(&db.pool).await.unwrap();
+    let needs: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, urgency FROM needs ORDER BY id LIMIT 40").fetch_all(&db.pool).await.unwrap();
+    let urgent = needs[0].0;
+    sqlx::query("UPDATE needs SET urgency = 'urgent' WHERE id = $1").bind(urgent).execute(&db.pool).await.unwrap();
+    sqlx::query("UPDATE needs SET urgency = 'normal' WHERE id <> $1").bind(urgent).execute(&db.pool).await.unwrap();
+    let mut tx = db.pool.begin().await.unwrap();
+    for (id, _) in &needs {
+        let msg = notifications::Message {
+            community_id: None,
+            kind: "overdue",
+            need_id: Some(*id),
+            title: format!("需求{id}"),
+            body: "resolve".into(),
+        };
+        notifications::queue(&mut tx, T0, &[admin.0], &msg).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    sqlx::query("DELETE FROM outbox WHERE channel = 'email'").execute(&db.pool).await.unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let url = webhook(Arc::new(AtomicBool::new(true)), got.clone()).await;
+    let channels = Channels { webhook: Some(url), render: Some(wushe_web_like_render), ..Default::default() };
+    let round = notifications::dispatch(&db, &channels, T0 + 1).await.unwrap();
+    assert_eq!(round.sent, needs.len(), "every row is accounted for");
+    let sent = got.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2, "the urgent need alone, the other 39 as one digest: {sent:?}");
+    assert!(sent.iter().any(|m| m["body"].as_str().unwrap().starts_with(&format!("alone #{urgent}"))));
+    assert!(sent.iter().any(|m| m["body"].as_str().unwrap().starts_with("digest 39")));
+    assert_eq!(notifications::outbox_counts(&db).await.unwrap(), vec![("sent".to_string(), needs.len() as i64)]);
+}
+
+fn wushe_web_like_render(o: &notifications::Outgoing<'_>) -> (String, String) {
+    if o.count > 1 {
+        (String::new(), format!("digest {}", o.count))
+    } else {
+        (String::new(), format!("alone #{}", o.need_id.unwrap_or(0)))
+    }
+}

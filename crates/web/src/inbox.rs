@@ -35,6 +35,28 @@ pub const SMS_CHARS: usize = 70;
 /// (`/n/{id}`) that opens the need.
 pub fn render(o: &notifications::Outgoing<'_>) -> (String, String) {
     let t = T(Lang::ZhCn);
+    if o.count > 1 {
+        // A digest: how many, the first ones by number and title, and the inbox.
+        let subject = t.f("notify.digest", &[&o.count]);
+        let link = format!("{}/inbox", o.base_url);
+        if o.channel == "sms" {
+            let tail = format!(" {link}");
+            let head = format!("【五社】{subject}：{}", o.title);
+            let room = SMS_CHARS.saturating_sub(tail.chars().count());
+            let head: String = if head.chars().count() > room {
+                head.chars().take(room.saturating_sub(1)).chain(['…']).collect()
+            } else {
+                head
+            };
+            return (subject, format!("{head}{tail}"));
+        }
+        let list: Vec<&str> = o.body.lines().take(20).collect();
+        let more = if o.count > list.len() { format!("\n…（{}）", o.count) } else { String::new() };
+        return (
+            format!("【五社】{subject}"),
+            format!("{subject}\n{}{more}\n{}: {link}", list.join("\n"), t.t("notify.open")),
+        );
+    }
     let what = t.t(&format!("notify.{}", o.kind)).to_string();
     let number = o.need_id.map(|id| format!("#{id} ")).unwrap_or_default();
     // A note may be a code (`respond`, `resolve` on overdue needs): say it in words.
@@ -183,6 +205,7 @@ mod tests {
             body,
             need_id: Some(1234),
             base_url: "https://wushe.example.cn",
+            count: 1,
         };
         let (subject, text) = render(&o("email", "overdue", "resolve"));
         assert!(subject.starts_with("【需求超时预警】#1234 楼道灯不亮"), "{subject}");
@@ -193,5 +216,14 @@ mod tests {
         assert!(sms.ends_with(" https://wushe.example.cn/n/1234") && sms.contains("#1234"), "{sms}");
         let (_, short) = render(&notifications::Outgoing { title: "灯坏了", ..o("sms", "assigned", "") });
         assert_eq!(short, "【五社】新分派的需求：#1234 灯坏了 https://wushe.example.cn/n/1234");
+        let (subject, digest) = render(&notifications::Outgoing {
+            count: 246,
+            kind: "digest",
+            body: "#1 楼道灯不亮\n#2 水管漏水",
+            need_id: None,
+            ..o("sms", "digest", "")
+        });
+        assert_eq!(subject, "您有 246 条新消息");
+        assert!(digest.chars().count() <= SMS_CHARS && digest.ends_with(" https://wushe.example.cn/inbox"), "{digest}");
     }
 }
