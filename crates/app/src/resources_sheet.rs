@@ -112,14 +112,19 @@ pub async fn table(db: &Db, list: &[(Resource, (String, String))], label: Labels
     Ok(Table { headers: COLUMNS.iter().map(|c| c.1.to_string()).collect(), rows })
 }
 
+/// A coded cell: the code or any language's label of it; an empty cell is `empty`.
 fn coded<T: Copy>(
     raw: &str,
     all: &[T],
     code: impl Fn(T) -> &'static str,
     key: &str,
     labels: &[Labels<'_>],
+    empty: Option<T>,
 ) -> Option<T> {
     let raw = raw.trim();
+    if raw.is_empty() && empty.is_some() {
+        return empty;
+    }
     all.iter().copied().find(|v| code(*v) == raw || labels.iter().any(|l| l(&format!("{key}.{}", code(*v))) == raw))
 }
 
@@ -172,16 +177,18 @@ pub async fn import(
         let header = |field: &str| COLUMNS.iter().find(|c| c.0 == field).map(|c| c.1.to_string()).unwrap_or_default();
         let mut push =
             |field: &str, key: &'static str| errors.push(RowError { row: rownum, column: header(field), key });
-        let kind = coded(&cell("kind"), ResourceKind::ALL, |k| k.code(), "resource.kind", labels);
+        let kind = coded(&cell("kind"), ResourceKind::ALL, |k| k.code(), "resource.kind", labels, None);
         if kind.is_none() {
             push("kind", "errors.resource.kind");
         }
-        let status_raw = cell("status");
-        let status = if status_raw.is_empty() {
-            Some(ResourceStatus::Active)
-        } else {
-            coded(&status_raw, ResourceStatus::ALL, |k| k.code(), "resource.status", labels)
-        };
+        let status = coded(
+            &cell("status"),
+            ResourceStatus::ALL,
+            |k| k.code(),
+            "resource.status",
+            labels,
+            Some(ResourceStatus::Active),
+        );
         if status.is_none() {
             push("status", "errors.resource.status");
         }
@@ -206,12 +213,14 @@ pub async fn import(
         if categories.is_none() {
             push("categories", "errors.category.unknown");
         }
-        let who_raw = cell("booking_who");
-        let who = if who_raw.is_empty() {
-            Some(BookerClass::Anyone)
-        } else {
-            coded(&who_raw, BookerClass::ALL, |k| k.code(), "booking.who", labels)
-        };
+        let who = coded(
+            &cell("booking_who"),
+            BookerClass::ALL,
+            |k| k.code(),
+            "booking.who",
+            labels,
+            Some(BookerClass::Anyone),
+        );
         if who.is_none() {
             push("booking_who", "errors.booking.who");
         }

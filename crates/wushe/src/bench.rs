@@ -519,17 +519,7 @@ async fn resources_bench(
     let total = wushe_app::resources::count_in(&db, &street.path).await?;
     println!("loaded {n} resources in {:.1} s; the street holds {total}", t.elapsed().as_secs_f64());
     // One need in grid 1, as a resident files it.
-    let resident = wushe_app::Actor {
-        user_id: None,
-        grants: wushe_domain::access::Grants {
-            signed_in: true,
-            grants: vec![wushe_domain::access::Grant {
-                role: wushe_domain::access::Role::Resident,
-                area_path: wushe_app::areas::by_code(&db, "510104001001010010001").await?.path,
-            }],
-        },
-        operator: false,
-    };
+    let resident = resident_of(&db).await?;
     let form = wushe_app::needs::NeedForm {
         category: "repairs".into(),
         title: "家里水管漏水".into(),
@@ -682,16 +672,9 @@ async fn resources_bench(
     if all_ok { Ok(()) } else { Err("a booking round did not end with exactly one booking".into()) }
 }
 
-/// Submissions of S社区's resident, one after another from each of `clients` tasks, until
-/// `stop`; their latencies.
-async fn submit_until(
-    db: &Db,
-    queue: &wushe_app::needs::SubmitQueue,
-    clients: usize,
-    stop: Arc<std::sync::atomic::AtomicBool>,
-) -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
-    let community = wushe_app::areas::by_code(db, "510104001001").await?;
-    let resident = wushe_app::Actor {
+/// The resident of S社区's first household (the demo's `resident.s`), as an actor.
+async fn resident_of(db: &Db) -> Result<wushe_app::Actor, wushe_app::AppError> {
+    Ok(wushe_app::Actor {
         user_id: None,
         grants: wushe_domain::access::Grants {
             signed_in: true,
@@ -701,7 +684,19 @@ async fn submit_until(
             }],
         },
         operator: false,
-    };
+    })
+}
+
+/// Submissions of S社区's resident, one after another from each of `clients` tasks, until
+/// `stop`; their latencies.
+async fn submit_until(
+    db: &Db,
+    queue: &wushe_app::needs::SubmitQueue,
+    clients: usize,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+    let community = wushe_app::areas::by_code(db, "510104001001").await?;
+    let resident = resident_of(db).await?;
     let mut tasks = Vec::new();
     for c in 0..clients {
         let (db, queue, community, resident, stop) =
