@@ -7,7 +7,7 @@ use wushe_app::needs_metrics::{self, Figures, Month};
 use wushe_app::{Actor, AppError, Db, areas};
 use wushe_domain::access::{Grant, Grants, Role};
 use wushe_domain::needs::{EventKind, NeedStatus, WorkCalendar};
-use wushe_testkit::{Engine, seeded_db, sqlx};
+use wushe_testkit::{Engine, both_engines, sqlx};
 
 const S: &str = "510104001001";
 const HOME: &str = "510104001001010010001";
@@ -54,19 +54,6 @@ fn whistling(version: i64, orgs: &[i64], note: &str) -> needs::Whistling {
 
 fn step(event: EventKind, version: i64) -> Step {
     Step { event, version, note: String::new(), assignee: None, rating: String::new(), merge_into: None }
-}
-
-macro_rules! both_engines {
-    ($name:ident, $body:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            for engine in Engine::BOTH {
-                if let Some(db) = seeded_db(engine, stringify!($name)).await {
-                    $body(db, engine).await;
-                }
-            }
-        }
-    };
 }
 
 both_engines!(a_need_runs_its_workflow_and_keeps_its_timeline, workflow_body);

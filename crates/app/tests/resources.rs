@@ -10,7 +10,7 @@ use wushe_app::{Actor, AppError, Db, areas, claims};
 use wushe_domain::access::{Grant, Grants, Role};
 use wushe_domain::needs::{EventKind, NeedStatus};
 use wushe_domain::resources::{BookingStatus, date_of, local_day_minute};
-use wushe_testkit::{Engine, seeded_db, sqlx};
+use wushe_testkit::{Engine, both_engines, sqlx};
 
 const S: &str = "510104001001";
 const GRID1: &str = "51010400100101";
@@ -51,19 +51,6 @@ fn skill(area: &str, owner: &str, name: &str, category: &str) -> ResourceForm {
         contact_phone: "13912345678".into(),
         ..Default::default()
     }
-}
-
-macro_rules! both_engines {
-    ($name:ident, $body:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            for engine in Engine::BOTH {
-                if let Some(db) = seeded_db(engine, stringify!($name)).await {
-                    $body(db, engine).await;
-                }
-            }
-        }
-    };
 }
 
 both_engines!(volunteers_keep_their_own_resources_and_contacts_stay_masked, ownership_body);

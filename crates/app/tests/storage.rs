@@ -6,7 +6,7 @@ use wushe_app::{Actor, AppError, Db, accounts, areas, directory, organizations, 
 use wushe_domain::access::{Action, Grant, Grants, Role};
 use wushe_domain::areas::AreaKind;
 use wushe_domain::people::Vulnerability;
-use wushe_testkit::{Engine, empty_db, seeded_db};
+use wushe_testkit::{Engine, both_engines, empty_db};
 
 const S: &str = "510104001001";
 const A: &str = "310106001001";
@@ -19,19 +19,6 @@ async fn actor_with(db: &Db, role: Role, code: &str) -> Actor {
         grants: Grants { signed_in: true, grants: vec![Grant { role, area_path: a.path }] },
         operator: false,
     }
-}
-
-macro_rules! both_engines {
-    ($name:ident, $body:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            for engine in Engine::BOTH {
-                if let Some(db) = seeded_db(engine, stringify!($name)).await {
-                    $body(db, engine).await;
-                }
-            }
-        }
-    };
 }
 
 both_engines!(migrations_are_idempotent, migrations_body);

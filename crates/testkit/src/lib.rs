@@ -307,3 +307,21 @@ pub async fn fresh_pg_url(test: &str) -> Option<String> {
     admin.pool.close().await;
     Some(db_url(&name))
 }
+
+/// A test run on SQLite and on PostgreSQL, each with a freshly seeded database:
+/// `both_engines!(name, body)` makes `#[tokio::test] async fn name()` that calls
+/// `body(db, engine)` for every engine available (PostgreSQL is skipped, or required, as
+/// [`seeded_db`] says).
+#[macro_export]
+macro_rules! both_engines {
+    ($name:ident, $body:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for engine in $crate::Engine::BOTH {
+                if let Some(db) = $crate::seeded_db(engine, stringify!($name)).await {
+                    $body(db, engine).await;
+                }
+            }
+        }
+    };
+}
