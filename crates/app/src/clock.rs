@@ -14,6 +14,18 @@ impl Clock for SystemClock {
     }
 }
 
+/// The communities' local time zone (China Standard Time) as chrono needs it.
+pub fn local() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt((wushe_domain::LOCAL_OFFSET_MS / 1000) as i32).expect("a valid offset")
+}
+
+/// A stored time in local time, formatted (`%Y-%m-%d %H:%M` and the like); empty if out of range.
+pub fn local_text(ms: i64, format: &str) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.with_timezone(&local()).format(format).to_string())
+        .unwrap_or_default()
+}
+
 /// A clock that tests set by hand.
 #[derive(Debug, Default)]
 pub struct ManualClock(pub std::sync::atomic::AtomicI64);

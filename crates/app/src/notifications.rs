@@ -531,7 +531,7 @@ async fn send_webhook(url: &str, to: &str, title: &str, body: &str, id: i64, tim
 /// base64, which any relay carries.
 #[allow(clippy::too_many_arguments)]
 pub fn compose_email(from: &str, to: &str, subject: &str, body: &str, id: i64, at: i64, eight_bit: bool) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let tz = crate::clock::local();
     let date = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default().with_timezone(&tz).to_rfc2822();
     let mut words = Vec::new();
     let mut chunk = String::new();

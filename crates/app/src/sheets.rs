@@ -387,7 +387,7 @@ pub fn to_xlsx(t: &Table, sheet: &str, kinds: &[ColumnKind]) -> Result<Vec<u8>, 
 /// (a spreadsheet's 9999-12-31 is a typing slip, not a date a ledger can print).
 pub fn parse_time(raw: &str) -> Option<i64> {
     use chrono::{Datelike, NaiveDateTime, TimeZone};
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let tz = crate::clock::local();
     let t = raw.trim();
     ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
         .iter()
@@ -400,7 +400,7 @@ pub fn parse_time(raw: &str) -> Option<i64> {
 
 /// A stored time as a sheet shows it (China Standard Time).
 pub fn time_text(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let tz = crate::clock::local();
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()

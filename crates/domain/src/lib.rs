@@ -19,3 +19,8 @@ pub mod people;
 pub mod resources;
 
 pub use error::{FieldError, FieldErrors};
+
+/// The local time of every community: China Standard Time, UTC+8, without daylight saving
+/// since 1991. Deadlines, opening hours, months and dates are counted in it; times are
+/// stored in UTC. The one definition; `wushe_app::clock::local` is its chrono form.
+pub const LOCAL_OFFSET_MS: i64 = 8 * 3_600_000;

@@ -13,7 +13,7 @@ use crate::error::FieldError;
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 /// China Standard Time, in which months begin.
-const UTC8: i64 = 8 * HOUR;
+const UTC8: i64 = crate::LOCAL_OFFSET_MS;
 
 /// A calendar month in China Standard Time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -205,7 +205,7 @@ pub struct WorkCalendar {
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
-const UTC8: i64 = 8 * HOUR;
+const UTC8: i64 = crate::LOCAL_OFFSET_MS;
 
 impl Default for WorkCalendar {
     fn default() -> Self {

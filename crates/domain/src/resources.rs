@@ -46,7 +46,7 @@ code_enum!(
 pub const MINUTES_PER_DAY: u16 = 24 * 60;
 const MINUTE: i64 = 60_000;
 const DAY_MS: i64 = 24 * 60 * MINUTE;
-pub const UTC8_MS: i64 = 8 * 60 * MINUTE;
+pub const UTC8_MS: i64 = crate::LOCAL_OFFSET_MS;
 
 /// Local day number (days since 1970-01-01 in UTC+8) and minute of that day for an instant.
 pub fn local_day_minute(utc_ms: i64) -> (i64, u16) {

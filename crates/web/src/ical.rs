@@ -23,15 +23,9 @@ pub struct Event {
     pub sequence: i64,
 }
 
-/// China has kept UTC+8 without daylight saving since 1991.
-const SHANGHAI_OFFSET_SECS: i32 = 8 * 3600;
-
 /// Local date-time form `19980119T070000` for use with `TZID=Asia/Shanghai` (§3.3.5, form #3).
 pub fn local(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(SHANGHAI_OFFSET_SECS).expect("offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string())
-        .unwrap_or_default()
+    wushe_app::clock::local_text(ms, "%Y%m%dT%H%M%S")
 }
 
 /// UTC date-time form `19980119T070000Z` (§3.3.5, form #2).

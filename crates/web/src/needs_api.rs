@@ -201,7 +201,7 @@ pub struct NeedDto {
 }
 
 fn rfc3339(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let tz = wushe_app::clock::local();
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
         .unwrap_or_default()

@@ -153,7 +153,7 @@ async fn community(s: &AppState, t: T, q: &HashMap<String, String>) -> Result<ar
 }
 
 fn iso(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let tz = wushe_app::clock::local();
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
         .unwrap_or_default()
@@ -400,7 +400,7 @@ fn parse_date(raw: &str, end: bool) -> Option<i64> {
         }
         _ => return None,
     };
-    let tz = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let tz = wushe_app::clock::local();
     let at = tz.from_local_datetime(&(if end { next } else { first }).and_hms_opt(0, 0, 0)?).single()?;
     Some(at.timestamp_millis() - i64::from(end))
 }

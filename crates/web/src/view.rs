@@ -147,7 +147,7 @@ pub fn vul_key(v: wushe_domain::people::Vulnerability) -> String {
 
 /// Formats UTC milliseconds in China Standard Time (UTC+8, no daylight saving).
 pub fn local_time(millis: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let tz = wushe_app::clock::local();
     chrono::DateTime::from_timestamp_millis(millis)
         .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()

@@ -612,7 +612,7 @@ async fn resources_bench(
         .find(|r| r.name == "社区活动室")
         .ok_or("no activity room")?
         .id;
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).ok_or("tz")?;
+    let tz = wushe_app::clock::local();
     let mut all_ok = true;
     for round in 0..rounds {
         let day = (chrono::Utc::now().with_timezone(&tz) + chrono::Duration::days(1 + round as i64))
