@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod mail;
 pub mod needs;
 pub mod needs_ledger;
 pub mod needs_metrics;

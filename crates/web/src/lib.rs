@@ -13,6 +13,7 @@ pub mod claims;
 pub mod ctx;
 pub mod directory;
 pub mod error;
+pub mod extract;
 pub mod hsds;
 pub mod i18n;
 pub mod ical;
