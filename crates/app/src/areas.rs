@@ -106,12 +106,22 @@ pub async fn by_codes(db: &Db, codes: &[String]) -> Result<Vec<Area>, AppError> 
 /// [`by_code`] through the short-lived cache (see `cache`): for the submission path, which
 /// needs an area's id, path, kind and community, none of which ever change.
 pub async fn by_code_cached(db: &Db, code: &str) -> Result<Area, AppError> {
-    if let Some(a) = db.caches.areas.get(&code.to_string()) {
+    let cache = db.caches.get::<AreaCache>();
+    if let Some(a) = cache.0.get(&code.to_string()) {
         return Ok(a);
     }
     let a = by_code(db, code).await?;
-    db.caches.areas.put(code.to_string(), a.clone());
+    cache.0.put(code.to_string(), a.clone());
     Ok(a)
+}
+
+/// Areas by code; an area's code, path, kind and community never change once created.
+struct AreaCache(crate::cache::TtlCache<String, Area>);
+
+impl Default for AreaCache {
+    fn default() -> Self {
+        AreaCache(crate::cache::TtlCache::new(std::time::Duration::from_secs(30), 200_000))
+    }
 }
 
 /// Reads an area the actor may see for `action`. Unknown and foreign areas both answer

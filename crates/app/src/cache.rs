@@ -7,9 +7,10 @@
 //! kind and community never change after it is created; categories and calendars change a few
 //! times a year. Empty answers are never kept, so something just created is seen at once.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct TtlCache<K, V> {
@@ -42,28 +43,41 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 }
 
-/// The caches of one database.
+/// The caches of one database, one value per type: each capability keeps its own cache type
+/// (areas by code, a community's categories, the matching snapshots) and asks for it here,
+/// so this module knows none of them.
+#[derive(Default)]
 pub struct Caches {
-    pub(crate) areas: TtlCache<String, crate::areas::Area>,
-    pub(crate) categories: TtlCache<i64, Vec<crate::needs::Category>>,
-    pub(crate) calendars: TtlCache<i64, wushe_domain::needs::WorkCalendar>,
-    pub(crate) resources: crate::resources::SnapshotCache,
+    by_type: std::sync::RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
-impl Default for Caches {
-    fn default() -> Self {
-        Self {
-            areas: TtlCache::new(Duration::from_secs(30), 200_000),
-            categories: TtlCache::new(Duration::from_secs(5), 10_000),
-            calendars: TtlCache::new(Duration::from_secs(5), 10_000),
-            resources: Default::default(),
+impl Caches {
+    /// The cache of type `C`, made with its `Default` the first time it is asked for.
+    pub fn get<C: Default + Send + Sync + 'static>(&self) -> Arc<C> {
+        let id = TypeId::of::<C>();
+        if let Some(c) = self.by_type.read().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            return Arc::clone(c).downcast::<C>().expect("keyed by its own type");
         }
+        let mut map = self.by_type.write().unwrap_or_else(|p| p.into_inner());
+        let c = map.entry(id).or_insert_with(|| Arc::new(C::default()));
+        Arc::clone(c).downcast::<C>().expect("keyed by its own type")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_type_has_one_cache_made_on_first_use() {
+        #[derive(Default)]
+        struct Hits(Mutex<u32>);
+        let caches = Caches::default();
+        *caches.get::<Hits>().0.lock().unwrap() += 1;
+        *caches.get::<Hits>().0.lock().unwrap() += 1;
+        assert_eq!(*caches.get::<Hits>().0.lock().unwrap(), 2, "the same cache both times");
+        assert!(caches.get::<Vec<i64>>().is_empty(), "another type, another cache");
+    }
 
     #[test]
     fn entries_expire_and_can_be_forgotten() {

@@ -299,19 +299,24 @@ fn holds(need: &Need, c: &Claim) -> bool {
     holder && matches!(need.status, NeedStatus::Assigned | NeedStatus::InProgress)
 }
 
-/// Called by the needs ledger inside a step that reassigns, resolves or closes a need: its
-/// active claim, if any, is over.
-pub(crate) async fn close_for_step(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    need_id: i64,
-    at: i64,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE need_claims SET status = 'done', ended_at = $1 WHERE need_id = $2 AND status = 'active'")
-        .bind(at)
-        .bind(need_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Reaction to a need's step (R3): reassigning, resolving or closing a need ends its active
+/// claim, if any, in the step's transaction.
+pub(crate) fn on_need_step<'a, 'c>(
+    tx: &'a mut sqlx::Transaction<'c, sqlx::Any>,
+    event: &'a (dyn std::any::Any + Send + Sync),
+) -> crate::events::Reacting<'a> {
+    Box::pin(async move {
+        let Some(s) = event.downcast_ref::<crate::needs::Stepped>() else { return Ok(()) };
+        if !matches!(s.event, EventKind::Assigned | EventKind::Resolved | EventKind::Rejected | EventKind::Merged) {
+            return Ok(());
+        }
+        sqlx::query("UPDATE need_claims SET status = 'done', ended_at = $1 WHERE need_id = $2 AND status = 'active'")
+            .bind(s.at)
+            .bind(s.need_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    })
 }
 
 async fn end_claim(

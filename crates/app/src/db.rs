@@ -30,6 +30,8 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
+    /// What reacts to domain events (`crate::events`), from `crate::capabilities`.
+    pub(crate) reactions: &'static [crate::events::Reaction],
 }
 
 static MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -58,12 +60,13 @@ pub fn render_migration(sql: &str, backend: Backend) -> String {
 }
 
 impl Db {
-    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
-    pub async fn connect(url: &str) -> Result<Db, AppError> {
-        Self::connect_with(url, Durability::Normal).await
-    }
-
-    pub async fn connect_with(url: &str, durability: Durability) -> Result<Db, AppError> {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, with the
+    /// capabilities' reactions to events; `Db::connect` (in `capabilities.rs`) passes them.
+    pub(crate) async fn open(
+        url: &str,
+        durability: Durability,
+        reactions: &'static [crate::events::Reaction],
+    ) -> Result<Db, AppError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite://") {
             let sep = if rest.contains('?') { '&' } else { '?' };
@@ -98,11 +101,11 @@ impl Db {
             })
             .connect_with(opts)
             .await?;
-        Ok(Db { pool, backend, caches: Default::default() })
+        Ok(Db { pool, backend, caches: Default::default(), reactions })
     }
 
     /// Applies every migration not yet applied, each in its own transaction. Forward only.
-    pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {
+    pub(crate) async fn apply_migrations(&self) -> Result<Vec<i64>, AppError> {
         self.pool
             .execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -129,10 +132,6 @@ impl Db {
                 .await?;
             tx.commit().await?;
             applied.push(*version);
-        }
-        // Roll-ups arrived after ledgers already held needs: compute them once.
-        if applied.contains(&9) {
-            crate::needs_metrics::rebuild(self).await?;
         }
         Ok(applied)
     }

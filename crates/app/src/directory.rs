@@ -133,6 +133,19 @@ pub async fn browse(db: &Db, within_path: &str, limit: i64) -> Result<Vec<Organi
     Ok(organizations::by_ids(db, &ids).await?.into_iter().filter(|o| o.kind.is_public()).collect())
 }
 
+/// Reaction to a new organization (S4): it is found in the directory as soon as it exists.
+pub(crate) fn on_organization_created<'a, 'c>(
+    tx: &'a mut Transaction<'c, Any>,
+    event: &'a (dyn std::any::Any + Send + Sync),
+) -> crate::events::Reacting<'a> {
+    Box::pin(async move {
+        match event.downcast_ref::<organizations::Created>() {
+            Some(organizations::Created(o)) => index_organization(tx, o).await,
+            None => Ok(()),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use crate::areas::Area;
 use crate::audit::AuditedTx;
 use crate::db::upper;
-use crate::{Actor, AppError, Db, areas, directory, people};
+use crate::{Actor, AppError, Db, areas, people};
 use sqlx::{Any, Row, Transaction};
 use wushe_domain::access::Action;
 use wushe_domain::error::optional_text;
@@ -264,11 +264,15 @@ pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewOrganization) -> Re
     }
     let mut tx = AuditedTx::begin(db, at).await?;
     let o = insert(&mut tx.tx, &area, &new, at).await?;
-    directory::index_organization(&mut tx.tx, &o).await?;
+    crate::events::publish(db, &mut tx.tx, &Created(o.clone())).await?;
     tx.record(actor, o.community_id, "organization.create", &format!("organization:{}", o.id), &o.name).await?;
     tx.commit().await?;
     Ok(o)
 }
+
+/// Event: an organization was created (the directory indexes it in the same transaction).
+#[derive(Debug, Clone)]
+pub struct Created(pub Organization);
 
 pub async fn insert(
     tx: &mut Transaction<'_, Any>,

@@ -2,8 +2,8 @@
 //! metrics.
 
 use wushe_app::audit::{self, Verification};
+use wushe_app::needs::metrics::{self as needs_metrics, Figures, Month};
 use wushe_app::needs::{self, Assignee, NeedForm, Step};
-use wushe_app::needs_metrics::{self, Figures, Month};
 use wushe_app::{Actor, AppError, Db, areas};
 use wushe_domain::access::{Grant, Grants, Role};
 use wushe_domain::needs::{EventKind, NeedStatus, WorkCalendar};

@@ -3,8 +3,8 @@
 //! winner among concurrent claims and bookings, expiry, and all-or-nothing import.
 
 use wushe_app::bookings::{self, BookingForm};
+use wushe_app::needs::ledger::ImportError;
 use wushe_app::needs::{self, NeedForm};
-use wushe_app::needs_ledger::ImportError;
 use wushe_app::resources::{self, ResourceForm};
 use wushe_app::{Actor, AppError, Db, areas, claims};
 use wushe_domain::access::{Grant, Grants, Role};
@@ -495,7 +495,7 @@ async fn booking_body(db: Db, engine: Engine) {
 
 both_engines!(a_resource_sheet_imports_all_rows_or_none, import_body);
 async fn import_body(db: Db, engine: Engine) {
-    use wushe_app::needs_ledger::Table;
+    use wushe_app::needs::ledger::Table;
     let admin = actor(&db, Role::CommunityAdmin, S, "admin.s").await;
     let s = areas::by_code(&db, S).await.unwrap();
     let before = resources::count_in(&db, &s.path).await.unwrap();
@@ -525,7 +525,7 @@ async fn import_body(db: Db, engine: Engine) {
             row("手电筒", "supply", "999999", "5", "1-5 25:00"),
         ],
     };
-    match wushe_app::resources_sheet::import(&db, &admin, T0, &s, &bad, &labels).await {
+    match wushe_app::resources::sheets::import(&db, &admin, T0, &s, &bad, &labels).await {
         Err(ImportError::Rows(rows)) => {
             let got: Vec<(usize, &str)> = rows.first.iter().map(|r| (r.row, r.column.as_str())).collect();
             assert!(got.contains(&(3, "类型")), "{got:?}");
@@ -539,10 +539,10 @@ async fn import_body(db: Db, engine: Engine) {
         headers,
         rows: vec![row("灭火器", "equipment", S, "12", ""), row("手电筒", "supply", GRID1, "5", "1-5 08:00-18:00")],
     };
-    let n = wushe_app::resources_sheet::import(&db, &admin, T0, &s, &good, &labels).await.unwrap();
+    let n = wushe_app::resources::sheets::import(&db, &admin, T0, &s, &good, &labels).await.unwrap();
     assert_eq!(n.added, 2);
     assert_eq!(resources::count_in(&db, &s.path).await.unwrap(), before + 2);
     // Only curators import.
     let vol = actor(&db, Role::Volunteer, S, "volunteer.s").await;
-    assert!(wushe_app::resources_sheet::import(&db, &vol, T0, &s, &good, &labels).await.is_err());
+    assert!(wushe_app::resources::sheets::import(&db, &vol, T0, &s, &good, &labels).await.is_err());
 }

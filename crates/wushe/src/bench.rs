@@ -793,8 +793,8 @@ async fn import_bench(
             let zh = |k: &str| k.to_string();
             let labels: [wushe_app::sheets::Labels; 1] = [&zh];
             let mapping = Default::default();
-            let up = wushe_app::needs_ledger::Upload { table: &sheet, mapping: &mapping, labels: &labels };
-            let r = wushe_app::needs_ledger::import(&db, &admin, SystemClock.now_millis(), &cal, &a, up).await;
+            let up = wushe_app::needs::ledger::Upload { table: &sheet, mapping: &mapping, labels: &labels };
+            let r = wushe_app::needs::ledger::import(&db, &admin, SystemClock.now_millis(), &cal, &a, up).await;
             stop.store(true, Ordering::Relaxed);
             (r.map(|n| n.added).map_err(|e| format!("{e:?}")), t.elapsed())
         })

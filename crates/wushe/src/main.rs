@@ -249,56 +249,6 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     println!("  {user:<14} {role:<19} {area:<15} {display}");
                 }
             }
-            // N3: flag overdue needs every minute. The deadlines live in the database, so a
-            // restart just resumes; flagging is idempotent.
-            let job_db = db.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    match wushe_app::needs::flag_overdue(&job_db, SystemClock.now_millis()).await {
-                        Ok(flagged) if !flagged.is_empty() => {
-                            tracing::info!(count = flagged.len(), "needs flagged overdue")
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "overdue check failed"),
-                    }
-                }
-            });
-            // R3: claims not started in time go back on the list; R4: undecided booking requests
-            // lapse. Both read only the tables, so a restart just resumes.
-            let claim_db = db.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    match wushe_app::claims::expire(&claim_db, SystemClock.now_millis()).await {
-                        Ok(n) if n > 0 => tracing::info!(count = n, "claims expired"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "claim expiry failed"),
-                    }
-                    // R4: undecided requests lapse at their start time and free their slots.
-                    match wushe_app::bookings::expire_requests(&claim_db, SystemClock.now_millis()).await {
-                        Ok(n) if n > 0 => tracing::info!(count = n, "undecided booking requests lapsed"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "booking request expiry failed"),
-                    }
-                }
-            });
-            // A2: deliver queued notifications; failed deliveries retry with back-off.
-            let out_db = db.clone();
-            let channels = wushe_app::notifications::Channels::from_env(wushe_web::inbox::render);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
-                loop {
-                    tick.tick().await;
-                    if let Err(e) =
-                        wushe_app::notifications::dispatch(&out_db, &channels, SystemClock.now_millis()).await
-                    {
-                        tracing::warn!(error = %e, "notification delivery round failed");
-                    }
-                }
-            });
             let mut state = wushe_web::AppState::new(db, Arc::new(SystemClock));
             state.secure_cookies = secure_cookies;
             state.trust_forwarded_for = trust_forwarded_for;
@@ -308,6 +258,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 max_cells: import_max_cells,
                 max_unzipped_bytes: import_max_unzipped_mb * 1024 * 1024,
             };
+            // Every capability's background jobs (overdue needs, claim and booking expiry,
+            // notification delivery): each reads its work from the tables, so a restart resumes.
+            wushe_web::capabilities::spawn_jobs(state.clone());
             let app = wushe_web::service(state);
             let listener = tokio::net::TcpListener::bind(&addr).await?;
             let local = listener.local_addr()?;
@@ -403,16 +356,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let db = open(&cli.database).await?;
             let bytes = std::fs::read(&file)?;
             let c = wushe_app::areas::by_code(&db, &community).await.map_err(describe)?;
-            let state = wushe_web::AppState::new(db, Arc::new(SystemClock));
-            match wushe_web::resources_api::import_directory(&state, &Actor::operator(), &c, &bytes).await {
+            match wushe_app::resources::hsds::import_directory(&db, clock.now_millis(), &Actor::operator(), &c, &bytes)
+                .await
+            {
                 Ok((added, skipped)) => println!("imported {added} services ({skipped} already present)"),
-                Err(wushe_web::resources_api::DirectoryError::Entries(list)) => {
+                Err(wushe_app::resources::hsds::DirectoryError::Entries(list)) => {
                     for (n, field) in &list {
                         eprintln!("entry {n}: {field}");
                     }
                     return Err(format!("{} problems; nothing imported", list.len()).into());
                 }
-                Err(wushe_web::resources_api::DirectoryError::App(e)) => return Err(describe(e)),
+                Err(wushe_app::resources::hsds::DirectoryError::App(e)) => return Err(describe(e)),
             }
         }
         Command::Token { command: TokenCommand::Create { username, name } } => {

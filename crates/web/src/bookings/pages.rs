@@ -1,0 +1,444 @@
+//! R4 pages: a community's spaces with their live status, a space's day calendar with the
+//! booking form, one's own bookings (change, cancel, personal calendar feed), staff decisions
+//! on bookings that need approval, and the iCalendar feeds per space and per person.
+
+use crate::shell::AppState;
+use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::WebError;
+use crate::shell::i18n::T;
+use crate::shell::layout::html;
+use crate::shell::layout::{Layout, local_time};
+use crate::shell::registry::Registry;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use wushe_app::bookings::{self, Booking, BookingForm};
+use wushe_app::resources::{self, Resource};
+use wushe_app::{AppError, areas};
+use wushe_domain::access::{Action, Decision};
+use wushe_domain::resources::{BookingStatus, LiveStatus, date_of, local_day_minute, parse_date, weekday};
+
+pub fn routes(r: &mut Registry) {
+    r.page(Method::GET, "/communities/{code}/spaces", Action::Public, spaces);
+    r.page(Method::GET, "/communities/{code}/bookings", Action::BookingManage, pending);
+    r.page(Method::GET, "/spaces/{id}", Action::Public, space);
+    r.page(Method::GET, "/spaces/{id}/calendar.ics", Action::Public, space_feed);
+    r.page(Method::POST, "/spaces/{id}/bookings", Action::FacilityBook, book);
+    r.page(Method::GET, "/my/bookings", Action::FacilityBook, mine);
+    r.page(Method::POST, "/my/bookings/feed", Action::FacilityBook, new_feed);
+    r.page(Method::POST, "/bookings/{id}/cancel", Action::FacilityBook, cancel);
+    r.page(Method::POST, "/bookings/{id}/change", Action::FacilityBook, change);
+    r.page(Method::POST, "/bookings/{id}/decision", Action::BookingManage, decide);
+    r.page(Method::GET, "/calendar/{token}", Action::Public, personal_feed);
+}
+
+pub fn live_label(t: T, s: LiveStatus) -> String {
+    t.t(&format!("booking.live.{}", s.code())).to_string()
+}
+
+pub fn status_label(t: T, s: BookingStatus) -> String {
+    t.t(&format!("booking.status.{}", s.code())).to_string()
+}
+
+#[derive(Template)]
+#[template(path = "spaces.html")]
+struct SpacesPage {
+    l: Layout,
+    code: String,
+    rows: Vec<(i64, String, String, String, String)>,
+    can_manage: bool,
+}
+
+async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
+    if c.kind != wushe_domain::areas::AreaKind::Community {
+        return Err(e(AppError::NotFound));
+    }
+    let now = s.now();
+    let mut rows = Vec::new();
+    for r in resources::bookable_in(&s.db, &c).await.map_err(e)? {
+        let live = bookings::live_status(&s.db, &r, now).await.map_err(e)?;
+        rows.push((
+            r.id,
+            r.name.clone(),
+            crate::resources::views::schedule_text(t, &r.schedule),
+            live.code().to_string(),
+            live_label(t, live),
+        ));
+    }
+    Ok(html(&SpacesPage {
+        l: Layout::with_title(&ctx, t.f("page.spaces.title", &[&c.name]), Some(c.code.clone())),
+        can_manage: ctx.actor.grants.decide(Action::BookingManage, Some(&c.path)) == Decision::Allow,
+        code: c.code,
+        rows,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+struct DayQuery {
+    #[serde(default)]
+    date: String,
+}
+
+pub struct SlotRow {
+    pub time: String,
+    pub code: &'static str,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "space.html")]
+struct SpacePage {
+    l: Layout,
+    id: i64,
+    day_label: String,
+    prev: String,
+    next: String,
+    rules: String,
+    schedule: String,
+    capacity: i64,
+    slots: Vec<SlotRow>,
+    /// The week from this day: (date, weekday) headers and, per half hour open on any of the
+    /// days, its time and each day's status code.
+    week_days: Vec<(String, String)>,
+    week_rows: Vec<(String, Vec<&'static str>)>,
+    /// Start and end times offered by the form: the open half hours of the day.
+    from_options: Vec<String>,
+    to_options: Vec<String>,
+    signed_in: bool,
+    form: BookingForm,
+    errors: Vec<String>,
+}
+
+async fn space_page(
+    s: &AppState,
+    ctx: &Ctx,
+    r: &Resource,
+    day: i64,
+    form: BookingForm,
+    errors: Vec<String>,
+) -> Result<SpacePage, AppError> {
+    let t = ctx.t();
+    let now = s.now();
+    // One read for the week; its first day is the day shown.
+    let week = bookings::slots(&s.db, r, day, 7, now).await?;
+    let per_day = week.len() / 7;
+    let slots: Vec<SlotRow> = week[..per_day]
+        .iter()
+        .filter(|(_, st)| *st != LiveStatus::Closed)
+        .map(|(at, st)| SlotRow { time: local_time(*at)[11..].to_string(), code: st.code(), label: live_label(t, *st) })
+        .collect();
+    let week_days: Vec<(String, String)> =
+        (day..day + 7).map(|d| (date_of(d), t.t(&format!("weekday.{}", weekday(d) - 1)).to_string())).collect();
+    let mut by_time: std::collections::BTreeMap<String, Vec<&'static str>> = Default::default();
+    for (i, (at, st)) in week.iter().enumerate() {
+        let row = by_time.entry(local_time(*at)[11..].to_string()).or_insert_with(|| vec!["closed"; 7]);
+        row[i / per_day] = st.code();
+    }
+    let week_rows: Vec<(String, Vec<&'static str>)> =
+        by_time.into_iter().filter(|(_, cells)| cells.iter().any(|c| *c != "closed")).collect();
+    let from_options: Vec<String> = slots.iter().map(|s| s.time.clone()).collect();
+    let to_options: Vec<String> = from_options
+        .iter()
+        .filter_map(|f| wushe_domain::resources::parse_clock(f))
+        .map(|m| wushe_domain::resources::clock(m + wushe_domain::resources::SLOT_MINUTES))
+        .collect();
+    let community = match r.community_id {
+        Some(c) => Some(areas::by_id(&s.db, c).await?.code),
+        None => None,
+    };
+    Ok(SpacePage {
+        l: Layout::with_title(ctx, r.name.clone(), community),
+        id: r.id,
+        day_label: format!("{} {}", date_of(day), t.t(&format!("weekday.{}", weekday(day) - 1))),
+        prev: date_of(day - 1),
+        next: date_of(day + 1),
+        rules: t.f(
+            "page.resource.booking_rules",
+            &[
+                &t.t(&format!("booking.who.{}", r.rules.who.code())),
+                &r.rules.max_minutes,
+                &t.t(if r.rules.approval { "booking.approval.yes" } else { "booking.approval.no" }),
+            ],
+        ),
+        schedule: crate::resources::views::schedule_text(t, &r.schedule),
+        capacity: r.capacity,
+        slots,
+        week_days,
+        week_rows,
+        from_options,
+        to_options,
+        signed_in: ctx.user.is_some(),
+        form,
+        errors,
+    })
+}
+
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+async fn space(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DayQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let r = resources::bookable(&s.db, parse_id(&id).map_err(e)?).await.map_err(e)?;
+    let day = parse_date(&q.date).unwrap_or_else(|| local_day_minute(s.now()).0);
+    let form = BookingForm { date: date_of(day), ..Default::default() };
+    Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await.map_err(e)?))
+}
+
+fn booking_form(body: &Bytes) -> BookingForm {
+    let pairs = url_form_pairs(body);
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    BookingForm {
+        date: get("date"),
+        from: get("from"),
+        to: get("to"),
+        purpose: get("purpose"),
+        attendees: get("attendees"),
+    }
+}
+
+async fn book(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let r = resources::bookable(&s.db, parse_id(&id).map_err(e)?).await.map_err(e)?;
+    let f = booking_form(&body);
+    match bookings::book(&s.db, &ctx.actor, s.now(), r.id, &f).await {
+        Ok(_) => Ok(Redirect::to("/my/bookings").into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            let day = parse_date(&f.date).unwrap_or_else(|| local_day_minute(s.now()).0);
+            Ok((status, html(&space_page(&s, &ctx, &r, day, f, msgs).await.map_err(e)?)).into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+pub struct BookingRow {
+    pub id: i64,
+    pub space_id: i64,
+    pub space: String,
+    pub date: String,
+    pub from: String,
+    pub to: String,
+    pub purpose: String,
+    pub status: String,
+    pub holds: bool,
+    pub requested: bool,
+}
+
+async fn booking_rows(s: &AppState, t: T, list: &[Booking]) -> Result<Vec<BookingRow>, AppError> {
+    let mut names = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for b in list {
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(b.resource_id) {
+            e.insert(resources::booked_space(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default());
+        }
+        let start = local_time(b.starts_at);
+        let end = local_time(b.ends_at);
+        out.push(BookingRow {
+            id: b.id,
+            space_id: b.resource_id,
+            space: names[&b.resource_id].clone(),
+            date: start[..10].to_string(),
+            from: start[11..].to_string(),
+            to: end[11..].to_string(),
+            purpose: b.purpose.clone(),
+            status: status_label(t, b.status),
+            holds: b.status.holds(),
+            requested: b.status == BookingStatus::Requested,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "my_bookings.html")]
+struct MinePage {
+    l: Layout,
+    rows: Vec<BookingRow>,
+    feed: Option<String>,
+    errors: Vec<String>,
+}
+
+async fn mine_page(s: &AppState, ctx: &Ctx, feed: Option<String>, errors: Vec<String>) -> Result<MinePage, AppError> {
+    let t = ctx.t();
+    let list = bookings::mine(&s.db, &ctx.actor, s.now() - 24 * 3_600_000).await?;
+    let home = crate::shell::layout::home_community(s, ctx).await;
+    Ok(MinePage {
+        l: Layout::new(ctx, "page.my_bookings.title", home),
+        rows: booking_rows(s, t, &list).await?,
+        feed,
+        errors,
+    })
+}
+
+async fn mine(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    Ok(html(&mine_page(&s, &ctx, None, vec![]).await.map_err(|e| WebError::page(e, t))?))
+}
+
+async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await.map_err(e)?;
+    Ok(html(&mine_page(&s, &ctx, Some(format!("/calendar/{token}.ics")), vec![]).await.map_err(e)?))
+}
+
+async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str) -> Result<Response, WebError> {
+    let t = ctx.t();
+    match r {
+        Ok(()) => Ok(Redirect::to(back).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            Ok((status, html(&mine_page(s, ctx, None, msgs).await.map_err(|e| WebError::page(e, t))?)).into_response())
+        }
+        Err(err) => Err(WebError::page(err, t)),
+    }
+}
+
+async fn cancel(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let r = async { bookings::cancel(&s.db, &ctx.actor, s.now(), parse_id(&id)?).await.map(|_| ()) }.await;
+    after_mine(&s, &ctx, r, "/my/bookings").await
+}
+
+async fn change(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f = booking_form(&body);
+    let r = async { bookings::change(&s.db, &ctx.actor, s.now(), parse_id(&id)?, &f).await.map(|_| ()) }.await;
+    after_mine(&s, &ctx, r, "/my/bookings").await
+}
+
+async fn decide(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let pairs = url_form_pairs(&body);
+    let approve = pairs.iter().any(|(k, v)| k == "decision" && v == "approve");
+    let b = bookings::decide(&s.db, &ctx.actor, s.now(), parse_id(&id).map_err(|e| WebError::page(e, t))?, approve)
+        .await
+        .map_err(|e| WebError::page(e, t))?;
+    let code = match b.community_id {
+        Some(c) => areas::by_id(&s.db, c).await.map(|a| a.code).unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(Redirect::to(&format!("/communities/{code}/bookings")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "bookings_pending.html")]
+struct PendingPage {
+    l: Layout,
+    rows: Vec<BookingRow>,
+}
+
+async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = crate::resources::queries::curated_community(&s, &ctx, &code).await.map_err(e)?;
+    let list = bookings::pending(&s.db, &ctx.actor, &c).await.map_err(e)?;
+    Ok(html(&PendingPage {
+        l: Layout::new(&ctx, "page.bookings_pending.title", Some(c.code.clone())),
+        rows: booking_rows(&s, t, &list).await.map_err(e)?,
+    }))
+}
+
+fn ics(body: String, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn ical_status(s: BookingStatus) -> &'static str {
+    match s {
+        BookingStatus::Confirmed => "CONFIRMED",
+        BookingStatus::Requested => "TENTATIVE",
+        BookingStatus::Rejected | BookingStatus::Cancelled => "CANCELLED",
+    }
+}
+
+/// A space's feed: its holding bookings from 30 days ago, purposes left out (public).
+async fn space_feed(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let r = resources::bookable(&s.db, parse_id(&id).map_err(e)?).await.map_err(e)?;
+    let now = s.now();
+    let list = bookings::of_space(&s.db, r.id, now - 30 * 86_400_000, now + 200 * 86_400_000).await.map_err(e)?;
+    let events: Vec<crate::shell::ical::Event> = list
+        .iter()
+        .filter(|b| b.status.holds())
+        .map(|b| crate::shell::ical::Event {
+            uid: format!("booking-{}@wushe", b.id),
+            stamp: now,
+            start: b.starts_at,
+            end: b.ends_at,
+            summary: format!("{} · {}", r.name, status_label(t, b.status)),
+            location: r.name.clone(),
+            description: String::new(),
+            status: ical_status(b.status),
+            sequence: b.version - 1,
+        })
+        .collect();
+    Ok(ics(crate::shell::ical::calendar(&r.name, &events), &format!("space-{}.ics", r.id)))
+}
+
+/// A person's feed behind their secret address: their bookings with purposes, cancelled ones
+/// marked so calendar apps remove them.
+async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let token = token.strip_suffix(".ics").ok_or_else(|| e(AppError::NotFound))?;
+    let now = s.now();
+    let list = bookings::feed(&s.db, token, now).await.map_err(e)?;
+    let mut events = Vec::new();
+    for b in &list {
+        let space = resources::booked_space(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default();
+        events.push(crate::shell::ical::Event {
+            uid: format!("booking-{}@wushe", b.id),
+            stamp: now,
+            start: b.starts_at,
+            end: b.ends_at,
+            summary: format!("{space} · {}", b.purpose),
+            location: space.clone(),
+            description: status_label(t, b.status),
+            status: ical_status(b.status),
+            sequence: b.version - 1,
+        });
+    }
+    Ok(ics(crate::shell::ical::calendar(t.t("page.my_bookings.title"), &events), "bookings.ics"))
+}
+
+impl SpacePage {
+    /// The short label key of a week cell's status.
+    fn live_key(&self, code: &str) -> &'static str {
+        match code {
+            "free" => "booking.short.free",
+            "booked" => "booking.short.booked",
+            "in_use" => "booking.short.in_use",
+            _ => "booking.short.closed",
+        }
+    }
+}

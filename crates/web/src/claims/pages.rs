@@ -1,0 +1,176 @@
+//! R3 pages: the list of needs open for claiming with the claimant's own claims, claiming and
+//! releasing; and the staff forms that put a need on the list or take it off.
+
+use crate::shell::AppState;
+use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::WebError;
+use crate::shell::layout::html;
+use crate::shell::layout::{Layout, local_time};
+use crate::shell::registry::Registry;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use wushe_app::{AppError, claims, needs, organizations};
+use wushe_domain::access::Action;
+
+pub fn routes(r: &mut Registry) {
+    r.page(Method::GET, "/claims", Action::NeedClaim, list);
+    r.page(Method::POST, "/claims/{id}", Action::NeedClaim, claim);
+    r.page(Method::POST, "/claims/{id}/release", Action::OwnAccount, release);
+    r.page(Method::POST, "/needs/{id}/listing", Action::NeedManage, list_need);
+    r.page(Method::POST, "/needs/{id}/listing/delete", Action::NeedManage, unlist_need);
+}
+
+pub struct ClaimRow {
+    pub id: i64,
+    pub title: String,
+    pub category: String,
+    pub place: String,
+    pub fits: bool,
+    pub hours: String,
+    pub created: String,
+}
+
+pub struct MineRow {
+    pub need_id: i64,
+    pub title: String,
+    pub status: String,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "claims.html")]
+struct ListPage {
+    l: Layout,
+    all: bool,
+    rows: Vec<ClaimRow>,
+    mine: Vec<MineRow>,
+    orgs: Vec<(i64, String)>,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    all: String,
+}
+
+async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result<ListPage, AppError> {
+    let t = ctx.t();
+    let list = claims::claimable(&s.db, &ctx.actor, all).await?;
+    let mut rows = Vec::new();
+    let mut cats_of: std::collections::HashMap<i64, Vec<needs::Category>> = Default::default();
+    for c in &list {
+        if let std::collections::hash_map::Entry::Vacant(v) = cats_of.entry(c.need.community_id) {
+            v.insert(needs::categories(&s.db, c.need.community_id).await?);
+        }
+        let category = cats_of[&c.need.community_id]
+            .iter()
+            .find(|x| x.id == c.need.category_id)
+            .map(|x| if t.0 == crate::shell::i18n::Lang::En { x.name_en.clone() } else { x.name_zh.clone() })
+            .unwrap_or_default();
+        rows.push(ClaimRow {
+            id: c.need.id,
+            title: c.need.title.clone(),
+            category,
+            place: crate::resources::views::place_text(t, c.place),
+            fits: c.fits,
+            hours: t.f("page.claims.hours", &[&c.claim_hours]),
+            created: local_time(c.need.created_at),
+        });
+    }
+    let mine = claims::mine(&s.db, &ctx.actor)
+        .await?
+        .into_iter()
+        .map(|(c, n)| MineRow {
+            need_id: n.id,
+            title: n.title,
+            status: t.t(&format!("status.{}", n.status.code())).to_string(),
+            expires: if c.expires_at > 9_000_000_000_000 {
+                t.t("page.claims.started").to_string()
+            } else {
+                local_time(c.expires_at)
+            },
+        })
+        .collect();
+    let mut orgs = Vec::new();
+    if let Some(uid) = ctx.actor.user_id
+        && let Some(p) = wushe_app::accounts::person_of(&s.db, uid).await?
+    {
+        orgs = organizations::posts_of(&s.db, p).await?.into_iter().map(|(o, _)| (o.id, o.name)).collect();
+    }
+    let home = crate::shell::layout::home_community(s, ctx).await;
+    Ok(ListPage { l: Layout::new(ctx, "page.claims.title", home), all, rows, mine, orgs, errors })
+}
+
+async fn list(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    Ok(html(&page(&s, &ctx, q.all == "1", vec![]).await.map_err(|e| WebError::page(e, t))?))
+}
+
+async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    match r {
+        Ok(()) => Ok(Redirect::to("/claims").into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            Ok((status, html(&page(s, ctx, false, msgs).await.map_err(|e| WebError::page(e, t))?)).into_response())
+        }
+        Err(err) => Err(WebError::page(err, t)),
+    }
+}
+
+async fn claim(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let org = pairs.iter().find(|(k, _)| k == "org").and_then(|(_, v)| v.parse::<i64>().ok());
+    let r = async {
+        let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        claims::claim(&s.db, &ctx.actor, s.now(), id, org).await.map(|_| ())
+    }
+    .await;
+    after(&s, &ctx, r).await
+}
+
+async fn release(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let note = pairs.iter().find(|(k, _)| k == "note").map(|(_, v)| v.clone()).unwrap_or_default();
+    let back = pairs.iter().any(|(k, v)| k == "back" && v == "need");
+    let r = async {
+        let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        claims::release(&s.db, &ctx.actor, s.now(), id, &note).await.map(|_| ())
+    }
+    .await;
+    match (r, back) {
+        (Ok(()), true) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
+        (r, _) => after(&s, &ctx, r).await,
+    }
+}
+
+async fn list_need(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let pairs = url_form_pairs(&body);
+    let hours = pairs.iter().find(|(k, _)| k == "claim_hours").map(|(_, v)| v.clone()).unwrap_or_default();
+    let nid = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
+    claims::list_need(&s.db, &ctx.actor, s.now(), nid, &hours).await.map_err(|e| WebError::page(e, t))?;
+    Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
+}
+
+async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let nid = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
+    claims::unlist_need(&s.db, &ctx.actor, s.now(), nid).await.map_err(|e| WebError::page(e, t))?;
+    Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
+}

@@ -1,0 +1,987 @@
+//! N1–N5 in the JSON API: the ledger, intake from any channel, a need with its timeline,
+//! workflow steps, whistle-and-report, own needs and tasks, and metrics.
+
+use crate::needs::pages::{LedgerQuery, filter_from, month_or_now};
+use crate::shell::AppState;
+use crate::shell::ctx::Ctx;
+use crate::shell::error::{Problem, WebError};
+use crate::shell::extract::ApiJson;
+use crate::shell::layout::local_time;
+use crate::shell::layout::rfc3339;
+use crate::shell::registry::Registry;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use wushe_app::needs::metrics::{self as needs_metrics, Figures, Month};
+use wushe_app::needs::{self, Need, NeedForm, Step};
+use wushe_app::{AppError, areas};
+use wushe_domain::FieldError;
+use wushe_domain::access::{Action, Role};
+use wushe_domain::needs::EventKind;
+
+pub fn routes(r: &mut Registry) {
+    r.api(Method::GET, "/api/v1/communities/{code}/needs", Action::NeedRead, ledger);
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/metrics", Action::NeedMetricsRead, metrics);
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/metrics/trend", Action::NeedMetricsRead, trend);
+    r.api(Method::POST, "/api/v1/needs", Action::OwnAccount, submit);
+    r.api(Method::GET, "/api/v1/needs/{id}", Action::OwnAccount, detail);
+    r.api(Method::POST, "/api/v1/needs/{id}/events", Action::OwnAccount, step);
+    r.api(Method::POST, "/api/v1/needs/{id}/whistles", Action::NeedManage, whistle);
+    r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, report);
+    r.api(Method::GET, "/api/v1/needs/{id}/similar", Action::NeedManage, similar);
+    r.api(Method::POST, "/api/v1/communities/{code}/needs/bulk-assign", Action::NeedManage, bulk_assign);
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/categories", Action::OverviewRead, list_categories);
+    r.api(Method::POST, "/api/v1/communities/{code}/needs/categories", Action::AreaWrite, add_category);
+    r.api(Method::PUT, "/api/v1/communities/{code}/needs/categories/{id}", Action::AreaWrite, update_category);
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/calendar", Action::OverviewRead, get_calendar);
+    r.api(Method::PUT, "/api/v1/communities/{code}/needs/calendar", Action::AreaWrite, put_calendar);
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/views", Action::NeedRead, list_views);
+    r.api(Method::POST, "/api/v1/communities/{code}/needs/views", Action::NeedRead, save_view);
+    r.api(Method::DELETE, "/api/v1/needs/views/{id}", Action::NeedRead, delete_view);
+    r.upload(crate::shell::route::Kind::Api, Method::POST, "/api/v1/needs/{id}/photos", Action::OwnAccount, add_photo);
+    r.api(Method::POST, "/api/v1/needs/groups", Action::NeedManage, group);
+    r.api(Method::GET, "/api/v1/my/needs", Action::NeedOwn, mine);
+    r.api(Method::GET, "/api/v1/my/tasks", Action::NeedWork, tasks);
+    r.api(Method::GET, "/api/v1/communities/{code}/needs/export", Action::NeedRead, export);
+    r.upload(
+        crate::shell::route::Kind::Api,
+        Method::POST,
+        "/api/v1/communities/{code}/needs/import",
+        Action::NeedManage,
+        import,
+    );
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+    status: Option<String>,
+    category: Option<String>,
+    overdue: Option<bool>,
+}
+
+/// The ledger as .xlsx or .csv with Chinese headers (N7).
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/export", params(("code" = String, Path), ExportParams),
+    responses((status = 200, description = "The ledger file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn export(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<ExportParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let lq = LedgerQuery {
+        status: q.status.unwrap_or_default(),
+        category: q.category.unwrap_or_default(),
+        overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
+        page: None,
+    };
+    let table = crate::needs::pages::export_table(&s, &ctx, &code, &lq).await.map_err(&e)?;
+    match q.format.as_deref().unwrap_or("xlsx") {
+        "csv" => Ok(crate::shell::files::download(
+            wushe_app::sheets::to_csv(&table).map_err(&e)?,
+            "text/csv; charset=utf-8",
+            &format!("needs-{code}.csv"),
+        )),
+        "xlsx" => {
+            let bytes = tokio::task::spawn_blocking(move || wushe_app::needs::ledger::to_xlsx(&table))
+                .await
+                .map_err(|x| e(AppError::Internal(x.to_string())))?
+                .map_err(&e)?;
+            Ok(crate::shell::files::download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("needs-{code}.xlsx"),
+            ))
+        }
+        _ => Err(e(FieldError::new("format", "errors.format.invalid").into())),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportedDto {
+    /// Rows added.
+    imported: usize,
+    /// Rows whose 编号 is already a need of this community (an exported ledger imported again).
+    skipped: usize,
+}
+
+/// Imports a ledger (.xlsx or .csv as the request body); all rows or none. Problems name
+/// each bad cell as `row:N:column`.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/import", params(("code" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, body = ImportedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, body: axum::body::Bytes) -> ApiResult {
+    let e = err(&ctx);
+    let t = ctx.t();
+    let community = crate::needs::pages::managed_community(&s, &ctx, &code).await.map_err(&e)?;
+    match crate::needs::pages::run_import(&s, &ctx, &community, &body, &Default::default()).await {
+        Ok(n) => Ok(Json(ImportedDto { imported: n.added, skipped: n.skipped }).into_response()),
+        Err(x) => Err(crate::shell::uploads::api_error(x, t)),
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    ledger,
+    metrics,
+    trend,
+    submit,
+    detail,
+    step,
+    whistle,
+    report,
+    mine,
+    tasks,
+    export,
+    import,
+    similar,
+    group,
+    add_photo,
+    bulk_assign,
+    list_views,
+    save_view,
+    delete_view,
+    list_categories,
+    add_category,
+    update_category,
+    get_calendar,
+    put_calendar
+))]
+pub struct NeedsApi;
+
+type ApiResult = Result<Response, WebError>;
+
+fn err(ctx: &Ctx) -> impl Fn(AppError) -> WebError + '_ {
+    move |e| WebError::api(e, ctx.t())
+}
+
+/// A need as the API shows it. Times are RFC 3339 in China Standard Time.
+#[derive(Serialize, ToSchema)]
+pub struct NeedDto {
+    id: i64,
+    community_code: String,
+    area_code: String,
+    household_code: Option<String>,
+    /// Category code, e.g. `stairwell_clutter`.
+    category: String,
+    title: String,
+    description: String,
+    channel: String,
+    urgency: String,
+    scope: String,
+    status: String,
+    /// Pass back with a step: a stale version is refused with 409.
+    version: i64,
+    /// `org:ID` or `user:ID`.
+    assignee: Option<String>,
+    created_at: String,
+    responded_at: Option<String>,
+    resolved_at: Option<String>,
+    respond_due: String,
+    resolve_due: String,
+    overdue: bool,
+    rating: Option<i64>,
+    merged_into: Option<i64>,
+}
+
+pub async fn need_dto(s: &AppState, n: &Need) -> Result<NeedDto, AppError> {
+    dtos(s, std::slice::from_ref(n)).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// A need's DTO from codes already at hand (a submission knows its places and category).
+fn dto_from(
+    n: &Need,
+    community_code: String,
+    area_code: String,
+    household_code: Option<String>,
+    category: String,
+) -> NeedDto {
+    NeedDto {
+        id: n.id,
+        community_code,
+        area_code,
+        household_code,
+        category,
+        title: n.title.clone(),
+        description: n.description.clone(),
+        channel: n.channel.code().into(),
+        urgency: n.urgency.code().into(),
+        scope: n.scope.code().into(),
+        status: n.status.code().into(),
+        version: n.version,
+        assignee: n.assignee_org_id.map(|o| format!("org:{o}")).or(n.assignee_user_id.map(|u| format!("user:{u}"))),
+        created_at: rfc3339(n.created_at),
+        responded_at: n.responded_at.map(rfc3339),
+        resolved_at: n.resolved_at.map(rfc3339),
+        respond_due: rfc3339(n.respond_due),
+        resolve_due: rfc3339(n.resolve_due),
+        overdue: n.overdue > 0,
+        rating: n.rating,
+        merged_into: n.merged_into,
+    }
+}
+
+/// DTOs of a list of needs with two queries in all: the communities' categories and the
+/// codes of every place named.
+async fn dtos(s: &AppState, list: &[Need]) -> Result<Vec<NeedDto>, AppError> {
+    let mut cats: std::collections::HashMap<i64, Vec<needs::Category>> = Default::default();
+    let mut ids = Vec::with_capacity(list.len() * 3);
+    for n in list {
+        if let std::collections::hash_map::Entry::Vacant(e) = cats.entry(n.community_id) {
+            e.insert(needs::categories(&s.db, n.community_id).await?);
+        }
+        ids.extend([n.community_id, n.area_id]);
+        ids.extend(n.household_id);
+    }
+    let places = areas::by_ids(&s.db, &ids).await?;
+    let code = |id: i64| places.get(&id).map(|a| a.code.clone()).ok_or(AppError::NotFound);
+    list.iter()
+        .map(|n| {
+            let category = cats[&n.community_id]
+                .iter()
+                .find(|c| c.id == n.category_id)
+                .map(|c| c.code.clone())
+                .unwrap_or_default();
+            let household = n.household_id.map(code).transpose()?;
+            Ok(dto_from(n, code(n.community_id)?, code(n.area_id)?, household, category))
+        })
+        .collect()
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerParams {
+    /// A status code, or `open` for every need not yet resolved or closed.
+    status: Option<String>,
+    /// A category code.
+    category: Option<String>,
+    /// `true` for overdue needs only.
+    overdue: Option<bool>,
+    /// 1–500, default 50.
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NeedPage {
+    total: i64,
+    items: Vec<NeedDto>,
+}
+
+/// The needs ledger of an area (community, grid, building…), newest first.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs", params(("code" = String, Path, description = "community or sub-area code"), LedgerParams),
+    responses((status = 200, body = NeedPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn ledger(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<LedgerParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
+    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await.map_err(&e)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(e(FieldError::new("limit", "errors.limit.range").into()));
+    }
+    let lq = LedgerQuery {
+        status: q.status.unwrap_or_default(),
+        category: q.category.unwrap_or_default(),
+        overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
+        page: None,
+    };
+    let mut f = filter_from(&lq, &cats, limit).map_err(&e)?;
+    f.offset = q.offset.unwrap_or(0).max(0);
+    let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await.map_err(&e)?;
+    Ok(Json(NeedPage { total, items: dtos(&s, &list).await.map_err(&e)? }).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct NeedBody {
+    /// The community; a resident may leave it out (their own community).
+    #[serde(default)]
+    community_code: String,
+    /// Where the need is; empty means the requester's household.
+    #[serde(default)]
+    area_code: String,
+    /// The household the need comes from (staff recording on a resident's behalf).
+    #[serde(default)]
+    household_code: String,
+    category: String,
+    title: String,
+    description: String,
+    /// `normal` (default) or `urgent`.
+    #[serde(default)]
+    urgency: String,
+    /// `individual` (default) or `common`.
+    #[serde(default)]
+    scope: String,
+    /// online, suggestion (residents); visit, hotline, walk_in, joint_meeting (staff).
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    requester_person_id: Option<i64>,
+}
+
+/// Submits a need (residents) or records one on a resident's behalf (staff).
+#[utoipa::path(post, path = "/api/v1/needs", request_body = NeedBody, responses(
+    (status = 201, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn submit(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<NeedBody>) -> ApiResult {
+    let e = err(&ctx);
+    let community_code = if b.community_code.trim().is_empty() {
+        let home = ctx
+            .actor
+            .grants
+            .grants
+            .iter()
+            .find(|g| g.role == Role::Resident)
+            .map(|g| g.area_path.clone())
+            .unwrap_or_default();
+        home.split('/').find(|c| c.len() == 12).unwrap_or("").to_string()
+    } else {
+        b.community_code.trim().to_string()
+    };
+    let community = match areas::by_code_cached(&s.db, &community_code).await {
+        Ok(c)
+            if c.kind == wushe_domain::areas::AreaKind::Community
+                && ctx.actor.grants.reaches(Action::OwnAccount, &c.path) =>
+        {
+            c
+        }
+        _ => return Err(e(FieldError::new("community_code", "errors.area.unknown").into())),
+    };
+    let channel = if b.channel.trim().is_empty() { "online".to_string() } else { b.channel.clone() };
+    let form = NeedForm {
+        area_code: b.area_code,
+        household_code: b.household_code,
+        category: b.category,
+        title: b.title,
+        description: b.description,
+        urgency: b.urgency,
+        scope: b.scope,
+        channel,
+        contact_phone: b.contact_phone,
+        requester_person_id: b.requester_person_id,
+    };
+    let new = needs::parse_form(&s.db, &ctx.actor, &community, &form).await.map_err(&e)?;
+    let codes = (new.area.code.clone(), new.household.as_ref().map(|h| h.code.clone()), new.category.code.clone());
+    let n = s.submissions.submit(&ctx.actor, s.now(), new).await.map_err(&e)?;
+    let dto = dto_from(&n, community.code, codes.0, codes.1, codes.2);
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventDto {
+    kind: String,
+    at: String,
+    actor: Option<String>,
+    note: Option<String>,
+    data: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WhistleDto {
+    organization_id: i64,
+    organization: String,
+    deadline: String,
+    reported_at: Option<String>,
+    /// Hours from whistle to report, when reported.
+    hours_to_report: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NeedDetailDto {
+    need: NeedDto,
+    timeline: Vec<EventDto>,
+    whistles: Vec<WhistleDto>,
+    /// Steps the caller may take now.
+    next_steps: Vec<String>,
+}
+
+/// A need with its timeline and whistles.
+#[utoipa::path(get, path = "/api/v1/needs/{id}", params(("id" = i64, Path)), responses((status = 200, body = NeedDetailDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
+    let timeline = needs::timeline(&s.db, &n)
+        .await
+        .map_err(&e)?
+        .into_iter()
+        .map(|x| EventDto { kind: x.kind.code().into(), at: rfc3339(x.at), actor: x.actor, note: x.note, data: x.data })
+        .collect();
+    let whistles = needs::whistles(&s.db, &n)
+        .await
+        .map_err(&e)?
+        .into_iter()
+        .map(|w| WhistleDto {
+            organization_id: w.organization_id,
+            organization: w.organization_name,
+            deadline: rfc3339(w.deadline),
+            reported_at: w.reported_at.map(rfc3339),
+            hours_to_report: w.reported_at.map(|r| (r - w.created_at) as f64 / 3_600_000.0),
+        })
+        .collect();
+    let next_steps = needs::workflow_steps(&n, &rel).into_iter().map(|ev| ev.code().to_string()).collect();
+    Ok(Json(NeedDetailDto { need: need_dto(&s, &n).await.map_err(&e)?, timeline, whistles, next_steps })
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StepBody {
+    /// accepted, assigned, started, resolved, confirmed, reopened, rejected, merged, commented
+    event: String,
+    version: i64,
+    #[serde(default)]
+    note: String,
+    /// For `assigned`: `org:ID` or `user:ID`.
+    #[serde(default)]
+    assignee: Option<String>,
+    /// For `confirmed`: 1–5.
+    #[serde(default)]
+    rating: Option<i64>,
+    /// For `merged`: the need this one duplicates.
+    #[serde(default)]
+    merge_into: Option<i64>,
+}
+
+/// Records one workflow step; illegal steps answer 422, stale versions 409.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/events", params(("id" = i64, Path)), request_body = StepBody, responses(
+    (status = 200, body = NeedDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn step(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, ApiJson(b): ApiJson<StepBody>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let st = Step {
+        event: EventKind::parse(&b.event).map_err(|x| e(x.into()))?,
+        version: b.version,
+        note: b.note,
+        assignee: b.assignee.as_deref().map(needs::Assignee::parse).transpose().map_err(|x| e(x.into()))?,
+        rating: b.rating.map(|r| r.to_string()).unwrap_or_default(),
+        merge_into: b.merge_into,
+    };
+    let n = needs::step(&s.db, &ctx.actor, s.now(), id, st).await.map_err(&e)?;
+    Ok(Json(need_dto(&s, &n).await.map_err(&e)?).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct WhistleBody {
+    organizations: Vec<i64>,
+    /// Hours each organization has to report, 1–720.
+    hours: i64,
+    note: String,
+    version: i64,
+}
+
+/// 社区吹哨: names organizations that must report within the deadline.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/whistles", params(("id" = i64, Path)), request_body = WhistleBody, responses(
+    (status = 200, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn whistle(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<WhistleBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let w = needs::Whistling { version: b.version, organizations: b.organizations, hours: b.hours, note: b.note };
+    let n = needs::whistle(&s.db, &ctx.actor, s.now(), id, w).await.map_err(&e)?;
+    Ok(Json(need_dto(&s, &n).await.map_err(&e)?).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReportBody {
+    organization_id: i64,
+    #[serde(default)]
+    note: String,
+}
+
+/// 各方报到: a whistled organization acknowledges.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/reports", params(("id" = i64, Path)), request_body = ReportBody, responses(
+    (status = 204, description = "Reported"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn report(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReportBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    needs::report(&s.db, &ctx.actor, s.now(), id, b.organization_id, &b.note).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The caller's household's needs.
+#[utoipa::path(get, path = "/api/v1/my/needs", responses((status = 200, body = Vec<NeedDto>)))]
+async fn mine(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
+    let e = err(&ctx);
+    let list = needs::mine(&s.db, &ctx.actor).await.map_err(&e)?;
+    Ok(Json(dtos(&s, &list).await.map_err(&e)?).into_response())
+}
+
+/// Needs assigned to the caller or their organizations.
+#[utoipa::path(get, path = "/api/v1/my/tasks", responses((status = 200, body = Vec<NeedDto>)))]
+async fn tasks(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
+    let e = err(&ctx);
+    let list = needs::assigned_to_me(&s.db, &ctx.actor).await.map_err(&e)?;
+    Ok(Json(dtos(&s, &list).await.map_err(&e)?).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FiguresDto {
+    /// Group key: category code, division code, or `org:ID`/`user:ID`; empty for overall.
+    key: String,
+    needs: i64,
+    response_rate: Option<f64>,
+    on_time_rate: Option<f64>,
+    respond_median_hours: Option<f64>,
+    respond_p90_hours: Option<f64>,
+    resolve_median_hours: Option<f64>,
+    resolve_p90_hours: Option<f64>,
+    satisfaction: Option<f64>,
+    reopen_rate: Option<f64>,
+}
+
+fn fig(key: String, f: &Figures) -> FiguresDto {
+    FiguresDto {
+        key,
+        needs: f.counts.needs,
+        response_rate: f.response_rate(),
+        on_time_rate: f.on_time_rate(),
+        respond_median_hours: f.respond_median_h,
+        respond_p90_hours: f.respond_p90_h,
+        resolve_median_hours: f.resolve_median_h,
+        resolve_p90_hours: f.resolve_p90_h,
+        satisfaction: f.satisfaction(),
+        reopen_rate: f.reopen_rate(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MetricsDto {
+    month: String,
+    from: String,
+    to: String,
+    overall: FiguresDto,
+    by_category: Vec<FiguresDto>,
+    by_division: Vec<FiguresDto>,
+    by_assignee: Vec<FiguresDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthParams {
+    /// `YYYY-MM` in China Standard Time; default this month.
+    month: Option<String>,
+}
+
+/// N5 metrics of needs created in one month, for a community or street.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/metrics", params(("code" = String, Path, description = "community or street code"), MonthParams),
+    responses((status = 200, body = MetricsDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn metrics(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<MonthParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
+    let month = month_or_now(q.month.as_deref().unwrap_or(""), s.now()).map_err(&e)?;
+    let m = needs_metrics::metrics(&s.db, &ctx.actor, &area, month).await.map_err(&e)?;
+    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await.unwrap_or_default();
+    Ok(Json(MetricsDto {
+        month: month.to_string(),
+        from: local_time(month.start()),
+        to: local_time(month.next().start()),
+        overall: fig(String::new(), &m.overall),
+        by_category: m
+            .by_category
+            .iter()
+            .map(|(id, f)| {
+                fig(cats.iter().find(|c| c.id == *id).map(|c| c.code.clone()).unwrap_or_else(|| id.to_string()), f)
+            })
+            .collect(),
+        by_division: m.by_division.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
+        by_assignee: m.by_assignee.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
+    })
+    .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrendMonthDto {
+    /// `YYYY-MM`.
+    month: String,
+    /// The month's figures; `key` is empty.
+    figures: FiguresDto,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrendParams {
+    /// First month, `YYYY-MM`; default eleven months before `to`.
+    from: Option<String>,
+    /// Last month, `YYYY-MM`; default this month.
+    to: Option<String>,
+}
+
+/// N5 month by month: the overall figures of each month in `[from, to]` (at most 60 months),
+/// oldest first, months without needs included.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/metrics/trend", params(("code" = String, Path, description = "community or street code"), TrendParams),
+    responses((status = 200, body = Vec<TrendMonthDto>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn trend(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<TrendParams>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
+    let (first, last) = trend_range(q.from.as_deref(), q.to.as_deref(), s.now()).map_err(&e)?;
+    let months = needs_metrics::trend(&s.db, &ctx.actor, &area, first, last).await.map_err(&e)?;
+    Ok(Json(
+        months
+            .iter()
+            .map(|(m, f)| TrendMonthDto { month: m.to_string(), figures: fig(String::new(), f) })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+/// `[from, to]` of a trend: both optional, `to` not before `from`, at most 60 months.
+pub fn trend_range(from: Option<&str>, to: Option<&str>, now: i64) -> Result<(Month, Month), AppError> {
+    let last = month_or_now(to.unwrap_or(""), now).map_err(|e| match e {
+        AppError::Invalid(_) => FieldError::new("to", "errors.month.invalid").into(),
+        e => e,
+    })?;
+    let first = match from.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => Month::parse(f).map_err(|_| FieldError::new("from", "errors.month.invalid"))?,
+        None => last.back(11),
+    };
+    if first > last || first < last.back(59) {
+        return Err(FieldError::new("from", "errors.month.range").into());
+    }
+    Ok((first, last))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SimilarDto {
+    need: NeedDto,
+    /// 0–1: shared words of title and description, plus 0.1 for the same category.
+    score: f64,
+}
+
+/// N6: open individual needs that read like this one (duplicates, or candidates for a common need).
+#[utoipa::path(get, path = "/api/v1/needs/{id}/similar", params(("id" = i64, Path)), responses((status = 200, body = Vec<SimilarDto>)))]
+async fn similar(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let (n, _) = needs::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
+    let list = needs::similar(&s.db, &ctx.actor, &n, 20).await.map_err(&e)?;
+    let mut out = Vec::with_capacity(list.len());
+    for (x, score) in &list {
+        out.push(SimilarDto { need: need_dto(&s, x).await.map_err(&e)?, score: *score });
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GroupBody {
+    /// Title of the common need.
+    title: String,
+    /// At least two open individual needs of one community.
+    needs: Vec<i64>,
+}
+
+/// N6: groups individual needs into a new common need (共性需求).
+#[utoipa::path(post, path = "/api/v1/needs/groups", request_body = GroupBody, responses((status = 201, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn group(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<GroupBody>) -> ApiResult {
+    let e = err(&ctx);
+    let n = needs::group(&s.db, &ctx.actor, s.now(), &b.title, &b.needs).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PhotoDto {
+    id: i64,
+    content_type: String,
+    size: i64,
+    /// Where the photo is served to people who may read the need.
+    url: String,
+}
+
+/// Attaches a photo (the request body: a JPEG, PNG or WebP image of at most 5 MB).
+#[utoipa::path(post, path = "/api/v1/needs/{id}/photos", params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = PhotoDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_photo(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: axum::body::Bytes) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    let p = wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, id, &body).await.map_err(&e)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PhotoDto {
+            id: p.id,
+            content_type: p.content_type,
+            size: p.size,
+            url: format!("/needs/{id}/photos/{}", p.id),
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkItem {
+    id: i64,
+    /// The version the caller saw; a need changed since is reported, not overwritten.
+    version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkBody {
+    /// `org:ID` or `user:ID`.
+    assignee: String,
+    needs: Vec<BulkItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    id: i64,
+    ok: bool,
+    /// Stable problem code when not ok (e.g. `conflict`, `invalid_input`, `not_found`).
+    error: Option<String>,
+}
+
+/// Assigns many needs at once; each succeeds or fails on its own.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/bulk-assign", params(("code" = String, Path)), request_body = BulkBody,
+    responses((status = 200, body = Vec<BulkResult>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn bulk_assign(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    areas::visible(&s.db, &ctx.actor, Action::NeedManage, &code).await.map_err(&e)?;
+    if b.needs.is_empty() {
+        return Err(e(FieldError::new("needs", "errors.bulk.none").into()));
+    }
+    let assignee = needs::Assignee::parse(&b.assignee).map_err(|x| e(x.into()))?;
+    let items: Vec<(i64, i64)> = b.needs.iter().map(|x| (x.id, x.version)).collect();
+    let results = needs::bulk_assign(&s.db, &ctx.actor, s.now(), &items, assignee).await;
+    Ok(Json(
+        results
+            .into_iter()
+            .map(|(id, r)| BulkResult {
+                id,
+                ok: r.is_ok(),
+                error: r.err().map(|x| crate::shell::error::classify(&x).1.to_string()),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewDto {
+    id: i64,
+    name: String,
+    /// Ledger query string, e.g. `status=open&category=repairs&overdue=1`.
+    query: String,
+}
+
+/// The caller's saved ledger views in a community.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/views", params(("code" = String, Path)), responses((status = 200, body = Vec<ViewDto>)))]
+async fn list_views(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
+    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await.map_err(&e)?;
+    let list = needs::views(&s.db, &ctx.actor, &community).await.map_err(&e)?;
+    Ok(Json(list.into_iter().map(|v| ViewDto { id: v.id, name: v.name, query: v.query }).collect::<Vec<_>>())
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ViewBody {
+    name: String,
+    query: String,
+}
+
+/// Saves ledger filters under a name.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/views", params(("code" = String, Path)), request_body = ViewBody,
+    responses((status = 201, body = ViewDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn save_view(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<ViewBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
+    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await.map_err(&e)?;
+    let v = needs::save_view(&s.db, &ctx.actor, s.now(), &community, &b.name, &b.query).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(ViewDto { id: v.id, name: v.name, query: v.query })).into_response())
+}
+
+/// Deletes one of the caller's views.
+#[utoipa::path(delete, path = "/api/v1/needs/views/{id}", params(("id" = i64, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn delete_view(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    needs::delete_view(&s.db, &ctx.actor, s.now(), id).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryDto {
+    id: i64,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    /// Working hours (clock hours for urgent needs).
+    respond_hours: i64,
+    resolve_hours: i64,
+    active: bool,
+}
+
+fn category_dto(c: needs::Category) -> CategoryDto {
+    CategoryDto {
+        id: c.id,
+        code: c.code,
+        name_zh: c.name_zh,
+        name_en: c.name_en,
+        respond_hours: c.respond_hours,
+        resolve_hours: c.resolve_hours,
+        active: c.active,
+    }
+}
+
+async fn community_for(s: &AppState, ctx: &Ctx, code: &str, action: Action) -> Result<areas::Area, AppError> {
+    let area = areas::visible(&s.db, &ctx.actor, action, code).await?;
+    let c = areas::by_id(&s.db, area.community_id.ok_or(AppError::NotFound)?).await?;
+    Ok(c)
+}
+
+/// The community's need categories with their service levels (retired ones included).
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/categories", params(("code" = String, Path)), responses((status = 200, body = Vec<CategoryDto>)))]
+async fn list_categories(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::OverviewRead).await.map_err(&e)?;
+    let list = needs::categories(&s.db, c.id).await.map_err(&e)?;
+    Ok(Json(list.into_iter().map(category_dto).collect::<Vec<_>>()).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CategoryBody {
+    /// Only when adding: 2–32 of a–z, 0–9, `_`.
+    #[serde(default)]
+    code: String,
+    name_zh: String,
+    name_en: String,
+    respond_hours: i64,
+    resolve_hours: i64,
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn form_of(b: &CategoryBody) -> needs::CategoryForm {
+    needs::CategoryForm {
+        code: b.code.clone(),
+        name_zh: b.name_zh.clone(),
+        name_en: b.name_en.clone(),
+        respond_hours: b.respond_hours.to_string(),
+        resolve_hours: b.resolve_hours.to_string(),
+        active: b.active,
+    }
+}
+
+/// Adds a category (community committee).
+#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/categories", params(("code" = String, Path)), request_body = CategoryBody,
+    responses((status = 201, body = CategoryDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<CategoryBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
+    let cat = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &form_of(&b)).await.map_err(&e)?;
+    Ok((StatusCode::CREATED, Json(category_dto(cat))).into_response())
+}
+
+/// Renames, re-times or retires a category.
+#[utoipa::path(put, path = "/api/v1/communities/{code}/needs/categories/{id}", params(("code" = String, Path), ("id" = i64, Path)), request_body = CategoryBody,
+    responses((status = 204, description = "Saved"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<CategoryBody>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
+    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+    needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &form_of(&b)).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CalendarDto {
+    start_hour: u32,
+    end_hour: u32,
+    /// Monday first.
+    workdays: [bool; 7],
+    /// `YYYY-MM-DD` dates.
+    holidays: Vec<String>,
+    extra_workdays: Vec<String>,
+}
+
+/// The community's working hours, weekdays, holidays and make-up days.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/calendar", params(("code" = String, Path)), responses((status = 200, body = CalendarDto)))]
+async fn get_calendar(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::OverviewRead).await.map_err(&e)?;
+    let cal = needs::calendar_for(&s.db, c.id).await.map_err(&e)?;
+    let dates = |d: &[i64]| needs::calendar_dates(d).lines().map(str::to_string).collect::<Vec<_>>();
+    Ok(Json(CalendarDto {
+        start_hour: cal.start_hour,
+        end_hour: cal.end_hour,
+        workdays: cal.workdays,
+        holidays: dates(&cal.holidays),
+        extra_workdays: dates(&cal.extra_workdays),
+    })
+    .into_response())
+}
+
+/// Replaces the community's calendar (community committee); later needs use it.
+#[utoipa::path(put, path = "/api/v1/communities/{code}/needs/calendar", params(("code" = String, Path)), request_body = CalendarDto,
+    responses((status = 204, description = "Saved"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn put_calendar(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<CalendarDto>,
+) -> ApiResult {
+    let e = err(&ctx);
+    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
+    let f = needs::CalendarForm {
+        start_hour: b.start_hour.to_string(),
+        end_hour: b.end_hour.to_string(),
+        workdays: b.workdays,
+        holidays: b.holidays.join(","),
+        extra_workdays: b.extra_workdays.join(","),
+    };
+    needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map_err(&e)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,68 @@
+//! The needs ledger (N1–N8): intake, the workflow, whistles, metrics, the ledger as sheets,
+//! photos and the situation map.
+
+pub mod api;
+pub mod map;
+pub mod pages;
+
+use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, keyed};
+use crate::shell::registry::Registry;
+use wushe_domain::access::Action;
+
+pub static MANIFEST: Manifest = Manifest {
+    name: "needs",
+    routes,
+    openapi: || <api::NeedsApi as utoipa::OpenApi>::openapi(),
+    nav: &[
+        NavEntry {
+            rank: 50,
+            label: "nav.needs",
+            href: Href::Community("/communities/{c}/needs"),
+            shown: Shown::Allowed(Action::NeedRead),
+        },
+        NavEntry {
+            rank: 60,
+            label: "nav.map",
+            href: Href::Community("/communities/{c}/map"),
+            shown: Shown::Allowed(Action::NeedRead),
+        },
+        NavEntry {
+            rank: 110,
+            label: "nav.my_needs",
+            href: Href::Fixed("/my/needs"),
+            shown: Shown::Allowed(Action::NeedOwn),
+        },
+        NavEntry {
+            rank: 120,
+            label: "nav.my_tasks",
+            href: Href::Fixed("/my/tasks"),
+            shown: Shown::Allowed(Action::NeedWork),
+        },
+    ],
+    jobs: &[Job {
+        name: "overdue",
+        every_secs: 60,
+        run: |s, now| Box::pin(async move { Ok(wushe_app::needs::flag_overdue(&s.db, now).await?.len()) }),
+    }],
+    catalogue: &["metrics.", "urgency.", "scope.", "channel.", "status.", "event.", "action.", "notify."],
+    keys: || {
+        use wushe_domain::needs::{Channel, EventKind, NeedStatus, Scope, Urgency};
+        let mut keys: Vec<String> = keyed("channel.", Channel::ALL.iter().map(|c| c.code()))
+            .chain(keyed("status.", NeedStatus::ALL.iter().map(|c| c.code())))
+            .chain(keyed("event.", EventKind::ALL.iter().map(|c| c.code())))
+            .chain(keyed("scope.", Scope::ALL.iter().map(|c| c.code())))
+            .chain(keyed("urgency.", Urgency::ALL.iter().map(|c| c.code())))
+            .chain(keyed("notify.", ["assigned", "resolved", "reopened", "whistled", "overdue"]))
+            .collect();
+        for s in NeedStatus::ALL {
+            keys.extend(keyed("action.", s.next_events().iter().map(|e| e.code())));
+        }
+        keys
+    },
+};
+
+fn routes(r: &mut Registry) {
+    pages::routes(r);
+    api::routes(r);
+    map::routes(r);
+}

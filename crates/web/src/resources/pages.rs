@@ -1,0 +1,828 @@
+//! R1, R2 pages: the community resource database (list with filters, a resource with its
+//! schedule, exceptions and stock, the form to add or edit one, Excel/CSV export and import), a
+//! person's own resources, and a need's ranked matching list with one-click assignment.
+
+use crate::resources::queries::curated_community;
+use crate::resources::views::{MatchRow, kind_label, match_rows, schedule_text};
+use crate::shell::AppState;
+use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::{WebError, field_problems};
+use crate::shell::i18n::{Lang, T};
+use crate::shell::layout::html;
+use crate::shell::layout::{Layout, local_time};
+use crate::shell::registry::Registry;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use wushe_app::resources::{self, Access, Filter, Resource, ResourceForm};
+use wushe_app::{AppError, areas, claims, needs, organizations};
+use wushe_domain::access::{Action, Decision};
+use wushe_domain::resources::{Exception, ResourceKind, ResourceStatus, clock, date_of, weekday};
+
+pub fn routes(r: &mut Registry) {
+    r.page(Method::GET, "/communities/{code}/resources", Action::ResourceRead, list);
+    r.page(Method::GET, "/communities/{code}/resources/new", Action::ResourceOwn, new_form);
+    r.page(Method::POST, "/communities/{code}/resources", Action::ResourceOwn, create);
+    r.page(Method::GET, "/communities/{code}/resources/export.csv", Action::ResourceRead, export_csv);
+    r.page(Method::GET, "/communities/{code}/resources/export.xlsx", Action::ResourceRead, export_xlsx);
+    r.page(Method::GET, "/communities/{code}/resources/import", Action::ResourceManage, import_form);
+    r.upload(
+        crate::shell::route::Kind::Page,
+        Method::POST,
+        "/communities/{code}/resources/import",
+        Action::ResourceManage,
+        import,
+    );
+    r.upload(
+        crate::shell::route::Kind::Page,
+        Method::POST,
+        "/communities/{code}/resources/import-hsds",
+        Action::ResourceManage,
+        import_hsds,
+    );
+    r.page(Method::GET, "/resources/{id}", Action::ResourceRead, show);
+    r.page(Method::GET, "/resources/{id}/edit", Action::ResourceOwn, edit_form);
+    r.page(Method::POST, "/resources/{id}", Action::ResourceOwn, update);
+    r.page(Method::POST, "/resources/{id}/stock", Action::ResourceOwn, stock);
+    r.page(Method::POST, "/resources/{id}/exceptions", Action::ResourceOwn, add_exception);
+    r.page(Method::POST, "/resources/{id}/exceptions/{exception}/delete", Action::ResourceOwn, remove_exception);
+    r.page(Method::GET, "/my/resources", Action::ResourceOwn, mine);
+    r.page(Method::GET, "/needs/{id}/matches", Action::NeedManage, matches);
+}
+
+pub fn status_label(t: T, s: ResourceStatus) -> String {
+    t.t(&format!("resource.status.{}", s.code())).to_string()
+}
+
+pub struct ResourceRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub categories: String,
+    pub tags: String,
+    pub place: String,
+    pub stock: String,
+    pub status: String,
+    pub schedule: String,
+    pub expired: bool,
+}
+
+/// Past its expiry date (a stockpile to replace): shown, and no longer offered by matching.
+fn expired(s: &AppState, r: &Resource) -> bool {
+    let today = wushe_domain::resources::local_day_minute(s.now()).0;
+    r.expires_on.as_deref().and_then(wushe_domain::resources::parse_date).is_some_and(|d| d < today)
+}
+
+async fn rows(s: &AppState, t: T, list: &[Resource]) -> Result<Vec<ResourceRow>, AppError> {
+    let ids: Vec<i64> = list.iter().map(|r| r.area_id).collect();
+    let places = areas::by_ids(&s.db, &ids).await?;
+    let cats = category_names(s, t, list.first().and_then(|r| r.community_id)).await?;
+    Ok(list
+        .iter()
+        .map(|r| ResourceRow {
+            id: r.id,
+            name: r.name.clone(),
+            kind: kind_label(t, r.kind),
+            categories: r
+                .categories
+                .iter()
+                .map(|c| cats.get(c).cloned().unwrap_or_else(|| c.clone()))
+                .collect::<Vec<_>>()
+                .join("、"),
+            tags: r.tags.join(" "),
+            place: places.get(&r.area_id).map(|a| a.name.clone()).unwrap_or_default(),
+            stock: r.quantity.map(|q| format!("{q} {}", r.unit)).unwrap_or_default(),
+            status: status_label(t, r.status),
+            schedule: schedule_text(t, &r.schedule),
+            expired: expired(s, r),
+        })
+        .collect())
+}
+
+/// Category code → name in the reader's language, for a community (defaults above one).
+/// A community's categories; above communities (a street's resource), the defaults.
+async fn categories_of(s: &AppState, community: Option<i64>) -> Result<Vec<needs::Category>, AppError> {
+    Ok(match community {
+        Some(c) => needs::categories(&s.db, c).await?,
+        None => wushe_domain::needs::DEFAULT_CATEGORIES
+            .iter()
+            .map(|(code, zh, en, respond, resolve)| needs::Category {
+                id: 0,
+                code: code.to_string(),
+                name_zh: zh.to_string(),
+                name_en: en.to_string(),
+                respond_hours: *respond,
+                resolve_hours: *resolve,
+                active: true,
+            })
+            .collect(),
+    })
+}
+
+async fn category_names(
+    s: &AppState,
+    t: T,
+    community: Option<i64>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let list = categories_of(s, community).await?;
+    Ok(list.into_iter().map(|c| (c.code, if t.0 == Lang::En { c.name_en } else { c.name_zh })).collect())
+}
+
+#[derive(Template)]
+#[template(path = "resources.html")]
+struct ListPage {
+    l: Layout,
+    code: String,
+    f: Filter,
+    kinds: Vec<(&'static str, String)>,
+    categories: Vec<(String, String)>,
+    count_label: String,
+    rows: Vec<ResourceRow>,
+    can_add: bool,
+    can_import: bool,
+    prev: Option<i64>,
+    next: Option<i64>,
+    export_query: String,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(f): Query<Filter>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
+    let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await.map_err(e)?;
+    let page = f.page.unwrap_or(1).clamp(1, 100_000);
+    let cats = needs::categories(&s.db, c.id).await.map_err(e)?;
+    let rows = rows(&s, t, &list).await.map_err(e)?;
+    Ok(html(&ListPage {
+        l: Layout::new(&ctx, "page.resources.title", Some(c.code.clone())),
+        code: c.code.clone(),
+        kinds: ResourceKind::ALL.iter().map(|k| (k.code(), kind_label(t, *k))).collect(),
+        categories: cats.into_iter().map(|x| (x.code, if t.0 == Lang::En { x.name_en } else { x.name_zh })).collect(),
+        count_label: t.f("page.resources.count", &[&total]),
+        rows,
+        can_add: ctx.actor.grants.member_of(Action::ResourceOwn, &c.path),
+        can_import: ctx.actor.grants.decide(Action::ResourceManage, Some(&c.path)) == Decision::Allow,
+        prev: (page > 1).then_some(page - 1),
+        next: (page * resources::PAGE_SIZE < total).then_some(page + 1),
+        export_query: format!(
+            "kind={}&category={}&status={}&q={}",
+            crate::shell::ctx::urlencode(&f.kind),
+            crate::shell::ctx::urlencode(&f.category),
+            crate::shell::ctx::urlencode(&f.status),
+            crate::shell::ctx::urlencode(&f.q)
+        ),
+        f,
+    }))
+}
+
+async fn mine(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let list = resources::owned_by(&s.db, &ctx.actor).await.map_err(e)?;
+    let home = crate::shell::layout::home_community(&s, &ctx).await;
+    Ok(html(&MinePage {
+        l: Layout::new(&ctx, "page.my_resources.title", home.clone()),
+        code: home.unwrap_or_default(),
+        rows: rows(&s, t, &list).await.map_err(e)?,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "my_resources.html")]
+struct MinePage {
+    l: Layout,
+    code: String,
+    rows: Vec<ResourceRow>,
+}
+
+#[derive(Template)]
+#[template(path = "resource.html")]
+struct ShowPage {
+    l: Layout,
+    id: i64,
+    kind: String,
+    status: String,
+    place: String,
+    owner: String,
+    description: String,
+    categories: String,
+    tags: String,
+    capacity: i64,
+    stock: Option<String>,
+    expires_on: String,
+    expired: bool,
+    schedule: String,
+    conditions: String,
+    contact_name: String,
+    contact_phone: String,
+    address: String,
+    bookable: bool,
+    booking_rules: String,
+    exceptions: Vec<(i64, String, String, String)>,
+    moves: Vec<(String, String, String, String)>,
+    can_edit: bool,
+    errors: Vec<String>,
+}
+
+async fn owner_label(s: &AppState, t: T, r: &Resource) -> String {
+    if let Some(o) = r.owner_org_id {
+        return organizations::by_ids(&s.db, &[o])
+            .await
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .map(|o| o.name)
+            .unwrap_or_default();
+    }
+    if let Some(u) = r.owner_user_id {
+        let names = wushe_app::accounts::display_names(&s.db, &[u]).await.unwrap_or_default();
+        return names.get(&u).map(|n| wushe_domain::people::mask_name(n)).unwrap_or_default();
+    }
+    t.t("resource.owner.community").to_string()
+}
+
+async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Result<ShowPage, AppError> {
+    let t = ctx.t();
+    let (r, a): (Resource, Access) = resources::get(&s.db, &ctx.actor, id).await?;
+    let area = areas::by_id(&s.db, r.area_id).await?;
+    let cats = category_names(s, t, r.community_id).await?;
+    let (contact_name, contact_phone) = resources::shown_contact(&r, &a);
+    let address = resources::shown_address(&r, &a);
+    let exceptions = resources::exceptions(&s.db, r.id).await?;
+    let moves = if r.kind.has_stock() { resources::stock_moves(&s.db, &r).await? } else { vec![] };
+    let community = match r.community_id {
+        Some(c) => Some(areas::by_id(&s.db, c).await?.code),
+        None => crate::shell::layout::home_community(s, ctx).await,
+    };
+    Ok(ShowPage {
+        l: Layout::with_title(ctx, r.name.clone(), community),
+        id: r.id,
+        kind: kind_label(t, r.kind),
+        status: status_label(t, r.status),
+        place: area.name,
+        owner: owner_label(s, t, &r).await,
+        description: r.description.clone(),
+        categories: r
+            .categories
+            .iter()
+            .map(|c| cats.get(c).cloned().unwrap_or_else(|| c.clone()))
+            .collect::<Vec<_>>()
+            .join("、"),
+        tags: r.tags.join(" "),
+        capacity: r.capacity,
+        stock: r.quantity.map(|q| format!("{q} {}", r.unit)),
+        expires_on: r.expires_on.clone().unwrap_or_default(),
+        expired: expired(s, &r),
+        schedule: schedule_text(t, &r.schedule),
+        conditions: r.conditions.clone(),
+        contact_name,
+        contact_phone,
+        address,
+        bookable: r.kind.bookable(),
+        booking_rules: t.f(
+            "page.resource.booking_rules",
+            &[
+                &t.t(&format!("booking.who.{}", r.rules.who.code())),
+                &r.rules.max_minutes,
+                &t.t(if r.rules.approval { "booking.approval.yes" } else { "booking.approval.no" }),
+            ],
+        ),
+        exceptions: exceptions
+            .into_iter()
+            .map(|x| {
+                let Exception { day, start, end, open } = x.exception;
+                (
+                    x.id,
+                    format!("{} {}", date_of(day), t.t(&format!("weekday.{}", weekday(day) - 1))),
+                    format!(
+                        "{}–{} {}",
+                        clock(start),
+                        clock(end),
+                        t.t(if open { "resource.exception.open" } else { "resource.exception.closed" })
+                    ),
+                    x.note,
+                )
+            })
+            .collect(),
+        moves: moves
+            .into_iter()
+            .map(|m| (local_time(m.at), format!("{:+}", m.delta), m.balance.to_string(), m.reason))
+            .collect(),
+        can_edit: a.edit,
+        errors,
+    })
+}
+
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let id = parse_id(&id).map_err(e)?;
+    Ok(html(&show_page(&s, &ctx, id, vec![]).await.map_err(e)?))
+}
+
+/// Back to the resource page, or the page again with the problems.
+async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/resources/{id}")).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            let page = show_page(s, ctx, id, msgs).await.map_err(|e| WebError::page(e, t))?;
+            Ok((status, html(&page)).into_response())
+        }
+        Err(err) => Err(WebError::page(err, t)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "resource_form.html")]
+struct FormPage {
+    l: Layout,
+    action: String,
+    f: ResourceForm,
+    version: i64,
+    kinds: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, String)>,
+    who: Vec<(&'static str, String)>,
+    owners: Vec<(String, String)>,
+    categories: Vec<(String, String, bool)>,
+    areas: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+async fn form_page(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    action: String,
+    f: ResourceForm,
+    version: i64,
+    errors: Vec<String>,
+) -> Result<FormPage, AppError> {
+    let t = ctx.t();
+    let manage = ctx.actor.grants.decide(Action::ResourceManage, Some(&community.path)) == Decision::Allow;
+    let mut owners: Vec<(String, String)> = vec![("self".into(), t.t("resource.owner.self").to_string())];
+    if manage {
+        owners.insert(0, (String::new(), t.t("resource.owner.community").to_string()));
+        for o in organizations::in_area(&s.db, &ctx.actor, community).await? {
+            owners.push((format!("org:{}", o.id), o.name));
+        }
+    } else if let Some(uid) = ctx.actor.user_id
+        && let Some(p) = wushe_app::accounts::person_of(&s.db, uid).await?
+    {
+        for (o, _) in organizations::posts_of(&s.db, p).await? {
+            owners.push((format!("org:{}", o.id), o.name));
+        }
+    }
+    if !f.owner.is_empty() && !owners.iter().any(|o| o.0 == f.owner) {
+        owners.push((f.owner.clone(), f.owner.clone()));
+    }
+    let chosen: Vec<String> = f.categories.split([' ', ',']).map(str::to_string).collect();
+    let cats = categories_of(s, community.community_id).await?;
+    let mut places = vec![(community.code.clone(), community.name.clone())];
+    for g in areas::children(&s.db, &wushe_app::Actor::operator(), Action::AreaRead, community).await? {
+        places.push((g.area.code.clone(), format!("{} · {}", community.name, g.area.name)));
+    }
+    // The resource's own place, wherever it is, so saving never moves it by accident.
+    if !f.area_code.is_empty() && !places.iter().any(|p| p.0 == f.area_code) {
+        let here = areas::by_code(&s.db, &f.area_code).await?;
+        places.push((here.code, here.name));
+    }
+    Ok(FormPage {
+        l: Layout::new(ctx, "page.resource_form.title", Some(community.code.clone())),
+        action,
+        version,
+        kinds: ResourceKind::ALL.iter().map(|k| (k.code(), kind_label(t, *k))).collect(),
+        statuses: ResourceStatus::ALL.iter().map(|k| (k.code(), status_label(t, *k))).collect(),
+        who: wushe_domain::resources::BookerClass::ALL
+            .iter()
+            .map(|w| (w.code(), t.t(&format!("booking.who.{}", w.code())).to_string()))
+            .collect(),
+        owners,
+        categories: cats
+            .into_iter()
+            .map(|c| {
+                let on = chosen.contains(&c.code);
+                (c.code, if t.0 == Lang::En { c.name_en } else { c.name_zh }, on)
+            })
+            .collect(),
+        areas: places,
+        f,
+        errors,
+    })
+}
+
+/// A form body: the pairs with repeated `categories` checkboxes joined.
+fn form_from(body: &Bytes) -> ResourceForm {
+    let pairs = url_form_pairs(body);
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    ResourceForm {
+        area_code: get("area_code"),
+        kind: get("kind"),
+        name: get("name"),
+        description: get("description"),
+        categories: pairs
+            .iter()
+            .filter(|(k, _)| k == "categories")
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        tags: get("tags"),
+        owner: get("owner"),
+        capacity: get("capacity"),
+        quantity: get("quantity"),
+        unit: get("unit"),
+        expires_on: get("expires_on"),
+        schedule: get("schedule"),
+        conditions: get("conditions"),
+        contact_name: get("contact_name"),
+        contact_phone: get("contact_phone"),
+        address: get("address"),
+        booking_who: get("booking_who"),
+        booking_max_minutes: get("booking_max_minutes"),
+        booking_approval: get("booking_approval"),
+        status: get("status"),
+    }
+}
+
+async fn community_for(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
+    let c = areas::by_code(&s.db, code).await.map_err(|_| AppError::NotFound)?;
+    if c.kind != wushe_domain::areas::AreaKind::Community {
+        return Err(AppError::NotFound);
+    }
+    if ctx.actor.operator || ctx.actor.grants.member_of(Action::ResourceOwn, &c.path) {
+        Ok(c)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = community_for(&s, &ctx, &code).await.map_err(e)?;
+    let f = ResourceForm {
+        area_code: c.code.clone(),
+        kind: "skill".into(),
+        owner: "self".into(),
+        capacity: "1".into(),
+        ..Default::default()
+    };
+    Ok(html(&form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, vec![]).await.map_err(e)?))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = community_for(&s, &ctx, &code).await.map_err(e)?;
+    let f = form_from(&body);
+    let r = async { resources::create(&s.db, &ctx.actor, s.now(), f.parse()?).await }.await;
+    match r {
+        Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let page =
+                form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, msgs).await.map_err(e)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+async fn editable(s: &AppState, ctx: &Ctx, id: &str) -> Result<(Resource, areas::Area), AppError> {
+    let (r, a) = resources::get(&s.db, &ctx.actor, parse_id(id)?).await?;
+    if !a.edit {
+        return Err(AppError::Forbidden);
+    }
+    let home = match r.community_id {
+        Some(c) => areas::by_id(&s.db, c).await?,
+        None => areas::by_id(&s.db, r.area_id).await?,
+    };
+    Ok((r, home))
+}
+
+async fn edit_form(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let (r, home) = editable(&s, &ctx, &id).await.map_err(e)?;
+    let mut f = ResourceForm::from(&r);
+    f.area_code = areas::by_id(&s.db, r.area_id).await.map_err(e)?.code;
+    Ok(html(&form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, vec![]).await.map_err(e)?))
+}
+
+async fn update(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let (r, home) = editable(&s, &ctx, &id).await.map_err(e)?;
+    let f = form_from(&body);
+    let version =
+        url_form_pairs(&body).into_iter().find(|(k, _)| k == "version").and_then(|(_, v)| v.parse().ok()).unwrap_or(-1);
+    let result = async { resources::update(&s.db, &ctx.actor, s.now(), r.id, version, f.parse()?).await }.await;
+    match result {
+        Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            let page =
+                form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, msgs).await.map_err(e)?;
+            Ok((status, html(&page)).into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+struct StockForm {
+    delta: String,
+    reason: String,
+}
+
+async fn stock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let id = parse_id(&id).map_err(|e| WebError::page(e, t))?;
+    let pairs = url_form_pairs(&body);
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let f = StockForm { delta: get("delta"), reason: get("reason") };
+    let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id, &f.delta, &f.reason).await.map(|_| ());
+    after_write(&s, &ctx, id, r).await
+}
+
+struct ExceptionForm {
+    date: String,
+    from: String,
+    to: String,
+    open: String,
+    note: String,
+}
+
+async fn add_exception(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let id = parse_id(&id).map_err(|e| WebError::page(e, t))?;
+    let pairs = url_form_pairs(&body);
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let f = ExceptionForm { date: get("date"), from: get("from"), to: get("to"), open: get("open"), note: get("note") };
+    let r = async {
+        let x = Exception::parse(&f.date, &f.from, &f.to, f.open == "1")?;
+        resources::add_exception(&s.db, &ctx.actor, s.now(), id, x, &f.note).await
+    }
+    .await;
+    after_write(&s, &ctx, id, r).await
+}
+
+async fn remove_exception(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((id, exception)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let id = parse_id(&id).map_err(e)?;
+    let ex = parse_id(&exception).map_err(e)?;
+    let r = resources::remove_exception(&s.db, &ctx.actor, s.now(), id, ex).await;
+    after_write(&s, &ctx, id, r).await
+}
+
+/// The rows of the community's resources the reader may export, contacts as they may see them.
+pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_app::sheets::Table, AppError> {
+    let c = areas::by_code(&s.db, code).await.map_err(|_| AppError::NotFound)?;
+    let list = resources::all_in(&s.db, &ctx.actor, &c).await?;
+    let access = resources::Accessor::new(&s.db, &ctx.actor).await?;
+    let mut shown = Vec::with_capacity(list.len());
+    for r in list {
+        let a = access.access(&r);
+        let contact = resources::shown_contact(&r, &a);
+        let mut r = r;
+        r.address = resources::shown_address(&r, &a);
+        shown.push((r, contact));
+    }
+    let label = |k: &str| crate::shell::i18n::zh_label(k);
+    wushe_app::resources::sheets::table(&s.db, &shown, &label).await
+}
+
+async fn export_csv(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let table = export_table(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let bytes = wushe_app::sheets::to_csv(&table).map_err(|e| WebError::page(e, t))?;
+    Ok(crate::shell::files::download(bytes, "text/csv; charset=utf-8", &format!("社区资源-{code}.csv")))
+}
+
+async fn export_xlsx(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let table = export_table(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let bytes = tokio::task::spawn_blocking(move || wushe_app::resources::sheets::to_xlsx(&table))
+        .await
+        .map_err(|e| WebError::page(AppError::Internal(e.to_string()), t))?
+        .map_err(|e| WebError::page(e, t))?;
+    Ok(crate::shell::files::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("社区资源-{code}.xlsx"),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "resources_import.html")]
+struct ImportPage {
+    l: Layout,
+    code: String,
+    columns: Vec<String>,
+    problems: Vec<(String, String, String)>,
+    imported: Option<String>,
+}
+
+async fn import_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = curated_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    Ok(html(&import_page(&ctx, &c.code, vec![], None)))
+}
+
+fn import_page(ctx: &Ctx, code: &str, problems: Vec<(String, String, String)>, imported: Option<usize>) -> ImportPage {
+    let t = ctx.t();
+    ImportPage {
+        l: Layout::new(ctx, "page.resources_import.title", Some(code.to_string())),
+        code: code.to_string(),
+        columns: wushe_app::resources::sheets::COLUMNS
+            .iter()
+            .map(|c| if t.0 == Lang::En { c.2.to_string() } else { c.1.to_string() })
+            .collect(),
+        problems,
+        imported: imported.map(|n| t.f("page.resources_import.done", &[&n])),
+    }
+}
+
+/// Runs an import of a file's bytes; shared by the page and the API.
+pub async fn run_import(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    bytes: &[u8],
+) -> Result<wushe_app::sheets::Imported, wushe_app::sheets::ImportError> {
+    let table = wushe_app::sheets::parse(bytes.to_vec(), s.sheet_limits).await?;
+    let zh = |k: &str| crate::shell::i18n::zh_label(k);
+    let en = |k: &str| crate::shell::i18n::en_label(k);
+    wushe_app::resources::sheets::import(&s.db, &ctx.actor, s.now(), community, &table, &[&zh, &en]).await
+}
+
+/// The curated community and the file of an import form; without a file, the form again.
+async fn uploaded(
+    s: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    req: axum::extract::Request,
+) -> Result<Result<(areas::Area, Vec<u8>), Response>, WebError> {
+    let t = ctx.t();
+    let c = curated_community(s, ctx, code).await.map_err(|e| WebError::page(e, t))?;
+    let (_, files) = crate::shell::files::read_form(req).await.map_err(|e| WebError::page(e, t))?;
+    Ok(match files.into_iter().next() {
+        Some(file) => Ok((c, file)),
+        None => {
+            Err(rejected(ctx, &c.code, vec![(String::new(), String::new(), t.t("errors.import.empty").to_string())]))
+        }
+    })
+}
+
+/// The import page with the problems of a refused file (nothing was written).
+fn rejected(ctx: &Ctx, code: &str, problems: Vec<(String, String, String)>) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(ctx, code, problems, None))).into_response()
+}
+
+/// Problems of the file as a whole (unreadable, empty), without a row.
+fn file_problems(err: &AppError, t: T) -> Vec<(String, String, String)> {
+    field_problems(err, t).into_iter().map(|f| (String::new(), String::new(), f.message)).collect()
+}
+
+async fn import(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
+        Ok(x) => x,
+        Err(page) => return Ok(page),
+    };
+    match run_import(&s, &ctx, &c, &file).await {
+        Ok(n) => Ok(html(&import_page(&ctx, &c.code, vec![], Some(n.added)))),
+        Err(err) => {
+            Ok(rejected(&ctx, &c.code, crate::shell::uploads::page_lines(err, t).map_err(|e| WebError::page(e, t))?))
+        }
+    }
+}
+
+async fn import_hsds(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
+        Ok(x) => x,
+        Err(page) => return Ok(page),
+    };
+    match wushe_app::resources::hsds::import_directory(&s.db, s.now(), &ctx.actor, &c, &file).await {
+        Ok((added, skipped)) => {
+            let mut page = import_page(&ctx, &c.code, vec![], None);
+            page.imported = Some(t.f("page.resources_import.hsds_done", &[&added, &skipped]));
+            Ok(html(&page))
+        }
+        Err(wushe_app::resources::hsds::DirectoryError::Entries(list)) => {
+            let problems = list
+                .into_iter()
+                .map(|(n, f)| (n.to_string(), f.clone(), t.f("errors.hsds.entry", &[&n, &f])))
+                .collect();
+            Ok(rejected(&ctx, &c.code, problems))
+        }
+        Err(wushe_app::resources::hsds::DirectoryError::App(err @ AppError::Invalid(_))) => {
+            Ok(rejected(&ctx, &c.code, file_problems(&err, t)))
+        }
+        Err(wushe_app::resources::hsds::DirectoryError::App(err)) => Err(WebError::page(err, t)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "matches.html")]
+struct MatchesPage {
+    l: Layout,
+    need_id: i64,
+    need_title: String,
+    version: i64,
+    can_assign: bool,
+    listed: bool,
+    listable: bool,
+    rows: Vec<MatchRow>,
+    /// When help is needed, as the form shows it.
+    date: String,
+    time: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct WhenQuery {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+}
+
+async fn matches(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<WhenQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let id = parse_id(&id).map_err(e)?;
+    let raw = if q.date.trim().is_empty() {
+        String::new()
+    } else {
+        format!("{} {}", q.date.trim(), if q.time.trim().is_empty() { "09:00" } else { q.time.trim() })
+    };
+    let at = crate::resources::forms::needed_at(Some(&raw), s.now()).map_err(|x| e(x.into()))?;
+    let (need, list) = resources::matches(&s.db, &ctx.actor, id, at, 20).await.map_err(e)?;
+    let community = areas::by_id(&s.db, need.community_id).await.map_err(e)?;
+    let listed = claims::listing(&s.db, need.id).await.map_err(e)?.is_some();
+    let can_assign =
+        wushe_domain::needs::NeedStatus::apply(need.status, wushe_domain::needs::EventKind::Assigned).is_ok();
+    Ok(html(&MatchesPage {
+        l: Layout::with_title(&ctx, t.f("page.matches.title", &[&need.title]), Some(community.code)),
+        need_id: need.id,
+        need_title: need.title.clone(),
+        version: need.version,
+        can_assign,
+        listed,
+        listable: matches!(
+            need.status,
+            wushe_domain::needs::NeedStatus::Submitted
+                | wushe_domain::needs::NeedStatus::Accepted
+                | wushe_domain::needs::NeedStatus::Reopened
+        ),
+        rows: match_rows(t, &list),
+        date: date_of(wushe_domain::resources::local_day_minute(at).0),
+        time: clock(wushe_domain::resources::local_day_minute(at).1),
+    }))
+}

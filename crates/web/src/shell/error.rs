@@ -1,0 +1,236 @@
+//! The one place where errors become HTTP: HTML error pages for people, RFC 9457
+//! `application/problem+json` with a stable `code` and the offending fields for the API.
+//! A 500 logs its cause and shows only a translated generic message.
+
+use crate::shell::i18n::{Lang, T};
+use crate::shell::route::Kind;
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+use wushe_app::AppError;
+
+pub struct WebError {
+    pub err: AppError,
+    pub t: T,
+    pub kind: Kind,
+    /// A response already shaped (e.g. a problem listing many cells), sent as it is.
+    pub ready: Option<Response>,
+}
+
+impl WebError {
+    pub fn page(err: AppError, t: T) -> Self {
+        Self { err, t, kind: Kind::Page, ready: None }
+    }
+    pub fn api(err: AppError, t: T) -> Self {
+        Self { err, t, kind: Kind::Api, ready: None }
+    }
+    pub fn from_problem(r: Response) -> Self {
+        Self { err: AppError::Internal(String::new()), t: T(Lang::ZhCn), kind: Kind::Api, ready: Some(r) }
+    }
+}
+
+/// Status and stable problem code of an application error.
+pub fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
+    match e {
+        AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "errors.title.invalid"),
+        AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "errors.title.not_found"),
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "errors.title.unauthenticated"),
+        AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "errors.title.forbidden"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "errors.title.conflict"),
+        AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "errors.title.rate_limited"),
+        AppError::Db(_) | AppError::Internal(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "errors.title.internal")
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// The request field, as named in the form or JSON body.
+    pub field: String,
+    /// Stable message key, e.g. `errors.phone.invalid`.
+    pub code: String,
+    /// The message in the request's language.
+    pub message: String,
+}
+
+/// RFC 9457 problem details with Wushe's `code` and `errors` extensions.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+    pub errors: Vec<FieldProblem>,
+}
+
+pub fn field_problems(e: &AppError, t: T) -> Vec<FieldProblem> {
+    let list = match e {
+        AppError::Invalid(errs) => errs.0.clone(),
+        AppError::Conflict(f) => vec![f.clone()],
+        _ => Vec::new(),
+    };
+    list.into_iter()
+        .map(|f| FieldProblem {
+            field: f.field.to_string(),
+            code: f.key.to_string(),
+            message: format!(
+                "{}{}{}",
+                t.t(&format!("field.{}", f.field)),
+                if t.0 == Lang::En { ": " } else { "：" },
+                t.t(f.key)
+            ),
+        })
+        .collect()
+}
+
+/// A form's problems for showing it again: 409 when someone acted first (a stale version, a
+/// taken slot), 422 for bad input, with each message in the reader's language.
+pub fn form_problems(err: &AppError, t: T) -> (StatusCode, Vec<String>) {
+    let status =
+        if matches!(err, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, field_problems(err, t).into_iter().map(|f| f.message).collect())
+}
+
+pub fn problem(status: StatusCode, code: &str, title: String, detail: String, errors: Vec<FieldProblem>) -> Response {
+    let body = Problem {
+        type_: format!("urn:wushe:problem:{code}"),
+        title,
+        status: status.as_u16(),
+        detail,
+        code: code.to_string(),
+        errors,
+    };
+    let mut r = (status, axum::Json(body)).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+    r
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: T,
+    status: u16,
+    title: &'a str,
+    messages: Vec<String>,
+}
+
+pub fn error_page(status: StatusCode, t: T, title: &str, messages: Vec<String>) -> Response {
+    let page = ErrorPage { t, status: status.as_u16(), title, messages };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, title.to_string()).into_response(),
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let Some(r) = self.ready {
+            return r;
+        }
+        let (status, code, title_key) = classify(&self.err);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = ?self.err, "request failed");
+        }
+        let t = self.t;
+        let fields = field_problems(&self.err, t);
+        match self.kind {
+            Kind::Api | Kind::Open311 => problem(
+                status,
+                code,
+                t.t(title_key).to_string(),
+                t.t(&format!("errors.detail.{code}")).to_string(),
+                fields,
+            ),
+            Kind::Page => error_page(status, t, t.t(title_key), fields.into_iter().map(|f| f.message).collect()),
+        }
+    }
+}
+
+/// A 413 that names the limit of the route it came from.
+pub fn too_large(kind: Kind, t: T, limit: usize) -> Response {
+    let detail = t.f("errors.detail.payload_too_large", &[&size_text(limit)]);
+    match kind {
+        Kind::Api | Kind::Open311 => problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            t.t("errors.title.too_large").into(),
+            detail,
+            vec![],
+        ),
+        Kind::Page => error_page(StatusCode::PAYLOAD_TOO_LARGE, t, t.t("errors.title.too_large"), vec![detail]),
+    }
+}
+
+/// `256 KB`, `20 MB`.
+fn size_text(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 { format!("{} MB", bytes / (1024 * 1024)) } else { format!("{} KB", bytes / 1024) }
+}
+
+fn lang_of(req_headers: &axum::http::HeaderMap) -> T {
+    let c = crate::shell::cookies::cookies(req_headers);
+    T(c.get(crate::shell::cookies::LANG_COOKIE).and_then(|l| Lang::parse(l)).unwrap_or_default())
+}
+
+pub async fn not_found(req: Request) -> Response {
+    let t = lang_of(req.headers());
+    let kind = if req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/open311/") {
+        Kind::Api
+    } else {
+        Kind::Page
+    };
+    WebError { err: AppError::NotFound, t, kind, ready: None }.into_response()
+}
+
+/// Errors produced by layers and extractors before a handler runs (405, 413, bad paths) come
+/// without a body; give them the same shape as ours.
+pub async fn problem_for_bare_errors(
+    axum::extract::State(uploads): axum::extract::State<std::sync::Arc<[&'static str]>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let t = lang_of(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
+    let limit = if route.is_some_and(|r| uploads.contains(&r.as_str())) {
+        crate::shell::route::UPLOAD_LIMIT
+    } else {
+        crate::shell::route::BODY_LIMIT
+    };
+    let res = next.run(req).await;
+    let status = res.status();
+    // Responses that already carry a body type (ours, Open311's) pass through; only bare
+    // errors from layers and extractors (no type, or plain text) are reshaped.
+    let typed = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|c| !c.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || typed {
+        return res;
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large(if api { Kind::Api } else { Kind::Page }, t, limit);
+    }
+    let (code, title) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "errors.title.too_large"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "errors.title.method_not_allowed"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "errors.title.unsupported_media_type"),
+        StatusCode::NOT_FOUND => ("not_found", "errors.title.not_found"),
+        s if s.is_server_error() => ("internal", "errors.title.internal"),
+        _ => ("bad_request", "errors.title.bad_request"),
+    };
+    if api {
+        problem(status, code, t.t(title).into(), t.t(&format!("errors.detail.{code}")).into(), vec![])
+    } else {
+        error_page(status, t, t.t(title), vec![])
+    }
+}
+
+/// What a JSON handler answers.
+pub type ApiResult = Result<Response, WebError>;

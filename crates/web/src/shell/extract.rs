@@ -1,0 +1,150 @@
+//! Request extractors of the JSON API that name what is wrong: a JSON body and a query
+//! string, each parsed with the path of any bad field, so a problem can say which one.
+
+use crate::shell::error::problem;
+use crate::shell::i18n::T;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+
+/// A JSON body parsed with the path of any wrong field, so problems can name it.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let t = T_(lang(req.headers()));
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|c| c.starts_with("application/json"));
+        if !is_json {
+            return Err(problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                t.0.t("errors.title.unsupported_media_type").into(),
+                t.0.t("errors.detail.unsupported_media_type").into(),
+                vec![],
+            ));
+        }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(_) => {
+                return Err(crate::shell::error::too_large(
+                    crate::shell::route::Kind::Api,
+                    t.0,
+                    crate::shell::route::BODY_LIMIT,
+                ));
+            }
+        };
+        let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(inner) => {
+                return Err(problem(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    t.0.t("errors.title.malformed_json").into(),
+                    inner.to_string(),
+                    vec![],
+                ));
+            }
+        };
+        integral_numbers(&mut value);
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(v) => Ok(ApiJson(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                // A missing field has the parent's path; serde names the field in backticks.
+                let msg = inner.to_string();
+                let (field, key) = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                    Some(f) => (if path == "." { f.to_string() } else { format!("{path}.{f}") }, "errors.required"),
+                    None => (path, "errors.wrong_type"),
+                };
+                let label = t.0.t(&format!("field.{field}")).to_string();
+                let label = if label.starts_with("field.") { field.clone() } else { label };
+                let f = crate::shell::error::FieldProblem {
+                    field: field.clone(),
+                    code: key.into(),
+                    message: format!("{label}: {}", t.0.t(key)),
+                };
+                Err(problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    t.0.t("errors.title.invalid").into(),
+                    msg,
+                    vec![f],
+                ))
+            }
+        }
+    }
+}
+
+/// JSON does not tell `2` from `2.0` (JSON Schema counts both as integers), so numbers
+/// without a fraction are read as integers wherever an integer is asked for.
+fn integral_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| !n.is_i64() && !n.is_u64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *v = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(o) => o.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
+/// A query string parsed with the name of any wrong parameter, so `limit=abc` answers 422
+/// naming `limit` rather than a bare 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let t = lang(&parts.headers);
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            let msg = e.into_inner().to_string();
+            let (field, key) = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                Some(f) => (f.to_string(), "errors.required"),
+                None => (field, "errors.wrong_type"),
+            };
+            let label = t.t(&format!("field.{field}")).to_string();
+            let label = if label.starts_with("field.") { field.clone() } else { label };
+            let f = crate::shell::error::FieldProblem {
+                field,
+                code: key.into(),
+                message: format!("{label}: {}", t.t(key)),
+            };
+            problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", t.t("errors.title.invalid").into(), msg, vec![f])
+        })
+    }
+}
+
+struct T_(T);
+
+fn lang(h: &HeaderMap) -> T {
+    let c = crate::shell::cookies::cookies(h);
+    T(c.get(crate::shell::cookies::LANG_COOKIE)
+        .and_then(|l| crate::shell::i18n::Lang::parse(l))
+        .or_else(|| {
+            h.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(crate::shell::i18n::Lang::from_accept)
+        })
+        .unwrap_or_default())
+}
+
+/// A record id from the path; anything that is not a number names no record (404).
+pub fn parse_id(raw: &str) -> Result<i64, wushe_app::AppError> {
+    raw.parse::<i64>().map_err(|_| wushe_app::AppError::NotFound)
+}

@@ -1,0 +1,158 @@
+//! Page chrome shared by every template: language, display mode, navigation for the person's
+//! roles, and the CSRF token for forms.
+
+use crate::shell::ctx::Ctx;
+use crate::shell::i18n::T;
+use crate::shell::manifest::{Href, NavEntry, Shown};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use wushe_domain::access::{Action, Decision};
+
+/// Every capability's navigation entries, gathered when the router is built.
+pub static NAV: std::sync::OnceLock<Vec<&'static NavEntry>> = std::sync::OnceLock::new();
+
+/// Renders a page template; a template that fails is logged and answered with a bare 500.
+pub fn html<P: Template>(page: &P) -> Response {
+    match page.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What `base.html` needs; every page template has a field `l: Layout`.
+pub struct Layout {
+    pub t: T,
+    pub title: String,
+    pub user: Option<String>,
+    pub roles: Vec<&'static str>,
+    pub csrf: String,
+    pub large_text: bool,
+    pub path: String,
+    pub nav: Vec<NavItem>,
+    /// Codes of communities the person can reach, for the community switcher.
+    pub home_community: Option<String>,
+}
+
+impl Layout {
+    pub fn new(ctx: &Ctx, title_key: &str, home_community: Option<String>) -> Layout {
+        let t = ctx.t();
+        Self::with_title(ctx, t.t(title_key).to_string(), home_community)
+    }
+
+    pub fn with_title(ctx: &Ctx, title: String, home_community: Option<String>) -> Layout {
+        let t = ctx.t();
+        let g = &ctx.actor.grants;
+        let allow = |a: Action| g.decide(a, None) == Decision::Allow;
+        let mut entries: Vec<&NavEntry> = NAV.get().map(|v| v.to_vec()).unwrap_or_default();
+        entries.sort_by_key(|e| e.rank);
+        let mut nav: Vec<NavItem> = Vec::new();
+        for e in entries {
+            let shown = match e.shown {
+                Shown::Always => true,
+                Shown::SignedIn => ctx.user.is_some(),
+                Shown::Allowed(a) => allow(a),
+                Shown::AllowedNot(a, b) => allow(a) && !allow(b),
+            };
+            let href = match (&e.href, &home_community) {
+                (Href::Community(p), Some(c)) => p.replace("{c}", c),
+                (Href::Community(_), None) => continue,
+                (Href::Fixed(p), _) => p.to_string(),
+            };
+            if shown {
+                nav.push(NavItem { href, label: e.label, active: false });
+            }
+        }
+        // The one item whose address is the longest prefix of this page's is the current one.
+        if let Some(best) = nav
+            .iter_mut()
+            .filter(|i| ctx.path == i.href || (i.href != "/" && ctx.path.starts_with(&format!("{}/", i.href))))
+            .max_by_key(|i| i.href.len())
+        {
+            best.active = true;
+        }
+        Layout {
+            t,
+            title,
+            user: ctx.user.as_ref().map(|u| u.display_name.clone()),
+            roles: ctx.actor.grants.roles().iter().map(|r| role_key(*r)).collect(),
+            csrf: ctx.csrf.clone(),
+            large_text: ctx.large_text,
+            path: ctx.path.clone(),
+            nav,
+            home_community,
+        }
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        match self.t.0 {
+            crate::shell::i18n::Lang::ZhCn => "en",
+            crate::shell::i18n::Lang::En => "zh-CN",
+        }
+    }
+}
+
+pub fn role_key(r: wushe_domain::access::Role) -> &'static str {
+    use wushe_domain::access::Role::*;
+    match r {
+        StreetOfficer => "role.street_officer",
+        CommunityAdmin => "role.community_admin",
+        GridWorker => "role.grid_worker",
+        SocialWorker => "role.social_worker",
+        OrgMember => "role.org_member",
+        Volunteer => "role.volunteer",
+        Donor => "role.donor",
+        FoundationOfficer => "role.foundation_officer",
+        Resident => "role.resident",
+    }
+}
+
+pub fn kind_key(k: wushe_domain::areas::AreaKind) -> String {
+    format!("kind.area.{}", k.code())
+}
+
+pub fn org_kind_key(k: wushe_domain::organizations::OrganizationKind) -> String {
+    format!("kind.org.{}", k.code())
+}
+
+pub fn post_key(p: wushe_domain::organizations::Post) -> String {
+    format!("post.{}", p.code())
+}
+
+pub fn vul_key(v: wushe_domain::people::Vulnerability) -> String {
+    format!("vul.{}", v.code())
+}
+
+/// Formats UTC milliseconds in China Standard Time (UTC+8, no daylight saving).
+pub fn local_time(millis: i64) -> String {
+    let tz = wushe_app::clock::local();
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// UTC milliseconds as an RFC 3339 local time with its offset, as the API writes times.
+pub fn rfc3339(ms: i64) -> String {
+    let tz = wushe_app::clock::local();
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+        .unwrap_or_default()
+}
+
+/// The community a person lands on: the first one they can reach.
+pub async fn home_community(state: &crate::shell::AppState, ctx: &Ctx) -> Option<String> {
+    wushe_app::areas::communities(&state.db, &ctx.actor, Action::OverviewRead)
+        .await
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .map(|a| a.code)
+}

@@ -1,0 +1,66 @@
+//! Views of records that several capabilities' pages show: a resident as a table row, a
+//! household's link to record a visit, the failing delivery channels of a community.
+
+use crate::shell::AppState;
+use crate::shell::ctx::Ctx;
+use crate::shell::i18n::T;
+use crate::shell::layout::vul_key;
+use wushe_app::people::Person;
+use wushe_app::{AppError, areas, notifications};
+use wushe_domain::areas::AreaKind;
+use wushe_domain::people::Gender;
+
+/// A person as lists show them: names in full only for roles allowed to see personal data.
+pub struct PersonRow {
+    pub id: i64,
+    pub name: String,
+    pub household: String,
+    pub gender: String,
+    pub birth_year: String,
+    pub phone: String,
+    pub flags: Vec<String>,
+    pub head: bool,
+}
+
+pub fn gender_label(g: Option<Gender>, t: T) -> String {
+    match g {
+        Some(Gender::Female) => t.t("page.person.female").into(),
+        Some(Gender::Male) => t.t("page.person.male").into(),
+        None => String::new(),
+    }
+}
+
+pub fn person_row(p: &Person, t: T) -> PersonRow {
+    person_row_for(p, t, true, String::new())
+}
+
+pub fn person_row_for(p: &Person, t: T, full_name: bool, household: String) -> PersonRow {
+    PersonRow {
+        id: p.id,
+        name: if full_name { p.name.clone() } else { p.masked_name() },
+        household,
+        gender: gender_label(p.gender, t),
+        birth_year: p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        phone: p.phone.as_ref().map(|x| x.masked()).unwrap_or_default(),
+        flags: p.vulnerability.iter().map(|v| t.t(&vul_key(v)).to_string()).collect(),
+        head: p.is_household_head,
+    }
+}
+
+/// Needs of one household, for the household page's "record a visit" link.
+pub fn visit_link(community_code: &str, household: &areas::Area) -> Option<String> {
+    (household.kind == AreaKind::Household)
+        .then(|| format!("/communities/{community_code}/needs/new?household={}", household.code))
+}
+
+/// One line per failing channel, for the warning on the admin's pages.
+pub async fn failing_lines(s: &AppState, ctx: &Ctx, community_id: i64) -> Result<Vec<String>, AppError> {
+    let t = ctx.t();
+    Ok(notifications::failing(&s.db, community_id)
+        .await?
+        .into_iter()
+        .map(|(channel, n, error)| {
+            t.f("page.outbox.failing", &[&t.t(&format!("outbox.channel.{channel}")), &n, &error])
+        })
+        .collect())
+}
