@@ -1,14 +1,15 @@
 //! Bookings of spaces (R4): free slots, requests and decisions, and calendar feeds (iCalendar).
 
+pub mod api;
 pub mod pages;
 
-use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, keyed, no_api};
+use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, keyed};
 use crate::shell::registry::Registry;
 
 pub static MANIFEST: Manifest = Manifest {
     name: "bookings",
     routes,
-    openapi: no_api,
+    openapi: || <api::BookingsApi as utoipa::OpenApi>::openapi(),
     nav: &[
         NavEntry {
             rank: 80,
@@ -34,4 +35,5 @@ pub static MANIFEST: Manifest = Manifest {
 
 fn routes(r: &mut Registry) {
     pages::routes(r);
+    api::routes(r);
 }

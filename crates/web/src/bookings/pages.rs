@@ -66,7 +66,7 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
         rows.push((
             r.id,
             r.name.clone(),
-            crate::resources::views::schedule_text(t, &r.schedule),
+            crate::shell::views::schedule_text(t, &r.schedule),
             live.code().to_string(),
             live_label(t, live),
         ));
@@ -166,7 +166,7 @@ async fn space_page(
                 &t.t(if r.rules.approval { "booking.approval.yes" } else { "booking.approval.no" }),
             ],
         ),
-        schedule: crate::resources::views::schedule_text(t, &r.schedule),
+        schedule: crate::shell::views::schedule_text(t, &r.schedule),
         capacity: r.capacity,
         slots,
         week_days,
@@ -353,7 +353,7 @@ struct PendingPage {
 async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = crate::resources::queries::curated_community(&s, &ctx, &code).await.map_err(e)?;
+    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await.map_err(e)?;
     let list = bookings::pending(&s.db, &ctx.actor, &c).await.map_err(e)?;
     Ok(html(&PendingPage {
         l: Layout::new(&ctx, "page.bookings_pending.title", Some(c.code.clone())),

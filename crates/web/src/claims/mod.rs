@@ -1,15 +1,16 @@
 //! The claim list (R3): needs listed for volunteers and organizations to take, one holder each.
 
+pub mod api;
 pub mod pages;
 
-use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, no_api, no_keys};
+use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, no_keys};
 use crate::shell::registry::Registry;
 use wushe_domain::access::Action;
 
 pub static MANIFEST: Manifest = Manifest {
     name: "claims",
     routes,
-    openapi: no_api,
+    openapi: || <api::ClaimsApi as utoipa::OpenApi>::openapi(),
     nav: &[NavEntry {
         rank: 130,
         label: "nav.claims",
@@ -27,4 +28,5 @@ pub static MANIFEST: Manifest = Manifest {
 
 fn routes(r: &mut Registry) {
     pages::routes(r);
+    api::routes(r);
 }

@@ -76,7 +76,7 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
             id: c.need.id,
             title: c.need.title.clone(),
             category,
-            place: crate::resources::views::place_text(t, c.place),
+            place: crate::shell::views::place_text(t, c.place),
             fits: c.fits,
             hours: t.f("page.claims.hours", &[&c.claim_hours]),
             created: local_time(c.need.created_at),

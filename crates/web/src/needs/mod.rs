@@ -2,8 +2,13 @@
 //! photos and the situation map.
 
 pub mod api;
+mod detail;
+mod intake;
+pub mod ledger;
 pub mod map;
-pub mod pages;
+pub mod metrics;
+mod pages;
+mod setup;
 
 use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, keyed};
 use crate::shell::registry::Registry;

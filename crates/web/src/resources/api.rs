@@ -1,24 +1,25 @@
-//! R1–R4 in the JSON API: the resource database, a need's matches, claiming from the list,
-//! facility booking, and import of an HSDS directory file.
+//! R1–R2 in the JSON API: the resource database, a need's matches, and import of an HSDS
+//! directory file.
 
 use crate::resources::forms::needed_at;
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::{Problem, WebError};
+use crate::shell::ctx::api_err as err;
+use crate::shell::error::{ApiResult, Problem, WebError};
 use crate::shell::extract::ApiJson;
+use crate::shell::extract::{parse_id as id_of, text_or_number};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-use wushe_app::bookings::{self, Booking, BookingForm};
 use wushe_app::resources::{self, Filter, Resource, ResourceForm};
-use wushe_app::{AppError, areas, claims};
+use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
-use wushe_domain::resources::{date_of, local_day_minute, parse_date};
+use wushe_domain::resources::date_of;
 
 pub fn routes(r: &mut Registry) {
     r.api(Method::GET, "/api/v1/communities/{code}/resources", Action::ResourceRead, list);
@@ -29,20 +30,6 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/resources/{id}/exceptions", Action::ResourceOwn, add_exception);
     r.api(Method::DELETE, "/api/v1/resources/{id}/exceptions/{exception}", Action::ResourceOwn, remove_exception);
     r.api(Method::GET, "/api/v1/needs/{id}/matches", Action::NeedManage, matches);
-    r.api(Method::POST, "/api/v1/needs/{id}/listing", Action::NeedManage, list_need);
-    r.api(Method::DELETE, "/api/v1/needs/{id}/listing", Action::NeedManage, unlist_need);
-    r.api(Method::GET, "/api/v1/claims", Action::NeedClaim, claimable);
-    r.api(Method::POST, "/api/v1/needs/{id}/claim", Action::NeedClaim, claim);
-    r.api(Method::POST, "/api/v1/needs/{id}/claim/release", Action::OwnAccount, release);
-    r.api(Method::GET, "/api/v1/communities/{code}/spaces", Action::Public, spaces);
-    r.api(Method::GET, "/api/v1/spaces/{id}/slots", Action::Public, slots);
-    r.api(Method::POST, "/api/v1/spaces/{id}/bookings", Action::FacilityBook, book);
-    r.api(Method::GET, "/api/v1/my/bookings", Action::FacilityBook, my_bookings);
-    r.api(Method::POST, "/api/v1/my/bookings/feed", Action::FacilityBook, new_feed);
-    r.api(Method::GET, "/api/v1/communities/{code}/bookings/pending", Action::BookingManage, pending);
-    r.api(Method::PUT, "/api/v1/bookings/{id}", Action::FacilityBook, change);
-    r.api(Method::POST, "/api/v1/bookings/{id}/cancel", Action::FacilityBook, cancel);
-    r.api(Method::POST, "/api/v1/bookings/{id}/decision", Action::BookingManage, decide);
     r.upload(
         crate::shell::route::Kind::Api,
         Method::POST,
@@ -53,52 +40,8 @@ pub fn routes(r: &mut Registry) {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(
-    list,
-    create,
-    detail,
-    update,
-    stock,
-    add_exception,
-    remove_exception,
-    matches,
-    list_need,
-    unlist_need,
-    claimable,
-    claim,
-    release,
-    spaces,
-    slots,
-    book,
-    my_bookings,
-    new_feed,
-    pending,
-    change,
-    cancel,
-    decide,
-    import_hsds
-))]
+#[openapi(paths(list, create, detail, update, stock, add_exception, remove_exception, matches, import_hsds))]
 pub struct ResourcesApi;
-
-type ApiResult = Result<Response, WebError>;
-
-fn err(ctx: &Ctx) -> impl Fn(AppError) -> WebError + '_ {
-    move |e| WebError::api(e, ctx.t())
-}
-
-/// Number fields accept a JSON number or the same digits as text (forms send text).
-fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Ok(s),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        serde_json::Value::Null => Ok(String::new()),
-        _ => Err(serde::de::Error::custom("expected a number")),
-    }
-}
-
-fn id_of(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
 
 /// A resource as the API shows it; a person's contact is masked unless the reader may see it.
 #[derive(Serialize, ToSchema)]
@@ -467,326 +410,6 @@ pub struct LimitQuery {
     at: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(default)]
-pub struct ListingBody {
-    /// How long a claim may wait before work starts, 1–720 (default 48).
-    #[serde(deserialize_with = "text_or_number")]
-    claim_hours: String,
-}
-
-/// R3 — puts an open need on the community's list for claiming.
-#[utoipa::path(post, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)), request_body = ListingBody,
-    responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn list_need(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ListingBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    claims::list_need(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.claim_hours).await.map_err(&e)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// Takes a need off the claim list.
-#[utoipa::path(delete, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    claims::unlist_need(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?).await.map_err(&e)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ClaimableDto {
-    need_id: i64,
-    title: String,
-    /// Whether the claimant's own resources serve its category.
-    fits: bool,
-    place: String,
-    claim_hours: i64,
-}
-
-/// The listed needs nobody holds, fitting ones and nearest first (`all=1`: also unfit ones).
-#[utoipa::path(get, path = "/api/v1/claims", params(("all" = Option<String>, Query)),
-    responses((status = 200, body = Vec<ClaimableDto>)))]
-async fn claimable(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<AllQuery>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let list = claims::claimable(&s.db, &ctx.actor, q.all.as_deref() == Some("1")).await.map_err(&e)?;
-    Ok(Json(
-        list.into_iter()
-            .map(|c| ClaimableDto {
-                need_id: c.need.id,
-                title: c.need.title,
-                fits: c.fits,
-                place: c.place.code().into(),
-                claim_hours: c.claim_hours,
-            })
-            .collect::<Vec<_>>(),
-    )
-    .into_response())
-}
-
-#[derive(Deserialize)]
-pub struct AllQuery {
-    all: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(default)]
-pub struct ClaimBody {
-    /// Claim for this organization (one is a member of) instead of oneself.
-    org: Option<i64>,
-    /// For a release: why.
-    note: String,
-}
-
-/// Claims a listed need. Of two claims at once exactly one wins; the other gets 409
-/// `errors.claim.taken`.
-#[utoipa::path(post, path = "/api/v1/needs/{id}/claim", params(("id" = i64, Path)), request_body = ClaimBody,
-    responses((status = 200, description = "The need, now assigned to the claimant"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn claim(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ClaimBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let n = claims::claim(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, b.org).await.map_err(&e)?;
-    Ok(Json(crate::needs::api::need_dto(&s, &n).await.map_err(&e)?).into_response())
-}
-
-/// Releases one's claim (or, for staff, anyone's): the need goes back on the list.
-#[utoipa::path(post, path = "/api/v1/needs/{id}/claim/release", params(("id" = i64, Path)), request_body = ClaimBody,
-    responses((status = 200, description = "The need, back on the list"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn release(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ClaimBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let n = claims::release(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.note).await.map_err(&e)?;
-    Ok(Json(crate::needs::api::need_dto(&s, &n).await.map_err(&e)?).into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SpaceDto {
-    id: i64,
-    name: String,
-    schedule: String,
-    /// closed, free, booked or in_use, now.
-    status: String,
-    capacity: i64,
-    booking_who: String,
-    booking_max_minutes: u16,
-    booking_approval: bool,
-}
-
-/// A community's bookable spaces with their live status (public).
-#[utoipa::path(get, path = "/api/v1/communities/{code}/spaces", params(("code" = String, Path)),
-    responses((status = 200, body = Vec<SpaceDto>)))]
-async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
-    let now = s.now();
-    let mut out = Vec::new();
-    for r in resources::bookable_in(&s.db, &c).await.map_err(&e)? {
-        let st = bookings::live_status(&s.db, &r, now).await.map_err(&e)?;
-        out.push(SpaceDto {
-            id: r.id,
-            name: r.name.clone(),
-            schedule: r.schedule.code(),
-            status: st.code().into(),
-            capacity: r.capacity,
-            booking_who: r.rules.who.code().into(),
-            booking_max_minutes: r.rules.max_minutes,
-            booking_approval: r.rules.approval,
-        });
-    }
-    Ok(Json(out).into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SlotDto {
-    starts_at: String,
-    status: String,
-}
-
-#[derive(Deserialize)]
-pub struct DayQuery {
-    date: Option<String>,
-}
-
-/// Half-hour slots of one local day (`date=YYYY-MM-DD`, default today) with their status.
-#[utoipa::path(get, path = "/api/v1/spaces/{id}/slots", params(("id" = i64, Path), ("date" = Option<String>, Query)),
-    responses((status = 200, body = Vec<SlotDto>)))]
-async fn slots(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<DayQuery>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let r = resources::bookable(&s.db, id_of(&id).map_err(&e)?).await.map_err(&e)?;
-    let day = match q.date.as_deref().filter(|d| !d.is_empty()) {
-        Some(d) => parse_date(d).ok_or_else(|| e(FieldError::new("date", "errors.date.invalid").into()))?,
-        None => local_day_minute(s.now()).0,
-    };
-    let list = bookings::day_slots(&s.db, &r, day, s.now()).await.map_err(&e)?;
-    Ok(Json(
-        list.into_iter()
-            .map(|(at, st)| SlotDto { starts_at: crate::shell::layout::rfc3339(at), status: st.code().into() })
-            .collect::<Vec<_>>(),
-    )
-    .into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct BookingDto {
-    id: i64,
-    space_id: i64,
-    starts_at: String,
-    ends_at: String,
-    purpose: String,
-    attendees: i64,
-    /// requested, confirmed, rejected or cancelled.
-    status: String,
-    version: i64,
-}
-
-fn booking_dto(b: &Booking) -> BookingDto {
-    BookingDto {
-        id: b.id,
-        space_id: b.resource_id,
-        starts_at: crate::shell::layout::rfc3339(b.starts_at),
-        ends_at: crate::shell::layout::rfc3339(b.ends_at),
-        purpose: b.purpose.clone(),
-        attendees: b.attendees,
-        status: b.status.code().into(),
-        version: b.version,
-    }
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(default)]
-pub struct BookingBody {
-    /// Local date `YYYY-MM-DD` (China Standard Time).
-    date: String,
-    /// Local time `HH:MM`, on the half hour.
-    from: String,
-    to: String,
-    purpose: String,
-    #[serde(deserialize_with = "text_or_number")]
-    attendees: String,
-}
-
-impl BookingBody {
-    fn form(self) -> BookingForm {
-        BookingForm { date: self.date, from: self.from, to: self.to, purpose: self.purpose, attendees: self.attendees }
-    }
-}
-
-/// Books a space. A slot already held answers 409 `errors.booking.taken`; outside opening hours
-/// or over the maximum, 422 naming the field.
-#[utoipa::path(post, path = "/api/v1/spaces/{id}/bookings", params(("id" = i64, Path)), request_body = BookingBody,
-    responses((status = 201, body = BookingDto), (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn book(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<BookingBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let bk = bookings::book(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.form()).await.map_err(&e)?;
-    Ok((StatusCode::CREATED, Json(booking_dto(&bk))).into_response())
-}
-
-/// One's bookings from yesterday on.
-#[utoipa::path(get, path = "/api/v1/my/bookings", responses((status = 200, body = Vec<BookingDto>)))]
-async fn my_bookings(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let e = err(&ctx);
-    let list = bookings::mine(&s.db, &ctx.actor, s.now() - 86_400_000).await.map_err(&e)?;
-    Ok(Json(list.iter().map(booking_dto).collect::<Vec<_>>()).into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FeedDto {
-    /// The private iCalendar address of one's bookings; earlier addresses stop working.
-    path: String,
-}
-
-/// Makes a new personal calendar feed address.
-#[utoipa::path(post, path = "/api/v1/my/bookings/feed", responses((status = 200, body = FeedDto)))]
-async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let e = err(&ctx);
-    let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await.map_err(&e)?;
-    Ok(Json(FeedDto { path: format!("/calendar/{token}.ics") }).into_response())
-}
-
-/// Bookings awaiting approval in a community's spaces.
-#[utoipa::path(get, path = "/api/v1/communities/{code}/bookings/pending", params(("code" = String, Path)),
-    responses((status = 200, body = Vec<BookingDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let c = crate::resources::queries::curated_community(&s, &ctx, &code).await.map_err(&e)?;
-    let list = bookings::pending(&s.db, &ctx.actor, &c).await.map_err(&e)?;
-    Ok(Json(list.iter().map(booking_dto).collect::<Vec<_>>()).into_response())
-}
-
-/// Moves a booking to another time (all or nothing: a taken new time keeps the old booking).
-#[utoipa::path(put, path = "/api/v1/bookings/{id}", params(("id" = i64, Path)), request_body = BookingBody,
-    responses((status = 200, body = BookingDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn change(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<BookingBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let bk = bookings::change(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.form()).await.map_err(&e)?;
-    Ok(Json(booking_dto(&bk)).into_response())
-}
-
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", params(("id" = i64, Path)),
-    responses((status = 200, body = BookingDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn cancel(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let bk = bookings::cancel(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?).await.map_err(&e)?;
-    Ok(Json(booking_dto(&bk)).into_response())
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct DecisionBody {
-    /// `approve` or `reject`.
-    decision: String,
-}
-
-/// Approves or rejects a requested booking.
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/decision", params(("id" = i64, Path)), request_body = DecisionBody,
-    responses((status = 200, body = BookingDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn decide(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<DecisionBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let approve = match b.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(e(FieldError::new("decision", "errors.booking.decision").into())),
-    };
-    let bk = bookings::decide(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, approve).await.map_err(&e)?;
-    Ok(Json(booking_dto(&bk)).into_response())
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct HsdsImportDto {
     added: usize,
@@ -806,7 +429,7 @@ async fn import_hsds(
 ) -> ApiResult {
     let e = err(&ctx);
     let t = ctx.t();
-    let c = crate::resources::queries::curated_community(&s, &ctx, &code).await.map_err(&e)?;
+    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await.map_err(&e)?;
     let (added, skipped) = wushe_app::resources::hsds::import_directory(&s.db, s.now(), &ctx.actor, &c, &body)
         .await
         .map_err(|x| match x {

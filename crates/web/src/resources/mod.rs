@@ -4,7 +4,6 @@
 pub mod api;
 pub mod forms;
 pub mod pages;
-pub mod queries;
 pub mod views;
 
 use crate::shell::manifest::{Href, Manifest, NavEntry, Shown, keyed};

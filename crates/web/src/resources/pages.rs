@@ -2,8 +2,7 @@
 //! schedule, exceptions and stock, the form to add or edit one, Excel/CSV export and import), a
 //! person's own resources, and a need's ranked matching list with one-click assignment.
 
-use crate::resources::queries::curated_community;
-use crate::resources::views::{MatchRow, kind_label, match_rows, schedule_text};
+use crate::resources::views::{MatchRow, kind_label, match_rows};
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
 use crate::shell::error::{WebError, field_problems};
@@ -11,6 +10,8 @@ use crate::shell::i18n::{Lang, T};
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::registry::Registry;
+use crate::shell::scope::curated_community;
+use crate::shell::views::schedule_text;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

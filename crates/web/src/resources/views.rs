@@ -1,23 +1,10 @@
 //! How resources read on pages and in the API: schedules, match rows and places.
 
-use crate::shell::i18n::{Lang, T};
+use crate::shell::i18n::T;
 use crate::shell::layout::local_time;
 use wushe_app::{needs, resources};
-use wushe_domain::matching::{PlaceLevel, Reason};
-use wushe_domain::resources::{ResourceKind, WeeklySchedule, clock, weekday};
-
-/// A schedule in words: `周一 09:00–12:00；周三 14:00–18:00`.
-pub fn schedule_text(t: T, s: &WeeklySchedule) -> String {
-    if s.is_empty() {
-        return t.t("resource.schedule.any").to_string();
-    }
-    let sep = if t.0 == Lang::En { "; " } else { "；" };
-    s.windows()
-        .iter()
-        .map(|w| format!("{} {}–{}", t.t(&format!("weekday.{}", w.weekday - 1)), clock(w.start), clock(w.end)))
-        .collect::<Vec<_>>()
-        .join(sep)
-}
+use wushe_domain::matching::Reason;
+use wushe_domain::resources::{ResourceKind, weekday};
 
 pub struct MatchRow {
     pub rank: usize,
@@ -48,11 +35,6 @@ pub fn match_rows(t: T, list: &[resources::Match]) -> Vec<MatchRow> {
             available: m.ranked.available,
         })
         .collect()
-}
-
-/// Place levels in words (claim lists use them too).
-pub fn place_text(t: T, p: PlaceLevel) -> String {
-    t.t(&format!("match.place.{}", p.code())).to_string()
 }
 
 pub fn kind_label(t: T, k: ResourceKind) -> String {

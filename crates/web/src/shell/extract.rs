@@ -148,3 +148,14 @@ fn lang(h: &HeaderMap) -> T {
 pub fn parse_id(raw: &str) -> Result<i64, wushe_app::AppError> {
     raw.parse::<i64>().map_err(|_| wushe_app::AppError::NotFound)
 }
+
+/// Number fields accept a JSON number or the same digits as text (forms send text).
+pub fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Null => Ok(String::new()),
+        _ => Err(serde::de::Error::custom("expected a number")),
+    }
+}

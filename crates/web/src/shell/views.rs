@@ -1,14 +1,18 @@
 //! Views of records that several capabilities' pages show: a resident as a table row, a
-//! household's link to record a visit, the failing delivery channels of a community.
+//! household's link to record a visit, the failing delivery channels of a community, a
+//! resource's weekly schedule and how near a match is.
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::i18n::Lang;
 use crate::shell::i18n::T;
 use crate::shell::layout::vul_key;
 use wushe_app::people::Person;
 use wushe_app::{AppError, areas, notifications};
 use wushe_domain::areas::AreaKind;
+use wushe_domain::matching::PlaceLevel;
 use wushe_domain::people::Gender;
+use wushe_domain::resources::{WeeklySchedule, clock};
 
 /// A person as lists show them: names in full only for roles allowed to see personal data.
 pub struct PersonRow {
@@ -63,4 +67,22 @@ pub async fn failing_lines(s: &AppState, ctx: &Ctx, community_id: i64) -> Result
             t.f("page.outbox.failing", &[&t.t(&format!("outbox.channel.{channel}")), &n, &error])
         })
         .collect())
+}
+
+/// A schedule in words: `周一 09:00–12:00；周三 14:00–18:00`.
+pub fn schedule_text(t: T, s: &WeeklySchedule) -> String {
+    if s.is_empty() {
+        return t.t("resource.schedule.any").to_string();
+    }
+    let sep = if t.0 == Lang::En { "; " } else { "；" };
+    s.windows()
+        .iter()
+        .map(|w| format!("{} {}–{}", t.t(&format!("weekday.{}", w.weekday - 1)), clock(w.start), clock(w.end)))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// Place levels in words (claim lists use them too).
+pub fn place_text(t: T, p: PlaceLevel) -> String {
+    t.t(&format!("match.place.{}", p.code())).to_string()
 }

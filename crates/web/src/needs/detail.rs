@@ -1,0 +1,355 @@
+//! One need: its summary, timeline and next steps, whistles, reports, grouping and photos.
+
+use super::ledger::{NeedRow, assignee_choices, rows, status_label};
+use crate::shell::AppState;
+use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::WebError;
+use crate::shell::files::read_form;
+use crate::shell::layout::html;
+use crate::shell::layout::{Layout, local_time};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use wushe_app::needs::{self, Need, Relation, Step};
+use wushe_app::{AppError, areas, organizations};
+use wushe_domain::needs::{EventKind, note_required};
+
+pub struct ActionView {
+    code: &'static str,
+    label: String,
+    note_required: bool,
+}
+
+pub struct WhistleView {
+    org_id: i64,
+    name: String,
+    deadline: String,
+    reported: String,
+    can_report: bool,
+}
+
+#[derive(Template)]
+#[template(path = "need.html")]
+struct NeedPage {
+    l: Layout,
+    n: NeedRow,
+    version: i64,
+    channel: String,
+    urgency: String,
+    scope: String,
+    description: String,
+    assignee: String,
+    respond_due: String,
+    rating: String,
+    actions: Vec<ActionView>,
+    assignee_options: Vec<(String, String)>,
+    can_whistle: bool,
+    whistle_options: Vec<(i64, String)>,
+    whistles: Vec<WhistleView>,
+    timeline: Vec<(String, String, String, String)>,
+    /// Similar open individual needs (id, title, similarity), offered to managers (N6).
+    similar: Vec<(i64, String, String)>,
+    /// The members of a common need (id, title, status).
+    members: Vec<(i64, String, String)>,
+    photos: Vec<i64>,
+    can_add_photo: bool,
+    /// Staff may open the ranked resources and the claim list (R2, R3).
+    can_match: bool,
+    /// Who holds a claim on it and until when, if anyone (R3).
+    claim: Option<String>,
+    can_release: bool,
+    errors: Vec<String>,
+}
+
+/// Which steps this person may take now.
+fn allowed_events(n: &Need, rel: &Relation) -> Vec<EventKind> {
+    let mut v = needs::workflow_steps(n, rel);
+    if rel.may(EventKind::Merged) && n.status.apply(EventKind::Merged).is_ok() {
+        v.push(EventKind::Merged);
+    }
+    if !n.status.is_closed() {
+        v.push(EventKind::Commented);
+    }
+    v
+}
+
+pub async fn assignee_label(s: &AppState, n: &Need) -> String {
+    if let Some(o) = n.assignee_org_id {
+        return organizations::by_ids(&s.db, &[o])
+            .await
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .map(|o| o.name)
+            .unwrap_or_default();
+    }
+    if let Some(u) = n.assignee_user_id {
+        return wushe_app::accounts::display_name(&s.db, u).await.unwrap_or_default();
+    }
+    String::new()
+}
+
+async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Result<NeedPage, AppError> {
+    let t = ctx.t();
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await?;
+    let cats = needs::categories(&s.db, n.community_id).await?;
+    let community = areas::by_id(&s.db, n.community_id).await?;
+    let row = rows(s, t, std::slice::from_ref(&n), &cats).await?.remove(0);
+    let assignee_options = assignee_choices(s, &community).await?;
+    // Whistles go to organizations: the community's and its street's departments.
+    let whistle_options: Vec<(i64, String)> =
+        assignee_options.iter().filter_map(|(k, n)| Some((k.strip_prefix("org:")?.parse().ok()?, n.clone()))).collect();
+    let whistle_list = needs::whistles(&s.db, &n).await?;
+    let person_orgs = wushe_app::accounts::member_org_ids(&s.db, ctx.actor.user_id).await?;
+    let timeline = needs::timeline(&s.db, &n)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let mut text = e.note.clone().unwrap_or_default();
+            if let Some(r) = e.data.strip_prefix("rating:") {
+                text = format!("{} {r}/5 {text}", t.t("field.rating"));
+            }
+            (t.t(&format!("event.{}", e.kind.code())).to_string(), local_time(e.at), e.actor.unwrap_or_default(), text)
+        })
+        .collect();
+    let similar = if rel.manage && n.scope == wushe_domain::needs::Scope::Individual && !n.status.is_closed() {
+        needs::similar(&s.db, &ctx.actor, &n, 10)
+            .await?
+            .into_iter()
+            .map(|(x, score)| (x.id, x.title, format!("{:.0}%", score.min(1.0) * 100.0)))
+            .collect()
+    } else {
+        vec![]
+    };
+    let members =
+        needs::members_of(&s.db, &n).await?.into_iter().map(|m| (m.id, m.title, status_label(m.status, t))).collect();
+    let photos = wushe_app::needs::photos::of_need(&s.db, &n).await?.into_iter().map(|p| p.id).collect();
+    let active_claim = wushe_app::claims::active_claim(&s.db, n.id).await?;
+    let listed = wushe_app::claims::listing(&s.db, n.id).await?.is_some();
+    let claim = match &active_claim {
+        Some(c) => {
+            let who =
+                wushe_app::accounts::display_names(&s.db, &[c.user_id]).await?.remove(&c.user_id).unwrap_or_default();
+            let until = if c.expires_at > 9_000_000_000_000 {
+                t.t("page.claims.started").to_string()
+            } else {
+                format!("{} {}", t.t("page.claims.until"), local_time(c.expires_at))
+            };
+            Some(t.f("page.need.claimed_by", &[&who, &until]))
+        }
+        None if listed => Some(t.t("page.matches.listed").to_string()),
+        None => None,
+    };
+    let can_release = active_claim.as_ref().is_some_and(|c| rel.manage || ctx.actor.user_id == Some(c.user_id));
+    Ok(NeedPage {
+        can_match: rel.manage && !n.status.is_closed(),
+        claim,
+        can_release,
+        l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title), Some(community.code.clone())),
+        similar,
+        members,
+        photos,
+        can_add_photo: (rel.requester || rel.manage || rel.assignee) && !n.status.is_closed(),
+        version: n.version,
+        channel: t.t(&format!("channel.{}", n.channel.code())).to_string(),
+        urgency: t.t(&format!("urgency.{}", n.urgency.code())).to_string(),
+        scope: t.t(&format!("scope.{}", n.scope.code())).to_string(),
+        description: n.description.clone(),
+        assignee: assignee_label(s, &n).await,
+        respond_due: local_time(n.respond_due),
+        rating: n.rating.map(|r| format!("{r}/5")).unwrap_or_default(),
+        actions: allowed_events(&n, &rel)
+            .into_iter()
+            .map(|e| ActionView {
+                code: e.code(),
+                label: t.t(&format!("action.{}", e.code())).to_string(),
+                note_required: note_required(e),
+            })
+            .collect(),
+        assignee_options,
+        can_whistle: rel.manage && !n.status.is_closed(),
+        whistle_options,
+        whistles: whistle_list
+            .into_iter()
+            .map(|w| WhistleView {
+                org_id: w.organization_id,
+                reported: match w.reported_at {
+                    Some(at) => t.f(
+                        "page.need.reported_after",
+                        &[&local_time(at), &format!("{:.1}", (at - w.created_at) as f64 / 3_600_000.0)],
+                    ),
+                    None if s.now() > w.deadline => t.t("page.need.not_reported_late").to_string(),
+                    None => t.t("page.need.not_reported").to_string(),
+                },
+                can_report: w.reported_at.is_none() && (rel.manage || person_orgs.contains(&w.organization_id)),
+                name: w.organization_name,
+                deadline: local_time(w.deadline),
+            })
+            .collect(),
+        timeline,
+        errors,
+        n: row,
+    })
+}
+
+pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    Ok(html(&need_page(&s, &ctx, &id, vec![]).await.map_err(|e| WebError::page(e, t))?))
+}
+
+/// Re-renders the need with the problems, or reports the error page.
+async fn after_write(s: &AppState, ctx: &Ctx, id: &str, r: Result<(), AppError>) -> Result<Response, WebError> {
+    let t = ctx.t();
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            let page = need_page(s, ctx, id, msgs).await.map_err(|e| WebError::page(e, t))?;
+            Ok((status, html(&page)).into_response())
+        }
+        Err(err) => Err(WebError::page(err, t)),
+    }
+}
+
+pub fn step_from(pairs: &[(String, String)]) -> Result<Step, AppError> {
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let event = EventKind::parse(&get("event"))?;
+    let version = get("version")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| wushe_domain::FieldError::new("version", "errors.required"))?;
+    let assignee = match get("assignee").trim() {
+        "" => None,
+        a => Some(needs::Assignee::parse(a)?),
+    };
+    let merge_into = match get("merge_into").trim().trim_start_matches('#') {
+        "" => None,
+        m => Some(m.parse::<i64>().map_err(|_| wushe_domain::FieldError::new("merge_into", "errors.need.unknown"))?),
+    };
+    Ok(Step { event, version, note: get("note"), assignee, rating: get("rating"), merge_into })
+}
+
+pub(crate) async fn step(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let st = step_from(&pairs)?;
+        needs::step(&s.db, &ctx.actor, s.now(), nid, st).await.map(|_| ())
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}
+
+pub(crate) async fn whistle(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let orgs: Vec<i64> =
+            pairs.iter().filter(|(k, _)| k == "organizations").filter_map(|(_, v)| v.parse().ok()).collect();
+        let hours = get("hours")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wushe_domain::FieldError::new("hours", "errors.hours.range"))?;
+        let version = get("version")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wushe_domain::FieldError::new("version", "errors.required"))?;
+        let w = needs::Whistling { version, organizations: orgs, hours, note: get("note") };
+        needs::whistle(&s.db, &ctx.actor, s.now(), nid, w).await.map(|_| ())
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}
+
+pub(crate) async fn group(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let mut ids: Vec<i64> = vec![nid];
+        ids.extend(pairs.iter().filter(|(k, _)| k == "needs").filter_map(|(_, v)| v.parse::<i64>().ok()));
+        let title = pairs.iter().find(|(k, _)| k == "title").map(|(_, v)| v.clone()).unwrap_or_default();
+        needs::group(&s.db, &ctx.actor, s.now(), &title, &ids).await
+    }
+    .await;
+    match r {
+        Ok(common) => Ok(Redirect::to(&format!("/needs/{}", common.id)).into_response()),
+        Err(e) => after_write(&s, &ctx, &id, Err(e)).await,
+    }
+}
+
+pub(crate) async fn add_photo(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let (_, files) = read_form(req).await?;
+        let photo = files.first().ok_or(wushe_domain::FieldError::new("photo", "errors.photo.empty"))?;
+        wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, nid, photo).await.map(|_| ())
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}
+
+/// A photo, to people who may read its need; never cached by shared caches.
+pub(crate) async fn photo(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let (nid, pid) = (
+        id.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
+        photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
+    );
+    let (ct, bytes) = wushe_app::needs::photos::read(&s.db, &ctx.actor, &s.data_dir, nid, pid).await.map_err(e)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, ct),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub(crate) async fn report(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = url_form_pairs(&body);
+    let r = async {
+        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let org = get("organization_id")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| wushe_domain::FieldError::new("organization", "errors.organization.unknown"))?;
+        needs::report(&s.db, &ctx.actor, s.now(), nid, org, &get("note")).await
+    }
+    .await;
+    after_write(&s, &ctx, &id, r).await
+}

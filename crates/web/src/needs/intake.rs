@@ -1,0 +1,229 @@
+//! Intake pages (resident, grid worker visit, hotline, walk-in, joint meeting), my needs and my tasks.
+
+use super::ledger::{NeedRow, category_name, rows};
+use crate::shell::AppState;
+use crate::shell::ctx::Ctx;
+use crate::shell::error::{WebError, field_problems};
+use crate::shell::files::read_form;
+use crate::shell::layout::Layout;
+use crate::shell::layout::html;
+use crate::shell::scope::{community_of, own_community};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use wushe_app::needs::{self, NeedForm};
+use wushe_app::{AppError, areas};
+use wushe_domain::access::Action;
+use wushe_domain::needs::Channel;
+
+pub struct FormValues {
+    channel: String,
+    household_code: String,
+    area_code: String,
+    category: String,
+    title: String,
+    description: String,
+    urgency: String,
+    scope: String,
+    contact_phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "need_form.html")]
+struct FormPage {
+    l: Layout,
+    action: String,
+    staff: bool,
+    f: FormValues,
+    channel_options: Vec<(&'static str, String)>,
+    category_options: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+fn need_form_from(pairs: Vec<(String, String)>) -> NeedForm {
+    let mut f = NeedForm::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "area_code" => f.area_code = v,
+            "household_code" => f.household_code = v,
+            "category" => f.category = v,
+            "title" => f.title = v,
+            "description" => f.description = v,
+            "urgency" => f.urgency = v,
+            "scope" => f.scope = v,
+            "channel" => f.channel = v,
+            "contact_phone" => f.contact_phone = v,
+            _ => {}
+        }
+    }
+    f
+}
+
+async fn form_page(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    staff: bool,
+    f: &NeedForm,
+    errors: Vec<String>,
+) -> Result<FormPage, AppError> {
+    let t = ctx.t();
+    let cats = needs::active_categories(&s.db, community.id).await?;
+    let staff_channels = [Channel::Visit, Channel::Hotline, Channel::WalkIn, Channel::JointMeeting];
+    Ok(FormPage {
+        l: Layout::new(
+            ctx,
+            if staff { "page.needs.record" } else { "page.needs.new_own" },
+            Some(community.code.clone()),
+        ),
+        action: if staff { format!("/communities/{}/needs", community.code) } else { "/my/needs".to_string() },
+        staff,
+        f: FormValues {
+            channel: if f.channel.is_empty() { "visit".into() } else { f.channel.clone() },
+            household_code: f.household_code.clone(),
+            area_code: f.area_code.clone(),
+            category: f.category.clone(),
+            title: f.title.clone(),
+            description: f.description.clone(),
+            urgency: f.urgency.clone(),
+            scope: f.scope.clone(),
+            contact_phone: f.contact_phone.clone(),
+        },
+        channel_options: staff_channels
+            .iter()
+            .map(|c| (c.code(), t.t(&format!("channel.{}", c.code())).to_string()))
+            .collect(),
+        category_options: cats.iter().map(|c| (c.code.clone(), category_name(c, t))).collect(),
+        errors,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct PrefillQuery {
+    #[serde(default)]
+    household: String,
+}
+
+pub(crate) async fn record_form(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<PrefillQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(e)?;
+    // A visit starts from a household page: the form comes pre-filled with it.
+    let f = NeedForm { household_code: q.household.clone(), area_code: q.household, ..Default::default() };
+    Ok(html(&form_page(&s, &ctx, &c, true, &f, vec![]).await.map_err(e)?))
+}
+
+async fn intake(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    staff: bool,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let (pairs, photos) = read_form(req).await.map_err(e)?;
+    let mut f = need_form_from(pairs);
+    if !staff {
+        f.channel = if f.channel == "suggestion" { "suggestion".into() } else { "online".into() };
+        f.household_code.clear();
+    }
+    let result = async {
+        let new = needs::parse_form(&s.db, &ctx.actor, community, &f).await?;
+        // Photos are checked before anything is written.
+        for p in &photos {
+            wushe_app::needs::photos::check(p)?;
+        }
+        if photos.len() as i64 > wushe_app::needs::photos::MAX_PER_NEED {
+            return Err(wushe_domain::FieldError::new("photo", "errors.photo.too_many").into());
+        }
+        let n = s.submissions.submit(&ctx.actor, s.now(), new).await?;
+        for p in &photos {
+            wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, n.id, p).await?;
+        }
+        Ok(n)
+    }
+    .await;
+    match result {
+        Ok(n) => Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                html(&form_page(s, ctx, community, staff, &f, msgs).await.map_err(e)?),
+            )
+                .into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+pub(crate) async fn record(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = community_of(&s, &c).await.map_err(|e| WebError::page(e, t))?;
+    intake(&s, &ctx, &c, true, body).await
+}
+
+pub(crate) async fn own_form(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = own_community(&s, &ctx).await.map_err(e)?;
+    Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), vec![]).await.map_err(e)?))
+}
+
+pub(crate) async fn submit_own(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    body: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = own_community(&s, &ctx).await.map_err(|e| WebError::page(e, t))?;
+    intake(&s, &ctx, &c, false, body).await
+}
+
+#[derive(Template)]
+#[template(path = "my_needs.html")]
+struct MyNeedsPage {
+    l: Layout,
+    rows: Vec<NeedRow>,
+    can_submit: bool,
+}
+
+pub(crate) async fn my_needs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let list = needs::mine(&s.db, &ctx.actor).await.map_err(e)?;
+    let c = own_community(&s, &ctx).await.map_err(e)?;
+    let cats = needs::categories(&s.db, c.id).await.map_err(e)?;
+    Ok(html(&MyNeedsPage {
+        l: Layout::new(&ctx, "page.needs.mine", Some(c.code)),
+        rows: rows(&s, t, &list, &cats).await.map_err(e)?,
+        can_submit: true,
+    }))
+}
+
+pub(crate) async fn my_tasks(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let list = needs::assigned_to_me(&s.db, &ctx.actor).await.map_err(e)?;
+    let mut all_rows = Vec::new();
+    for n in &list {
+        let cats = needs::categories(&s.db, n.community_id).await.map_err(e)?;
+        all_rows.extend(rows(&s, t, std::slice::from_ref(n), &cats).await.map_err(e)?);
+    }
+    let home = crate::shell::layout::home_community(&s, &ctx).await;
+    Ok(html(&MyNeedsPage { l: Layout::new(&ctx, "page.needs.tasks", home), rows: all_rows, can_submit: false }))
+}

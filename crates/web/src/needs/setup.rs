@@ -1,0 +1,193 @@
+//! A community's need categories and working-hours calendar, for its admins.
+
+use crate::shell::AppState;
+use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::{WebError, field_problems};
+use crate::shell::layout::Layout;
+use crate::shell::layout::html;
+use crate::shell::scope::community_of;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use wushe_app::needs::{self};
+use wushe_app::{AppError, areas};
+use wushe_domain::access::{Action, Decision};
+
+pub struct CalendarView {
+    start_hour: u32,
+    end_hour: u32,
+    workdays: Vec<(usize, String, bool)>,
+    holidays: String,
+    extra_workdays: String,
+}
+
+pub struct CategoryRow {
+    id: i64,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    respond_hours: i64,
+    resolve_hours: i64,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "need_categories.html")]
+struct CategoriesPage {
+    l: Layout,
+    code: String,
+    rows: Vec<CategoryRow>,
+    calendar: CalendarView,
+    errors: Vec<String>,
+}
+
+/// The community a committee configures; a community reached only in part reads as missing.
+async fn configured_community(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
+    let area = areas::visible(&s.db, &ctx.actor, Action::AreaWrite, code).await?;
+    let community = community_of(s, &area).await?;
+    if ctx.actor.grants.decide(Action::AreaWrite, Some(&community.path)) != Decision::Allow {
+        return Err(AppError::NotFound);
+    }
+    Ok(community)
+}
+
+async fn categories_view(
+    s: &AppState,
+    ctx: &Ctx,
+    community: &areas::Area,
+    errors: Vec<String>,
+) -> Result<CategoriesPage, AppError> {
+    let rows = needs::categories(&s.db, community.id)
+        .await?
+        .into_iter()
+        .map(|c| CategoryRow {
+            id: c.id,
+            code: c.code,
+            name_zh: c.name_zh,
+            name_en: c.name_en,
+            respond_hours: c.respond_hours,
+            resolve_hours: c.resolve_hours,
+            active: c.active,
+        })
+        .collect();
+    let t = ctx.t();
+    let cal = needs::calendar_for(&s.db, community.id).await?;
+    let calendar = CalendarView {
+        start_hour: cal.start_hour,
+        end_hour: cal.end_hour,
+        workdays: (0..7).map(|i| (i, t.t(&format!("weekday.{i}")).to_string(), cal.workdays[i])).collect(),
+        holidays: needs::calendar_dates(&cal.holidays),
+        extra_workdays: needs::calendar_dates(&cal.extra_workdays),
+    };
+    Ok(CategoriesPage {
+        l: Layout::new(ctx, "page.categories.title", Some(community.code.clone())),
+        code: community.code.clone(),
+        rows,
+        calendar,
+        errors,
+    })
+}
+
+pub(crate) async fn categories_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    let c = configured_community(&s, &ctx, &code).await.map_err(e)?;
+    Ok(html(&categories_view(&s, &ctx, &c, vec![]).await.map_err(e)?))
+}
+
+fn category_form(pairs: &[(String, String)]) -> needs::CategoryForm {
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    needs::CategoryForm {
+        code: get("code"),
+        name_zh: get("name_zh"),
+        name_en: get("name_en"),
+        respond_hours: get("respond_hours"),
+        resolve_hours: get("resolve_hours"),
+        active: get("active") == "1",
+    }
+}
+
+async fn after_category(
+    s: &AppState,
+    ctx: &Ctx,
+    c: &areas::Area,
+    r: Result<(), AppError>,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let e = |e| WebError::page(e, t);
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/communities/{}/needs/categories", c.code)).into_response()),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&categories_view(s, ctx, c, msgs).await.map_err(e)?))
+                .into_response())
+        }
+        Err(err) => Err(e(err)),
+    }
+}
+
+pub(crate) async fn add_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let f = category_form(&url_form_pairs(&body));
+    let r = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
+    after_category(&s, &ctx, &c, r).await
+}
+
+/// Reads the calendar form: hours, the seven weekday boxes, dates one per line.
+pub fn calendar_form(pairs: &[(String, String)]) -> needs::CalendarForm {
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut workdays = [false; 7];
+    for (_, v) in pairs.iter().filter(|(k, _)| k == "workday") {
+        if let Ok(i) = v.parse::<usize>()
+            && i < 7
+        {
+            workdays[i] = true;
+        }
+    }
+    needs::CalendarForm {
+        start_hour: get("start_hour"),
+        end_hour: get("end_hour"),
+        workdays,
+        holidays: get("holidays"),
+        extra_workdays: get("extra_workdays"),
+    }
+}
+
+pub(crate) async fn set_calendar(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let f = calendar_form(&url_form_pairs(&body));
+    let r = needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
+    after_category(&s, &ctx, &c, r).await
+}
+
+pub(crate) async fn update_category(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let t = ctx.t();
+    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let id = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
+    let f = category_form(&url_form_pairs(&body));
+    let r = needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &f).await;
+    after_category(&s, &ctx, &c, r).await
+}
