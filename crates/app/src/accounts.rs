@@ -98,22 +98,65 @@ pub async fn add_user(db: &Db, actor: &Actor, at: i64, new: NewUser) -> Result<U
     }
     let hash = hash_password(new.password.clone()).await?;
     let mut tx = AuditedTx::begin(db, at).await?;
+    let user = insert_user(&mut tx.tx, &new, &hash, at).await?;
+    tx.record(actor, None, "user.add", &format!("user:{}", user.username), "").await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Writes an account whose password is already hashed; `add_user` and the demo's bulk path.
+pub(crate) async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &NewUser,
+    hash: &str,
+    at: i64,
+) -> Result<User, AppError> {
     let r = sqlx::query(crate::sql!(
         "INSERT INTO users (username, phone, display_name, password_hash, person_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLS}"
     ))
     .bind(&new.username)
     .bind(new.phone.as_ref().map(|p| p.reveal().to_string()))
     .bind(&new.display_name)
-    .bind(&hash)
+    .bind(hash)
     .bind(new.person_id)
     .bind(at)
-    .fetch_one(&mut *tx.tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(AppError::unique_as("username", "errors.username.taken"))?;
-    let user = from_row(&r)?;
-    tx.record(actor, None, "user.add", &format!("user:{}", user.username), "").await?;
-    tx.commit().await?;
-    Ok(user)
+    from_row(&r)
+}
+
+/// Writes one grant (role over an area); `grant` and the demo's bulk path.
+pub(crate) async fn insert_grant(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    role: Role,
+    area_id: i64,
+    at: i64,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(user_id)
+        .bind(role.code())
+        .bind(area_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(AppError::unique_as("role", "errors.grant.exists"))?;
+    Ok(())
+}
+
+/// Links an account to the person it is (a resident who volunteers, an organization's staff).
+pub(crate) async fn link_person(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    person_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET person_id = $1 WHERE id = $2")
+        .bind(person_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn by_username(db: &Db, username: &str) -> Result<User, AppError> {
@@ -140,14 +183,7 @@ pub async fn grant(
     let area = areas::by_code(db, area_code).await.map_err(|_| FieldError::new("area_code", "errors.area.unknown"))?;
     actor.require(Action::AreaWrite, Some(&area.path))?;
     let mut tx = AuditedTx::begin(db, at).await?;
-    sqlx::query("INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(user.id)
-        .bind(role.code())
-        .bind(area.id)
-        .bind(at)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(AppError::unique_as("role", "errors.grant.exists"))?;
+    insert_grant(&mut tx.tx, user.id, role, area.id, at).await?;
     tx.record(
         actor,
         area.community_id,

@@ -144,26 +144,6 @@ pub fn centroid(area: &Area) -> Option<(f64, f64)> {
     Some((sy / n, sx / n))
 }
 
-/// Location details of a request, stored alongside the need.
-pub async fn set_location(
-    db: &Db,
-    need_id: i64,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    address: Option<&str>,
-    media_url: Option<&str>,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE needs SET lat = $1, lon = $2, address_text = $3, media_url = $4 WHERE id = $5")
-        .bind(lat)
-        .bind(lon)
-        .bind(address)
-        .bind(media_url)
-        .bind(need_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
-}
-
 /// What the public request list shows of a need.
 #[derive(Debug, Clone)]
 pub struct PublicRequest {

@@ -166,4 +166,52 @@ mod tests {
             }
         }
     }
+
+    /// Every capability folder and the shell, with each file's code (test modules left out).
+    fn folders() -> Vec<(String, String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut out = Vec::new();
+        for dir in std::fs::read_dir(&root).expect("src").flatten().filter(|e| e.path().is_dir()) {
+            let folder = dir.file_name().to_string_lossy().to_string();
+            for f in std::fs::read_dir(dir.path()).expect("folder").flatten() {
+                let text = std::fs::read_to_string(f.path()).unwrap_or_default();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+                out.push((folder.clone(), f.file_name().to_string_lossy().to_string(), code));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_capability_folder_is_in_the_list_and_imports_no_other() {
+        let files = folders();
+        let mut names: Vec<&str> = ALL.iter().map(|m| m.name).collect();
+        let mut folders: Vec<String> = files.iter().map(|(f, _, _)| f.clone()).filter(|f| f != "shell").collect();
+        folders.sort();
+        folders.dedup();
+        names.sort();
+        assert_eq!(folders, names, "each folder has its manifest in ALL");
+        let mut wrong = Vec::new();
+        for (folder, file, code) in &files {
+            for other in ALL.iter().map(|m| m.name).filter(|n| n != folder) {
+                if code.contains(&format!("crate::{other}::")) {
+                    wrong.push(format!("{folder}/{file} imports {other}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn the_shell_imports_no_capability() {
+        let mut wrong = Vec::new();
+        for (folder, file, code) in folders().iter().filter(|(f, _, _)| f == "shell") {
+            for cap in ALL.iter().map(|m| m.name).chain(["capabilities"]) {
+                if code.contains(&format!("crate::{cap}::")) {
+                    wrong.push(format!("{folder}/{file} imports {cap}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
 }

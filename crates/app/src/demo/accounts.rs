@@ -1,8 +1,11 @@
 //! The demo accounts: one per role, each with its grant.
 
+use crate::accounts::{self, NewUser};
 use crate::areas::{self};
 use crate::audit::AuditedTx;
 use crate::{Actor, AppError, Db};
+use wushe_domain::access::Role;
+use wushe_domain::people::PhoneNumber;
 
 pub(crate) async fn seed_accounts(db: &Db, at: i64) -> Result<(), AppError> {
     let hash = crate::accounts::hash_password(DEMO_PASSWORD.to_string()).await?;
@@ -10,27 +13,22 @@ pub(crate) async fn seed_accounts(db: &Db, at: i64) -> Result<(), AppError> {
     for (i, (user, display, role, area_code)) in DEMO_ACCOUNTS.iter().enumerate() {
         let area = areas::by_code(db, area_code).await?;
         let phone = format!("1390000{:04}", i + 1);
-        let r: (i64,) = sqlx::query_as("INSERT INTO users (username, phone, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(*user)
-            .bind(&phone)
-            .bind(*display)
-            .bind(&hash)
-            .bind(at)
-            .fetch_one(&mut *tx.tx)
-            .await?;
-        sqlx::query("INSERT INTO grants (user_id, role, area_id, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(r.0)
-            .bind(*role)
-            .bind(area.id)
-            .bind(at)
-            .execute(&mut *tx.tx)
-            .await?;
+        let new = NewUser {
+            username: user.to_string(),
+            display_name: display.to_string(),
+            password: String::new(),
+            phone: Some(PhoneNumber::parse(&phone).map_err(|e| AppError::Internal(e.key.to_string()))?),
+            person_id: None,
+        };
+        let u = accounts::insert_user(&mut tx.tx, &new, &hash, at).await?;
+        let role = Role::parse(role).map_err(|e| AppError::Internal(e.key.to_string()))?;
+        accounts::insert_grant(&mut tx.tx, u.id, role, area.id, at).await?;
         tx.record(
             &Actor::operator(),
             area.community_id,
             "user.add",
             &format!("user:{user}"),
-            &format!("{role}@{}", area.code),
+            &format!("{}@{}", role.code(), area.code),
         )
         .await?;
     }

@@ -79,11 +79,7 @@ pub(crate) async fn seed_resources(db: &Db, at: i64) -> Result<usize, AppError> 
     };
     let (volunteer, org_member) = (user_of("volunteer.s").await?, user_of("org.s").await?);
     for (user, person) in [(volunteer, people[0]), (org_member, people[1])] {
-        sqlx::query("UPDATE users SET person_id = $1 WHERE id = $2")
-            .bind(person)
-            .bind(user)
-            .execute(&mut *tx.tx)
-            .await?;
+        crate::accounts::link_person(&mut tx.tx, user, person).await?;
     }
     let care = sqlx::query_scalar::<_, i64>("SELECT id FROM organizations WHERE name = '锦里颐养服务中心'")
         .fetch_one(&db.pool)

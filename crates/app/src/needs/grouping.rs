@@ -96,6 +96,7 @@ pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[i64]) ->
         channel: Channel::JointMeeting,
         contact_phone: None,
         requester_person_id: None,
+        location: None,
     };
     let mut tx = AuditedTx::begin(db, at).await?;
     let mut rollups = Deltas::default();

@@ -46,6 +46,17 @@ pub struct NewNeed {
     pub channel: Channel,
     pub contact_phone: Option<String>,
     pub requester_person_id: Option<i64>,
+    /// Where a request from an outside client (Open311) says it is, stored with the need.
+    pub location: Option<Location>,
+}
+
+/// A place as an outside client reports it: coordinates, an address, a link to a photo.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Location {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub media_url: Option<String>,
 }
 
 /// Parses and resolves an intake form for `community` (area, household and category must be
@@ -135,6 +146,7 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
         channel: channel.expect("checked"),
         contact_phone: phone.expect("checked"),
         requester_person_id: f.requester_person_id,
+        location: None,
     })
 }
 
@@ -243,6 +255,19 @@ async fn write_submissions(
             return Err(AppError::Internal("submissions came back out of order".into()));
         }
         needs.extend(written);
+    }
+    // Locations come only with Open311 requests, so the common path binds none of them.
+    for (n, (_, _, new)) in needs.iter().zip(items) {
+        if let Some(l) = &new.location {
+            sqlx::query("UPDATE needs SET lat = $1, lon = $2, address_text = $3, media_url = $4 WHERE id = $5")
+                .bind(l.lat)
+                .bind(l.lon)
+                .bind(l.address.as_deref())
+                .bind(l.media_url.as_deref())
+                .bind(n.id)
+                .execute(&mut *tx.tx)
+                .await?;
+        }
     }
     let mut events = Vec::with_capacity(needs.len());
     let mut entries = Vec::with_capacity(needs.len());

@@ -28,7 +28,7 @@ pub use categories::{
 };
 pub use grouping::{bulk_assign, group, members_of, similar};
 pub use history::{History, existing_ids, insert_histories, set_merged_into};
-pub use intake::{NeedForm, NewNeed, SubmitQueue, authorize_submit, parse_form, submit};
+pub use intake::{Location, NeedForm, NewNeed, SubmitQueue, authorize_submit, parse_form, submit};
 pub use model::Need;
 pub use queries::{Filter, assigned_to_me, ledger, mine, open_counts, open_loads};
 pub(crate) use queries::{by_id, by_ids};

@@ -69,21 +69,20 @@ async fn me_dto(s: &AppState, user: &accounts::User) -> Result<MeDto, AppError> 
     (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json")))]
 async fn create_session(
     State(s): State<AppState>,
-    ctx: Ctx,
     client: crate::shell::ctx::ClientAddr,
     ApiJson(b): ApiJson<LoginBody>,
 ) -> ApiResult {
-    let (user, cookie) = crate::accounts::sign_in(&s, &b.username, &b.password, &client.0).await.map_err(err(&ctx))?;
-    let mut r = Json(me_dto(&s, &user).await.map_err(err(&ctx))?).into_response();
+    let (user, cookie) = crate::accounts::sign_in(&s, &b.username, &b.password, &client.0).await?;
+    let mut r = Json(me_dto(&s, &user).await?).into_response();
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)
 }
 
 /// Signs out the session of the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", responses((status = 204, description = "Signed out")))]
-async fn end_session(State(s): State<AppState>, ctx: Ctx, headers: HeaderMap) -> ApiResult {
+async fn end_session(State(s): State<AppState>, headers: HeaderMap) -> ApiResult {
     if let Some(token) = crate::shell::cookies::cookies(&headers).get(crate::shell::cookies::SESSION_COOKIE) {
-        accounts::end_session(&s.db, token, s.now()).await.map_err(err(&ctx))?;
+        accounts::end_session(&s.db, token, s.now()).await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -101,13 +100,13 @@ async fn set_email(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<Emai
     let e = err(&ctx);
     let user = ctx.user.clone().ok_or_else(|| e(AppError::Unauthenticated))?;
     let email = wushe_domain::people::parse_email(&b.email).map_err(|x| e(x.into()))?;
-    accounts::set_email(&s.db, &ctx.actor, s.now(), user.id, email).await.map_err(&e)?;
-    Ok(Json(me_dto(&s, &user).await.map_err(&e)?).into_response())
+    accounts::set_email(&s.db, &ctx.actor, s.now(), user.id, email).await?;
+    Ok(Json(me_dto(&s, &user).await?).into_response())
 }
 
 /// The signed-in account and its grants.
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn me(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user.clone().ok_or_else(|| err(&ctx)(AppError::Unauthenticated))?;
-    Ok(Json(me_dto(&s, &user).await.map_err(err(&ctx))?).into_response())
+    Ok(Json(me_dto(&s, &user).await?).into_response())
 }

@@ -237,7 +237,7 @@ async fn set_email(State(s): State<AppState>, ctx: Ctx, Form(f): Form<EmailForm>
     let parsed = wushe_domain::people::parse_email(&f.email).map_err(AppError::from);
     match parsed {
         Ok(email) => {
-            accounts::set_email(&s.db, &ctx.actor, s.now(), user.id, email).await.map_err(|e| WebError::page(e, t))?;
+            accounts::set_email(&s.db, &ctx.actor, s.now(), user.id, email).await?;
             Ok(Redirect::to("/account").into_response())
         }
         Err(e) => {
@@ -260,9 +260,9 @@ async fn account_page(
     let user = ctx.user.clone().ok_or(WebError::page(AppError::Unauthenticated, t))?;
     let email = match typed {
         Some(e) => e,
-        None => accounts::email_of(&s.db, user.id).await.map_err(|e| WebError::page(e, t))?.unwrap_or_default(),
+        None => accounts::email_of(&s.db, user.id).await?.unwrap_or_default(),
     };
-    let grants = accounts::grant_list(&s.db, user.id).await.map_err(|e| WebError::page(e, t))?;
+    let grants = accounts::grant_list(&s.db, user.id).await?;
     let home = home_community(&s, &ctx).await;
     Ok(html(&AccountPage {
         l: Layout::new(&ctx, "page.account.title", home),

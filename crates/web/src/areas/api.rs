@@ -2,7 +2,6 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem};
 use crate::shell::extract::ApiJson;
 use crate::shell::registry::Registry;
@@ -51,7 +50,7 @@ fn area_dto(a: &areas::Area, parent_code: Option<String>) -> AreaDto {
 /// Communities the caller can reach.
 #[utoipa::path(get, path = "/api/v1/communities", responses((status = 200, body = Vec<AreaDto>)))]
 async fn communities(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let list = areas::communities(&s.db, &ctx.actor, Action::OverviewRead).await.map_err(err(&ctx))?;
+    let list = areas::communities(&s.db, &ctx.actor, Action::OverviewRead).await?;
     Ok(Json(list.iter().map(|a| area_dto(a, None)).collect::<Vec<_>>()).into_response())
 }
 
@@ -99,7 +98,7 @@ fn summary(a: &areas::AreaSummary) -> SummaryDto {
 #[utoipa::path(get, path = "/api/v1/communities/{code}", params(("code" = String, Path, description = "12-digit community code")),
     responses((status = 200, body = OverviewDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn community(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let o = crate::areas::pages::overview_of(&s, &ctx, &code).await.map_err(err(&ctx))?;
+    let o = crate::areas::pages::overview_of(&s, &ctx, &code).await?;
     Ok(Json(OverviewDto {
         community: area_dto(&o.community, None),
         households: o.households,
@@ -131,11 +130,10 @@ pub struct AreaTreeDto {
 /// One area with its ancestors and visible children (drill-down).
 #[utoipa::path(get, path = "/api/v1/areas/{code}", params(("code" = String, Path)), responses((status = 200, body = AreaTreeDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn area(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let a = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code).await.map_err(&e)?;
-    let chain = areas::ancestors(&s.db, &a).await.map_err(&e)?;
-    let children = areas::children(&s.db, &ctx.actor, Action::AreaRead, &a).await.map_err(&e)?;
-    let households = areas::count_in_subtree(&s.db, &a.path, AreaKind::Household).await.map_err(&e)?;
+    let a = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code).await?;
+    let chain = areas::ancestors(&s.db, &a).await?;
+    let children = areas::children(&s.db, &ctx.actor, Action::AreaRead, &a).await?;
+    let households = areas::count_in_subtree(&s.db, &a.path, AreaKind::Household).await?;
     let parent = chain.iter().rev().nth(1).map(|p| p.code.clone());
     Ok(Json(AreaTreeDto {
         ancestors: chain.iter().filter(|x| x.code != a.code).map(|x| area_dto(x, None)).collect(),
@@ -163,8 +161,7 @@ pub struct AreaBody {
     (status = 201, body = AreaDto), (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_area(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<AreaBody>) -> ApiResult {
-    let e = err(&ctx);
     let form = areas::AreaForm { parent_code: b.parent_code.clone(), kind: b.kind, code: b.code, name: b.name };
-    let a = areas::create(&s.db, &ctx.actor, s.now(), form).await.map_err(&e)?;
+    let a = areas::create(&s.db, &ctx.actor, s.now(), form).await?;
     Ok((StatusCode::CREATED, Json(area_dto(&a, Some(b.parent_code)))).into_response())
 }

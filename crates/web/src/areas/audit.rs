@@ -25,10 +25,9 @@ struct AuditPage {
 
 async fn audit_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::AuditRead, &code).await.map_err(e)?;
-    ctx.actor.require(Action::AuditRead, Some(&c.path)).map_err(e)?;
-    let entries = audit::recent(&s.db, c.id, 200).await.map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::AuditRead, &code).await?;
+    ctx.actor.require(Action::AuditRead, Some(&c.path))?;
+    let entries = audit::recent(&s.db, c.id, 200).await?;
     Ok(html(&AuditPage {
         l: Layout::new(&ctx, "page.audit.title", Some(c.code)),
         entries: entries

@@ -89,7 +89,7 @@ pub async fn overview_of(s: &AppState, ctx: &Ctx, code: &str) -> Result<Overview
 
 async fn overview(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
-    let o = overview_of(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let o = overview_of(&s, &ctx, &code).await?;
     let parent = match o.community.parent_id {
         Some(p) => areas::by_id(&s.db, p).await.map(|a| a.name).unwrap_or_default(),
         None => String::new(),
@@ -172,8 +172,7 @@ struct AreaPage {
 const MAX_CHILDREN: usize = 500;
 
 async fn area_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let page = area_view(&s, &ctx, &code, vec![]).await.map_err(|e| WebError::page(e, t))?;
+    let page = area_view(&s, &ctx, &code, vec![]).await?;
     Ok(html(&page))
 }
 
@@ -195,13 +194,13 @@ async fn add_child(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let parent = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code).await.map_err(e)?;
+    let parent = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code).await?;
     let form = areas::AreaForm { parent_code: parent.code.clone(), kind: f.kind, code: f.code, name: f.name };
     match areas::create(&s.db, &ctx.actor, s.now(), form).await {
         Ok(a) => Ok(Redirect::to(&format!("/areas/{}", a.code)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = crate::shell::error::field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            let page = area_view(&s, &ctx, &parent.code, msgs).await.map_err(e)?;
+            let page = area_view(&s, &ctx, &parent.code, msgs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
         }
         Err(err) => Err(e(err)),

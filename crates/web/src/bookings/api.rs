@@ -56,8 +56,8 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
     let now = s.now();
     let mut out = Vec::new();
-    for r in resources::bookable_in(&s.db, &c).await.map_err(&e)? {
-        let st = bookings::live_status(&s.db, &r, now).await.map_err(&e)?;
+    for r in resources::bookable_in(&s.db, &c).await? {
+        let st = bookings::live_status(&s.db, &r, now).await?;
         out.push(SpaceDto {
             id: r.id,
             name: r.name.clone(),
@@ -93,12 +93,12 @@ async fn slots(
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<DayQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let r = resources::bookable(&s.db, id_of(&id).map_err(&e)?).await.map_err(&e)?;
+    let r = resources::bookable(&s.db, id_of(&id)?).await?;
     let day = match q.date.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => parse_date(d).ok_or_else(|| e(FieldError::new("date", "errors.date.invalid").into()))?,
         None => local_day_minute(s.now()).0,
     };
-    let list = bookings::day_slots(&s.db, &r, day, s.now()).await.map_err(&e)?;
+    let list = bookings::day_slots(&s.db, &r, day, s.now()).await?;
     Ok(Json(
         list.into_iter()
             .map(|(at, st)| SlotDto { starts_at: crate::shell::layout::rfc3339(at), status: st.code().into() })
@@ -163,16 +163,14 @@ async fn book(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<BookingBody>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    let bk = bookings::book(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.form()).await.map_err(&e)?;
+    let bk = bookings::book(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.form()).await?;
     Ok((StatusCode::CREATED, Json(booking_dto(&bk))).into_response())
 }
 
 /// One's bookings from yesterday on.
 #[utoipa::path(get, path = "/api/v1/my/bookings", responses((status = 200, body = Vec<BookingDto>)))]
 async fn my_bookings(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let e = err(&ctx);
-    let list = bookings::mine(&s.db, &ctx.actor, s.now() - 86_400_000).await.map_err(&e)?;
+    let list = bookings::mine(&s.db, &ctx.actor, s.now() - 86_400_000).await?;
     Ok(Json(list.iter().map(booking_dto).collect::<Vec<_>>()).into_response())
 }
 
@@ -185,8 +183,7 @@ pub struct FeedDto {
 /// Makes a new personal calendar feed address.
 #[utoipa::path(post, path = "/api/v1/my/bookings/feed", responses((status = 200, body = FeedDto)))]
 async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let e = err(&ctx);
-    let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await.map_err(&e)?;
+    let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await?;
     Ok(Json(FeedDto { path: format!("/calendar/{token}.ics") }).into_response())
 }
 
@@ -194,9 +191,8 @@ async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
 #[utoipa::path(get, path = "/api/v1/communities/{code}/bookings/pending", params(("code" = String, Path)),
     responses((status = 200, body = Vec<BookingDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await.map_err(&e)?;
-    let list = bookings::pending(&s.db, &ctx.actor, &c).await.map_err(&e)?;
+    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await?;
+    let list = bookings::pending(&s.db, &ctx.actor, &c).await?;
     Ok(Json(list.iter().map(booking_dto).collect::<Vec<_>>()).into_response())
 }
 
@@ -209,16 +205,14 @@ async fn change(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<BookingBody>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    let bk = bookings::change(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.form()).await.map_err(&e)?;
+    let bk = bookings::change(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.form()).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", params(("id" = i64, Path)),
     responses((status = 200, body = BookingDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn cancel(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let bk = bookings::cancel(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?).await.map_err(&e)?;
+    let bk = bookings::cancel(&s.db, &ctx.actor, s.now(), id_of(&id)?).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }
 
@@ -243,6 +237,6 @@ async fn decide(
         "reject" => false,
         _ => return Err(e(FieldError::new("decision", "errors.booking.decision").into())),
     };
-    let bk = bookings::decide(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, approve).await.map_err(&e)?;
+    let bk = bookings::decide(&s.db, &ctx.actor, s.now(), id_of(&id)?, approve).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }

@@ -61,8 +61,8 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
     }
     let now = s.now();
     let mut rows = Vec::new();
-    for r in resources::bookable_in(&s.db, &c).await.map_err(e)? {
-        let live = bookings::live_status(&s.db, &r, now).await.map_err(e)?;
+    for r in resources::bookable_in(&s.db, &c).await? {
+        let live = bookings::live_status(&s.db, &r, now).await?;
         rows.push((
             r.id,
             r.name.clone(),
@@ -189,12 +189,10 @@ async fn space(
     Path(id): Path<String>,
     Query(q): Query<DayQuery>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let r = resources::bookable(&s.db, parse_id(&id).map_err(e)?).await.map_err(e)?;
+    let r = resources::bookable(&s.db, parse_id(&id)?).await?;
     let day = parse_date(&q.date).unwrap_or_else(|| local_day_minute(s.now()).0);
     let form = BookingForm { date: date_of(day), ..Default::default() };
-    Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await.map_err(e)?))
+    Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await?))
 }
 
 fn booking_form(body: &Bytes) -> BookingForm {
@@ -212,14 +210,14 @@ fn booking_form(body: &Bytes) -> BookingForm {
 async fn book(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let r = resources::bookable(&s.db, parse_id(&id).map_err(e)?).await.map_err(e)?;
+    let r = resources::bookable(&s.db, parse_id(&id)?).await?;
     let f = booking_form(&body);
     match bookings::book(&s.db, &ctx.actor, s.now(), r.id, &f).await {
         Ok(_) => Ok(Redirect::to("/my/bookings").into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             let day = parse_date(&f.date).unwrap_or_else(|| local_day_minute(s.now()).0);
-            Ok((status, html(&space_page(&s, &ctx, &r, day, f, msgs).await.map_err(e)?)).into_response())
+            Ok((status, html(&space_page(&s, &ctx, &r, day, f, msgs).await?)).into_response())
         }
         Err(err) => Err(e(err)),
     }
@@ -285,15 +283,12 @@ async fn mine_page(s: &AppState, ctx: &Ctx, feed: Option<String>, errors: Vec<St
 }
 
 async fn mine(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let t = ctx.t();
-    Ok(html(&mine_page(&s, &ctx, None, vec![]).await.map_err(|e| WebError::page(e, t))?))
+    Ok(html(&mine_page(&s, &ctx, None, vec![]).await?))
 }
 
 async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await.map_err(e)?;
-    Ok(html(&mine_page(&s, &ctx, Some(format!("/calendar/{token}.ics")), vec![]).await.map_err(e)?))
+    let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await?;
+    Ok(html(&mine_page(&s, &ctx, Some(format!("/calendar/{token}.ics")), vec![]).await?))
 }
 
 async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str) -> Result<Response, WebError> {
@@ -302,7 +297,7 @@ async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str
         Ok(()) => Ok(Redirect::to(back).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            Ok((status, html(&mine_page(s, ctx, None, msgs).await.map_err(|e| WebError::page(e, t))?)).into_response())
+            Ok((status, html(&mine_page(s, ctx, None, msgs).await?)).into_response())
         }
         Err(err) => Err(WebError::page(err, t)),
     }
@@ -330,12 +325,9 @@ async fn decide(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
     let pairs = url_form_pairs(&body);
     let approve = pairs.iter().any(|(k, v)| k == "decision" && v == "approve");
-    let b = bookings::decide(&s.db, &ctx.actor, s.now(), parse_id(&id).map_err(|e| WebError::page(e, t))?, approve)
-        .await
-        .map_err(|e| WebError::page(e, t))?;
+    let b = bookings::decide(&s.db, &ctx.actor, s.now(), parse_id(&id)?, approve).await?;
     let code = match b.community_id {
         Some(c) => areas::by_id(&s.db, c).await.map(|a| a.code).unwrap_or_default(),
         None => String::new(),
@@ -352,12 +344,11 @@ struct PendingPage {
 
 async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await.map_err(e)?;
-    let list = bookings::pending(&s.db, &ctx.actor, &c).await.map_err(e)?;
+    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await?;
+    let list = bookings::pending(&s.db, &ctx.actor, &c).await?;
     Ok(html(&PendingPage {
         l: Layout::new(&ctx, "page.bookings_pending.title", Some(c.code.clone())),
-        rows: booking_rows(&s, t, &list).await.map_err(e)?,
+        rows: booking_rows(&s, t, &list).await?,
     }))
 }
 
@@ -383,10 +374,9 @@ fn ical_status(s: BookingStatus) -> &'static str {
 /// A space's feed: its holding bookings from 30 days ago, purposes left out (public).
 async fn space_feed(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let r = resources::bookable(&s.db, parse_id(&id).map_err(e)?).await.map_err(e)?;
+    let r = resources::bookable(&s.db, parse_id(&id)?).await?;
     let now = s.now();
-    let list = bookings::of_space(&s.db, r.id, now - 30 * 86_400_000, now + 200 * 86_400_000).await.map_err(e)?;
+    let list = bookings::of_space(&s.db, r.id, now - 30 * 86_400_000, now + 200 * 86_400_000).await?;
     let events: Vec<crate::shell::ical::Event> = list
         .iter()
         .filter(|b| b.status.holds())
@@ -412,7 +402,7 @@ async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<St
     let e = |e| WebError::page(e, t);
     let token = token.strip_suffix(".ics").ok_or_else(|| e(AppError::NotFound))?;
     let now = s.now();
-    let list = bookings::feed(&s.db, token, now).await.map_err(e)?;
+    let list = bookings::feed(&s.db, token, now).await?;
     let mut events = Vec::new();
     for b in &list {
         let space = resources::booked_space(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default();

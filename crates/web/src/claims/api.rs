@@ -1,7 +1,7 @@
 //! R3 in the JSON API: listing a need for claiming, the claim list, claiming and releasing.
 
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, api_err as err};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::{ApiResult, Problem};
 use crate::shell::extract::{ApiJson, parse_id as id_of, text_or_number};
 use crate::shell::registry::Registry;
@@ -43,8 +43,7 @@ async fn list_need(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ListingBody>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    claims::list_need(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.claim_hours).await.map_err(&e)?;
+    claims::list_need(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.claim_hours).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -52,8 +51,7 @@ async fn list_need(
 #[utoipa::path(delete, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    claims::unlist_need(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?).await.map_err(&e)?;
+    claims::unlist_need(&s.db, &ctx.actor, s.now(), id_of(&id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -75,8 +73,7 @@ async fn claimable(
     ctx: Ctx,
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<AllQuery>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    let list = claims::claimable(&s.db, &ctx.actor, q.all.as_deref() == Some("1")).await.map_err(&e)?;
+    let list = claims::claimable(&s.db, &ctx.actor, q.all.as_deref() == Some("1")).await?;
     Ok(Json(
         list.into_iter()
             .map(|c| ClaimableDto {
@@ -115,9 +112,8 @@ async fn claim(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ClaimBody>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    let n = claims::claim(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, b.org).await.map_err(&e)?;
-    Ok(Json(crate::shell::json::need_dto(&s, &n).await.map_err(&e)?).into_response())
+    let n = claims::claim(&s.db, &ctx.actor, s.now(), id_of(&id)?, b.org).await?;
+    Ok(Json(crate::shell::json::need_dto(&s, &n).await?).into_response())
 }
 
 /// Releases one's claim (or, for staff, anyone's): the need goes back on the list.
@@ -129,7 +125,6 @@ async fn release(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ClaimBody>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    let n = claims::release(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.note).await.map_err(&e)?;
-    Ok(Json(crate::shell::json::need_dto(&s, &n).await.map_err(&e)?).into_response())
+    let n = claims::release(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.note).await?;
+    Ok(Json(crate::shell::json::need_dto(&s, &n).await?).into_response())
 }

@@ -107,8 +107,7 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
 }
 
 async fn list(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    Ok(html(&page(&s, &ctx, q.all == "1", vec![]).await.map_err(|e| WebError::page(e, t))?))
+    Ok(html(&page(&s, &ctx, q.all == "1", vec![]).await?))
 }
 
 async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> Result<Response, WebError> {
@@ -117,7 +116,7 @@ async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> Result<Respo
         Ok(()) => Ok(Redirect::to("/claims").into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            Ok((status, html(&page(s, ctx, false, msgs).await.map_err(|e| WebError::page(e, t))?)).into_response())
+            Ok((status, html(&page(s, ctx, false, msgs).await?)).into_response())
         }
         Err(err) => Err(WebError::page(err, t)),
     }
@@ -164,13 +163,13 @@ async fn list_need(
     let pairs = url_form_pairs(&body);
     let hours = pairs.iter().find(|(k, _)| k == "claim_hours").map(|(_, v)| v.clone()).unwrap_or_default();
     let nid = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
-    claims::list_need(&s.db, &ctx.actor, s.now(), nid, &hours).await.map_err(|e| WebError::page(e, t))?;
+    claims::list_need(&s.db, &ctx.actor, s.now(), nid, &hours).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
 }
 
 async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
     let nid = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
-    claims::unlist_need(&s.db, &ctx.actor, s.now(), nid).await.map_err(|e| WebError::page(e, t))?;
+    claims::unlist_need(&s.db, &ctx.actor, s.now(), nid).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
 }

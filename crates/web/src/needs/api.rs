@@ -2,22 +2,21 @@
 //! workflow steps, whistle-and-report, own needs and tasks, and metrics.
 
 use crate::needs::ledger::{LedgerQuery, filter_from};
-use crate::needs::metrics::month_or_now;
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::{Problem, WebError};
+use crate::shell::ctx::api_err as err;
+use crate::shell::error::ApiResult;
+use crate::shell::error::Problem;
 use crate::shell::extract::ApiJson;
 use crate::shell::json::{NeedDto, dto_from, dtos, need_dto};
-use crate::shell::layout::local_time;
 use crate::shell::layout::rfc3339;
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use wushe_app::needs::metrics::{self as needs_metrics, Figures, Month};
 use wushe_app::needs::{self, NeedForm, Step};
 use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
@@ -26,8 +25,6 @@ use wushe_domain::needs::EventKind;
 
 pub fn routes(r: &mut Registry) {
     r.api(Method::GET, "/api/v1/communities/{code}/needs", Action::NeedRead, ledger);
-    r.api(Method::GET, "/api/v1/communities/{code}/needs/metrics", Action::NeedMetricsRead, metrics);
-    r.api(Method::GET, "/api/v1/communities/{code}/needs/metrics/trend", Action::NeedMetricsRead, trend);
     r.api(Method::POST, "/api/v1/needs", Action::OwnAccount, submit);
     r.api(Method::GET, "/api/v1/needs/{id}", Action::OwnAccount, detail);
     r.api(Method::POST, "/api/v1/needs/{id}/events", Action::OwnAccount, step);
@@ -35,11 +32,6 @@ pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/needs/{id}/reports", Action::NeedWork, report);
     r.api(Method::GET, "/api/v1/needs/{id}/similar", Action::NeedManage, similar);
     r.api(Method::POST, "/api/v1/communities/{code}/needs/bulk-assign", Action::NeedManage, bulk_assign);
-    r.api(Method::GET, "/api/v1/communities/{code}/needs/categories", Action::OverviewRead, list_categories);
-    r.api(Method::POST, "/api/v1/communities/{code}/needs/categories", Action::AreaWrite, add_category);
-    r.api(Method::PUT, "/api/v1/communities/{code}/needs/categories/{id}", Action::AreaWrite, update_category);
-    r.api(Method::GET, "/api/v1/communities/{code}/needs/calendar", Action::OverviewRead, get_calendar);
-    r.api(Method::PUT, "/api/v1/communities/{code}/needs/calendar", Action::AreaWrite, put_calendar);
     r.api(Method::GET, "/api/v1/communities/{code}/needs/views", Action::NeedRead, list_views);
     r.api(Method::POST, "/api/v1/communities/{code}/needs/views", Action::NeedRead, save_view);
     r.api(Method::DELETE, "/api/v1/needs/views/{id}", Action::NeedRead, delete_view);
@@ -83,18 +75,17 @@ async fn export(
         overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
         page: None,
     };
-    let table = crate::needs::ledger::export_table(&s, &ctx, &code, &lq).await.map_err(&e)?;
+    let table = crate::needs::ledger::export_table(&s, &ctx, &code, &lq).await?;
     match q.format.as_deref().unwrap_or("xlsx") {
         "csv" => Ok(crate::shell::files::download(
-            wushe_app::sheets::to_csv(&table).map_err(&e)?,
+            wushe_app::sheets::to_csv(&table)?,
             "text/csv; charset=utf-8",
             &format!("needs-{code}.csv"),
         )),
         "xlsx" => {
             let bytes = tokio::task::spawn_blocking(move || wushe_app::needs::ledger::to_xlsx(&table))
                 .await
-                .map_err(|x| e(AppError::Internal(x.to_string())))?
-                .map_err(&e)?;
+                .map_err(|x| e(AppError::Internal(x.to_string())))??;
             Ok(crate::shell::files::download(
                 bytes,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -119,9 +110,8 @@ pub struct ImportedDto {
     request_body(content = Vec<u8>, content_type = "text/csv"),
     responses((status = 200, body = ImportedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, body: axum::body::Bytes) -> ApiResult {
-    let e = err(&ctx);
     let t = ctx.t();
-    let community = crate::shell::scope::managed_community(&s, &ctx, &code).await.map_err(&e)?;
+    let community = crate::shell::scope::managed_community(&s, &ctx, &code).await?;
     match crate::needs::ledger::run_import(&s, &ctx, &community, &body, &Default::default()).await {
         Ok(n) => Ok(Json(ImportedDto { imported: n.added, skipped: n.skipped }).into_response()),
         Err(x) => Err(crate::shell::uploads::api_error(x, t)),
@@ -131,8 +121,6 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
 #[derive(OpenApi)]
 #[openapi(paths(
     ledger,
-    metrics,
-    trend,
     submit,
     detail,
     step,
@@ -148,20 +136,9 @@ async fn import(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, b
     bulk_assign,
     list_views,
     save_view,
-    delete_view,
-    list_categories,
-    add_category,
-    update_category,
-    get_calendar,
-    put_calendar
+    delete_view
 ))]
 pub struct NeedsApi;
-
-type ApiResult = Result<Response, WebError>;
-
-fn err(ctx: &Ctx) -> impl Fn(AppError) -> WebError + '_ {
-    move |e| WebError::api(e, ctx.t())
-}
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -193,8 +170,8 @@ async fn ledger(
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<LedgerParams>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
-    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await.map_err(&e)?;
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;
+    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(e(FieldError::new("limit", "errors.limit.range").into()));
@@ -205,10 +182,10 @@ async fn ledger(
         overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
         page: None,
     };
-    let mut f = filter_from(&lq, &cats, limit).map_err(&e)?;
+    let mut f = filter_from(&lq, &cats, limit)?;
     f.offset = q.offset.unwrap_or(0).max(0);
-    let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await.map_err(&e)?;
-    Ok(Json(NeedPage { total, items: dtos(&s, &list).await.map_err(&e)? }).into_response())
+    let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await?;
+    Ok(Json(NeedPage { total, items: dtos(&s, &list).await? }).into_response())
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -280,9 +257,9 @@ async fn submit(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<NeedBod
         contact_phone: b.contact_phone,
         requester_person_id: b.requester_person_id,
     };
-    let new = needs::parse_form(&s.db, &ctx.actor, &community, &form).await.map_err(&e)?;
+    let new = needs::parse_form(&s.db, &ctx.actor, &community, &form).await?;
     let codes = (new.area.code.clone(), new.household.as_ref().map(|h| h.code.clone()), new.category.code.clone());
-    let n = s.submissions.submit(&ctx.actor, s.now(), new).await.map_err(&e)?;
+    let n = s.submissions.submit(&ctx.actor, s.now(), new).await?;
     let dto = dto_from(&n, community.code, codes.0, codes.1, codes.2);
     Ok((StatusCode::CREATED, Json(dto)).into_response())
 }
@@ -320,16 +297,14 @@ pub struct NeedDetailDto {
 async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let e = err(&ctx);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
+    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await?;
     let timeline = needs::timeline(&s.db, &n)
-        .await
-        .map_err(&e)?
+        .await?
         .into_iter()
         .map(|x| EventDto { kind: x.kind.code().into(), at: rfc3339(x.at), actor: x.actor, note: x.note, data: x.data })
         .collect();
     let whistles = needs::whistles(&s.db, &n)
-        .await
-        .map_err(&e)?
+        .await?
         .into_iter()
         .map(|w| WhistleDto {
             organization_id: w.organization_id,
@@ -340,8 +315,7 @@ async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> 
         })
         .collect();
     let next_steps = needs::workflow_steps(&n, &rel).into_iter().map(|ev| ev.code().to_string()).collect();
-    Ok(Json(NeedDetailDto { need: need_dto(&s, &n).await.map_err(&e)?, timeline, whistles, next_steps })
-        .into_response())
+    Ok(Json(NeedDetailDto { need: need_dto(&s, &n).await?, timeline, whistles, next_steps }).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -377,8 +351,8 @@ async fn step(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, ApiJs
         rating: b.rating.map(|r| r.to_string()).unwrap_or_default(),
         merge_into: b.merge_into,
     };
-    let n = needs::step(&s.db, &ctx.actor, s.now(), id, st).await.map_err(&e)?;
-    Ok(Json(need_dto(&s, &n).await.map_err(&e)?).into_response())
+    let n = needs::step(&s.db, &ctx.actor, s.now(), id, st).await?;
+    Ok(Json(need_dto(&s, &n).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -402,8 +376,8 @@ async fn whistle(
     let e = err(&ctx);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     let w = needs::Whistling { version: b.version, organizations: b.organizations, hours: b.hours, note: b.note };
-    let n = needs::whistle(&s.db, &ctx.actor, s.now(), id, w).await.map_err(&e)?;
-    Ok(Json(need_dto(&s, &n).await.map_err(&e)?).into_response())
+    let n = needs::whistle(&s.db, &ctx.actor, s.now(), id, w).await?;
+    Ok(Json(need_dto(&s, &n).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -424,160 +398,22 @@ async fn report(
 ) -> ApiResult {
     let e = err(&ctx);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    needs::report(&s.db, &ctx.actor, s.now(), id, b.organization_id, &b.note).await.map_err(&e)?;
+    needs::report(&s.db, &ctx.actor, s.now(), id, b.organization_id, &b.note).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The caller's household's needs.
 #[utoipa::path(get, path = "/api/v1/my/needs", responses((status = 200, body = Vec<NeedDto>)))]
 async fn mine(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let e = err(&ctx);
-    let list = needs::mine(&s.db, &ctx.actor).await.map_err(&e)?;
-    Ok(Json(dtos(&s, &list).await.map_err(&e)?).into_response())
+    let list = needs::mine(&s.db, &ctx.actor).await?;
+    Ok(Json(dtos(&s, &list).await?).into_response())
 }
 
 /// Needs assigned to the caller or their organizations.
 #[utoipa::path(get, path = "/api/v1/my/tasks", responses((status = 200, body = Vec<NeedDto>)))]
 async fn tasks(State(s): State<AppState>, ctx: Ctx) -> ApiResult {
-    let e = err(&ctx);
-    let list = needs::assigned_to_me(&s.db, &ctx.actor).await.map_err(&e)?;
-    Ok(Json(dtos(&s, &list).await.map_err(&e)?).into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FiguresDto {
-    /// Group key: category code, division code, or `org:ID`/`user:ID`; empty for overall.
-    key: String,
-    needs: i64,
-    response_rate: Option<f64>,
-    on_time_rate: Option<f64>,
-    respond_median_hours: Option<f64>,
-    respond_p90_hours: Option<f64>,
-    resolve_median_hours: Option<f64>,
-    resolve_p90_hours: Option<f64>,
-    satisfaction: Option<f64>,
-    reopen_rate: Option<f64>,
-}
-
-fn fig(key: String, f: &Figures) -> FiguresDto {
-    FiguresDto {
-        key,
-        needs: f.counts.needs,
-        response_rate: f.response_rate(),
-        on_time_rate: f.on_time_rate(),
-        respond_median_hours: f.respond_median_h,
-        respond_p90_hours: f.respond_p90_h,
-        resolve_median_hours: f.resolve_median_h,
-        resolve_p90_hours: f.resolve_p90_h,
-        satisfaction: f.satisfaction(),
-        reopen_rate: f.reopen_rate(),
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MetricsDto {
-    month: String,
-    from: String,
-    to: String,
-    overall: FiguresDto,
-    by_category: Vec<FiguresDto>,
-    by_division: Vec<FiguresDto>,
-    by_assignee: Vec<FiguresDto>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MonthParams {
-    /// `YYYY-MM` in China Standard Time; default this month.
-    month: Option<String>,
-}
-
-/// N5 metrics of needs created in one month, for a community or street.
-#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/metrics", params(("code" = String, Path, description = "community or street code"), MonthParams),
-    responses((status = 200, body = MetricsDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn metrics(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<MonthParams>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
-    let month = month_or_now(q.month.as_deref().unwrap_or(""), s.now()).map_err(&e)?;
-    let m = needs_metrics::metrics(&s.db, &ctx.actor, &area, month).await.map_err(&e)?;
-    let cats = needs::categories(&s.db, area.community_id.unwrap_or(area.id)).await.unwrap_or_default();
-    Ok(Json(MetricsDto {
-        month: month.to_string(),
-        from: local_time(month.start()),
-        to: local_time(month.next().start()),
-        overall: fig(String::new(), &m.overall),
-        by_category: m
-            .by_category
-            .iter()
-            .map(|(id, f)| {
-                fig(cats.iter().find(|c| c.id == *id).map(|c| c.code.clone()).unwrap_or_else(|| id.to_string()), f)
-            })
-            .collect(),
-        by_division: m.by_division.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
-        by_assignee: m.by_assignee.iter().map(|(k, f)| fig(k.clone(), f)).collect(),
-    })
-    .into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TrendMonthDto {
-    /// `YYYY-MM`.
-    month: String,
-    /// The month's figures; `key` is empty.
-    figures: FiguresDto,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TrendParams {
-    /// First month, `YYYY-MM`; default eleven months before `to`.
-    from: Option<String>,
-    /// Last month, `YYYY-MM`; default this month.
-    to: Option<String>,
-}
-
-/// N5 month by month: the overall figures of each month in `[from, to]` (at most 60 months),
-/// oldest first, months without needs included.
-#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/metrics/trend", params(("code" = String, Path, description = "community or street code"), TrendParams),
-    responses((status = 200, body = Vec<TrendMonthDto>), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn trend(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<TrendParams>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(&e)?;
-    let (first, last) = trend_range(q.from.as_deref(), q.to.as_deref(), s.now()).map_err(&e)?;
-    let months = needs_metrics::trend(&s.db, &ctx.actor, &area, first, last).await.map_err(&e)?;
-    Ok(Json(
-        months
-            .iter()
-            .map(|(m, f)| TrendMonthDto { month: m.to_string(), figures: fig(String::new(), f) })
-            .collect::<Vec<_>>(),
-    )
-    .into_response())
-}
-
-/// `[from, to]` of a trend: both optional, `to` not before `from`, at most 60 months.
-pub fn trend_range(from: Option<&str>, to: Option<&str>, now: i64) -> Result<(Month, Month), AppError> {
-    let last = month_or_now(to.unwrap_or(""), now).map_err(|e| match e {
-        AppError::Invalid(_) => FieldError::new("to", "errors.month.invalid").into(),
-        e => e,
-    })?;
-    let first = match from.map(str::trim).filter(|f| !f.is_empty()) {
-        Some(f) => Month::parse(f).map_err(|_| FieldError::new("from", "errors.month.invalid"))?,
-        None => last.back(11),
-    };
-    if first > last || first < last.back(59) {
-        return Err(FieldError::new("from", "errors.month.range").into());
-    }
-    Ok((first, last))
+    let list = needs::assigned_to_me(&s.db, &ctx.actor).await?;
+    Ok(Json(dtos(&s, &list).await?).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -592,11 +428,11 @@ pub struct SimilarDto {
 async fn similar(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let e = err(&ctx);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    let (n, _) = needs::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
-    let list = needs::similar(&s.db, &ctx.actor, &n, 20).await.map_err(&e)?;
+    let (n, _) = needs::get(&s.db, &ctx.actor, id).await?;
+    let list = needs::similar(&s.db, &ctx.actor, &n, 20).await?;
     let mut out = Vec::with_capacity(list.len());
     for (x, score) in &list {
-        out.push(SimilarDto { need: need_dto(&s, x).await.map_err(&e)?, score: *score });
+        out.push(SimilarDto { need: need_dto(&s, x).await?, score: *score });
     }
     Ok(Json(out).into_response())
 }
@@ -612,9 +448,8 @@ pub struct GroupBody {
 /// N6: groups individual needs into a new common need (共性需求).
 #[utoipa::path(post, path = "/api/v1/needs/groups", request_body = GroupBody, responses((status = 201, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn group(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<GroupBody>) -> ApiResult {
-    let e = err(&ctx);
-    let n = needs::group(&s.db, &ctx.actor, s.now(), &b.title, &b.needs).await.map_err(&e)?;
-    Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await.map_err(&e)?)).into_response())
+    let n = needs::group(&s.db, &ctx.actor, s.now(), &b.title, &b.needs).await?;
+    Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await?)).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -632,7 +467,7 @@ pub struct PhotoDto {
 async fn add_photo(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: axum::body::Bytes) -> ApiResult {
     let e = err(&ctx);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    let p = wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, id, &body).await.map_err(&e)?;
+    let p = wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, id, &body).await?;
     Ok((
         StatusCode::CREATED,
         Json(PhotoDto {
@@ -677,7 +512,7 @@ async fn bulk_assign(
     ApiJson(b): ApiJson<BulkBody>,
 ) -> ApiResult {
     let e = err(&ctx);
-    areas::visible(&s.db, &ctx.actor, Action::NeedManage, &code).await.map_err(&e)?;
+    areas::visible(&s.db, &ctx.actor, Action::NeedManage, &code).await?;
     if b.needs.is_empty() {
         return Err(e(FieldError::new("needs", "errors.bulk.none").into()));
     }
@@ -709,9 +544,9 @@ pub struct ViewDto {
 #[utoipa::path(get, path = "/api/v1/communities/{code}/needs/views", params(("code" = String, Path)), responses((status = 200, body = Vec<ViewDto>)))]
 async fn list_views(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
     let e = err(&ctx);
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
-    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await.map_err(&e)?;
-    let list = needs::views(&s.db, &ctx.actor, &community).await.map_err(&e)?;
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;
+    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await?;
+    let list = needs::views(&s.db, &ctx.actor, &community).await?;
     Ok(Json(list.into_iter().map(|v| ViewDto { id: v.id, name: v.name, query: v.query }).collect::<Vec<_>>())
         .into_response())
 }
@@ -732,9 +567,9 @@ async fn save_view(
     ApiJson(b): ApiJson<ViewBody>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(&e)?;
-    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await.map_err(&e)?;
-    let v = needs::save_view(&s.db, &ctx.actor, s.now(), &community, &b.name, &b.query).await.map_err(&e)?;
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;
+    let community = areas::by_id(&s.db, area.community_id.ok_or_else(|| e(AppError::NotFound))?).await?;
+    let v = needs::save_view(&s.db, &ctx.actor, s.now(), &community, &b.name, &b.query).await?;
     Ok((StatusCode::CREATED, Json(ViewDto { id: v.id, name: v.name, query: v.query })).into_response())
 }
 
@@ -743,154 +578,6 @@ async fn save_view(
 async fn delete_view(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let e = err(&ctx);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    needs::delete_view(&s.db, &ctx.actor, s.now(), id).await.map_err(&e)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CategoryDto {
-    id: i64,
-    code: String,
-    name_zh: String,
-    name_en: String,
-    /// Working hours (clock hours for urgent needs).
-    respond_hours: i64,
-    resolve_hours: i64,
-    active: bool,
-}
-
-fn category_dto(c: needs::Category) -> CategoryDto {
-    CategoryDto {
-        id: c.id,
-        code: c.code,
-        name_zh: c.name_zh,
-        name_en: c.name_en,
-        respond_hours: c.respond_hours,
-        resolve_hours: c.resolve_hours,
-        active: c.active,
-    }
-}
-
-async fn community_for(s: &AppState, ctx: &Ctx, code: &str, action: Action) -> Result<areas::Area, AppError> {
-    let area = areas::visible(&s.db, &ctx.actor, action, code).await?;
-    let c = areas::by_id(&s.db, area.community_id.ok_or(AppError::NotFound)?).await?;
-    Ok(c)
-}
-
-/// The community's need categories with their service levels (retired ones included).
-#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/categories", params(("code" = String, Path)), responses((status = 200, body = Vec<CategoryDto>)))]
-async fn list_categories(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let c = community_for(&s, &ctx, &code, Action::OverviewRead).await.map_err(&e)?;
-    let list = needs::categories(&s.db, c.id).await.map_err(&e)?;
-    Ok(Json(list.into_iter().map(category_dto).collect::<Vec<_>>()).into_response())
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct CategoryBody {
-    /// Only when adding: 2–32 of a–z, 0–9, `_`.
-    #[serde(default)]
-    code: String,
-    name_zh: String,
-    name_en: String,
-    respond_hours: i64,
-    resolve_hours: i64,
-    #[serde(default = "yes")]
-    active: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn form_of(b: &CategoryBody) -> needs::CategoryForm {
-    needs::CategoryForm {
-        code: b.code.clone(),
-        name_zh: b.name_zh.clone(),
-        name_en: b.name_en.clone(),
-        respond_hours: b.respond_hours.to_string(),
-        resolve_hours: b.resolve_hours.to_string(),
-        active: b.active,
-    }
-}
-
-/// Adds a category (community committee).
-#[utoipa::path(post, path = "/api/v1/communities/{code}/needs/categories", params(("code" = String, Path)), request_body = CategoryBody,
-    responses((status = 201, body = CategoryDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn add_category(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    ApiJson(b): ApiJson<CategoryBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
-    let cat = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &form_of(&b)).await.map_err(&e)?;
-    Ok((StatusCode::CREATED, Json(category_dto(cat))).into_response())
-}
-
-/// Renames, re-times or retires a category.
-#[utoipa::path(put, path = "/api/v1/communities/{code}/needs/categories/{id}", params(("code" = String, Path), ("id" = i64, Path)), request_body = CategoryBody,
-    responses((status = 204, description = "Saved"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn update_category(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path((code, id)): Path<(String, String)>,
-    ApiJson(b): ApiJson<CategoryBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &form_of(&b)).await.map_err(&e)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct CalendarDto {
-    start_hour: u32,
-    end_hour: u32,
-    /// Monday first.
-    workdays: [bool; 7],
-    /// `YYYY-MM-DD` dates.
-    holidays: Vec<String>,
-    extra_workdays: Vec<String>,
-}
-
-/// The community's working hours, weekdays, holidays and make-up days.
-#[utoipa::path(get, path = "/api/v1/communities/{code}/needs/calendar", params(("code" = String, Path)), responses((status = 200, body = CalendarDto)))]
-async fn get_calendar(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let c = community_for(&s, &ctx, &code, Action::OverviewRead).await.map_err(&e)?;
-    let cal = needs::calendar_for(&s.db, c.id).await.map_err(&e)?;
-    let dates = |d: &[i64]| needs::calendar_dates(d).lines().map(str::to_string).collect::<Vec<_>>();
-    Ok(Json(CalendarDto {
-        start_hour: cal.start_hour,
-        end_hour: cal.end_hour,
-        workdays: cal.workdays,
-        holidays: dates(&cal.holidays),
-        extra_workdays: dates(&cal.extra_workdays),
-    })
-    .into_response())
-}
-
-/// Replaces the community's calendar (community committee); later needs use it.
-#[utoipa::path(put, path = "/api/v1/communities/{code}/needs/calendar", params(("code" = String, Path)), request_body = CalendarDto,
-    responses((status = 204, description = "Saved"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn put_calendar(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    ApiJson(b): ApiJson<CalendarDto>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let c = community_for(&s, &ctx, &code, Action::AreaWrite).await.map_err(&e)?;
-    let f = needs::CalendarForm {
-        start_hour: b.start_hour.to_string(),
-        end_hour: b.end_hour.to_string(),
-        workdays: b.workdays,
-        holidays: b.holidays.join(","),
-        extra_workdays: b.extra_workdays.join(","),
-    };
-    needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map_err(&e)?;
+    needs::delete_view(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -194,8 +194,7 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Re
 }
 
 pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    Ok(html(&need_page(&s, &ctx, &id, vec![]).await.map_err(|e| WebError::page(e, t))?))
+    Ok(html(&need_page(&s, &ctx, &id, vec![]).await?))
 }
 
 /// Re-renders the need with the problems, or reports the error page.
@@ -205,7 +204,7 @@ async fn after_write(s: &AppState, ctx: &Ctx, id: &str, r: Result<(), AppError>)
         Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            let page = need_page(s, ctx, id, msgs).await.map_err(|e| WebError::page(e, t))?;
+            let page = need_page(s, ctx, id, msgs).await?;
             Ok((status, html(&page)).into_response())
         }
         Err(err) => Err(WebError::page(err, t)),
@@ -322,7 +321,7 @@ pub(crate) async fn photo(
         id.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
         photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
     );
-    let (ct, bytes) = wushe_app::needs::photos::read(&s.db, &ctx.actor, &s.data_dir, nid, pid).await.map_err(e)?;
+    let (ct, bytes) = wushe_app::needs::photos::read(&s.db, &ctx.actor, &s.data_dir, nid, pid).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, ct),

@@ -112,12 +112,10 @@ pub(crate) async fn record_form(
     Path(code): Path<String>,
     Query(q): Query<PrefillQuery>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await?;
     // A visit starts from a household page: the form comes pre-filled with it.
     let f = NeedForm { household_code: q.household.clone(), area_code: q.household, ..Default::default() };
-    Ok(html(&form_page(&s, &ctx, &c, true, &f, vec![]).await.map_err(e)?))
+    Ok(html(&form_page(&s, &ctx, &c, true, &f, vec![]).await?))
 }
 
 async fn intake(
@@ -129,7 +127,7 @@ async fn intake(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let (pairs, photos) = read_form(req).await.map_err(e)?;
+    let (pairs, photos) = read_form(req).await?;
     let mut f = need_form_from(pairs);
     if !staff {
         f.channel = if f.channel == "suggestion" { "suggestion".into() } else { "online".into() };
@@ -155,10 +153,7 @@ async fn intake(
         Ok(n) => Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                html(&form_page(s, ctx, community, staff, &f, msgs).await.map_err(e)?),
-            )
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(s, ctx, community, staff, &f, msgs).await?))
                 .into_response())
         }
         Err(err) => Err(e(err)),
@@ -171,17 +166,14 @@ pub(crate) async fn record(
     Path(code): Path<String>,
     body: axum::extract::Request,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await.map_err(|e| WebError::page(e, t))?;
-    let c = community_of(&s, &c).await.map_err(|e| WebError::page(e, t))?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await?;
+    let c = community_of(&s, &c).await?;
     intake(&s, &ctx, &c, true, body).await
 }
 
 pub(crate) async fn own_form(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = own_community(&s, &ctx).await.map_err(e)?;
-    Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), vec![]).await.map_err(e)?))
+    let c = own_community(&s, &ctx).await?;
+    Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), vec![]).await?))
 }
 
 pub(crate) async fn submit_own(
@@ -189,8 +181,7 @@ pub(crate) async fn submit_own(
     ctx: Ctx,
     body: axum::extract::Request,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let c = own_community(&s, &ctx).await.map_err(|e| WebError::page(e, t))?;
+    let c = own_community(&s, &ctx).await?;
     intake(&s, &ctx, &c, false, body).await
 }
 
@@ -204,25 +195,23 @@ struct MyNeedsPage {
 
 pub(crate) async fn my_needs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let list = needs::mine(&s.db, &ctx.actor).await.map_err(e)?;
-    let c = own_community(&s, &ctx).await.map_err(e)?;
-    let cats = needs::categories(&s.db, c.id).await.map_err(e)?;
+    let list = needs::mine(&s.db, &ctx.actor).await?;
+    let c = own_community(&s, &ctx).await?;
+    let cats = needs::categories(&s.db, c.id).await?;
     Ok(html(&MyNeedsPage {
         l: Layout::new(&ctx, "page.needs.mine", Some(c.code)),
-        rows: rows(&s, t, &list, &cats).await.map_err(e)?,
+        rows: rows(&s, t, &list, &cats).await?,
         can_submit: true,
     }))
 }
 
 pub(crate) async fn my_tasks(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let list = needs::assigned_to_me(&s.db, &ctx.actor).await.map_err(e)?;
+    let list = needs::assigned_to_me(&s.db, &ctx.actor).await?;
     let mut all_rows = Vec::new();
     for n in &list {
-        let cats = needs::categories(&s.db, n.community_id).await.map_err(e)?;
-        all_rows.extend(rows(&s, t, std::slice::from_ref(n), &cats).await.map_err(e)?);
+        let cats = needs::categories(&s.db, n.community_id).await?;
+        all_rows.extend(rows(&s, t, std::slice::from_ref(n), &cats).await?);
     }
     let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&MyNeedsPage { l: Layout::new(&ctx, "page.needs.tasks", home), rows: all_rows, can_submit: false }))

@@ -40,9 +40,8 @@ pub(crate) async fn export_csv(
     Path(code): Path<String>,
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let table = export_table(&s, &ctx, &code, &q).await.map_err(|e| WebError::page(e, t))?;
-    let bytes = wushe_app::sheets::to_csv(&table).map_err(|e| WebError::page(e, t))?;
+    let table = export_table(&s, &ctx, &code, &q).await?;
+    let bytes = wushe_app::sheets::to_csv(&table)?;
     Ok(download(bytes, "text/csv; charset=utf-8", &format!("需求台账-{code}.csv")))
 }
 
@@ -53,11 +52,10 @@ pub(crate) async fn export_xlsx(
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let table = export_table(&s, &ctx, &code, &q).await.map_err(|e| WebError::page(e, t))?;
+    let table = export_table(&s, &ctx, &code, &q).await?;
     let bytes = tokio::task::spawn_blocking(move || wushe_app::needs::ledger::to_xlsx(&table))
         .await
-        .map_err(|e| WebError::page(AppError::Internal(e.to_string()), t))?
-        .map_err(|e| WebError::page(e, t))?;
+        .map_err(|e| WebError::page(AppError::Internal(e.to_string()), t))??;
     Ok(download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -95,8 +93,7 @@ pub(crate) async fn import_form(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let c = managed_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = managed_community(&s, &ctx, &code).await?;
     Ok(html(&import_page(&ctx, &c, None, vec![])))
 }
 
@@ -123,7 +120,7 @@ pub(crate) async fn import(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = managed_community(&s, &ctx, &code).await.map_err(e)?;
+    let c = managed_community(&s, &ctx, &code).await?;
     let mut bytes = Vec::new();
     let mut mapping = std::collections::HashMap::new();
     while let Ok(Some(field)) = mp.next_field().await {
@@ -141,7 +138,7 @@ pub(crate) async fn import(
     match run_import(&s, &ctx, &c, &bytes, &mapping).await {
         Ok(n) => Ok(html(&import_page(&ctx, &c, Some(t.f("page.import.done", &[&n.added, &n.skipped])), vec![]))),
         Err(err) => {
-            let list = crate::shell::uploads::page_lines(err, t).map_err(e)?;
+            let list = crate::shell::uploads::page_lines(err, t)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(&ctx, &c, None, list))).into_response())
         }
     }
@@ -252,8 +249,7 @@ pub(crate) async fn ledger(
     Path(code): Path<String>,
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    Ok(html(&ledger_page(&s, &ctx, &code, &q, vec![]).await.map_err(|e| WebError::page(e, t))?))
+    Ok(html(&ledger_page(&s, &ctx, &code, &q, vec![]).await?))
 }
 
 async fn ledger_page(
@@ -347,7 +343,7 @@ pub(crate) async fn bulk_assign(
     let assignee = pairs.iter().find(|(k, _)| k == "assignee").map(|(_, v)| v.clone()).unwrap_or_default();
     let q = LedgerQuery::default();
     if items.is_empty() {
-        let page = ledger_page(&s, &ctx, &code, &q, vec![t.t("errors.bulk.none").to_string()]).await.map_err(e)?;
+        let page = ledger_page(&s, &ctx, &code, &q, vec![t.t("errors.bulk.none").to_string()]).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     }
     let assignee = needs::Assignee::parse(&assignee).map_err(|x| e(x.into()))?;
@@ -365,7 +361,7 @@ pub(crate) async fn bulk_assign(
             notices.push(t.f("page.needs.bulk_failed", &[&id, &why]));
         }
     }
-    Ok(html(&ledger_page(&s, &ctx, &code, &q, notices).await.map_err(e)?))
+    Ok(html(&ledger_page(&s, &ctx, &code, &q, notices).await?))
 }
 
 pub(crate) async fn save_view(
@@ -378,13 +374,13 @@ pub(crate) async fn save_view(
     let e = |e| WebError::page(e, t);
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(e)?;
-    let community = community_of(&s, &area).await.map_err(e)?;
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;
+    let community = community_of(&s, &area).await?;
     match needs::save_view(&s.db, &ctx.actor, s.now(), &community, &get("name"), &get("query")).await {
         Ok(v) => Ok(Redirect::to(&format!("/communities/{code}/needs?{}", v.query)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            let page = ledger_page(&s, &ctx, &code, &LedgerQuery::default(), msgs).await.map_err(e)?;
+            let page = ledger_page(&s, &ctx, &code, &LedgerQuery::default(), msgs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
         }
         Err(err) => Err(e(err)),
@@ -399,6 +395,6 @@ pub(crate) async fn delete_view(
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    needs::delete_view(&s.db, &ctx.actor, s.now(), id).await.map_err(e)?;
+    needs::delete_view(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(Redirect::to(&format!("/communities/{code}/needs")).into_response())
 }

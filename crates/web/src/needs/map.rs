@@ -72,7 +72,7 @@ async fn map(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await.map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;
     if c.kind != AreaKind::Community {
         return Err(e(AppError::NotFound));
     }
@@ -80,8 +80,8 @@ async fn map(
         "overdue" | "vulnerable" => q.layer.as_str(),
         _ => "open",
     };
-    let divisions = areas::children(&s.db, &ctx.actor, Action::NeedRead, &c).await.map_err(e)?;
-    let counts = needs::open_counts(&s.db, &c).await.map_err(e)?;
+    let divisions = areas::children(&s.db, &ctx.actor, Action::NeedRead, &c).await?;
+    let counts = needs::open_counts(&s.db, &c).await?;
     // Project lon/lat to an SVG box, x scaled by cos(latitude) so shapes keep their proportions.
     let shapes: Vec<(areas::Area, Vec<(f64, f64)>)> = divisions
         .into_iter()
@@ -101,7 +101,7 @@ async fn map(
         let code_part = area.path[c.path.len()..].trim_end_matches('/').to_string();
         let (open, overdue) =
             counts.iter().find(|(k, _, _)| *k == code_part).map(|(_, o, d)| (*o, *d)).unwrap_or((0, 0));
-        let vulnerable = people::vulnerable_households(&s.db, &area.path).await.map_err(e)?;
+        let vulnerable = people::vulnerable_households(&s.db, &area.path).await?;
         rows.push((area, r, open, overdue, vulnerable));
     }
     let value_of = |open: i64, overdue: i64, vulnerable: i64| match layer {

@@ -82,11 +82,10 @@ pub(crate) async fn metrics(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await.map_err(e)?;
-    let month = month_or_now(&q.month, s.now()).map_err(e)?;
-    let m = needs_metrics::metrics(&s.db, &ctx.actor, &area, month).await.map_err(e)?;
-    let months = needs_metrics::trend(&s.db, &ctx.actor, &area, month.back(11), month).await.map_err(e)?;
+    let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await?;
+    let month = month_or_now(&q.month, s.now())?;
+    let m = needs_metrics::metrics(&s.db, &ctx.actor, &area, month).await?;
+    let months = needs_metrics::trend(&s.db, &ctx.actor, &area, month.back(11), month).await?;
     let o = &m.overall;
     let overall = vec![
         (t.t("metrics.needs").to_string(), o.counts.needs.to_string()),
@@ -128,7 +127,7 @@ pub(crate) async fn metrics(
         .collect();
     // Labels for every row with three queries, however many rows there are.
     let codes: Vec<String> = m.by_division.iter().map(|d| d.0.clone()).filter(|c| !c.is_empty()).collect();
-    let divisions = areas::by_codes(&s.db, &codes).await.map_err(e)?;
+    let divisions = areas::by_codes(&s.db, &codes).await?;
     let by_div = m
         .by_division
         .iter()
@@ -156,8 +155,8 @@ pub(crate) async fn metrics(
             _ => None,
         })
         .collect();
-    let orgs = organizations::by_ids(&s.db, &org_ids).await.map_err(e)?;
-    let users = wushe_app::accounts::display_names(&s.db, &user_ids).await.map_err(e)?;
+    let orgs = organizations::by_ids(&s.db, &org_ids).await?;
+    let users = wushe_app::accounts::display_names(&s.db, &user_ids).await?;
     let by_assignee = m
         .by_assignee
         .iter()

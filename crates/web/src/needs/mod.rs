@@ -7,8 +7,10 @@ mod intake;
 pub mod ledger;
 pub mod map;
 pub mod metrics;
+mod metrics_api;
 mod pages;
 mod setup;
+mod setup_api;
 
 use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, keyed};
 use crate::shell::registry::Registry;
@@ -17,7 +19,13 @@ use wushe_domain::access::Action;
 pub static MANIFEST: Manifest = Manifest {
     name: "needs",
     routes,
-    openapi: || <api::NeedsApi as utoipa::OpenApi>::openapi(),
+    openapi: || {
+        use utoipa::OpenApi;
+        let mut doc = api::NeedsApi::openapi();
+        doc.merge(metrics_api::MetricsApi::openapi());
+        doc.merge(setup_api::SetupApi::openapi());
+        doc
+    },
     nav: &[
         NavEntry {
             rank: 50,
@@ -69,5 +77,7 @@ pub static MANIFEST: Manifest = Manifest {
 fn routes(r: &mut Registry) {
     pages::routes(r);
     api::routes(r);
+    metrics_api::routes(r);
+    setup_api::routes(r);
     map::routes(r);
 }

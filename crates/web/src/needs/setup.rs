@@ -95,10 +95,8 @@ pub(crate) async fn categories_page(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = configured_community(&s, &ctx, &code).await.map_err(e)?;
-    Ok(html(&categories_view(&s, &ctx, &c, vec![]).await.map_err(e)?))
+    let c = configured_community(&s, &ctx, &code).await?;
+    Ok(html(&categories_view(&s, &ctx, &c, vec![]).await?))
 }
 
 fn category_form(pairs: &[(String, String)]) -> needs::CategoryForm {
@@ -125,8 +123,7 @@ async fn after_category(
         Ok(()) => Ok(Redirect::to(&format!("/communities/{}/needs/categories", c.code)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&categories_view(s, ctx, c, msgs).await.map_err(e)?))
-                .into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&categories_view(s, ctx, c, msgs).await?)).into_response())
         }
         Err(err) => Err(e(err)),
     }
@@ -138,8 +135,7 @@ pub(crate) async fn add_category(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = configured_community(&s, &ctx, &code).await?;
     let f = category_form(&url_form_pairs(&body));
     let r = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
     after_category(&s, &ctx, &c, r).await
@@ -171,8 +167,7 @@ pub(crate) async fn set_calendar(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = configured_community(&s, &ctx, &code).await?;
     let f = calendar_form(&url_form_pairs(&body));
     let r = needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
     after_category(&s, &ctx, &c, r).await
@@ -185,7 +180,7 @@ pub(crate) async fn update_category(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let c = configured_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = configured_community(&s, &ctx, &code).await?;
     let id = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
     let f = category_form(&url_form_pairs(&body));
     let r = needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &f).await;

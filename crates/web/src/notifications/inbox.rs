@@ -117,8 +117,7 @@ fn user_of(ctx: &Ctx) -> Result<i64, AppError> {
 
 async fn page(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let list = notifications::inbox(&s.db, user_of(&ctx).map_err(e)?, 200).await.map_err(e)?;
+    let list = notifications::inbox(&s.db, user_of(&ctx)?, 200).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&InboxPage {
         l: Layout::new(&ctx, "page.inbox.title", home),
@@ -141,7 +140,7 @@ async fn read(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Re
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    notifications::mark_read(&s.db, user_of(&ctx).map_err(e)?, id, s.now()).await.map_err(e)?;
+    notifications::mark_read(&s.db, user_of(&ctx)?, id, s.now()).await?;
     Ok(Redirect::to("/inbox").into_response())
 }
 
@@ -164,8 +163,7 @@ pub struct InboxApi;
 /// The caller's messages, newest first.
 #[utoipa::path(get, path = "/api/v1/inbox", responses((status = 200, body = Vec<NotificationDto>)))]
 async fn api_list(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let e = |e| WebError::api(e, ctx.t());
-    let list = notifications::inbox(&s.db, user_of(&ctx).map_err(e)?, 200).await.map_err(e)?;
+    let list = notifications::inbox(&s.db, user_of(&ctx)?, 200).await?;
     Ok(Json(
         list.into_iter()
             .map(|n| NotificationDto {
@@ -187,7 +185,7 @@ async fn api_list(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebEr
 async fn api_read(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let e = |e| WebError::api(e, ctx.t());
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    notifications::mark_read(&s.db, user_of(&ctx).map_err(e)?, id, s.now()).await.map_err(e)?;
+    notifications::mark_read(&s.db, user_of(&ctx)?, id, s.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -82,14 +82,12 @@ async fn page(
     Query(q): Query<OutboxQuery>,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = community(&s, &ctx, &code).await.map_err(e)?;
+    let c = community(&s, &ctx, &code).await?;
     let status = q.status.clone().unwrap_or_default();
     let page = q.page.unwrap_or(1).max(1);
-    let (list, total) = notifications::outbox(&s.db, &ctx.actor, &c, Some(&status), PER_PAGE, (page - 1) * PER_PAGE)
-        .await
-        .map_err(e)?;
-    let failing = failing_lines(&s, &ctx, c.id).await.map_err(e)?;
+    let (list, total) =
+        notifications::outbox(&s.db, &ctx.actor, &c, Some(&status), PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let failing = failing_lines(&s, &ctx, c.id).await?;
     let mut filters = vec![(String::new(), t.t("page.outbox.all").to_string(), status.is_empty())];
     filters.extend(
         notifications::OUTBOX_STATUSES
@@ -131,9 +129,9 @@ async fn retry_page(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = community(&s, &ctx, &code).await.map_err(e)?;
+    let c = community(&s, &ctx, &code).await?;
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    notifications::retry(&s.db, &ctx.actor, s.now(), &c, id).await.map_err(e)?;
+    notifications::retry(&s.db, &ctx.actor, s.now(), &c, id).await?;
     Ok(Redirect::to(&format!("/communities/{}/outbox", c.code)).into_response())
 }
 
@@ -174,14 +172,10 @@ async fn api_list(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<OutboxQuery>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::api(e, t);
-    let c = community(&s, &ctx, &code).await.map_err(e)?;
+    let c = community(&s, &ctx, &code).await?;
     let page = q.page.unwrap_or(1).max(1);
     let (list, total) =
-        notifications::outbox(&s.db, &ctx.actor, &c, q.status.as_deref(), PER_PAGE, (page - 1) * PER_PAGE)
-            .await
-            .map_err(e)?;
+        notifications::outbox(&s.db, &ctx.actor, &c, q.status.as_deref(), PER_PAGE, (page - 1) * PER_PAGE).await?;
     let items = list
         .into_iter()
         .map(|r| OutboxDto {
@@ -211,9 +205,9 @@ async fn api_retry(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::api(e, t);
-    let c = community(&s, &ctx, &code).await.map_err(e)?;
+    let c = community(&s, &ctx, &code).await?;
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    notifications::retry(&s.db, &ctx.actor, s.now(), &c, id).await.map_err(e)?;
+    notifications::retry(&s.db, &ctx.actor, s.now(), &c, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

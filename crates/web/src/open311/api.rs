@@ -310,17 +310,16 @@ async fn post_request(
             contact_phone: get("phone").unwrap_or_default(),
             ..Default::default()
         };
-        let new = needs::parse_form(&s.db, &Actor::operator(), &c, &form).await.map_err(|e| match e {
+        let mut new = needs::parse_form(&s.db, &Actor::operator(), &c, &form).await.map_err(|e| match e {
             AppError::Invalid(errs) => Problem(
                 StatusCode::BAD_REQUEST,
                 errs.0.iter().map(|x| format!("{}: {}", x.field, t.t(x.key))).collect::<Vec<_>>().join("; "),
             ),
             e => internal(e),
         })?;
+        // The need and where the client says it is commit together.
+        new.location = Some(needs::Location { lat, lon, address: address_string.clone(), media_url: get("media_url") });
         let n = s.submissions.submit(&Actor::operator(), s.now(), new).await.map_err(internal)?;
-        open311::set_location(&s.db, n.id, lat, lon, address_string.as_deref(), get("media_url").as_deref())
-            .await
-            .map_err(internal)?;
         tracing::info!(need = n.id, key = %key_name, "open311 request");
         let item = V::Obj(vec![
             ("service_request_id", V::S(n.id.to_string())),

@@ -82,12 +82,11 @@ async fn org_dto(
 /// Organizations located in an area's subtree.
 #[utoipa::path(get, path = "/api/v1/areas/{code}/organizations", params(("code" = String, Path)), responses((status = 200, body = Vec<OrganizationDto>)))]
 async fn area_organizations(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let a = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code).await.map_err(&e)?;
-    let list = organizations::in_area(&s.db, &ctx.actor, &a).await.map_err(&e)?;
+    let a = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code).await?;
+    let list = organizations::in_area(&s.db, &ctx.actor, &a).await?;
     let mut out = Vec::with_capacity(list.len());
     for o in &list {
-        out.push(org_dto(&s, o, None).await.map_err(&e)?);
+        out.push(org_dto(&s, o, None).await?);
     }
     Ok(Json(out).into_response())
 }
@@ -95,10 +94,9 @@ async fn area_organizations(State(s): State<AppState>, ctx: Ctx, Path(code): Pat
 /// One organization with its members (names masked unless the caller may see them).
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), responses((status = 200, body = OrganizationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn organization(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let o = organizations::get(&s.db, &ctx.actor, parse_id(&id).map_err(&e)?).await.map_err(&e)?;
-    let members = organizations::members(&s.db, &ctx.actor, &o).await.map_err(&e)?;
-    Ok(Json(org_dto(&s, &o, Some(members)).await.map_err(&e)?).into_response())
+    let o = organizations::get(&s.db, &ctx.actor, parse_id(&id)?).await?;
+    let members = organizations::members(&s.db, &ctx.actor, &o).await?;
+    Ok(Json(org_dto(&s, &o, Some(members)).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -133,8 +131,8 @@ async fn create_organization(State(s): State<AppState>, ctx: Ctx, ApiJson(b): Ap
         address: b.address,
     };
     let new = form.parse().map_err(|x| e(x.into()))?;
-    let o = organizations::create(&s.db, &ctx.actor, s.now(), new).await.map_err(&e)?;
-    Ok((StatusCode::CREATED, Json(org_dto(&s, &o, None).await.map_err(&e)?)).into_response())
+    let o = organizations::create(&s.db, &ctx.actor, s.now(), new).await?;
+    Ok((StatusCode::CREATED, Json(org_dto(&s, &o, None).await?)).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -154,18 +152,8 @@ async fn add_member(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<MemberBody>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    let m = organizations::add_member(
-        &s.db,
-        &ctx.actor,
-        s.now(),
-        parse_id(&id).map_err(&e)?,
-        b.person_id,
-        &b.post,
-        b.since_year,
-    )
-    .await
-    .map_err(&e)?;
+    let m = organizations::add_member(&s.db, &ctx.actor, s.now(), parse_id(&id)?, b.person_id, &b.post, b.since_year)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(MemberDto {
@@ -191,17 +179,14 @@ pub struct DirectoryParams {
 #[utoipa::path(get, path = "/api/v1/directory", params(DirectoryParams), responses((status = 200, body = Vec<OrganizationDto>)))]
 async fn directory(
     State(s): State<AppState>,
-    ctx: Ctx,
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<DirectoryParams>,
 ) -> ApiResult {
-    let e = err(&ctx);
     let hits =
         run_search(&s, &DirectoryQuery { q: q.q.unwrap_or_default(), community: q.community.unwrap_or_default() })
-            .await
-            .map_err(&e)?;
+            .await?;
     let mut out = Vec::with_capacity(hits.len());
     for (o, _) in &hits {
-        out.push(org_dto(&s, o, None).await.map_err(&e)?);
+        out.push(org_dto(&s, o, None).await?);
     }
     Ok(Json(out).into_response())
 }

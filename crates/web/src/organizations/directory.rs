@@ -80,9 +80,8 @@ async fn search_page(
     Query(q): Query<DirectoryQuery>,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let hits = run_search(&s, &q).await.map_err(e)?;
-    let communities = areas::communities(&s.db, &Actor::operator(), Action::Public).await.map_err(e)?;
+    let hits = run_search(&s, &q).await?;
+    let communities = areas::communities(&s.db, &Actor::operator(), Action::Public).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&DirectoryPage {
         l: Layout::new(&ctx, "page.directory.title", home),
@@ -119,8 +118,8 @@ async fn entry(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> R
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    let o = organizations::public_get(&s.db, id).await.map_err(e)?;
-    let area = areas::by_id(&s.db, o.area_id).await.map_err(e)?;
+    let o = organizations::public_get(&s.db, id).await?;
+    let area = areas::by_id(&s.db, o.area_id).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&EntryPage {
         l: Layout::with_title(&ctx, o.name.clone(), home),

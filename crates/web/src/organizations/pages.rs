@@ -41,9 +41,8 @@ struct ListPage {
 
 async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code).await.map_err(e)?;
-    let orgs = organizations::in_area(&s.db, &ctx.actor, &c).await.map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code).await?;
+    let orgs = organizations::in_area(&s.db, &ctx.actor, &c).await?;
     let mut groups: Vec<(String, Vec<OrgItem>)> = Vec::new();
     for k in OrganizationKind::ALL {
         let items: Vec<(i64, String, String)> =
@@ -123,8 +122,8 @@ async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Re
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
-    let o = organizations::get(&s.db, &ctx.actor, id).await.map_err(e)?;
-    Ok(html(&org_page(&s, &ctx, o, vec![]).await.map_err(e)?))
+    let o = organizations::get(&s.db, &ctx.actor, id).await?;
+    Ok(html(&org_page(&s, &ctx, o, vec![]).await?))
 }
 
 #[derive(Deserialize)]
@@ -157,9 +156,9 @@ async fn add_member(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let o = organizations::get(&s.db, &ctx.actor, id).await.map_err(e)?;
+            let o = organizations::get(&s.db, &ctx.actor, id).await?;
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&org_page(&s, &ctx, o, msgs).await.map_err(e)?)).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&org_page(&s, &ctx, o, msgs).await?)).into_response())
         }
         Err(err) => Err(e(err)),
     }
@@ -235,10 +234,8 @@ async fn form_page(
 }
 
 async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await.map_err(e)?;
-    Ok(html(&form_page(&s, &ctx, &c, &OrgFormBody::default(), vec![]).await.map_err(e)?))
+    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await?;
+    Ok(html(&form_page(&s, &ctx, &c, &OrgFormBody::default(), vec![]).await?))
 }
 
 pub fn org_form(b: &OrgFormBody) -> Result<OrganizationForm, AppError> {
@@ -266,7 +263,7 @@ async fn create(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await.map_err(e)?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await?;
     let result = async {
         let form = org_form(&b)?;
         let new = form.parse()?;
@@ -277,8 +274,7 @@ async fn create(
         Ok(o) => Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&s, &ctx, &c, &b, msgs).await.map_err(e)?))
-                .into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&s, &ctx, &c, &b, msgs).await?)).into_response())
         }
         Err(err) => Err(e(err)),
     }

@@ -97,7 +97,7 @@ async fn residents(
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<ResidentQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let a = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await.map_err(&e)?;
+    let a = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await?;
     let vulnerability = q
         .vulnerability
         .as_deref()
@@ -114,10 +114,10 @@ async fn residents(
         return Err(e(wushe_domain::FieldError::new("offset", "errors.offset.range").into()));
     }
     let f = ResidentFilter { vulnerability, name_prefix: q.name.filter(|n| !n.trim().is_empty()), limit, offset };
-    let (list, total) = people::residents_in(&s.db, &ctx.actor, &a, &f).await.map_err(&e)?;
+    let (list, total) = people::residents_in(&s.db, &ctx.actor, &a, &f).await?;
     let mut items = Vec::with_capacity(list.len());
     for p in &list {
-        items.push(person_dto(&s, &ctx, p).await.map_err(&e)?);
+        items.push(person_dto(&s, &ctx, p).await?);
     }
     Ok(Json(PersonPage { total, items }).into_response())
 }
@@ -164,16 +164,15 @@ impl PersonBody {
 async fn register(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<PersonBody>) -> ApiResult {
     let e = err(&ctx);
     let new = b.form().parse(s.this_year()).map_err(|x| e(x.into()))?;
-    let p = people::register(&s.db, &ctx.actor, s.now(), new).await.map_err(&e)?;
-    Ok((StatusCode::CREATED, Json(person_dto(&s, &ctx, &p).await.map_err(&e)?)).into_response())
+    let p = people::register(&s.db, &ctx.actor, s.now(), new).await?;
+    Ok((StatusCode::CREATED, Json(person_dto(&s, &ctx, &p).await?)).into_response())
 }
 
 /// One person (masked).
 #[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path)), responses((status = 200, body = PersonDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn person(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let p = people::get(&s.db, &ctx.actor, parse_id(&id).map_err(&e)?).await.map_err(&e)?;
-    Ok(Json(person_dto(&s, &ctx, &p).await.map_err(&e)?).into_response())
+    let p = people::get(&s.db, &ctx.actor, parse_id(&id)?).await?;
+    Ok(Json(person_dto(&s, &ctx, &p).await?).into_response())
 }
 
 /// Updates a person; `version` must match the stored one.
@@ -187,11 +186,11 @@ async fn update_person(
     ApiJson(b): ApiJson<PersonBody>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let id = parse_id(&id).map_err(&e)?;
+    let id = parse_id(&id)?;
     let version = b.version.ok_or_else(|| e(wushe_domain::FieldError::new("version", "errors.required").into()))?;
     let new = b.form().parse(s.this_year()).map_err(|x| e(x.into()))?;
-    let p = people::update(&s.db, &ctx.actor, s.now(), id, version, new).await.map_err(&e)?;
-    Ok(Json(person_dto(&s, &ctx, &p).await.map_err(&e)?).into_response())
+    let p = people::update(&s.db, &ctx.actor, s.now(), id, version, new).await?;
+    Ok(Json(person_dto(&s, &ctx, &p).await?).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -203,7 +202,6 @@ pub struct RevealedDto {
 /// Full phone and ID number; the read is written to the audit log.
 #[utoipa::path(post, path = "/api/v1/people/{id}/reveal", params(("id" = i64, Path)), responses((status = 200, body = RevealedDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn reveal(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let r = people::reveal(&s.db, &ctx.actor, s.now(), parse_id(&id).map_err(&e)?).await.map_err(&e)?;
+    let r = people::reveal(&s.db, &ctx.actor, s.now(), parse_id(&id)?).await?;
     Ok(Json(RevealedDto { phone: r.phone, id_number: r.id_number }).into_response())
 }

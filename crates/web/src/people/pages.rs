@@ -66,7 +66,7 @@ async fn list(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let community = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await.map_err(e)?;
+    let community = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await?;
     if community.kind != AreaKind::Community {
         return Err(e(AppError::NotFound));
     }
@@ -82,7 +82,7 @@ async fn list(
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
     };
-    let (list, total) = people::residents_in(&s.db, &ctx.actor, &community, &filter).await.map_err(e)?;
+    let (list, total) = people::residents_in(&s.db, &ctx.actor, &community, &filter).await?;
     let mut rows = Vec::with_capacity(list.len());
     for p in &list {
         let hh = match p.household_id {
@@ -229,8 +229,7 @@ fn form_page(ctx: &Ctx, code: &str, form: &PersonForm, errors: Vec<String>) -> P
 }
 
 async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await?;
     Ok(html(&form_page(&ctx, &c.code, &PersonForm::default(), vec![])))
 }
 
@@ -260,7 +259,7 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
-    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await.map_err(|e| WebError::page(e, t))?;
+    let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await?;
     let form = person_form_from(&body);
     let result = match form.parse(s.this_year()) {
         Ok(new) => people::register(&s.db, &ctx.actor, s.now(), new).await,

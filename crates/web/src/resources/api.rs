@@ -174,8 +174,8 @@ async fn list(
 ) -> ApiResult {
     let e = err(&ctx);
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
-    let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await.map_err(&e)?;
-    let items = dtos(&s, &ctx, &list).await.map_err(&e)?;
+    let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await?;
+    let items = dtos(&s, &ctx, &list).await?;
     Ok(Json(ResourcePage { total, items }).into_response())
 }
 
@@ -246,16 +246,15 @@ impl ResourceBody {
 async fn create(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<ResourceBody>) -> ApiResult {
     let e = err(&ctx);
     let new = b.form().parse().map_err(|x| e(x.into()))?;
-    let r = resources::create(&s.db, &ctx.actor, s.now(), new).await.map_err(&e)?;
-    Ok((StatusCode::CREATED, Json(dto(&s, &ctx, &r).await.map_err(&e)?)).into_response())
+    let r = resources::create(&s.db, &ctx.actor, s.now(), new).await?;
+    Ok((StatusCode::CREATED, Json(dto(&s, &ctx, &r).await?)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/resources/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = ResourceDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let (r, _) = resources::get(&s.db, &ctx.actor, id_of(&id).map_err(&e)?).await.map_err(&e)?;
-    Ok(Json(dto(&s, &ctx, &r).await.map_err(&e)?).into_response())
+    let (r, _) = resources::get(&s.db, &ctx.actor, id_of(&id)?).await?;
+    Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
 
 /// Replaces a resource's fields at the version read (409 when someone changed it meanwhile).
@@ -269,11 +268,11 @@ async fn update(
     ApiJson(b): ApiJson<ResourceBody>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let id = id_of(&id).map_err(&e)?;
+    let id = id_of(&id)?;
     let version = b.version.ok_or_else(|| e(FieldError::new("version", "errors.required").into()))?;
     let new = b.form().parse().map_err(|x| e(x.into()))?;
-    let r = resources::update(&s.db, &ctx.actor, s.now(), id, version, new).await.map_err(&e)?;
-    Ok(Json(dto(&s, &ctx, &r).await.map_err(&e)?).into_response())
+    let r = resources::update(&s.db, &ctx.actor, s.now(), id, version, new).await?;
+    Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -294,11 +293,8 @@ async fn stock(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<StockBody>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, &b.delta, &b.reason)
-        .await
-        .map_err(&e)?;
-    Ok(Json(dto(&s, &ctx, &r).await.map_err(&e)?).into_response())
+    let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.delta, &b.reason).await?;
+    Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -324,11 +320,11 @@ async fn add_exception(
     ApiJson(b): ApiJson<ExceptionBody>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let id = id_of(&id).map_err(&e)?;
+    let id = id_of(&id)?;
     let x = wushe_domain::resources::Exception::parse(&b.date, &b.from, &b.to, b.open).map_err(|x| e(x.into()))?;
-    resources::add_exception(&s.db, &ctx.actor, s.now(), id, x, &b.note).await.map_err(&e)?;
-    let (r, _) = resources::get(&s.db, &ctx.actor, id).await.map_err(&e)?;
-    Ok(Json(dto(&s, &ctx, &r).await.map_err(&e)?).into_response())
+    resources::add_exception(&s.db, &ctx.actor, s.now(), id, x, &b.note).await?;
+    let (r, _) = resources::get(&s.db, &ctx.actor, id).await?;
+    Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
 
 #[utoipa::path(delete, path = "/api/v1/resources/{id}/exceptions/{exception}", params(("id" = i64, Path), ("exception" = i64, Path)),
@@ -338,10 +334,7 @@ async fn remove_exception(
     ctx: Ctx,
     Path((id, exception)): Path<(String, String)>,
 ) -> ApiResult {
-    let e = err(&ctx);
-    resources::remove_exception(&s.db, &ctx.actor, s.now(), id_of(&id).map_err(&e)?, id_of(&exception).map_err(&e)?)
-        .await
-        .map_err(&e)?;
+    resources::remove_exception(&s.db, &ctx.actor, s.now(), id_of(&id)?, id_of(&exception)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -380,7 +373,7 @@ async fn matches(
         return Err(e(FieldError::new("limit", "errors.limit.range").into()));
     }
     let at = needed_at(q.at.as_deref(), s.now()).map_err(|x| e(x.into()))?;
-    let (_, list) = resources::matches(&s.db, &ctx.actor, id_of(&id).map_err(&e)?, at, limit).await.map_err(&e)?;
+    let (_, list) = resources::matches(&s.db, &ctx.actor, id_of(&id)?, at, limit).await?;
     let rows = crate::resources::views::match_rows(t, &list);
     let out: Vec<MatchDto> = list
         .iter()
@@ -429,7 +422,7 @@ async fn import_hsds(
 ) -> ApiResult {
     let e = err(&ctx);
     let t = ctx.t();
-    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await.map_err(&e)?;
+    let c = crate::shell::scope::curated_community(&s, &ctx, &code).await?;
     let (added, skipped) = wushe_app::resources::hsds::import_directory(&s.db, s.now(), &ctx.actor, &c, &body)
         .await
         .map_err(|x| match x {

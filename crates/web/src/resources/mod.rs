@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod forms;
+mod matches;
 pub mod pages;
+mod sheets;
 pub mod views;
 
 use crate::shell::manifest::{Href, Manifest, NavEntry, Shown, keyed};
@@ -40,5 +42,7 @@ pub static MANIFEST: Manifest = Manifest {
 
 fn routes(r: &mut Registry) {
     pages::routes(r);
+    sheets::routes(r);
+    matches::routes(r);
     api::routes(r);
 }

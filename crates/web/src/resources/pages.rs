@@ -1,8 +1,6 @@
-//! R1, R2 pages: the community resource database (list with filters, a resource with its
-//! schedule, exceptions and stock, the form to add or edit one, Excel/CSV export and import), a
-//! person's own resources, and a need's ranked matching list with one-click assignment.
+//! R1 pages: the resource database with its filters, a resource, its form, stock and exceptions.
 
-use crate::resources::views::{MatchRow, kind_label, match_rows};
+use crate::resources::views::kind_label;
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
 use crate::shell::error::{WebError, field_problems};
@@ -10,7 +8,6 @@ use crate::shell::i18n::{Lang, T};
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::registry::Registry;
-use crate::shell::scope::curated_community;
 use crate::shell::views::schedule_text;
 use askama::Template;
 use axum::body::Bytes;
@@ -18,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use wushe_app::resources::{self, Access, Filter, Resource, ResourceForm};
-use wushe_app::{AppError, areas, claims, needs, organizations};
+use wushe_app::{AppError, areas, needs, organizations};
 use wushe_domain::access::{Action, Decision};
 use wushe_domain::resources::{Exception, ResourceKind, ResourceStatus, clock, date_of, weekday};
 
@@ -26,23 +23,6 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/communities/{code}/resources", Action::ResourceRead, list);
     r.page(Method::GET, "/communities/{code}/resources/new", Action::ResourceOwn, new_form);
     r.page(Method::POST, "/communities/{code}/resources", Action::ResourceOwn, create);
-    r.page(Method::GET, "/communities/{code}/resources/export.csv", Action::ResourceRead, export_csv);
-    r.page(Method::GET, "/communities/{code}/resources/export.xlsx", Action::ResourceRead, export_xlsx);
-    r.page(Method::GET, "/communities/{code}/resources/import", Action::ResourceManage, import_form);
-    r.upload(
-        crate::shell::route::Kind::Page,
-        Method::POST,
-        "/communities/{code}/resources/import",
-        Action::ResourceManage,
-        import,
-    );
-    r.upload(
-        crate::shell::route::Kind::Page,
-        Method::POST,
-        "/communities/{code}/resources/import-hsds",
-        Action::ResourceManage,
-        import_hsds,
-    );
     r.page(Method::GET, "/resources/{id}", Action::ResourceRead, show);
     r.page(Method::GET, "/resources/{id}/edit", Action::ResourceOwn, edit_form);
     r.page(Method::POST, "/resources/{id}", Action::ResourceOwn, update);
@@ -50,7 +30,6 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/resources/{id}/exceptions", Action::ResourceOwn, add_exception);
     r.page(Method::POST, "/resources/{id}/exceptions/{exception}/delete", Action::ResourceOwn, remove_exception);
     r.page(Method::GET, "/my/resources", Action::ResourceOwn, mine);
-    r.page(Method::GET, "/needs/{id}/matches", Action::NeedManage, matches);
 }
 
 pub fn status_label(t: T, s: ResourceStatus) -> String {
@@ -76,7 +55,7 @@ fn expired(s: &AppState, r: &Resource) -> bool {
     r.expires_on.as_deref().and_then(wushe_domain::resources::parse_date).is_some_and(|d| d < today)
 }
 
-async fn rows(s: &AppState, t: T, list: &[Resource]) -> Result<Vec<ResourceRow>, AppError> {
+pub(crate) async fn rows(s: &AppState, t: T, list: &[Resource]) -> Result<Vec<ResourceRow>, AppError> {
     let ids: Vec<i64> = list.iter().map(|r| r.area_id).collect();
     let places = areas::by_ids(&s.db, &ids).await?;
     let cats = category_names(s, t, list.first().and_then(|r| r.community_id)).await?;
@@ -148,7 +127,7 @@ struct ListPage {
     export_query: String,
 }
 
-async fn list(
+pub(crate) async fn list(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -157,10 +136,10 @@ async fn list(
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
-    let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await.map_err(e)?;
+    let (list, total) = resources::list(&s.db, &ctx.actor, &c, &f).await?;
     let page = f.page.unwrap_or(1).clamp(1, 100_000);
-    let cats = needs::categories(&s.db, c.id).await.map_err(e)?;
-    let rows = rows(&s, t, &list).await.map_err(e)?;
+    let cats = needs::categories(&s.db, c.id).await?;
+    let rows = rows(&s, t, &list).await?;
     Ok(html(&ListPage {
         l: Layout::new(&ctx, "page.resources.title", Some(c.code.clone())),
         code: c.code.clone(),
@@ -185,13 +164,12 @@ async fn list(
 
 async fn mine(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let list = resources::owned_by(&s.db, &ctx.actor).await.map_err(e)?;
+    let list = resources::owned_by(&s.db, &ctx.actor).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&MinePage {
         l: Layout::new(&ctx, "page.my_resources.title", home.clone()),
         code: home.unwrap_or_default(),
-        rows: rows(&s, t, &list).await.map_err(e)?,
+        rows: rows(&s, t, &list).await?,
     }))
 }
 
@@ -320,15 +298,13 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
     })
 }
 
-fn parse_id(raw: &str) -> Result<i64, AppError> {
+pub(crate) fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().map_err(|_| AppError::NotFound)
 }
 
 async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let id = parse_id(&id).map_err(e)?;
-    Ok(html(&show_page(&s, &ctx, id, vec![]).await.map_err(e)?))
+    let id = parse_id(&id)?;
+    Ok(html(&show_page(&s, &ctx, id, vec![]).await?))
 }
 
 /// Back to the resource page, or the page again with the problems.
@@ -338,7 +314,7 @@ async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) 
         Ok(()) => Ok(Redirect::to(&format!("/resources/{id}")).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            let page = show_page(s, ctx, id, msgs).await.map_err(|e| WebError::page(e, t))?;
+            let page = show_page(s, ctx, id, msgs).await?;
             Ok((status, html(&page)).into_response())
         }
         Err(err) => Err(WebError::page(err, t)),
@@ -469,9 +445,7 @@ async fn community_for(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Are
 }
 
 async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let c = community_for(&s, &ctx, &code).await.map_err(e)?;
+    let c = community_for(&s, &ctx, &code).await?;
     let f = ResourceForm {
         area_code: c.code.clone(),
         kind: "skill".into(),
@@ -479,7 +453,7 @@ async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
         capacity: "1".into(),
         ..Default::default()
     };
-    Ok(html(&form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, vec![]).await.map_err(e)?))
+    Ok(html(&form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, vec![]).await?))
 }
 
 async fn create(
@@ -490,15 +464,14 @@ async fn create(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let c = community_for(&s, &ctx, &code).await.map_err(e)?;
+    let c = community_for(&s, &ctx, &code).await?;
     let f = form_from(&body);
     let r = async { resources::create(&s.db, &ctx.actor, s.now(), f.parse()?).await }.await;
     match r {
         Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            let page =
-                form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, msgs).await.map_err(e)?;
+            let page = form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, msgs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
         }
         Err(err) => Err(e(err)),
@@ -518,12 +491,10 @@ async fn editable(s: &AppState, ctx: &Ctx, id: &str) -> Result<(Resource, areas:
 }
 
 async fn edit_form(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let (r, home) = editable(&s, &ctx, &id).await.map_err(e)?;
+    let (r, home) = editable(&s, &ctx, &id).await?;
     let mut f = ResourceForm::from(&r);
-    f.area_code = areas::by_id(&s.db, r.area_id).await.map_err(e)?.code;
-    Ok(html(&form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, vec![]).await.map_err(e)?))
+    f.area_code = areas::by_id(&s.db, r.area_id).await?.code;
+    Ok(html(&form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, vec![]).await?))
 }
 
 async fn update(
@@ -534,7 +505,7 @@ async fn update(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let (r, home) = editable(&s, &ctx, &id).await.map_err(e)?;
+    let (r, home) = editable(&s, &ctx, &id).await?;
     let f = form_from(&body);
     let version =
         url_form_pairs(&body).into_iter().find(|(k, _)| k == "version").and_then(|(_, v)| v.parse().ok()).unwrap_or(-1);
@@ -543,8 +514,7 @@ async fn update(
         Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            let page =
-                form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, msgs).await.map_err(e)?;
+            let page = form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, msgs).await?;
             Ok((status, html(&page)).into_response())
         }
         Err(err) => Err(e(err)),
@@ -557,8 +527,7 @@ struct StockForm {
 }
 
 async fn stock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let id = parse_id(&id).map_err(|e| WebError::page(e, t))?;
+    let id = parse_id(&id)?;
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let f = StockForm { delta: get("delta"), reason: get("reason") };
@@ -580,8 +549,7 @@ async fn add_exception(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let id = parse_id(&id).map_err(|e| WebError::page(e, t))?;
+    let id = parse_id(&id)?;
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let f = ExceptionForm { date: get("date"), from: get("from"), to: get("to"), open: get("open"), note: get("note") };
@@ -598,232 +566,8 @@ async fn remove_exception(
     ctx: Ctx,
     Path((id, exception)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let id = parse_id(&id).map_err(e)?;
-    let ex = parse_id(&exception).map_err(e)?;
+    let id = parse_id(&id)?;
+    let ex = parse_id(&exception)?;
     let r = resources::remove_exception(&s.db, &ctx.actor, s.now(), id, ex).await;
     after_write(&s, &ctx, id, r).await
-}
-
-/// The rows of the community's resources the reader may export, contacts as they may see them.
-pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_app::sheets::Table, AppError> {
-    let c = areas::by_code(&s.db, code).await.map_err(|_| AppError::NotFound)?;
-    let list = resources::all_in(&s.db, &ctx.actor, &c).await?;
-    let access = resources::Accessor::new(&s.db, &ctx.actor).await?;
-    let mut shown = Vec::with_capacity(list.len());
-    for r in list {
-        let a = access.access(&r);
-        let contact = resources::shown_contact(&r, &a);
-        let mut r = r;
-        r.address = resources::shown_address(&r, &a);
-        shown.push((r, contact));
-    }
-    let label = |k: &str| crate::shell::i18n::zh_label(k);
-    wushe_app::resources::sheets::table(&s.db, &shown, &label).await
-}
-
-async fn export_csv(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let table = export_table(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
-    let bytes = wushe_app::sheets::to_csv(&table).map_err(|e| WebError::page(e, t))?;
-    Ok(crate::shell::files::download(bytes, "text/csv; charset=utf-8", &format!("社区资源-{code}.csv")))
-}
-
-async fn export_xlsx(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let table = export_table(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
-    let bytes = tokio::task::spawn_blocking(move || wushe_app::resources::sheets::to_xlsx(&table))
-        .await
-        .map_err(|e| WebError::page(AppError::Internal(e.to_string()), t))?
-        .map_err(|e| WebError::page(e, t))?;
-    Ok(crate::shell::files::download(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("社区资源-{code}.xlsx"),
-    ))
-}
-
-#[derive(Template)]
-#[template(path = "resources_import.html")]
-struct ImportPage {
-    l: Layout,
-    code: String,
-    columns: Vec<String>,
-    problems: Vec<(String, String, String)>,
-    imported: Option<String>,
-}
-
-async fn import_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let c = curated_community(&s, &ctx, &code).await.map_err(|e| WebError::page(e, t))?;
-    Ok(html(&import_page(&ctx, &c.code, vec![], None)))
-}
-
-fn import_page(ctx: &Ctx, code: &str, problems: Vec<(String, String, String)>, imported: Option<usize>) -> ImportPage {
-    let t = ctx.t();
-    ImportPage {
-        l: Layout::new(ctx, "page.resources_import.title", Some(code.to_string())),
-        code: code.to_string(),
-        columns: wushe_app::resources::sheets::COLUMNS
-            .iter()
-            .map(|c| if t.0 == Lang::En { c.2.to_string() } else { c.1.to_string() })
-            .collect(),
-        problems,
-        imported: imported.map(|n| t.f("page.resources_import.done", &[&n])),
-    }
-}
-
-/// Runs an import of a file's bytes; shared by the page and the API.
-pub async fn run_import(
-    s: &AppState,
-    ctx: &Ctx,
-    community: &areas::Area,
-    bytes: &[u8],
-) -> Result<wushe_app::sheets::Imported, wushe_app::sheets::ImportError> {
-    let table = wushe_app::sheets::parse(bytes.to_vec(), s.sheet_limits).await?;
-    let zh = |k: &str| crate::shell::i18n::zh_label(k);
-    let en = |k: &str| crate::shell::i18n::en_label(k);
-    wushe_app::resources::sheets::import(&s.db, &ctx.actor, s.now(), community, &table, &[&zh, &en]).await
-}
-
-/// The curated community and the file of an import form; without a file, the form again.
-async fn uploaded(
-    s: &AppState,
-    ctx: &Ctx,
-    code: &str,
-    req: axum::extract::Request,
-) -> Result<Result<(areas::Area, Vec<u8>), Response>, WebError> {
-    let t = ctx.t();
-    let c = curated_community(s, ctx, code).await.map_err(|e| WebError::page(e, t))?;
-    let (_, files) = crate::shell::files::read_form(req).await.map_err(|e| WebError::page(e, t))?;
-    Ok(match files.into_iter().next() {
-        Some(file) => Ok((c, file)),
-        None => {
-            Err(rejected(ctx, &c.code, vec![(String::new(), String::new(), t.t("errors.import.empty").to_string())]))
-        }
-    })
-}
-
-/// The import page with the problems of a refused file (nothing was written).
-fn rejected(ctx: &Ctx, code: &str, problems: Vec<(String, String, String)>) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, html(&import_page(ctx, code, problems, None))).into_response()
-}
-
-/// Problems of the file as a whole (unreadable, empty), without a row.
-fn file_problems(err: &AppError, t: T) -> Vec<(String, String, String)> {
-    field_problems(err, t).into_iter().map(|f| (String::new(), String::new(), f.message)).collect()
-}
-
-async fn import(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    req: axum::extract::Request,
-) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
-        Ok(x) => x,
-        Err(page) => return Ok(page),
-    };
-    match run_import(&s, &ctx, &c, &file).await {
-        Ok(n) => Ok(html(&import_page(&ctx, &c.code, vec![], Some(n.added)))),
-        Err(err) => {
-            Ok(rejected(&ctx, &c.code, crate::shell::uploads::page_lines(err, t).map_err(|e| WebError::page(e, t))?))
-        }
-    }
-}
-
-async fn import_hsds(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    req: axum::extract::Request,
-) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
-        Ok(x) => x,
-        Err(page) => return Ok(page),
-    };
-    match wushe_app::resources::hsds::import_directory(&s.db, s.now(), &ctx.actor, &c, &file).await {
-        Ok((added, skipped)) => {
-            let mut page = import_page(&ctx, &c.code, vec![], None);
-            page.imported = Some(t.f("page.resources_import.hsds_done", &[&added, &skipped]));
-            Ok(html(&page))
-        }
-        Err(wushe_app::resources::hsds::DirectoryError::Entries(list)) => {
-            let problems = list
-                .into_iter()
-                .map(|(n, f)| (n.to_string(), f.clone(), t.f("errors.hsds.entry", &[&n, &f])))
-                .collect();
-            Ok(rejected(&ctx, &c.code, problems))
-        }
-        Err(wushe_app::resources::hsds::DirectoryError::App(err @ AppError::Invalid(_))) => {
-            Ok(rejected(&ctx, &c.code, file_problems(&err, t)))
-        }
-        Err(wushe_app::resources::hsds::DirectoryError::App(err)) => Err(WebError::page(err, t)),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "matches.html")]
-struct MatchesPage {
-    l: Layout,
-    need_id: i64,
-    need_title: String,
-    version: i64,
-    can_assign: bool,
-    listed: bool,
-    listable: bool,
-    rows: Vec<MatchRow>,
-    /// When help is needed, as the form shows it.
-    date: String,
-    time: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct WhenQuery {
-    #[serde(default)]
-    date: String,
-    #[serde(default)]
-    time: String,
-}
-
-async fn matches(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<WhenQuery>,
-) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let id = parse_id(&id).map_err(e)?;
-    let raw = if q.date.trim().is_empty() {
-        String::new()
-    } else {
-        format!("{} {}", q.date.trim(), if q.time.trim().is_empty() { "09:00" } else { q.time.trim() })
-    };
-    let at = crate::resources::forms::needed_at(Some(&raw), s.now()).map_err(|x| e(x.into()))?;
-    let (need, list) = resources::matches(&s.db, &ctx.actor, id, at, 20).await.map_err(e)?;
-    let community = areas::by_id(&s.db, need.community_id).await.map_err(e)?;
-    let listed = claims::listing(&s.db, need.id).await.map_err(e)?.is_some();
-    let can_assign =
-        wushe_domain::needs::NeedStatus::apply(need.status, wushe_domain::needs::EventKind::Assigned).is_ok();
-    Ok(html(&MatchesPage {
-        l: Layout::with_title(&ctx, t.f("page.matches.title", &[&need.title]), Some(community.code)),
-        need_id: need.id,
-        need_title: need.title.clone(),
-        version: need.version,
-        can_assign,
-        listed,
-        listable: matches!(
-            need.status,
-            wushe_domain::needs::NeedStatus::Submitted
-                | wushe_domain::needs::NeedStatus::Accepted
-                | wushe_domain::needs::NeedStatus::Reopened
-        ),
-        rows: match_rows(t, &list),
-        date: date_of(wushe_domain::resources::local_day_minute(at).0),
-        time: clock(wushe_domain::resources::local_day_minute(at).1),
-    }))
 }

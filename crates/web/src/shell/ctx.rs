@@ -3,7 +3,7 @@
 
 use crate::shell::AppState;
 use crate::shell::cookies::{LANG_COOKIE, LARGE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookies};
-use crate::shell::error::WebError;
+use crate::shell::error::{WebError, render_deferred};
 use crate::shell::i18n::{Lang, T};
 use crate::shell::route::{BODY_LIMIT, Kind};
 use axum::body::Body;
@@ -156,7 +156,7 @@ pub async fn guard(
                     t,
                 );
             }
-            return next.run(Request::from_parts(parts, body)).await;
+            return render_deferred(next.run(Request::from_parts(parts, body)).await, kind, t);
         }
         let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
             Ok(b) => b,
@@ -171,9 +171,9 @@ pub async fn guard(
         if expected.is_empty() || !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
             return error_for(kind, AppError::Invalid(wushe_domain::FieldError::new("csrf", "errors.csrf").into()), t);
         }
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        return render_deferred(next.run(Request::from_parts(parts, Body::from(bytes))).await, kind, t);
     }
-    next.run(Request::from_parts(parts, body)).await
+    render_deferred(next.run(Request::from_parts(parts, body)).await, kind, t)
 }
 
 /// Whether a write authenticated by the session cookie comes from this site's own pages (or

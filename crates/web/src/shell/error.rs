@@ -18,17 +18,47 @@ pub struct WebError {
     pub kind: Kind,
     /// A response already shaped (e.g. a problem listing many cells), sent as it is.
     pub ready: Option<Response>,
+    /// Made by `?` from an `AppError`: the route's guard renders it, as a page or a problem,
+    /// in the reader's language.
+    deferred: bool,
+}
+
+impl From<AppError> for WebError {
+    fn from(err: AppError) -> Self {
+        Self { err, t: T(Lang::ZhCn), kind: Kind::Page, ready: None, deferred: true }
+    }
+}
+
+/// An application error on its way out of a handler, rendered by the route's guard, which
+/// knows whether the route is a page or an API and the reader's language.
+#[derive(Clone)]
+pub struct Deferred(std::sync::Arc<std::sync::Mutex<Option<AppError>>>);
+
+/// Renders an error a handler left for its route (see [`Deferred`]); other responses pass.
+pub fn render_deferred(mut res: Response, kind: Kind, t: T) -> Response {
+    let Some(Deferred(slot)) = res.extensions_mut().remove::<Deferred>() else { return res };
+    let err = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    match err {
+        Some(err) => WebError { err, t, kind, ready: None, deferred: false }.into_response(),
+        None => res,
+    }
 }
 
 impl WebError {
     pub fn page(err: AppError, t: T) -> Self {
-        Self { err, t, kind: Kind::Page, ready: None }
+        Self { err, t, kind: Kind::Page, ready: None, deferred: false }
     }
     pub fn api(err: AppError, t: T) -> Self {
-        Self { err, t, kind: Kind::Api, ready: None }
+        Self { err, t, kind: Kind::Api, ready: None, deferred: false }
     }
     pub fn from_problem(r: Response) -> Self {
-        Self { err: AppError::Internal(String::new()), t: T(Lang::ZhCn), kind: Kind::Api, ready: Some(r) }
+        Self {
+            err: AppError::Internal(String::new()),
+            t: T(Lang::ZhCn),
+            kind: Kind::Api,
+            ready: Some(r),
+            deferred: false,
+        }
     }
 }
 
@@ -134,6 +164,11 @@ impl IntoResponse for WebError {
             return r;
         }
         let (status, code, title_key) = classify(&self.err);
+        if self.deferred {
+            let mut r = status.into_response();
+            r.extensions_mut().insert(Deferred(std::sync::Arc::new(std::sync::Mutex::new(Some(self.err)))));
+            return r;
+        }
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = ?self.err, "request failed");
         }
@@ -184,7 +219,7 @@ pub async fn not_found(req: Request) -> Response {
     } else {
         Kind::Page
     };
-    WebError { err: AppError::NotFound, t, kind, ready: None }.into_response()
+    WebError { err: AppError::NotFound, t, kind, ready: None, deferred: false }.into_response()
 }
 
 /// Errors produced by layers and extractors before a handler runs (405, 413, bad paths) come

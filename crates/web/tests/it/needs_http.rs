@@ -932,7 +932,12 @@ async fn exports_keep_formulas_inert_and_cells_typed() {
     assert!(matches!(rated[col("满意度")], Data::Float(_) | Data::Int(_)));
     // And an .xlsx reads back to the same text as the CSV.
     let back = wushe_app::sheets::read(&xlsx, &Default::default()).unwrap();
-    let csv_rows: std::collections::BTreeSet<_> = t.rows.iter().cloned().collect();
+    // A time at exactly 00:00:00 is an integral date serial in .xlsx and reads back as the date
+    // alone (the cell carries no "has a time" flag); the demo ledger's thousands of times hit a
+    // midnight second now and then, so compare such cells as the date they are.
+    let midnight = |r: &Vec<String>| r.iter().map(|c| c.strip_suffix(" 00:00:00").unwrap_or(c).to_string()).collect();
+    let csv_rows: std::collections::BTreeSet<Vec<String>> = t.rows.iter().map(midnight).collect();
+    let back = wushe_app::sheets::Table { rows: back.rows.iter().map(midnight).collect(), ..back };
     assert!(back.rows.iter().all(|r| csv_rows.contains(r)), "xlsx and csv exports read back alike");
 }
 

@@ -1,0 +1,10 @@
+//! The web crate's integration tests, one binary: HTTP stories per capability, the route ×
+//! role table, Open311, and the pages in Chromium.
+
+mod browser;
+mod http;
+mod needs_http;
+mod open311;
+mod resources_http;
+mod routes;
+mod snapshots;
