@@ -4,7 +4,7 @@
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, api_err as err};
 use crate::shell::error::{ApiResult, Problem};
-use crate::shell::extract::{ApiJson, parse_id as id_of, text_or_number};
+use crate::shell::extract::{ApiJson, Id, text_or_number};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -89,11 +89,11 @@ pub struct DayQuery {
 async fn slots(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<DayQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let r = resources::bookable(&s.db, id_of(&id)?).await?;
+    let r = resources::bookable(&s.db, id).await?;
     let day = match q.date.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => parse_date(d).ok_or_else(|| e(FieldError::new("date", "errors.date.invalid").into()))?,
         None => local_day_minute(s.now()).0,
@@ -157,13 +157,8 @@ impl BookingBody {
 #[utoipa::path(post, path = "/api/v1/spaces/{id}/bookings", params(("id" = i64, Path)), request_body = BookingBody,
     responses((status = 201, body = BookingDto), (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn book(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<BookingBody>,
-) -> ApiResult {
-    let bk = bookings::book(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.form()).await?;
+async fn book(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<BookingBody>) -> ApiResult {
+    let bk = bookings::book(&s.db, &ctx.actor, s.now(), id, &b.form()).await?;
     Ok((StatusCode::CREATED, Json(booking_dto(&bk))).into_response())
 }
 
@@ -199,20 +194,15 @@ async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) 
 /// Moves a booking to another time (all or nothing: a taken new time keeps the old booking).
 #[utoipa::path(put, path = "/api/v1/bookings/{id}", params(("id" = i64, Path)), request_body = BookingBody,
     responses((status = 200, body = BookingDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn change(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<BookingBody>,
-) -> ApiResult {
-    let bk = bookings::change(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.form()).await?;
+async fn change(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<BookingBody>) -> ApiResult {
+    let bk = bookings::change(&s.db, &ctx.actor, s.now(), id, &b.form()).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", params(("id" = i64, Path)),
     responses((status = 200, body = BookingDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn cancel(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let bk = bookings::cancel(&s.db, &ctx.actor, s.now(), id_of(&id)?).await?;
+async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+    let bk = bookings::cancel(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }
 
@@ -225,18 +215,13 @@ pub struct DecisionBody {
 /// Approves or rejects a requested booking.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/decision", params(("id" = i64, Path)), request_body = DecisionBody,
     responses((status = 200, body = BookingDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn decide(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<DecisionBody>,
-) -> ApiResult {
+async fn decide(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<DecisionBody>) -> ApiResult {
     let e = err(&ctx);
     let approve = match b.decision.as_str() {
         "approve" => true,
         "reject" => false,
         _ => return Err(e(FieldError::new("decision", "errors.booking.decision").into())),
     };
-    let bk = bookings::decide(&s.db, &ctx.actor, s.now(), id_of(&id)?, approve).await?;
+    let bk = bookings::decide(&s.db, &ctx.actor, s.now(), id, approve).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }

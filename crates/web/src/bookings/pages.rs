@@ -5,6 +5,7 @@
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
 use crate::shell::error::WebError;
+use crate::shell::extract::Id;
 use crate::shell::i18n::T;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
@@ -179,17 +180,13 @@ async fn space_page(
     })
 }
 
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().map_err(|_| AppError::NotFound)
-}
-
 async fn space(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     Query(q): Query<DayQuery>,
 ) -> Result<Response, WebError> {
-    let r = resources::bookable(&s.db, parse_id(&id)?).await?;
+    let r = resources::bookable(&s.db, id).await?;
     let day = parse_date(&q.date).unwrap_or_else(|| local_day_minute(s.now()).0);
     let form = BookingForm { date: date_of(day), ..Default::default() };
     Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await?))
@@ -207,10 +204,10 @@ fn booking_form(body: &Bytes) -> BookingForm {
     }
 }
 
-async fn book(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
+async fn book(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let r = resources::bookable(&s.db, parse_id(&id)?).await?;
+    let r = resources::bookable(&s.db, id).await?;
     let f = booking_form(&body);
     match bookings::book(&s.db, &ctx.actor, s.now(), r.id, &f).await {
         Ok(_) => Ok(Redirect::to("/my/bookings").into_response()),
@@ -303,31 +300,21 @@ async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str
     }
 }
 
-async fn cancel(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let r = async { bookings::cancel(&s.db, &ctx.actor, s.now(), parse_id(&id)?).await.map(|_| ()) }.await;
+async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+    let r = async { bookings::cancel(&s.db, &ctx.actor, s.now(), id).await.map(|_| ()) }.await;
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
 
-async fn change(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+async fn change(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let f = booking_form(&body);
-    let r = async { bookings::change(&s.db, &ctx.actor, s.now(), parse_id(&id)?, &f).await.map(|_| ()) }.await;
+    let r = async { bookings::change(&s.db, &ctx.actor, s.now(), id, &f).await.map(|_| ()) }.await;
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
 
-async fn decide(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+async fn decide(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let approve = pairs.iter().any(|(k, v)| k == "decision" && v == "approve");
-    let b = bookings::decide(&s.db, &ctx.actor, s.now(), parse_id(&id)?, approve).await?;
+    let b = bookings::decide(&s.db, &ctx.actor, s.now(), id, approve).await?;
     let code = match b.community_id {
         Some(c) => areas::by_id(&s.db, c).await.map(|a| a.code).unwrap_or_default(),
         None => String::new(),
@@ -372,9 +359,9 @@ fn ical_status(s: BookingStatus) -> &'static str {
 }
 
 /// A space's feed: its holding bookings from 30 days ago, purposes left out (public).
-async fn space_feed(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn space_feed(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let t = ctx.t();
-    let r = resources::bookable(&s.db, parse_id(&id)?).await?;
+    let r = resources::bookable(&s.db, id).await?;
     let now = s.now();
     let list = bookings::of_space(&s.db, r.id, now - 30 * 86_400_000, now + 200 * 86_400_000).await?;
     let events: Vec<crate::shell::ical::Event> = list

@@ -3,10 +3,10 @@
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::{ApiResult, Problem};
-use crate::shell::extract::{ApiJson, parse_id as id_of, text_or_number};
+use crate::shell::extract::{ApiJson, Id, text_or_number};
 use crate::shell::registry::Registry;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -37,21 +37,16 @@ pub struct ListingBody {
 /// R3 — puts an open need on the community's list for claiming.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)), request_body = ListingBody,
     responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn list_need(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ListingBody>,
-) -> ApiResult {
-    claims::list_need(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.claim_hours).await?;
+async fn list_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ListingBody>) -> ApiResult {
+    claims::list_need(&s.db, &ctx.actor, s.now(), id, &b.claim_hours).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Takes a need off the claim list.
 #[utoipa::path(delete, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    claims::unlist_need(&s.db, &ctx.actor, s.now(), id_of(&id)?).await?;
+async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+    claims::unlist_need(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -106,25 +101,15 @@ pub struct ClaimBody {
 /// `errors.claim.taken`.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/claim", params(("id" = i64, Path)), request_body = ClaimBody,
     responses((status = 200, description = "The need, now assigned to the claimant"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn claim(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ClaimBody>,
-) -> ApiResult {
-    let n = claims::claim(&s.db, &ctx.actor, s.now(), id_of(&id)?, b.org).await?;
+async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ClaimBody>) -> ApiResult {
+    let n = claims::claim(&s.db, &ctx.actor, s.now(), id, b.org).await?;
     Ok(Json(crate::shell::json::need_dto(&s, &n).await?).into_response())
 }
 
 /// Releases one's claim (or, for staff, anyone's): the need goes back on the list.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/claim/release", params(("id" = i64, Path)), request_body = ClaimBody,
     responses((status = 200, description = "The need, back on the list"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn release(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ClaimBody>,
-) -> ApiResult {
-    let n = claims::release(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.note).await?;
+async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ClaimBody>) -> ApiResult {
+    let n = claims::release(&s.db, &ctx.actor, s.now(), id, &b.note).await?;
     Ok(Json(crate::shell::json::need_dto(&s, &n).await?).into_response())
 }

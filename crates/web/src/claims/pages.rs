@@ -4,12 +4,13 @@
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
 use crate::shell::error::WebError;
+use crate::shell::extract::Id;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::registry::Registry;
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -122,54 +123,34 @@ async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> Result<Respo
     }
 }
 
-async fn claim(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
+async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let org = pairs.iter().find(|(k, _)| k == "org").and_then(|(_, v)| v.parse::<i64>().ok());
-    let r = async {
-        let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-        claims::claim(&s.db, &ctx.actor, s.now(), id, org).await.map(|_| ())
-    }
-    .await;
+    let r = async { claims::claim(&s.db, &ctx.actor, s.now(), id, org).await.map(|_| ()) }.await;
     after(&s, &ctx, r).await
 }
 
-async fn release(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let note = pairs.iter().find(|(k, _)| k == "note").map(|(_, v)| v.clone()).unwrap_or_default();
     let back = pairs.iter().any(|(k, v)| k == "back" && v == "need");
-    let r = async {
-        let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-        claims::release(&s.db, &ctx.actor, s.now(), id, &note).await.map(|_| ())
-    }
-    .await;
+    let r = async { claims::release(&s.db, &ctx.actor, s.now(), id, &note).await.map(|_| ()) }.await;
     match (r, back) {
         (Ok(()), true) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
         (r, _) => after(&s, &ctx, r).await,
     }
 }
 
-async fn list_need(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    let t = ctx.t();
+async fn list_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let hours = pairs.iter().find(|(k, _)| k == "claim_hours").map(|(_, v)| v.clone()).unwrap_or_default();
-    let nid = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
+    let nid = id;
     claims::list_need(&s.db, &ctx.actor, s.now(), nid, &hours).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
 }
 
-async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let nid = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
+async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+    let nid = id;
     claims::unlist_need(&s.db, &ctx.actor, s.now(), nid).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
 }

@@ -7,7 +7,7 @@ use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::ApiResult;
 use crate::shell::error::Problem;
-use crate::shell::extract::ApiJson;
+use crate::shell::extract::{ApiJson, Id};
 use crate::shell::json::{NeedDto, dto_from, dtos, need_dto};
 use crate::shell::layout::rfc3339;
 use crate::shell::registry::Registry;
@@ -294,9 +294,7 @@ pub struct NeedDetailDto {
 
 /// A need with its timeline and whistles.
 #[utoipa::path(get, path = "/api/v1/needs/{id}", params(("id" = i64, Path)), responses((status = 200, body = NeedDetailDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
     let (n, rel) = needs::get(&s.db, &ctx.actor, id).await?;
     let timeline = needs::timeline(&s.db, &n)
         .await?
@@ -340,9 +338,8 @@ pub struct StepBody {
 #[utoipa::path(post, path = "/api/v1/needs/{id}/events", params(("id" = i64, Path)), request_body = StepBody, responses(
     (status = 200, body = NeedDto), (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn step(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, ApiJson(b): ApiJson<StepBody>) -> ApiResult {
+async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<StepBody>) -> ApiResult {
     let e = err(&ctx);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     let st = Step {
         event: EventKind::parse(&b.event).map_err(|x| e(x.into()))?,
         version: b.version,
@@ -367,14 +364,7 @@ pub struct WhistleBody {
 /// 社区吹哨: names organizations that must report within the deadline.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/whistles", params(("id" = i64, Path)), request_body = WhistleBody, responses(
     (status = 200, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn whistle(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<WhistleBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn whistle(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<WhistleBody>) -> ApiResult {
     let w = needs::Whistling { version: b.version, organizations: b.organizations, hours: b.hours, note: b.note };
     let n = needs::whistle(&s.db, &ctx.actor, s.now(), id, w).await?;
     Ok(Json(need_dto(&s, &n).await?).into_response())
@@ -390,14 +380,7 @@ pub struct ReportBody {
 /// 各方报到: a whistled organization acknowledges.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/reports", params(("id" = i64, Path)), request_body = ReportBody, responses(
     (status = 204, description = "Reported"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn report(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ReportBody>,
-) -> ApiResult {
-    let e = err(&ctx);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn report(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ReportBody>) -> ApiResult {
     needs::report(&s.db, &ctx.actor, s.now(), id, b.organization_id, &b.note).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -425,9 +408,7 @@ pub struct SimilarDto {
 
 /// N6: open individual needs that read like this one (duplicates, or candidates for a common need).
 #[utoipa::path(get, path = "/api/v1/needs/{id}/similar", params(("id" = i64, Path)), responses((status = 200, body = Vec<SimilarDto>)))]
-async fn similar(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn similar(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
     let (n, _) = needs::get(&s.db, &ctx.actor, id).await?;
     let list = needs::similar(&s.db, &ctx.actor, &n, 20).await?;
     let mut out = Vec::with_capacity(list.len());
@@ -464,9 +445,7 @@ pub struct PhotoDto {
 /// Attaches a photo (the request body: a JPEG, PNG or WebP image of at most 5 MB).
 #[utoipa::path(post, path = "/api/v1/needs/{id}/photos", params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = PhotoDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn add_photo(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: axum::body::Bytes) -> ApiResult {
-    let e = err(&ctx);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn add_photo(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: axum::body::Bytes) -> ApiResult {
     let p = wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, id, &body).await?;
     Ok((
         StatusCode::CREATED,
@@ -575,9 +554,7 @@ async fn save_view(
 
 /// Deletes one of the caller's views.
 #[utoipa::path(delete, path = "/api/v1/needs/views/{id}", params(("id" = i64, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn delete_view(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let e = err(&ctx);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn delete_view(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
     needs::delete_view(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -4,6 +4,7 @@ use super::ledger::{NeedRow, assignee_choices, rows, status_label};
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
 use crate::shell::error::WebError;
+use crate::shell::extract::Id;
 use crate::shell::files::read_form;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
@@ -12,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use wushe_app::needs::{self, Need, Relation, Step};
-use wushe_app::{AppError, areas, organizations};
+use wushe_app::{AppError, areas};
 use wushe_domain::needs::{EventKind, note_required};
 
 pub struct ActionView {
@@ -76,12 +77,7 @@ fn allowed_events(n: &Need, rel: &Relation) -> Vec<EventKind> {
 
 pub async fn assignee_label(s: &AppState, n: &Need) -> String {
     if let Some(o) = n.assignee_org_id {
-        return organizations::by_ids(&s.db, &[o])
-            .await
-            .ok()
-            .and_then(|v| v.into_iter().next())
-            .map(|o| o.name)
-            .unwrap_or_default();
+        return crate::shell::views::organization_name(s, o).await;
     }
     if let Some(u) = n.assignee_user_id {
         return wushe_app::accounts::display_name(&s.db, u).await.unwrap_or_default();
@@ -89,9 +85,8 @@ pub async fn assignee_label(s: &AppState, n: &Need) -> String {
     String::new()
 }
 
-async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Result<NeedPage, AppError> {
+async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Result<NeedPage, AppError> {
     let t = ctx.t();
-    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let (n, rel) = needs::get(&s.db, &ctx.actor, id).await?;
     let cats = needs::categories(&s.db, n.community_id).await?;
     let community = areas::by_id(&s.db, n.community_id).await?;
@@ -193,12 +188,12 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: &str, errors: Vec<String>) -> Re
     })
 }
 
-pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    Ok(html(&need_page(&s, &ctx, &id, vec![]).await?))
+pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+    Ok(html(&need_page(&s, &ctx, id, vec![]).await?))
 }
 
 /// Re-renders the need with the problems, or reports the error page.
-async fn after_write(s: &AppState, ctx: &Ctx, id: &str, r: Result<(), AppError>) -> Result<Response, WebError> {
+async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, WebError> {
     let t = ctx.t();
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
@@ -229,31 +224,26 @@ pub fn step_from(pairs: &[(String, String)]) -> Result<Step, AppError> {
     Ok(Step { event, version, note: get("note"), assignee, rating: get("rating"), merge_into })
 }
 
-pub(crate) async fn step(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub(crate) async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let r = async {
-        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let nid = id;
         let st = step_from(&pairs)?;
         needs::step(&s.db, &ctx.actor, s.now(), nid, st).await.map(|_| ())
     }
     .await;
-    after_write(&s, &ctx, &id, r).await
+    after_write(&s, &ctx, id, r).await
 }
 
 pub(crate) async fn whistle(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let r = async {
-        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let nid = id;
         let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
         let orgs: Vec<i64> =
             pairs.iter().filter(|(k, _)| k == "organizations").filter_map(|(_, v)| v.parse().ok()).collect();
@@ -269,18 +259,13 @@ pub(crate) async fn whistle(
         needs::whistle(&s.db, &ctx.actor, s.now(), nid, w).await.map(|_| ())
     }
     .await;
-    after_write(&s, &ctx, &id, r).await
+    after_write(&s, &ctx, id, r).await
 }
 
-pub(crate) async fn group(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub(crate) async fn group(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let r = async {
-        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let nid = id;
         let mut ids: Vec<i64> = vec![nid];
         ids.extend(pairs.iter().filter(|(k, _)| k == "needs").filter_map(|(_, v)| v.parse::<i64>().ok()));
         let title = pairs.iter().find(|(k, _)| k == "title").map(|(_, v)| v.clone()).unwrap_or_default();
@@ -289,24 +274,24 @@ pub(crate) async fn group(
     .await;
     match r {
         Ok(common) => Ok(Redirect::to(&format!("/needs/{}", common.id)).into_response()),
-        Err(e) => after_write(&s, &ctx, &id, Err(e)).await,
+        Err(e) => after_write(&s, &ctx, id, Err(e)).await,
     }
 }
 
 pub(crate) async fn add_photo(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     req: axum::extract::Request,
 ) -> Result<Response, WebError> {
     let r = async {
-        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let nid = id;
         let (_, files) = read_form(req).await?;
         let photo = files.first().ok_or(wushe_domain::FieldError::new("photo", "errors.photo.empty"))?;
         wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, nid, photo).await.map(|_| ())
     }
     .await;
-    after_write(&s, &ctx, &id, r).await
+    after_write(&s, &ctx, id, r).await
 }
 
 /// A photo, to people who may read its need; never cached by shared caches.
@@ -317,10 +302,7 @@ pub(crate) async fn photo(
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let (nid, pid) = (
-        id.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
-        photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?,
-    );
+    let (nid, pid) = (crate::shell::extract::parse_id(&id)?, photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?);
     let (ct, bytes) = wushe_app::needs::photos::read(&s.db, &ctx.actor, &s.data_dir, nid, pid).await?;
     Ok((
         [
@@ -333,15 +315,10 @@ pub(crate) async fn photo(
         .into_response())
 }
 
-pub(crate) async fn report(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub(crate) async fn report(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let r = async {
-        let nid = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+        let nid = id;
         let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
         let org = get("organization_id")
             .trim()
@@ -350,5 +327,5 @@ pub(crate) async fn report(
         needs::report(&s.db, &ctx.actor, s.now(), nid, org, &get("note")).await
     }
     .await;
-    after_write(&s, &ctx, &id, r).await
+    after_write(&s, &ctx, id, r).await
 }

@@ -4,13 +4,14 @@
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::WebError;
+use crate::shell::extract::Id;
 use crate::shell::i18n::{Lang, T};
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::registry::Registry;
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
@@ -87,11 +88,8 @@ pub fn render(o: &notifications::Outgoing<'_>) -> (String, String) {
 }
 
 /// The short link in an SMS: the need's page (which checks who may read it).
-async fn short_link(Path(id): Path<String>) -> Response {
-    match id.parse::<i64>() {
-        Ok(id) if id > 0 => Redirect::to(&format!("/needs/{id}")).into_response(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
+async fn short_link(Id(id): Id) -> Response {
+    if id > 0 { Redirect::to(&format!("/needs/{id}")).into_response() } else { StatusCode::NOT_FOUND.into_response() }
 }
 
 pub struct Row {
@@ -136,10 +134,7 @@ async fn page(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError>
     }))
 }
 
-async fn read(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn read(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     notifications::mark_read(&s.db, user_of(&ctx)?, id, s.now()).await?;
     Ok(Redirect::to("/inbox").into_response())
 }
@@ -182,9 +177,7 @@ async fn api_list(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebEr
 
 /// Marks one of the caller's messages read.
 #[utoipa::path(post, path = "/api/v1/inbox/{id}/read", params(("id" = i64, Path)), responses((status = 204, description = "Read"), (status = 404, body = crate::shell::error::Problem, content_type = "application/problem+json")))]
-async fn api_read(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let e = |e| WebError::api(e, ctx.t());
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn api_read(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     notifications::mark_read(&s.db, user_of(&ctx)?, id, s.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

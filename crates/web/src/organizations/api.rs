@@ -5,7 +5,7 @@ use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem};
-use crate::shell::extract::{ApiJson, parse_id};
+use crate::shell::extract::{ApiJson, Id};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -93,8 +93,8 @@ async fn area_organizations(State(s): State<AppState>, ctx: Ctx, Path(code): Pat
 
 /// One organization with its members (names masked unless the caller may see them).
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), responses((status = 200, body = OrganizationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn organization(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let o = organizations::get(&s.db, &ctx.actor, parse_id(&id)?).await?;
+async fn organization(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+    let o = organizations::get(&s.db, &ctx.actor, id).await?;
     let members = organizations::members(&s.db, &ctx.actor, &o).await?;
     Ok(Json(org_dto(&s, &o, Some(members)).await?).into_response())
 }
@@ -146,14 +146,8 @@ pub struct MemberBody {
 
 /// Adds a person to an organization with a post.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/members", params(("id" = i64, Path)), request_body = MemberBody, responses((status = 201, body = MemberDto), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn add_member(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<MemberBody>,
-) -> ApiResult {
-    let m = organizations::add_member(&s.db, &ctx.actor, s.now(), parse_id(&id)?, b.person_id, &b.post, b.since_year)
-        .await?;
+async fn add_member(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<MemberBody>) -> ApiResult {
+    let m = organizations::add_member(&s.db, &ctx.actor, s.now(), id, b.person_id, &b.post, b.since_year).await?;
     Ok((
         StatusCode::CREATED,
         Json(MemberDto {

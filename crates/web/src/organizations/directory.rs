@@ -4,11 +4,12 @@
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::WebError;
+use crate::shell::extract::Id;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, org_kind_key};
 use crate::shell::registry::Registry;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::Response;
 use serde::Deserialize;
@@ -114,10 +115,8 @@ struct EntryPage {
     address: String,
 }
 
-async fn entry(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn entry(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     let o = organizations::public_get(&s.db, id).await?;
     let area = areas::by_id(&s.db, o.area_id).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;

@@ -4,6 +4,7 @@
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::{WebError, field_problems};
+use crate::shell::extract::Id;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, org_kind_key, post_key};
 use crate::shell::registry::Registry;
@@ -118,10 +119,7 @@ async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>)
     })
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let t = ctx.t();
-    let e = |e| WebError::page(e, t);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     let o = organizations::get(&s.db, &ctx.actor, id).await?;
     Ok(html(&org_page(&s, &ctx, o, vec![]).await?))
 }
@@ -139,12 +137,11 @@ pub struct MemberForm {
 async fn add_member(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     Form(f): Form<MemberForm>,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     let result = async {
         let person =
             f.person_id.trim().parse::<i64>().map_err(|_| FieldError::new("person_id", "errors.person.unknown"))?;

@@ -4,7 +4,7 @@ use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem};
-use crate::shell::extract::{ApiJson, parse_id};
+use crate::shell::extract::{ApiJson, Id};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -170,8 +170,8 @@ async fn register(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<Perso
 
 /// One person (masked).
 #[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path)), responses((status = 200, body = PersonDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn person(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let p = people::get(&s.db, &ctx.actor, parse_id(&id)?).await?;
+async fn person(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+    let p = people::get(&s.db, &ctx.actor, id).await?;
     Ok(Json(person_dto(&s, &ctx, &p).await?).into_response())
 }
 
@@ -179,14 +179,8 @@ async fn person(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> 
 #[utoipa::path(put, path = "/api/v1/people/{id}", params(("id" = i64, Path)), request_body = PersonBody, responses(
     (status = 200, body = PersonDto), (status = 409, description = "Changed by someone else since read", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn update_person(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<PersonBody>,
-) -> ApiResult {
+async fn update_person(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<PersonBody>) -> ApiResult {
     let e = err(&ctx);
-    let id = parse_id(&id)?;
     let version = b.version.ok_or_else(|| e(wushe_domain::FieldError::new("version", "errors.required").into()))?;
     let new = b.form().parse(s.this_year()).map_err(|x| e(x.into()))?;
     let p = people::update(&s.db, &ctx.actor, s.now(), id, version, new).await?;
@@ -201,7 +195,7 @@ pub struct RevealedDto {
 
 /// Full phone and ID number; the read is written to the audit log.
 #[utoipa::path(post, path = "/api/v1/people/{id}/reveal", params(("id" = i64, Path)), responses((status = 200, body = RevealedDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn reveal(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let r = people::reveal(&s.db, &ctx.actor, s.now(), parse_id(&id)?).await?;
+async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+    let r = people::reveal(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(Json(RevealedDto { phone: r.phone, id_number: r.id_number }).into_response())
 }

@@ -3,6 +3,7 @@
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
 use crate::shell::error::WebError;
+use crate::shell::extract::Id;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, vul_key};
 use crate::shell::registry::Registry;
@@ -131,13 +132,8 @@ struct PersonPage {
     posts: Vec<(String, String)>,
 }
 
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().map_err(|_| AppError::NotFound)
-}
-
-async fn person_page(s: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> Result<Response, AppError> {
+async fn person_page(s: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> Result<Response, AppError> {
     let t = ctx.t();
-    let id = parse_id(id)?;
     let p = people::get(&s.db, &ctx.actor, id).await?;
     let (household_code, household_name, path) = match p.household_id {
         Some(h) => {
@@ -178,12 +174,12 @@ async fn person_page(s: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> Result<
     }))
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    person_page(&s, &ctx, &id, false).await.map_err(|e| WebError::page(e, ctx.t()))
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+    person_page(&s, &ctx, id, false).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 
-async fn reveal(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    person_page(&s, &ctx, &id, true).await.map_err(|e| WebError::page(e, ctx.t()))
+async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+    person_page(&s, &ctx, id, true).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 
 pub struct FormValues {

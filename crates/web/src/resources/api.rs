@@ -7,7 +7,7 @@ use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem, WebError};
 use crate::shell::extract::ApiJson;
-use crate::shell::extract::{parse_id as id_of, text_or_number};
+use crate::shell::extract::{Id, parse_id as id_of, text_or_number};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -252,8 +252,8 @@ async fn create(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<Resourc
 
 #[utoipa::path(get, path = "/api/v1/resources/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = ResourceDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let (r, _) = resources::get(&s.db, &ctx.actor, id_of(&id)?).await?;
+async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+    let (r, _) = resources::get(&s.db, &ctx.actor, id).await?;
     Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
 
@@ -261,14 +261,8 @@ async fn detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> 
 /// Stock levels change only through stock moves.
 #[utoipa::path(put, path = "/api/v1/resources/{id}", params(("id" = i64, Path)), request_body = ResourceBody,
     responses((status = 200, body = ResourceDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn update(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<ResourceBody>,
-) -> ApiResult {
+async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ResourceBody>) -> ApiResult {
     let e = err(&ctx);
-    let id = id_of(&id)?;
     let version = b.version.ok_or_else(|| e(FieldError::new("version", "errors.required").into()))?;
     let new = b.form().parse().map_err(|x| e(x.into()))?;
     let r = resources::update(&s.db, &ctx.actor, s.now(), id, version, new).await?;
@@ -287,13 +281,8 @@ pub struct StockBody {
 /// Moves stock in or out; a move that would take it below zero is refused (422, `delta`).
 #[utoipa::path(post, path = "/api/v1/resources/{id}/stock", params(("id" = i64, Path)), request_body = StockBody,
     responses((status = 200, body = ResourceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn stock(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<StockBody>,
-) -> ApiResult {
-    let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id_of(&id)?, &b.delta, &b.reason).await?;
+async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<StockBody>) -> ApiResult {
+    let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id, &b.delta, &b.reason).await?;
     Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
 
@@ -316,11 +305,10 @@ pub struct ExceptionBody {
 async fn add_exception(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(b): ApiJson<ExceptionBody>,
 ) -> ApiResult {
     let e = err(&ctx);
-    let id = id_of(&id)?;
     let x = wushe_domain::resources::Exception::parse(&b.date, &b.from, &b.to, b.open).map_err(|x| e(x.into()))?;
     resources::add_exception(&s.db, &ctx.actor, s.now(), id, x, &b.note).await?;
     let (r, _) = resources::get(&s.db, &ctx.actor, id).await?;
@@ -363,7 +351,7 @@ pub struct MatchDto {
 async fn matches(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<LimitQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
@@ -373,7 +361,7 @@ async fn matches(
         return Err(e(FieldError::new("limit", "errors.limit.range").into()));
     }
     let at = needed_at(q.at.as_deref(), s.now()).map_err(|x| e(x.into()))?;
-    let (_, list) = resources::matches(&s.db, &ctx.actor, id_of(&id)?, at, limit).await?;
+    let (_, list) = resources::matches(&s.db, &ctx.actor, id, at, limit).await?;
     let rows = crate::resources::views::match_rows(t, &list);
     let out: Vec<MatchDto> = list
         .iter()

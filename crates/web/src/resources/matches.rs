@@ -4,12 +4,12 @@ use crate::resources::views::{MatchRow, match_rows};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::WebError;
-use crate::shell::extract::parse_id;
+use crate::shell::extract::Id;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
 use crate::shell::registry::Registry;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use wushe_app::resources::{self};
@@ -48,12 +48,11 @@ struct WhenQuery {
 async fn matches(
     State(s): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Id(id): Id,
     axum::extract::Query(q): axum::extract::Query<WhenQuery>,
 ) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let id = parse_id(&id)?;
     let raw = if q.date.trim().is_empty() {
         String::new()
     } else {

@@ -4,6 +4,7 @@ use crate::resources::views::kind_label;
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
 use crate::shell::error::{WebError, field_problems};
+use crate::shell::extract::Id;
 use crate::shell::i18n::{Lang, T};
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
@@ -212,12 +213,7 @@ struct ShowPage {
 
 async fn owner_label(s: &AppState, t: T, r: &Resource) -> String {
     if let Some(o) = r.owner_org_id {
-        return organizations::by_ids(&s.db, &[o])
-            .await
-            .ok()
-            .and_then(|v| v.into_iter().next())
-            .map(|o| o.name)
-            .unwrap_or_default();
+        return crate::shell::views::organization_name(s, o).await;
     }
     if let Some(u) = r.owner_user_id {
         let names = wushe_app::accounts::display_names(&s.db, &[u]).await.unwrap_or_default();
@@ -302,8 +298,7 @@ pub(crate) fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().map_err(|_| AppError::NotFound)
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
     Ok(html(&show_page(&s, &ctx, id, vec![]).await?))
 }
 
@@ -478,8 +473,8 @@ async fn create(
     }
 }
 
-async fn editable(s: &AppState, ctx: &Ctx, id: &str) -> Result<(Resource, areas::Area), AppError> {
-    let (r, a) = resources::get(&s.db, &ctx.actor, parse_id(id)?).await?;
+async fn editable(s: &AppState, ctx: &Ctx, id: i64) -> Result<(Resource, areas::Area), AppError> {
+    let (r, a) = resources::get(&s.db, &ctx.actor, id).await?;
     if !a.edit {
         return Err(AppError::Forbidden);
     }
@@ -490,22 +485,17 @@ async fn editable(s: &AppState, ctx: &Ctx, id: &str) -> Result<(Resource, areas:
     Ok((r, home))
 }
 
-async fn edit_form(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let (r, home) = editable(&s, &ctx, &id).await?;
+async fn edit_form(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+    let (r, home) = editable(&s, &ctx, id).await?;
     let mut f = ResourceForm::from(&r);
     f.area_code = areas::by_id(&s.db, r.area_id).await?.code;
     Ok(html(&form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, vec![]).await?))
 }
 
-async fn update(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let (r, home) = editable(&s, &ctx, &id).await?;
+    let (r, home) = editable(&s, &ctx, id).await?;
     let f = form_from(&body);
     let version =
         url_form_pairs(&body).into_iter().find(|(k, _)| k == "version").and_then(|(_, v)| v.parse().ok()).unwrap_or(-1);
@@ -526,8 +516,7 @@ struct StockForm {
     reason: String,
 }
 
-async fn stock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
+async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let f = StockForm { delta: get("delta"), reason: get("reason") };
@@ -543,13 +532,7 @@ struct ExceptionForm {
     note: String,
 }
 
-async fn add_exception(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
+async fn add_exception(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let f = ExceptionForm { date: get("date"), from: get("from"), to: get("to"), open: get("open"), note: get("note") };
@@ -566,8 +549,7 @@ async fn remove_exception(
     ctx: Ctx,
     Path((id, exception)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = parse_id(&id)?;
-    let ex = parse_id(&exception)?;
+    let (id, ex) = (parse_id(&id)?, parse_id(&exception)?);
     let r = resources::remove_exception(&s.db, &ctx.actor, s.now(), id, ex).await;
     after_write(&s, &ctx, id, r).await
 }

@@ -159,3 +159,19 @@ pub fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, 
         _ => Err(serde::de::Error::custom("expected a number")),
     }
 }
+
+/// A record id from a route's single path parameter (`/needs/{id}`). Anything that is not a
+/// number names no record: 404, rendered as the route's kind like every other error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+    type Rejection = crate::shell::error::WebError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| wushe_app::AppError::NotFound)?;
+        Ok(Id(parse_id(&raw)?))
+    }
+}

@@ -86,3 +86,13 @@ pub fn schedule_text(t: T, s: &WeeklySchedule) -> String {
 pub fn place_text(t: T, p: PlaceLevel) -> String {
     t.t(&format!("match.place.{}", p.code())).to_string()
 }
+
+/// An organization's name by id, or nothing when it is gone (labels of assignees and owners).
+pub async fn organization_name(s: &AppState, id: i64) -> String {
+    wushe_app::organizations::by_ids(&s.db, &[id])
+        .await
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .map(|o| o.name)
+        .unwrap_or_default()
+}

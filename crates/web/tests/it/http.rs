@@ -912,3 +912,25 @@ async fn axum_down() -> String {
     });
     url
 }
+
+/// A malformed id names no record: 404 in the route's own rendering (a page for pages,
+/// problem+json for the API), never a 400 or 500, and the same as an id that does not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_record_id_is_a_404_in_the_routes_own_form() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "malformed_ids").await else { return };
+    let admin = app.login_as("admin.s").await;
+    for path in ["/needs/abc", "/needs/99999999", "/resources/1x", "/people/-", "/organizations/9e9"] {
+        let r = admin.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with("text/html"), "{path}: {ct}");
+        assert!(r.text().await.unwrap().contains("404"), "{path}: the error page");
+    }
+    for path in ["/api/v1/needs/abc", "/api/v1/needs/99999999", "/api/v1/resources/1x", "/api/v1/people/%20"] {
+        let r = admin.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["code"], "not_found", "{path}");
+    }
+}
