@@ -51,6 +51,17 @@ impl Actor {
         Self { user_id: None, grants: Grants::anonymous(), operator: true }
     }
 
+    /// An outside intake client of one community (an Open311 api key): it records needs
+    /// inside the community's subtree as a grid worker there would, and reaches nothing
+    /// outside it. Used instead of the operator so that a key can never act elsewhere.
+    pub fn intake_client(community_path: &str) -> Self {
+        let grant = wushe_domain::access::Grant {
+            role: wushe_domain::access::Role::GridWorker,
+            area_path: community_path.to_string(),
+        };
+        Self { user_id: None, grants: Grants { signed_in: true, grants: vec![grant] }, operator: false }
+    }
+
     /// The single authorization check every command and query goes through.
     pub fn require(&self, action: Action, subject_path: Option<&str>) -> Result<(), AppError> {
         if self.operator {

@@ -558,3 +558,30 @@ async fn several_grids_body(db: Db, engine: Engine) {
         every_open.iter().skip(3).take(7).copied().collect::<Vec<_>>()
     );
 }
+
+both_engines!(an_intake_clients_key_records_needs_only_in_its_community, intake_client_body);
+/// An Open311 key acts as `Actor::intake_client` of its community: it records needs there, and
+/// a need placed in another community is refused and never written.
+async fn intake_client_body(db: Db, _e: Engine) {
+    let s = areas::by_code(&db, S).await.unwrap();
+    let a = areas::by_code(&db, "310106001001").await.unwrap();
+    let client = Actor::intake_client(&s.path);
+    let hotline = |area: &str, title: &str| NeedForm {
+        channel: "open311".into(),
+        area_code: area.into(),
+        ..form("repairs", title)
+    };
+    let here = needs::parse_form(&db, &client, &s, &hotline(S, "路灯不亮")).await.unwrap();
+    let n = needs::submit(&db, &client, T0, here).await.unwrap();
+    assert_eq!(n.community_id, s.id);
+    // A form for the other community, resolved by the operator, submitted with S社区's key.
+    let there = needs::parse_form(&db, &Actor::operator(), &a, &hotline(&a.code, "井盖缺失")).await.unwrap();
+    let before = needs::ledger(&db, &Actor::operator(), &a, &Default::default()).await.unwrap().1;
+    let r = needs::submit(&db, &client, T0, there).await;
+    assert!(matches!(r, Err(AppError::Forbidden) | Err(AppError::Invalid(_))), "{r:?}");
+    let after = needs::ledger(&db, &Actor::operator(), &a, &Default::default()).await.unwrap().1;
+    assert_eq!(before, after, "nothing written in A社区");
+    // Nor may it record anything in A社区 by any route.
+    use wushe_domain::access::{Action, Decision};
+    assert_ne!(client.grants.decide(Action::NeedRecord, Some(&a.path)), Decision::Allow);
+}

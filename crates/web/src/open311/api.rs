@@ -310,7 +310,9 @@ async fn post_request(
             contact_phone: get("phone").unwrap_or_default(),
             ..Default::default()
         };
-        let mut new = needs::parse_form(&s.db, &Actor::operator(), &c, &form).await.map_err(|e| match e {
+        // The key speaks for its community only: a principal scoped to it, not the operator.
+        let client = Actor::intake_client(&c.path);
+        let mut new = needs::parse_form(&s.db, &client, &c, &form).await.map_err(|e| match e {
             AppError::Invalid(errs) => Problem(
                 StatusCode::BAD_REQUEST,
                 errs.0.iter().map(|x| format!("{}: {}", x.field, t.t(x.key))).collect::<Vec<_>>().join("; "),
@@ -319,7 +321,7 @@ async fn post_request(
         })?;
         // The need and where the client says it is commit together.
         new.location = Some(needs::Location { lat, lon, address: address_string.clone(), media_url: get("media_url") });
-        let n = s.submissions.submit(&Actor::operator(), s.now(), new).await.map_err(internal)?;
+        let n = s.submissions.submit(&client, s.now(), new).await.map_err(internal)?;
         tracing::info!(need = n.id, key = %key_name, "open311 request");
         let item = V::Obj(vec![
             ("service_request_id", V::S(n.id.to_string())),
