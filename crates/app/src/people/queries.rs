@@ -1,0 +1,179 @@
+//! Reading residents: lists with filters, a household's members, one person, counts for overviews.
+
+use super::model::{COLS, Person, from_row};
+use crate::areas::Area;
+use crate::db::upper;
+use crate::{Actor, AppError, Db, areas};
+use sqlx::Row;
+use wushe_domain::access::Action;
+use wushe_domain::people::Vulnerabilities;
+
+/// Filters for the residents list.
+#[derive(Debug, Clone, Default)]
+pub struct ResidentFilter {
+    pub vulnerability: Option<wushe_domain::people::Vulnerability>,
+    pub name_prefix: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Residents living in `area`'s subtree that the actor may see, and their total count.
+pub async fn residents_in(
+    db: &Db,
+    actor: &Actor,
+    area: &Area,
+    f: &ResidentFilter,
+) -> Result<(Vec<Person>, i64), AppError> {
+    if !(actor.operator || actor.grants.reaches(Action::ResidentRead, &area.path)) {
+        actor.require(Action::ResidentRead, Some(&area.path))?;
+    }
+    // Intersect the requested subtree with each visible subtree: the narrower one wins.
+    let mut ranges = Vec::new();
+    for s in actor.subtrees(Action::ResidentRead) {
+        if area.path.starts_with(&s) {
+            ranges.push(area.path.clone());
+        } else if s.starts_with(&area.path) {
+            ranges.push(s);
+        }
+    }
+    ranges.sort();
+    ranges.dedup();
+    let mut people = Vec::new();
+    let mut total = 0;
+    let mut skip = f.offset;
+    let mut want = f.limit;
+    for p in ranges {
+        let mut filter = String::from("household_path >= $1 AND household_path < $2");
+        let mut binds: Vec<String> = vec![p.clone(), upper(&p)];
+        if let Some(v) = f.vulnerability {
+            binds.push(format!("%,{},%", v.code()));
+            filter.push_str(&format!(" AND ',' || vulnerability || ',' LIKE ${}", binds.len()));
+        }
+        if let Some(n) = &f.name_prefix {
+            binds.push(format!("{n}%"));
+            filter.push_str(&format!(" AND name LIKE ${}", binds.len()));
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM people WHERE {filter}");
+        let mut cq = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.clone()));
+        for b in &binds {
+            cq = cq.bind(b);
+        }
+        let n = cq.fetch_one(&db.pool).await?.0;
+        total += n;
+        if want > 0 && skip < n {
+            let sql = format!(
+                "SELECT {COLS} FROM people WHERE {filter} ORDER BY household_path, is_household_head DESC, id LIMIT {want} OFFSET {skip}"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            let rows = q.fetch_all(&db.pool).await?;
+            want -= rows.len() as i64;
+            for r in &rows {
+                people.push(from_row(r)?);
+            }
+            skip = 0;
+        } else {
+            skip -= n.min(skip);
+        }
+    }
+    Ok((people, total))
+}
+
+/// The members of one household.
+pub async fn household_members(db: &Db, actor: &Actor, household: &Area) -> Result<Vec<Person>, AppError> {
+    actor.require(Action::ResidentRead, Some(&household.path))?;
+    let rows = sqlx::query(crate::sql!(
+        "SELECT {COLS} FROM people WHERE household_id = $1 ORDER BY is_household_head DESC, id"
+    ))
+    .bind(household.id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Where a person sits in the tree: their household, or their community for staff without one.
+pub(crate) async fn person_path(db: &Db, p: &Person) -> Result<String, AppError> {
+    match &p.household_path {
+        Some(h) => Ok(h.clone()),
+        None => Ok(areas::by_id(db, p.community_id).await?.path),
+    }
+}
+
+/// A person's community and household path, for checks that need only where they live.
+pub async fn place_of(db: &Db, id: i64) -> Result<Option<(i64, Option<String>)>, AppError> {
+    Ok(sqlx::query_as("SELECT community_id, household_path FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// One person, if the actor may read residents where the person lives.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Person, AppError> {
+    let row =
+        sqlx::query(crate::sql!("SELECT {COLS} FROM people WHERE id = $1")).bind(id).fetch_optional(&db.pool).await?;
+    let Some(row) = row else {
+        actor.require(Action::ResidentRead, None)?;
+        return Err(AppError::NotFound);
+    };
+    let p = from_row(&row)?;
+    let path = person_path(db, &p).await?;
+    match actor.require(Action::ResidentRead, Some(&path)) {
+        Ok(()) => Ok(p),
+        // Another community's person looks exactly like a missing one.
+        Err(AppError::Forbidden) => Err(AppError::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
+/// Counts for the overview: people and vulnerable people in a subtree.
+pub async fn counts_in(db: &Db, path: &str) -> Result<(i64, i64), AppError> {
+    let r = sqlx::query(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN vulnerability <> '' THEN 1 ELSE 0 END), 0) FROM people WHERE household_path >= $1 AND household_path < $2",
+    )
+    .bind(path)
+    .bind(upper(path))
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((r.try_get(0)?, r.try_get(1)?))
+}
+
+/// Count of people by vulnerability flag in a subtree (overview page).
+pub async fn vulnerability_counts(
+    db: &Db,
+    path: &str,
+) -> Result<Vec<(wushe_domain::people::Vulnerability, i64)>, AppError> {
+    // One grouped scan; flag lists are few distinct values, split and summed here.
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT vulnerability, COUNT(*) FROM people WHERE household_path >= $1 AND household_path < $2 AND vulnerability <> '' GROUP BY vulnerability",
+    )
+    .bind(path)
+    .bind(upper(path))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<(wushe_domain::people::Vulnerability, i64)> =
+        wushe_domain::people::Vulnerability::ALL.iter().map(|v| (*v, 0)).collect();
+    for (list, n) in rows {
+        for v in
+            Vulnerabilities::parse_list(&list).map_err(|_| AppError::Internal("stored vulnerability".into()))?.iter()
+        {
+            if let Some(e) = out.iter_mut().find(|(x, _)| *x == v) {
+                e.1 += n;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Households in a subtree with at least one vulnerable member (situation map).
+pub async fn vulnerable_households(db: &Db, path: &str) -> Result<i64, AppError> {
+    let r: (i64,) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT household_id) FROM people WHERE household_path >= $1 AND household_path < $2 AND vulnerability <> ''",
+    )
+    .bind(path)
+    .bind(upper(path))
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(r.0)
+}
