@@ -1,0 +1,10 @@
+//! `wushe bench …`: speed figures named in the issues, each printed with its ratio to a trivial
+//! baseline measured in the same run (ground rule 6). Results go to docs/benchmarks.md.
+
+mod command;
+mod import;
+mod load;
+mod needs;
+mod resources;
+
+pub use command::{BenchCommand, run};
