@@ -7,4 +7,6 @@ mod needs_http;
 mod open311;
 mod resources_http;
 mod routes;
+mod security_http;
+mod sheets_http;
 mod snapshots;
