@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 use wushe_domain::access::Action;
 
-/// Every capability, in the order their routes are registered and their links ranked.
+/// Every capability, in the order its routes are registered (links are placed by their `rank`).
 pub static ALL: &[&Manifest] = &[
     &crate::accounts::MANIFEST,
     &crate::areas::MANIFEST,
