@@ -271,6 +271,31 @@ impl TestApp {
         c
     }
 
+    /// A story step: `c` posts a form to `path` (as a page does, CSRF token included by the caller).
+    pub async fn post_form<F: serde::Serialize + ?Sized>(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        form: &F,
+    ) -> reqwest::Response {
+        c.post(self.url(path)).form(form).send().await.expect("form post")
+    }
+
+    /// A story step: `c` posts a JSON body to `path` (as a client of the API does).
+    pub async fn post_json<B: serde::Serialize + ?Sized>(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        body: &B,
+    ) -> reqwest::Response {
+        c.post(self.url(path)).json(body).send().await.expect("JSON post")
+    }
+
+    /// A story step: `c` reads `path`.
+    pub async fn get(&self, c: &reqwest::Client, path: &str) -> reqwest::Response {
+        c.get(self.url(path)).send().await.expect("get")
+    }
+
     /// The CSRF token of a signed-in client, read from a form on its account page.
     pub async fn csrf(&self, c: &reqwest::Client) -> String {
         let html = c.get(self.url("/account")).send().await.expect("account").text().await.expect("body");

@@ -43,17 +43,18 @@ async fn sign_in_through_the_form_with_csrf_then_sign_out() {
     let r =
         c.post(app.url("/login")).form(&[("username", "admin.s"), ("password", "wushe-demo")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "admin.s"),
-            ("password", "wushe-demo"),
-            ("next", "/areas/510104001001"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "admin.s"),
+                ("password", "wushe-demo"),
+                ("next", "/areas/510104001001"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/areas/510104001001");
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
@@ -62,12 +63,7 @@ async fn sign_in_through_the_form_with_csrf_then_sign_out() {
     assert!(page.contains("第一网格") && page.contains("S社区"));
     // Sign-in by mobile number works too (demo accounts have 1390000000N).
     let c2 = TestApp::new_client();
-    let r = c2
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"username": "13900000002", "password": "wushe-demo"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_json(&c2, "/api/v1/session", &json!({"username": "13900000002", "password": "wushe-demo"})).await;
     assert_eq!(r.status(), 200);
     // Sign out needs the session's form token, then the session is gone.
     let csrf = app.csrf(&c).await;
@@ -82,31 +78,16 @@ async fn repeated_wrong_passwords_lock_the_name_for_a_while() {
     let app = TestApp::spawn(Engine::Sqlite, "rate_limit").await.unwrap();
     let c = TestApp::new_client();
     for _ in 0..5 {
-        let r = c
-            .post(app.url("/api/v1/session"))
-            .json(&json!({"username": "admin.a", "password": "guess"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.post_json(&c, "/api/v1/session", &json!({"username": "admin.a", "password": "guess"})).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["errors"][0]["field"], "password");
     }
-    let r = c
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"username": "admin.a", "password": "wushe-demo"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_json(&c, "/api/v1/session", &json!({"username": "admin.a", "password": "wushe-demo"})).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     // Other names are unaffected.
-    let r = c
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"username": "admin.s", "password": "wushe-demo"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_json(&c, "/api/v1/session", &json!({"username": "admin.s", "password": "wushe-demo"})).await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -130,12 +111,9 @@ async fn personal_data_is_masked_and_every_reveal_is_audited() {
         let html = admin.get(app.url(&format!("/people/{id}"))).send().await.unwrap().text().await.unwrap();
         assert!(html.contains(phone), "page shows the masked phone");
         let csrf = extract_csrf(&html);
-        let revealed = admin
-            .post(app.url(&format!("/people/{id}/reveal")))
-            .form(&[("csrf", csrf.as_str())])
-            .send()
+        let revealed = app
+            .post_form(&admin, &format!("/people/{id}/reveal"), &[("csrf", csrf.as_str())])
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
@@ -184,12 +162,9 @@ async fn one_community_never_sees_or_changes_anothers_records() {
             assert_eq!(r.status(), StatusCode::NOT_FOUND, "{engine:?} {path}");
         }
         let before = count_people(&app).await;
-        let r = a
-            .post(app.url("/api/v1/residents"))
-            .json(&json!({"household_code": "510104001001010010001", "name": "越权登记"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(&a, "/api/v1/residents", &json!({"household_code": "510104001001010010001", "name": "越权登记"}))
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let p: Value = r.json().await.unwrap();
         assert_eq!(problem_fields(&p), vec!["household_code"]);
@@ -202,19 +177,21 @@ async fn one_community_never_sees_or_changes_anothers_records() {
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         let r = a.post(app.url(&format!("/api/v1/people/{s_person}/reveal"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        let r = a
-            .post(app.url(&format!("/api/v1/organizations/{}/members", s_org.0)))
-            .json(&json!({"person_id": s_person, "post": "member"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(
+                &a,
+                &format!("/api/v1/organizations/{}/members", s_org.0),
+                &json!({"person_id": s_person, "post": "member"}),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        let r = a
-            .post(app.url("/api/v1/organizations"))
-            .json(&json!({"area_code": "510104001001", "kind": "volunteer_team", "name": "越权队伍"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(
+                &a,
+                "/api/v1/organizations",
+                &json!({"area_code": "510104001001", "kind": "volunteer_team", "name": "越权队伍"}),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(count_people(&app).await, before, "nothing written");
         // The communities list shows only A社区.
@@ -311,18 +288,19 @@ async fn the_registration_form_shows_field_messages_and_keeps_what_was_typed() {
     let before = count_people(&app).await;
     let html = c.get(app.url("/communities/510104001001/residents/new")).send().await.unwrap().text().await.unwrap();
     let csrf = extract_csrf(&html);
-    let r = c
-        .post(app.url("/communities/510104001001/residents"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("household_code", "510104001001010010001"),
-            ("name", "赵六"),
-            ("phone", "1380013"),
-            ("birth_year", "1890"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/communities/510104001001/residents",
+            &[
+                ("csrf", csrf.as_str()),
+                ("household_code", "510104001001010010001"),
+                ("name", "赵六"),
+                ("phone", "1380013"),
+                ("birth_year", "1890"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(page.contains("电话：请填写 11 位手机号或固定电话"), "{page}");
@@ -330,12 +308,13 @@ async fn the_registration_form_shows_field_messages_and_keeps_what_was_typed() {
     assert!(page.contains("value=\"赵六\""), "typed values are kept");
     assert_eq!(count_people(&app).await, before);
     // A grid worker may not register into another grid.
-    let r = c
-        .post(app.url("/communities/510104001001/residents"))
-        .form(&[("csrf", csrf.as_str()), ("household_code", "510104001001020010001"), ("name", "赵六")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/communities/510104001001/residents",
+            &[("csrf", csrf.as_str()), ("household_code", "510104001001020010001"), ("name", "赵六")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // A good form registers and shows the new person with checkboxes honoured.
     let body = format!(
@@ -356,12 +335,7 @@ async fn the_registration_form_shows_field_messages_and_keeps_what_was_typed() {
     );
     assert_eq!(count_people(&app).await, before + 1);
     // Forms without the session's token are refused.
-    let r = c
-        .post(app.url("/communities/510104001001/residents"))
-        .form(&[("csrf", "forged"), ("name", "x")])
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_form(&c, "/communities/510104001001/residents", &[("csrf", "forged"), ("name", "x")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("表单已过期"));
 }
@@ -387,29 +361,26 @@ async fn concurrent_edits_through_the_api_are_detected() {
 async fn organizations_and_the_public_directory() {
     let app = TestApp::spawn(Engine::Sqlite, "organizations").await.unwrap();
     let social = app.login_as("social.s").await;
-    let r = social
-        .post(app.url("/api/v1/organizations"))
-        .json(&json!({"area_code": "510104001001", "kind": "social_organization", "name": "邻里调解服务社", "services": "邻里纠纷调解 法律咨询"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_json(&social, "/api/v1/organizations", &json!({"area_code": "510104001001", "kind": "social_organization", "name": "邻里调解服务社", "services": "邻里纠纷调解 法律咨询"})).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let o: Value = r.json().await.unwrap();
     let id = o["id"].as_i64().unwrap();
     let person = person_in(&app, "510104001001010010001").await;
-    let r = social
-        .post(app.url(&format!("/api/v1/organizations/{id}/members")))
-        .json(&json!({"person_id": person, "post": "leader", "since_year": 2023}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &social,
+            &format!("/api/v1/organizations/{id}/members"),
+            &json!({"person_id": person, "post": "leader", "since_year": 2023}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let r = social
-        .post(app.url(&format!("/api/v1/organizations/{id}/members")))
-        .json(&json!({"person_id": person, "post": "leader"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &social,
+            &format!("/api/v1/organizations/{id}/members"),
+            &json!({"person_id": person, "post": "leader"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // A volunteer reads organizations with member names masked.
     let vol = app.login_as("volunteer.s").await;
@@ -486,29 +457,28 @@ async fn community_admins_add_sub_areas_by_form_and_api() {
     let page = c.get(app.url("/areas/51010400100101")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"add-area-form\""));
     let csrf = extract_csrf(&page);
-    let r = c
-        .post(app.url("/areas/51010400100101/children"))
-        .form(&[("csrf", csrf.as_str()), ("kind", "building"), ("name", "新建楼")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/areas/51010400100101/children",
+            &[("csrf", csrf.as_str()), ("kind", "building"), ("name", "新建楼")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/areas/51010400100101034", "33 demo buildings, then the 34th");
-    let r = c
-        .post(app.url("/areas/51010400100101/children"))
-        .form(&[("csrf", csrf.as_str()), ("kind", "street"), ("name", "")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(&c, "/areas/51010400100101/children", &[("csrf", csrf.as_str()), ("kind", "street"), ("name", "")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
     assert!(page.contains("名称：必填"), "{page}");
-    let r = c
-        .post(app.url("/api/v1/areas"))
-        .json(&json!({"parent_code": "51010400100101034", "kind": "household", "name": "1单元101"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &c,
+            "/api/v1/areas",
+            &json!({"parent_code": "51010400100101034", "kind": "household", "name": "1单元101"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let a: Value = r.json().await.unwrap();
     assert_eq!(a["code"], "510104001001010340001");
@@ -517,12 +487,9 @@ async fn community_admins_add_sub_areas_by_form_and_api() {
     let g = app.login_as("grid.s1").await;
     let page = g.get(app.url("/areas/51010400100101")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("add-area-form"));
-    let r = g
-        .post(app.url("/api/v1/areas"))
-        .json(&json!({"parent_code": "51010400100101", "kind": "building", "name": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(&g, "/api/v1/areas", &json!({"parent_code": "51010400100101", "kind": "building", "name": "x"}))
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
@@ -596,12 +563,8 @@ async fn people_set_where_their_e_mail_notifications_go() {
         grid.post(app.url("/account/email")).form(&[("csrf", csrf.as_str()), ("email", "x@")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains(r#"value="x@""#), "what was typed is kept");
-    let r = grid
-        .post(app.url("/account/email"))
-        .form(&[("csrf", csrf.as_str()), ("email", "grid@shequ.example.cn")])
-        .send()
-        .await
-        .unwrap();
+    let r =
+        app.post_form(&grid, "/account/email", &[("csrf", csrf.as_str()), ("email", "grid@shequ.example.cn")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = grid.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(r#"value="grid@shequ.example.cn""#));

@@ -17,27 +17,29 @@ async fn a_resident_submits_staff_work_it_and_the_resident_confirms_without_java
     assert!(page.contains("楼道堆物") && page.contains("id=\"need-form\""));
     let csrf = extract_csrf(&page);
     // Missing title and an unknown category: field messages, nothing written.
-    let r = resident
-        .post(app.url("/my/needs"))
-        .form(&[("csrf", csrf.as_str()), ("category", "ufo"), ("title", ""), ("description", "有问题")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &resident,
+            "/my/needs",
+            &[("csrf", csrf.as_str()), ("category", "ufo"), ("title", ""), ("description", "有问题")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
     assert!(body.contains("标题：必填") && body.contains("类别：请选择有效的类别"), "{body}");
-    let r = resident
-        .post(app.url("/my/needs"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("category", "ebike_charging"),
-            ("title", "楼道里给电动车充电"),
-            ("description", "有居民在楼道里给电动车充电，存在火灾隐患。"),
-            ("scope", "common"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &resident,
+            "/my/needs",
+            &[
+                ("csrf", csrf.as_str()),
+                ("category", "ebike_charging"),
+                ("title", "楼道里给电动车充电"),
+                ("description", "有居民在楼道里给电动车充电，存在火灾隐患。"),
+                ("scope", "common"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let need_url = r.headers()["location"].to_str().unwrap().to_string();
     let id: i64 = need_url.trim_start_matches("/needs/").parse().unwrap();
@@ -48,20 +50,22 @@ async fn a_resident_submits_staff_work_it_and_the_resident_confirms_without_java
     let page = admin.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"step-accepted\"") && page.contains("id=\"whistle-form\""));
     let csrf = extract_csrf(&page);
-    let r = admin
-        .post(app.url(&format!("{need_url}/step")))
-        .form(&[("csrf", csrf.as_str()), ("event", "accepted"), ("version", "1"), ("note", "")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &format!("{need_url}/step"),
+            &[("csrf", csrf.as_str()), ("event", "accepted"), ("version", "1"), ("note", "")],
+        )
+        .await;
     assert_redirect(r).await;
     // The same form posted twice is a stale version, shown as a conflict.
-    let r = admin
-        .post(app.url(&format!("{need_url}/step")))
-        .form(&[("csrf", csrf.as_str()), ("event", "accepted"), ("version", "1"), ("note", "")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &format!("{need_url}/step"),
+            &[("csrf", csrf.as_str()), ("event", "accepted"), ("version", "1"), ("note", "")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("该记录已被他人修改"));
     let detail: Value = admin.get(app.url(&format!("/api/v1/needs/{id}"))).send().await.unwrap().json().await.unwrap();
@@ -73,37 +77,40 @@ async fn a_resident_submits_staff_work_it_and_the_resident_confirms_without_java
     let page = admin.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
     let option =
         page.split("value=\"user:").nth(1).map(|r| r.split('"').next().unwrap().to_string()).expect("a user to assign");
-    let r = admin
-        .post(app.url(&format!("{need_url}/step")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("event", "assigned"),
-            ("version", "2"),
-            ("assignee", &format!("user:{option}")),
-            ("note", "请网格员处理"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &format!("{need_url}/step"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("event", "assigned"),
+                ("version", "2"),
+                ("assignee", &format!("user:{option}")),
+                ("note", "请网格员处理"),
+            ],
+        )
+        .await;
     assert_redirect(r).await;
-    let r = admin
-        .post(app.url(&format!("{need_url}/step")))
-        .form(&[("csrf", csrf.as_str()), ("event", "resolved"), ("version", "3"), ("note", "已劝导并清理")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &format!("{need_url}/step"),
+            &[("csrf", csrf.as_str()), ("event", "resolved"), ("version", "3"), ("note", "已劝导并清理")],
+        )
+        .await;
     assert_redirect(r).await;
     // The resident confirms and rates; the timeline shows every step in order.
     let page = resident.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"step-confirmed\"") && page.contains("id=\"step-reopened\""));
     assert!(!page.contains("id=\"step-accepted\""), "residents do not get staff steps");
     let csrf = extract_csrf(&page);
-    let r = resident
-        .post(app.url(&format!("{need_url}/step")))
-        .form(&[("csrf", csrf.as_str()), ("event", "confirmed"), ("version", "4"), ("rating", "5"), ("note", "谢谢")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &resident,
+            &format!("{need_url}/step"),
+            &[("csrf", csrf.as_str()), ("event", "confirmed"), ("version", "4"), ("rating", "5"), ("note", "谢谢")],
+        )
+        .await;
     assert_redirect(r).await;
     let page = resident.get(app.url(&need_url)).send().await.unwrap().text().await.unwrap();
     let timeline = page.split("id=\"timeline\"").nth(1).unwrap();
@@ -129,22 +136,23 @@ async fn a_grid_worker_records_a_visit_from_the_household_page() {
         .unwrap();
     assert!(form.contains("value=\"510104001001010010001\""), "pre-filled with the household");
     let csrf = extract_csrf(&form);
-    let r = g
-        .post(app.url("/communities/510104001001/needs"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("channel", "visit"),
-            ("household_code", "510104001001010010001"),
-            ("area_code", "510104001001010010001"),
-            ("category", "elderly_care"),
-            ("title", "独居老人需要定期探访"),
-            ("description", "老人行动不便，希望安排志愿者每周上门。"),
-            ("urgency", "urgent"),
-            ("contact_phone", "13912345678"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &g,
+            "/communities/510104001001/needs",
+            &[
+                ("csrf", csrf.as_str()),
+                ("channel", "visit"),
+                ("household_code", "510104001001010010001"),
+                ("area_code", "510104001001010010001"),
+                ("category", "elderly_care"),
+                ("title", "独居老人需要定期探访"),
+                ("description", "老人行动不便，希望安排志愿者每周上门。"),
+                ("urgency", "urgent"),
+                ("contact_phone", "13912345678"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id: i64 = r.headers()["location"].to_str().unwrap().trim_start_matches("/needs/").parse().unwrap();
     let n: Value = g.get(app.url(&format!("/api/v1/needs/{id}"))).send().await.unwrap().json().await.unwrap();
@@ -172,56 +180,40 @@ async fn the_api_refuses_bad_steps_and_reports_metrics() {
     for engine in Engine::BOTH {
         let Some(app) = TestApp::spawn(engine, "needs_api").await else { continue };
         let resident = app.login_as("resident.s").await;
-        let r = resident
-            .post(app.url("/api/v1/needs"))
-            .json(&json!({"category": "repairs", "title": "单元门禁损坏", "description": "单元门禁坏了一周，晚上进出不安全。"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.post_json(&resident, "/api/v1/needs", &json!({"category": "repairs", "title": "单元门禁损坏", "description": "单元门禁坏了一周，晚上进出不安全。"})).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let n: Value = r.json().await.unwrap();
         assert_eq!(n["household_code"], "510104001001010010001");
         let id = n["id"].as_i64().unwrap();
         // Resolving a need nobody accepted is not a legal step.
         let admin = app.login_as("admin.s").await;
-        let r = admin
-            .post(app.url(&format!("/api/v1/needs/{id}/events")))
-            .json(&json!({"event": "resolved", "version": 1}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(&admin, &format!("/api/v1/needs/{id}/events"), &json!({"event": "resolved", "version": 1}))
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["errors"][0]["code"], "errors.need.transition");
-        let r = admin
-            .post(app.url(&format!("/api/v1/needs/{id}/events")))
-            .json(&json!({"event": "rejected", "version": 1}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(&admin, &format!("/api/v1/needs/{id}/events"), &json!({"event": "rejected", "version": 1}))
+            .await;
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["errors"][0]["field"], "note", "rejecting needs a reason ({engine:?})");
-        let r = admin
-            .post(app.url(&format!("/api/v1/needs/{id}/events")))
-            .json(&json!({"event": "teleported", "version": 1}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(&admin, &format!("/api/v1/needs/{id}/events"), &json!({"event": "teleported", "version": 1}))
+            .await;
         assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "event");
-        let r = admin
-            .post(app.url(&format!("/api/v1/needs/{id}/events")))
-            .json(&json!({"event": "assigned", "version": 1, "assignee": "org:999999"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(
+                &admin,
+                &format!("/api/v1/needs/{id}/events"),
+                &json!({"event": "assigned", "version": 1, "assignee": "org:999999"}),
+            )
+            .await;
         assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "assignee");
         // The resident may not act for staff, and other communities cannot see the need.
-        let r = resident
-            .post(app.url(&format!("/api/v1/needs/{id}/events")))
-            .json(&json!({"event": "accepted", "version": 1}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(&resident, &format!("/api/v1/needs/{id}/events"), &json!({"event": "accepted", "version": 1}))
+            .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let other = app.login_as("admin.a").await;
         assert_eq!(
@@ -340,12 +332,13 @@ async fn staff_group_similar_requests_into_a_common_need_from_the_need_page() {
         ("楼道里有人给电动车充电", "楼道里有人给电动车充电，存在火灾隐患。"),
         ("电动车在楼道充电很危险", "又看到电动车在楼道里充电，火灾隐患大。"),
     ] {
-        let r = resident
-            .post(app.url("/api/v1/needs"))
-            .json(&json!({"category": "ebike_charging", "title": title, "description": text}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(
+                &resident,
+                "/api/v1/needs",
+                &json!({"category": "ebike_charging", "title": title, "description": text}),
+            )
+            .await;
         ids.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
     }
     let admin = app.login_as("admin.s").await;
@@ -355,12 +348,13 @@ async fn staff_group_similar_requests_into_a_common_need_from_the_need_page() {
         "the other request is suggested"
     );
     let csrf = extract_csrf(&page);
-    let r = admin
-        .post(app.url(&format!("/needs/{}/group", ids[0])))
-        .form(&[("csrf", csrf.as_str()), ("needs", &ids[1].to_string()), ("title", "1栋楼道电动车充电整治")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/needs/{}/group", ids[0]),
+            &[("csrf", csrf.as_str()), ("needs", &ids[1].to_string()), ("title", "1栋楼道电动车充电整治")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let common = r.headers()["location"].to_str().unwrap().to_string();
     let page = admin.get(app.url(&common)).send().await.unwrap().text().await.unwrap();
@@ -462,12 +456,13 @@ async fn staff_assign_many_needs_at_once_and_keep_saved_views() {
     let resident = app.login_as("resident.s").await;
     let mut ids = Vec::new();
     for title in ["楼道灯不亮", "单元门禁损坏", "屋顶漏水"] {
-        let r = resident
-            .post(app.url("/api/v1/needs"))
-            .json(&json!({"category": "repairs", "title": title, "description": title}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(
+                &resident,
+                "/api/v1/needs",
+                &json!({"category": "repairs", "title": title, "description": title}),
+            )
+            .await;
         ids.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
     }
     let admin = app.login_as("admin.s").await;
@@ -483,12 +478,8 @@ async fn staff_assign_many_needs_at_once_and_keep_saved_views() {
     let csrf = extract_csrf(&page);
     let property = page.split("value=\"org:").map(|x| x.split('"').next().unwrap_or("")).nth(1).unwrap().to_string();
     // The third need changed meanwhile: its version is stale, so only it fails.
-    admin
-        .post(app.url(&format!("/api/v1/needs/{}/events", ids[2])))
-        .json(&json!({"event": "accepted", "version": 1}))
-        .send()
-        .await
-        .unwrap();
+    app.post_json(&admin, &format!("/api/v1/needs/{}/events", ids[2]), &json!({"event": "accepted", "version": 1}))
+        .await;
     let body =
         format!("csrf={csrf}&assignee=org%3A{property}&needs={}%3A1&needs={}%3A1&needs={}%3A1", ids[0], ids[1], ids[2]);
     let r = admin
@@ -507,68 +498,75 @@ async fn staff_assign_many_needs_at_once_and_keep_saved_views() {
         assert_eq!(n["need"]["status"], status);
     }
     // Grid workers of one grid manage only theirs; social workers see no bulk form for A社区.
-    let r = admin
-        .post(app.url("/communities/510104001001/needs/bulk-assign"))
-        .form(&[("csrf", csrf.as_str()), ("assignee", "org:1")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            "/communities/510104001001/needs/bulk-assign",
+            &[("csrf", csrf.as_str()), ("assignee", "org:1")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing selected");
     // Saved views keep only the ledger's filters and belong to their owner.
-    let r = admin
-        .post(app.url("/communities/510104001001/needs/views"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "超时的维修"),
-            ("query", "status=open&category=repairs&overdue=1&evil=<script>"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            "/communities/510104001001/needs/views",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "超时的维修"),
+                ("query", "status=open&category=repairs&overdue=1&evil=<script>"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/communities/510104001001/needs?status=open&category=repairs&overdue=1");
     let page = admin.get(app.url("/communities/510104001001/needs")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(">超时的维修</a>"));
-    let r = admin
-        .post(app.url("/communities/510104001001/needs/views"))
-        .form(&[("csrf", csrf.as_str()), ("name", "超时的维修"), ("query", "")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            "/communities/510104001001/needs/views",
+            &[("csrf", csrf.as_str()), ("name", "超时的维修"), ("query", "")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "names are unique per person");
     let social = app.login_as("social.s").await;
     let theirs = social.get(app.url("/communities/510104001001/needs")).send().await.unwrap().text().await.unwrap();
     assert!(!theirs.contains("超时的维修"), "views are personal");
     let view_id = page.split("/needs/views/").nth(1).unwrap().split('/').next().unwrap().to_string();
     let social_csrf = extract_csrf(&theirs);
-    let r = social
-        .post(app.url(&format!("/communities/510104001001/needs/views/{view_id}/delete")))
-        .form(&[("csrf", social_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &social,
+            &format!("/communities/510104001001/needs/views/{view_id}/delete"),
+            &[("csrf", social_csrf.as_str())],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "another's view cannot be deleted");
-    let r = admin
-        .post(app.url(&format!("/communities/510104001001/needs/views/{view_id}/delete")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/communities/510104001001/needs/views/{view_id}/delete"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // The same through the API.
-    let r = admin
-        .post(app.url("/api/v1/communities/510104001001/needs/bulk-assign"))
-        .json(&json!({"assignee": format!("org:{property}"), "needs": [{"id": ids[2], "version": 1}]}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &admin,
+            "/api/v1/communities/510104001001/needs/bulk-assign",
+            &json!({"assignee": format!("org:{property}"), "needs": [{"id": ids[2], "version": 1}]}),
+        )
+        .await;
     assert_eq!(r.json::<Value>().await.unwrap(), json!([{"id": ids[2], "ok": false, "error": "conflict"}]));
-    let v: Value = admin
-        .post(app.url("/api/v1/communities/510104001001/needs/views"))
-        .json(&json!({"name": "未办结", "query": "status=open"}))
-        .send()
+    let v: Value = app
+        .post_json(
+            &admin,
+            "/api/v1/communities/510104001001/needs/views",
+            &json!({"name": "未办结", "query": "status=open"}),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -620,49 +618,53 @@ async fn the_committee_configures_categories_and_their_service_levels() {
     assert_eq!(add("noise", "4", "48").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "codes are unique");
     // A need filed under "transport" before it is retired keeps its category.
     let resident = app.login_as("resident.s").await;
-    let r = resident
-        .post(app.url("/api/v1/needs"))
-        .json(&json!({"category": "transport", "title": "希望增设公交站点", "description": "出行不便。"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &resident,
+            "/api/v1/needs",
+            &json!({"category": "transport", "title": "希望增设公交站点", "description": "出行不便。"}),
+        )
+        .await;
     let before_retire = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     // Retire "transport".
     let page =
         admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
     let row = page.split("<td>transport</td>").nth(1).unwrap();
     let action = row.split("action=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let r = admin
-        .post(app.url(&action))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name_zh", "出行"),
-            ("name_en", "Getting around"),
-            ("respond_hours", "16"),
-            ("resolve_hours", "240"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &action,
+            &[
+                ("csrf", csrf.as_str()),
+                ("name_zh", "出行"),
+                ("name_en", "Getting around"),
+                ("respond_hours", "16"),
+                ("resolve_hours", "240"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let old: Value =
         resident.get(app.url(&format!("/api/v1/needs/{before_retire}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(old["need"]["category"], "transport", "retiring a category does not erase it from filed needs");
-    let r = resident
-        .post(app.url("/api/v1/needs"))
-        .json(&json!({"category": "transport", "title": "再提一次", "description": "出行不便。"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &resident,
+            "/api/v1/needs",
+            &json!({"category": "transport", "title": "再提一次", "description": "出行不便。"}),
+        )
+        .await;
     assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "category", "but new needs cannot use it");
     let form = resident.get(app.url("/my/needs/new")).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("value=\"noise\"") && !form.contains("value=\"transport\""));
-    let r = resident
-        .post(app.url("/api/v1/needs"))
-        .json(&json!({"category": "noise", "title": "夜间装修噪音", "description": "楼上夜里装修。"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &resident,
+            "/api/v1/needs",
+            &json!({"category": "noise", "title": "夜间装修噪音", "description": "楼上夜里装修。"}),
+        )
+        .await;
     let n: Value = r.json().await.unwrap();
     assert_eq!(n["category"], "noise");
     // Only the committee of this community configures it.
@@ -680,33 +682,35 @@ async fn the_committee_configures_categories_and_their_service_levels() {
     let page =
         admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"calendar-form\"") && page.contains("name=\"workday\" value=\"4\" checked"));
-    let r = admin
-        .post(app.url("/communities/510104001001/needs/calendar"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("start_hour", "8"),
-            ("end_hour", "17"),
-            ("workday", "0"),
-            ("workday", "1"),
-            ("workday", "2"),
-            ("workday", "3"),
-            ("workday", "4"),
-            ("holidays", "2026-10-01\n2026-10-02"),
-            ("extra_workdays", "2026-10-11"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            "/communities/510104001001/needs/calendar",
+            &[
+                ("csrf", csrf.as_str()),
+                ("start_hour", "8"),
+                ("end_hour", "17"),
+                ("workday", "0"),
+                ("workday", "1"),
+                ("workday", "2"),
+                ("workday", "3"),
+                ("workday", "4"),
+                ("holidays", "2026-10-01\n2026-10-02"),
+                ("extra_workdays", "2026-10-11"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page =
         admin.get(app.url("/communities/510104001001/needs/categories")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("2026-10-01\n2026-10-02") && page.contains("value=\"8\""));
-    let r = admin
-        .post(app.url("/communities/510104001001/needs/calendar"))
-        .form(&[("csrf", csrf.as_str()), ("start_hour", "18"), ("end_hour", "9")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            "/communities/510104001001/needs/calendar",
+            &[("csrf", csrf.as_str()), ("start_hour", "18"), ("end_hour", "9")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let cal: Value = admin
         .get(app.url("/api/v1/communities/510104001001/needs/calendar"))
@@ -735,14 +739,13 @@ async fn the_committee_configures_categories_and_their_service_levels() {
         .unwrap();
     let transport = list.as_array().unwrap().iter().find(|c| c["code"] == "transport").unwrap().clone();
     assert_eq!(transport["active"], false);
-    let r = admin
-        .post(app.url("/api/v1/communities/510104001001/needs/categories"))
-        .json(
+    let r = app
+        .post_json(
+            &admin,
+            "/api/v1/communities/510104001001/needs/categories",
             &json!({"code": "pets", "name_zh": "宠物扰民", "name_en": "Pets", "respond_hours": 8, "resolve_hours": 2}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "resolve_hours");
     let r = admin
         .put(app.url(&format!("/api/v1/communities/510104001001/needs/categories/{}", transport["id"])))

@@ -22,39 +22,41 @@ async fn a_volunteer_registers_a_skill_and_staff_assign_a_need_from_its_matches(
     assert!(form.contains("id=\"resource-form\"") && form.contains("设施维修"));
     let csrf = extract_csrf(&form);
     // Bad input: each problem named, nothing written.
-    let r = vol
-        .post(app.url("/communities/510104001001/resources"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "skill"),
-            ("name", ""),
-            ("owner", "self"),
-            ("area_code", "510104001001"),
-            ("schedule", "周八 9点"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &vol,
+            "/communities/510104001001/resources",
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "skill"),
+                ("name", ""),
+                ("owner", "self"),
+                ("area_code", "510104001001"),
+                ("schedule", "周八 9点"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
     assert!(body.contains("名称：必填") && body.contains("开放时间：开放时间格式不对"), "{body}");
-    let r = vol
-        .post(app.url("/communities/510104001001/resources"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "skill"),
-            ("name", "疏通下水道"),
-            ("owner", "self"),
-            ("area_code", "51010400100101"),
-            ("categories", "repairs"),
-            ("tags", "水管 疏通"),
-            ("capacity", "2"),
-            ("contact_name", "李师傅"),
-            ("contact_phone", "13900001111"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &vol,
+            "/communities/510104001001/resources",
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "skill"),
+                ("name", "疏通下水道"),
+                ("owner", "self"),
+                ("area_code", "51010400100101"),
+                ("categories", "repairs"),
+                ("tags", "水管 疏通"),
+                ("capacity", "2"),
+                ("contact_name", "李师傅"),
+                ("contact_phone", "13900001111"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
     let url = r.headers()["location"].to_str().unwrap().to_string();
     let page = vol.get(app.url(&url)).send().await.unwrap().text().await.unwrap();
@@ -70,14 +72,13 @@ async fn a_volunteer_registers_a_skill_and_staff_assign_a_need_from_its_matches(
     assert_eq!(dto["contact_phone"], "139****1111");
     // A resident files a need; staff open its matching list and assign in one click.
     let resident = app.login_as("resident.s").await;
-    let n: Value = resident
-        .post(app.url("/api/v1/needs"))
-        .json(
+    let n: Value = app
+        .post_json(
+            &resident,
+            "/api/v1/needs",
             &json!({"category": "repairs", "title": "厨房下水道堵了", "description": "厨房水池下水道堵塞，需要疏通。"}),
         )
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -93,18 +94,19 @@ async fn a_volunteer_registers_a_skill_and_staff_assign_a_need_from_its_matches(
     assert!(page.contains("疏通下水道") && page.contains("排序依据") && page.contains("同网格"));
     let csrf = extract_csrf(&page);
     let assignee = ours["assignee"].as_str().unwrap().to_string();
-    let r = admin
-        .post(app.url(&format!("/needs/{nid}/step")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("event", "assigned"),
-            ("version", &n["version"].to_string()),
-            ("assignee", &assignee),
-            ("note", "疏通下水道"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/needs/{nid}/step"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("event", "assigned"),
+                ("version", &n["version"].to_string()),
+                ("assignee", &assignee),
+                ("note", "疏通下水道"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let after: Value = admin.get(app.url(&format!("/api/v1/needs/{nid}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(after["need"]["status"], "assigned", "{after}");
@@ -121,12 +123,9 @@ async fn a_volunteer_registers_a_skill_and_staff_assign_a_need_from_its_matches(
     );
     // Stock moves through the API refuse to go below zero, naming the field.
     let kits = resource_id(&app, "急救包").await;
-    let r = admin
-        .post(app.url(&format!("/api/v1/resources/{kits}/stock")))
-        .json(&json!({"delta": "-31", "reason": "发放"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(&admin, &format!("/api/v1/resources/{kits}/stock"), &json!({"delta": "-31", "reason": "发放"}))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "delta");
@@ -148,12 +147,13 @@ async fn a_volunteer_registers_a_skill_and_staff_assign_a_need_from_its_matches(
 async fn claims_from_the_list_and_the_loser_is_told() {
     let app = TestApp::spawn(Engine::Sqlite, "claims_pages").await.unwrap();
     let resident = app.login_as("resident.s").await;
-    let n: Value = resident
-        .post(app.url("/api/v1/needs"))
-        .json(&json!({"category": "repairs", "title": "楼道灯坏了", "description": "三楼楼道灯不亮。"}))
-        .send()
+    let n: Value = app
+        .post_json(
+            &resident,
+            "/api/v1/needs",
+            &json!({"category": "repairs", "title": "楼道灯坏了", "description": "三楼楼道灯不亮。"}),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -161,12 +161,9 @@ async fn claims_from_the_list_and_the_loser_is_told() {
     let admin = app.login_as("admin.s").await;
     let page = admin.get(app.url(&format!("/needs/{nid}/matches"))).send().await.unwrap().text().await.unwrap();
     let csrf = extract_csrf(&page);
-    let r = admin
-        .post(app.url(&format!("/needs/{nid}/listing")))
-        .form(&[("csrf", csrf.as_str()), ("claim_hours", "24")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(&admin, &format!("/needs/{nid}/listing"), &[("csrf", csrf.as_str()), ("claim_hours", "24")])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let vol = app.login_as("volunteer.s").await;
     let list = vol.get(app.url("/claims")).send().await.unwrap().text().await.unwrap();
@@ -243,19 +240,21 @@ async fn a_resident_books_a_space_without_javascript_and_subscribes_to_the_feed(
     assert!(page.contains("id=\"week\"") && page.contains("一周概览"), "and the week ahead");
     // The API: a taken slot is 409, the slots show it, bad input is 422 with the field.
     let admin = app.login_as("admin.s").await;
-    let r = admin
-        .post(app.url(&format!("/api/v1/spaces/{room}/bookings")))
-        .json(&json!({"date": day, "from": "14:30", "to": "15:00", "purpose": "x", "attendees": 3}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &admin,
+            &format!("/api/v1/spaces/{room}/bookings"),
+            &json!({"date": day, "from": "14:30", "to": "15:00", "purpose": "x", "attendees": 3}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let r = admin
-        .post(app.url(&format!("/api/v1/spaces/{room}/bookings")))
-        .json(&json!({"date": "2026-13-40", "from": "14:30", "to": "15:00", "purpose": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &admin,
+            &format!("/api/v1/spaces/{room}/bookings"),
+            &json!({"date": "2026-13-40", "from": "14:30", "to": "15:00", "purpose": "x"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "date");
     let slots: Value = anon
@@ -298,12 +297,7 @@ async fn a_resident_books_a_space_without_javascript_and_subscribes_to_the_feed(
     // Cancelling through the page frees the slot.
     let id: i64 =
         sqlx::query_scalar("SELECT id FROM bookings ORDER BY id LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
-    let r = resident
-        .post(app.url(&format!("/bookings/{id}/cancel")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_form(&resident, &format!("/bookings/{id}/cancel"), &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(book("15:00", "16:00").await.status(), StatusCode::SEE_OTHER);
 }
@@ -481,12 +475,13 @@ async fn the_directory_is_served_as_hsds_and_an_export_imports_into_another_comm
 async fn matching_ranks_for_the_time_help_is_needed_and_schedules_change_through_the_api() {
     let app = TestApp::spawn(Engine::Sqlite, "matching_time").await.unwrap();
     let resident = app.login_as("resident.s").await;
-    let n: Value = resident
-        .post(app.url("/api/v1/needs"))
-        .json(&json!({"category": "repairs", "title": "电视机坏了", "description": "电视机没有图像，想请人修一修。"}))
-        .send()
+    let n: Value = app
+        .post_json(
+            &resident,
+            "/api/v1/needs",
+            &json!({"category": "repairs", "title": "电视机坏了", "description": "电视机没有图像，想请人修一修。"}),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -521,32 +516,24 @@ async fn matching_ranks_for_the_time_help_is_needed_and_schedules_change_through
     // The volunteer closes the stall on that Saturday through the API; it is no longer available then.
     let vol = app.login_as("volunteer.s").await;
     let stall = resource_id(&app, "老党员电器维修便民小站").await;
-    let r = vol
-        .post(app.url(&format!("/api/v1/resources/{stall}/exceptions")))
-        .json(&json!({"date": "2030-01-12", "note": "外出"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &vol,
+            &format!("/api/v1/resources/{stall}/exceptions"),
+            &json!({"date": "2030-01-12", "note": "外出"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let dto: Value = r.json().await.unwrap();
     assert_eq!(dto["exceptions"][0]["date"], "2030-01-12");
     assert_eq!(stall_for("2030-01-12T10:00").await["available"], false);
-    let bad = vol
-        .post(app.url(&format!("/api/v1/resources/{stall}/exceptions")))
-        .json(&json!({"date": "2030-02-30"}))
-        .send()
-        .await
-        .unwrap();
+    let bad =
+        app.post_json(&vol, &format!("/api/v1/resources/{stall}/exceptions"), &json!({"date": "2030-02-30"})).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json::<Value>().await.unwrap()["errors"][0]["field"], "date");
     // Someone else's resource: no.
     let org = app.login_as("org.s").await;
-    let r = org
-        .post(app.url(&format!("/api/v1/resources/{stall}/exceptions")))
-        .json(&json!({"date": "2030-01-13"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_json(&org, &format!("/api/v1/resources/{stall}/exceptions"), &json!({"date": "2030-01-13"})).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let ex = dto["exceptions"][0]["id"].as_i64().unwrap();
     let r = vol.delete(app.url(&format!("/api/v1/resources/{stall}/exceptions/{ex}"))).send().await.unwrap();
@@ -571,12 +558,7 @@ async fn odd_pages_and_deep_places_do_not_break_lists_or_forms() {
     );
     // A resource in a building keeps its place when its form is saved unchanged.
     let vol = app.login_as("volunteer.s").await;
-    let r: Value = vol
-        .post(app.url("/api/v1/resources"))
-        .json(&json!({"area_code": "51010400100101001", "kind": "skill", "name": "楼里的修车师傅", "owner": "self", "categories": "repairs", "address": "1栋101"}))
-        .send()
-        .await
-        .unwrap()
+    let r: Value = app.post_json(&vol, "/api/v1/resources", &json!({"area_code": "51010400100101001", "kind": "skill", "name": "楼里的修车师傅", "owner": "self", "categories": "repairs", "address": "1栋101"})).await
         .json()
         .await
         .unwrap();

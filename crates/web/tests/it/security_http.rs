@@ -43,12 +43,13 @@ async fn the_login_limit_counts_an_account_per_address_in_every_spelling() {
     assert_eq!(sign_in(client_from("127.0.0.1"), "donor.s".into(), "wushe-demo").await, StatusCode::OK);
     let owner = client_from("127.0.0.4");
     let html = owner.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = owner
-        .post(app.url("/login"))
-        .form(&[("csrf", extract_csrf(&html).as_str()), ("username", &phone), ("password", "wushe-demo")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &owner,
+            "/login",
+            &[("csrf", extract_csrf(&html).as_str()), ("username", &phone), ("password", "wushe-demo")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // Every failure is in the audit log with the account and the address.
     let failed: Vec<(String, String)> =
@@ -163,26 +164,26 @@ async fn a_need_is_filed_only_for_a_person_the_filer_may_speak_for() {
     .unwrap();
     let before: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM needs").fetch_one(&app.db.pool).await.unwrap();
     for bad in [other_community.0, neighbour.0, 99_999_999] {
-        let r = resident
-            .post(app.url("/api/v1/needs"))
-            .json(
+        let r = app
+            .post_json(
+                &resident,
+                "/api/v1/needs",
                 &json!({"category": "repairs", "title": "水管漏水", "description": "厨房", "requester_person_id": bad}),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "person {bad}");
         let p: Value = r.json().await.unwrap();
         assert_eq!(problem_fields(&p), ["requester_person_id"], "{p}");
     }
     let after: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM needs").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(before, after);
-    let r = resident
-        .post(app.url("/api/v1/needs"))
-        .json(&json!({"category": "repairs", "title": "水管漏水", "description": "厨房", "requester_person_id": own}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_json(
+            &resident,
+            "/api/v1/needs",
+            &json!({"category": "repairs", "title": "水管漏水", "description": "厨房", "requester_person_id": own}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 

@@ -139,13 +139,14 @@ async fn exports_keep_formulas_inert_and_cells_typed() {
     let app = TestApp::spawn(Engine::Sqlite, "ledger_formulas").await.unwrap();
     let admin = app.login_as("admin.s").await;
     for title in [r#"=HYPERLINK("http://x","y")"#, "+cmd|' /C calc'!A0", "@SUM(1)"] {
-        let r = admin
-            .post(app.url("/api/v1/needs"))
-            .json(&json!({"community_code": "510104001001", "channel": "hotline", "area_code": "51010400100101",
-                          "category": "repairs", "title": title, "description": "-1"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_json(
+                &admin,
+                "/api/v1/needs",
+                &json!({"community_code": "510104001001", "channel": "hotline", "area_code": "51010400100101",
+                          "category": "repairs", "title": title, "description": "-1"}),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
     }
     let csv =
