@@ -1,8 +1,8 @@
 //! Wushe's application layer: storage, commands and queries for every capability.
 //!
-//! Each capability is a folder (or, when small, one file: `directory`, `open311`) whose `mod.rs`
-//! is its public face; it alone writes its tables (a test checks), and others call its
-//! functions or react to its events (`events`, listed in `capabilities`). The shared parts
+//! Each capability is a folder whose `mod.rs` is its public face; it alone writes its tables
+//! (a test checks), and others call its functions or react to its events (`events`, listed in
+//! `capabilities`). The shared parts
 //! (`db`, `audit`, `events`, `cache`, `clock`, `error`, `mail`, `sheets`) name no capability.
 //! Commands take an [`Actor`], check the one policy in `wushe_domain::access`, do their work in
 //! one transaction together with the audit entry, and return a named outcome.
