@@ -7,7 +7,7 @@ use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem, WebError};
 use crate::shell::extract::ApiJson;
-use crate::shell::extract::{Id, parse_id as id_of, text_or_number};
+use crate::shell::extract::{Id, parse_id, text_or_number};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -322,7 +322,7 @@ async fn remove_exception(
     ctx: Ctx,
     Path((id, exception)): Path<(String, String)>,
 ) -> ApiResult {
-    resources::remove_exception(&s.db, &ctx.actor, s.now(), id_of(&id)?, id_of(&exception)?).await?;
+    resources::remove_exception(&s.db, &ctx.actor, s.now(), parse_id(&id)?, parse_id(&exception)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

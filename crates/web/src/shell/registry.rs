@@ -37,45 +37,37 @@ impl Registry {
         self.specs.push(RouteSpec { method, path, action, kind });
     }
 
+    /// One route of `kind`: the handler answers exactly `method` on `path`, behind the guard.
+    pub fn route<H: Handler<T, AppState>, T: 'static>(
+        &mut self,
+        kind: Kind,
+        method: Method,
+        path: &'static str,
+        action: Action,
+        h: H,
+    ) {
+        let route = Self::on(&method, h);
+        self.add(kind, method, path, action, route)
+    }
+
     fn on<H: Handler<T, AppState>, T: 'static>(method: &Method, handler: H) -> MethodRouter<AppState> {
         let filter = MethodFilter::try_from(method.clone()).expect("a standard HTTP method");
         axum::routing::on(filter, handler)
     }
 
     /// A page (HTML, form posts with CSRF).
-    pub fn page<H: Handler<T, AppState>, T: 'static>(
-        &mut self,
-        method: Method,
-        path: &'static str,
-        action: Action,
-        h: H,
-    ) {
-        let route = Self::on(&method, h);
-        self.add(Kind::Page, method, path, action, route)
+    pub fn page<H: Handler<T, AppState>, T: 'static>(&mut self, m: Method, p: &'static str, a: Action, h: H) {
+        self.route(Kind::Page, m, p, a, h)
     }
 
     /// A JSON endpoint under `/api/v1`.
-    pub fn api<H: Handler<T, AppState>, T: 'static>(
-        &mut self,
-        method: Method,
-        path: &'static str,
-        action: Action,
-        h: H,
-    ) {
-        let route = Self::on(&method, h);
-        self.add(Kind::Api, method, path, action, route)
+    pub fn api<H: Handler<T, AppState>, T: 'static>(&mut self, m: Method, p: &'static str, a: Action, h: H) {
+        self.route(Kind::Api, m, p, a, h)
     }
 
     /// An Open311 GeoReport v2 endpoint (its own error format).
-    pub fn open311<H: Handler<T, AppState>, T: 'static>(
-        &mut self,
-        method: Method,
-        path: &'static str,
-        action: Action,
-        h: H,
-    ) {
-        let route = Self::on(&method, h);
-        self.add(Kind::Open311, method, path, action, route)
+    pub fn open311<H: Handler<T, AppState>, T: 'static>(&mut self, m: Method, p: &'static str, a: Action, h: H) {
+        self.route(Kind::Open311, m, p, a, h)
     }
 
     /// A route that takes a file: its body may be up to [`UPLOAD_LIMIT`], and a 413 says so.
