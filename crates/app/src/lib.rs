@@ -34,6 +34,7 @@ pub use db::{Backend, Db};
 pub use error::AppError;
 
 use wushe_domain::access::{Action, Decision, Grants};
+use wushe_domain::policy::{Ask, Asker, Record};
 
 /// Who is acting: a signed-in user with grants, or an anonymous visitor, or the operator's CLI.
 #[derive(Debug, Clone)]
@@ -74,6 +75,18 @@ impl Actor {
             Decision::NeedLogin => Err(AppError::Unauthenticated),
             Decision::Deny => Err(AppError::Forbidden),
         }
+    }
+
+    /// [`Actor::require`] as a yes or no: whether a page should offer what a route would allow.
+    pub fn can(&self, action: Action, subject_path: Option<&str>) -> bool {
+        self.require(action, subject_path).is_ok()
+    }
+
+    /// The record-level policy's answer for this actor ([`wushe_domain::policy::allows`]):
+    /// the check a command makes before writing and the test a page makes before offering.
+    pub fn may(&self, record: &Record, ask: Ask) -> bool {
+        let who = Asker { grants: &self.grants, operator: self.operator, person: self.user_id.is_some() };
+        wushe_domain::policy::allows(who, record, ask)
     }
 
     /// Subtrees visible for `action`; the operator sees everything (`""` prefixes all paths).

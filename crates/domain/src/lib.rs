@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod needs;
 pub mod organizations;
 pub mod people;
+pub mod policy;
 pub mod resources;
 
 pub use error::{FieldError, FieldErrors};

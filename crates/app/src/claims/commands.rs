@@ -2,13 +2,14 @@
 
 use super::listing::{HOUR, NEVER, listing};
 use super::model::{CLAIM_COLS, Claim, ClaimRow, claim_of};
-use super::queries::active_claim;
+use super::queries::{active_claim, claim_record};
 use crate::audit::AuditedTx;
 use crate::needs::{Assignee, Need};
 use crate::{Actor, AppError, Db, areas, needs, notifications};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
 use wushe_domain::needs::{EventKind, NeedStatus, parse_note};
+use wushe_domain::policy::Ask;
 
 /// Claims a listed need, for oneself or (`org`) for an organization one belongs to.
 pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: i64, org: Option<i64>) -> Result<Need, AppError> {
@@ -83,12 +84,11 @@ pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: i64, org: Option<i6
 pub async fn release(db: &Db, actor: &Actor, at: i64, need_id: i64, note: &str) -> Result<Need, AppError> {
     let need = needs::by_id(db, need_id).await?;
     let claim = active_claim(db, need_id).await?;
-    let manage = needs::get(db, actor, need_id).await.map(|(_, r)| r.manage).unwrap_or(false);
     let Some(claim) = claim else {
         actor.require(Action::NeedClaim, None).or_else(|_| actor.require(Action::NeedManage, None))?;
         return Err(AppError::NotFound);
     };
-    if !(manage || actor.user_id == Some(claim.user_id)) {
+    if !actor.may(&claim_record(db, actor, &need, Some(&claim)).await?, Ask::ClaimRelease) {
         actor.require(Action::NeedClaim, None).or_else(|_| actor.require(Action::NeedManage, None))?;
         return Err(AppError::NotFound);
     }

@@ -8,6 +8,7 @@ use wushe_domain::FieldError;
 use wushe_domain::access::Action;
 use wushe_domain::matching::{PlaceLevel, place_level, shared_depth};
 use wushe_domain::needs::{EventKind, NeedStatus};
+use wushe_domain::policy::Ask;
 
 pub(crate) const HOUR: i64 = 3_600_000;
 /// Expiry of a claim whose work has started (year 2286).
@@ -23,8 +24,8 @@ pub struct Listing {
 /// Puts an open, unassigned need on the list; `claim_hours` is how long a claim may wait before
 /// work starts (1–720).
 pub async fn list_need(db: &Db, actor: &Actor, at: i64, need_id: i64, claim_hours: &str) -> Result<Need, AppError> {
-    let (need, rel) = needs::get(db, actor, need_id).await?;
-    if !rel.manage {
+    let (need, rec) = needs::get(db, actor, need_id).await?;
+    if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
     }
     let hours: i64 = match claim_hours.trim() {
@@ -63,8 +64,8 @@ pub async fn list_need(db: &Db, actor: &Actor, at: i64, need_id: i64, claim_hour
 
 /// Takes a need off the list (it stays in the ledger).
 pub async fn unlist_need(db: &Db, actor: &Actor, at: i64, need_id: i64) -> Result<(), AppError> {
-    let (need, rel) = needs::get(db, actor, need_id).await?;
-    if !rel.manage {
+    let (need, rec) = needs::get(db, actor, need_id).await?;
+    if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
     }
     let mut tx = AuditedTx::begin(db, at).await?;

@@ -17,4 +17,4 @@ pub(crate) use commands::on_need_step;
 pub use commands::{claim, expire, release};
 pub use listing::{Claimable, Listing, claimable, list_need, listing, unlist_need};
 pub use model::Claim;
-pub use queries::{active_claim, mine};
+pub use queries::{active_claim, claim_record, mine};

@@ -4,6 +4,7 @@ use super::model::{CLAIM_COLS, Claim, ClaimRow, claim_of};
 use crate::needs::Need;
 use crate::{Actor, AppError, Db, needs};
 use wushe_domain::access::Action;
+use wushe_domain::policy::{Record, Ties};
 
 /// The active claim on a need, if any.
 pub async fn active_claim(db: &Db, need_id: i64) -> Result<Option<Claim>, AppError> {
@@ -13,6 +14,13 @@ pub async fn active_claim(db: &Db, need_id: i64) -> Result<Option<Claim>, AppErr
             .fetch_optional(&db.pool)
             .await?;
     Ok(r.map(claim_of))
+}
+
+/// The need as the record-level policy sees it for its claim: the tie is holding `claim`.
+pub async fn claim_record(db: &Db, actor: &Actor, need: &Need, claim: Option<&Claim>) -> Result<Record, AppError> {
+    let rec = needs::record(db, actor, need).await?;
+    let claim_holder = claim.is_some_and(|c| actor.user_id == Some(c.user_id));
+    Ok(Record { ties: Ties { claim_holder, ..rec.ties }, ..rec })
 }
 
 /// The actor's active claims, with their needs.

@@ -1,10 +1,11 @@
-//! Who may see and act on a need: the caller's relation to it.
+//! The facts the record-level policy needs about one need: the caller's ties to it.
 
 use super::model::{COLS, Need, from_row};
 use crate::areas::{self};
 use crate::{Actor, AppError, Db};
-use wushe_domain::access::{Action, Decision, Role};
+use wushe_domain::access::{Action, Role};
 use wushe_domain::needs::EventKind;
+use wushe_domain::policy::{Ask, Record, Ties};
 
 /// The households a person holds a resident grant for (their "own" needs).
 pub(crate) fn own_households(actor: &Actor) -> Vec<String> {
@@ -30,43 +31,14 @@ pub(crate) async fn is_member(db: &Db, person: Option<i64>, org_id: i64) -> Resu
     Ok(r.is_some())
 }
 
-/// How the actor relates to one need; decides what they may see and do.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Relation {
-    pub staff_read: bool,
-    pub manage: bool,
-    pub requester: bool,
-    pub assignee: bool,
+/// The workflow steps (accept … reopen) this person may take on the need now: those its
+/// status allows and the policy grants.
+pub fn workflow_steps(need: &Need, actor: &Actor, rec: &Record) -> Vec<EventKind> {
+    need.status.next_events().into_iter().filter(|e| actor.may(rec, Ask::NeedStep(*e))).collect()
 }
 
-impl Relation {
-    pub fn can_read(&self) -> bool {
-        self.staff_read || self.manage || self.requester || self.assignee
-    }
-
-    /// Whether this person may record `event` on the need: the one rule that `step`, the
-    /// pages and the API all follow.
-    pub fn may(&self, event: EventKind) -> bool {
-        match event {
-            EventKind::Accepted | EventKind::Assigned | EventKind::Rejected | EventKind::Merged => self.manage,
-            EventKind::Started | EventKind::Resolved => self.manage || self.assignee,
-            EventKind::Confirmed | EventKind::Reopened => self.requester || self.manage,
-            EventKind::Commented => self.can_read(),
-            _ => false,
-        }
-    }
-}
-
-/// The workflow steps (accept … reopen) this person may take on the need now.
-pub fn workflow_steps(need: &Need, rel: &Relation) -> Vec<EventKind> {
-    need.status.next_events().into_iter().filter(|e| rel.may(*e)).collect()
-}
-
-pub async fn relation(db: &Db, actor: &Actor, n: &Need) -> Result<Relation, AppError> {
-    if actor.operator {
-        return Ok(Relation { staff_read: true, manage: true, requester: false, assignee: false });
-    }
-    let allow = |a: Action| actor.grants.decide(a, Some(&n.area_path)) == Decision::Allow;
+/// The need as the record-level policy sees it, with the actor's ties to it.
+pub async fn record(db: &Db, actor: &Actor, n: &Need) -> Result<Record, AppError> {
     let household_path = match n.household_id {
         Some(h) => Some(areas::by_id(db, h).await?.path),
         None => None,
@@ -74,16 +46,27 @@ pub async fn relation(db: &Db, actor: &Actor, n: &Need) -> Result<Relation, AppE
     let own = own_households(actor);
     let requester = actor.user_id.is_some() && n.requester_user_id == actor.user_id
         || household_path.as_ref().is_some_and(|h| own.iter().any(|o| h.starts_with(o.as_str())));
-    let mut assignee = actor.user_id.is_some() && n.assignee_user_id == actor.user_id;
-    if !assignee && let Some(org) = n.assignee_org_id {
-        assignee = actor.grants.decide(Action::NeedWork, None) == Decision::Allow
-            && is_member(db, actor_person(db, actor).await?, org).await?;
-    }
-    Ok(Relation { staff_read: allow(Action::NeedRead), manage: allow(Action::NeedManage), requester, assignee })
+    let assignee = actor.user_id.is_some() && n.assignee_user_id == actor.user_id;
+    let member = match n.assignee_org_id {
+        Some(org) if !assignee => is_member(db, actor_person(db, actor).await?, org).await?,
+        _ => false,
+    };
+    Ok(Record {
+        area_path: n.area_path.clone(),
+        ties: Ties { requester, assignee, member, ..Ties::default() },
+        closed: n.status.is_closed(),
+        personal: false,
+    })
+}
+
+/// The same need as seen for a whistle to `org_id`: the tie is membership of that organization.
+pub async fn whistle_record(db: &Db, actor: &Actor, rec: &Record, org_id: i64) -> Result<Record, AppError> {
+    let member = is_member(db, actor_person(db, actor).await?, org_id).await?;
+    Ok(Record { ties: Ties { member, ..rec.ties }, ..rec.clone() })
 }
 
 /// A need the actor may read; others' needs look missing.
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Need, Relation), AppError> {
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Need, Record), AppError> {
     let row =
         sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1")).bind(id).fetch_optional(&db.pool).await?;
     let Some(row) = row else {
@@ -91,9 +74,9 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Need, Relation), Ap
         return Err(AppError::NotFound);
     };
     let n = from_row(&row)?;
-    let rel = relation(db, actor, &n).await?;
-    if rel.can_read() {
-        Ok((n, rel))
+    let rec = record(db, actor, &n).await?;
+    if actor.may(&rec, Ask::NeedRead) {
+        Ok((n, rec))
     } else {
         actor.require(Action::OwnAccount, None)?;
         Err(AppError::NotFound)

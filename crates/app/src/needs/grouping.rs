@@ -1,6 +1,6 @@
 //! N6: similar needs, grouping them under a common need, and bulk assignment.
 
-use super::access::{get, relation};
+use super::access::{get, record};
 use super::calendar::calendar_for;
 use super::categories::categories;
 use super::intake::{NewNeed, insert_event, write_submission};
@@ -14,12 +14,13 @@ use crate::{Actor, AppError, Db};
 
 use wushe_domain::FieldError;
 use wushe_domain::needs::{Channel, EventKind, Scope, Urgency, parse_title};
+use wushe_domain::policy::Ask;
 
 /// N6 — open needs of the same community that read like `need` (by jieba words of title and
 /// description), most alike first, for merging duplicates or grouping into a common need.
 pub async fn similar(db: &Db, actor: &Actor, need: &Need, limit: usize) -> Result<Vec<(Need, f64)>, AppError> {
-    let rel = relation(db, actor, need).await?;
-    if !rel.manage {
+    let rec = record(db, actor, need).await?;
+    if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
     }
     let community = areas::by_id(db, need.community_id).await?;
@@ -50,8 +51,8 @@ pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[i64]) ->
     let title = parse_title(title)?;
     let mut members = Vec::new();
     for id in ids {
-        let (n, rel) = get(db, actor, *id).await.map_err(|_| FieldError::new("needs", "errors.need.unknown"))?;
-        if !rel.manage {
+        let (n, rec) = get(db, actor, *id).await.map_err(|_| FieldError::new("needs", "errors.need.unknown"))?;
+        if !actor.may(&rec, Ask::NeedManage) {
             return Err(AppError::Forbidden);
         }
         if n.status.is_closed() || n.scope == Scope::Common {

@@ -21,7 +21,7 @@ mod views;
 mod whistles;
 mod workflow;
 
-pub use access::{Relation, get, relation, workflow_steps};
+pub use access::{get, record, whistle_record, workflow_steps};
 pub use calendar::{CalendarForm, calendar_dates, calendar_for, set_calendar};
 pub use categories::{
     Category, CategoryForm, active_categories, add_category, categories, ensure_default_categories, update_category,
@@ -33,6 +33,6 @@ pub use model::Need;
 pub use queries::{Filter, assigned_to_me, ledger, mine, open_counts, open_loads};
 pub(crate) use queries::{by_id, by_ids};
 pub use views::{SavedView, delete_view, save_view, views};
-pub use whistles::{Whistle, Whistling, report, whistle, whistles};
+pub use whistles::{Whistle, Whistling, report, reporter, whistle, whistles};
 pub(crate) use workflow::claim_transition;
 pub use workflow::{Assignee, Event, Step, Stepped, flag_overdue, step, timeline};

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::path::{Path, PathBuf};
 use wushe_domain::FieldError;
+use wushe_domain::policy::Ask;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_PER_NEED: i64 = 6;
@@ -60,8 +61,8 @@ pub async fn attach(
     need_id: i64,
     bytes: &[u8],
 ) -> Result<Photo, AppError> {
-    let (need, rel) = super::access::get(db, actor, need_id).await?;
-    if !(rel.requester || rel.manage || rel.assignee) {
+    let (need, rec) = super::access::get(db, actor, need_id).await?;
+    if !actor.may(&rec, Ask::NeedAddPhoto) {
         return Err(AppError::Forbidden);
     }
     let content_type = check(bytes)?;

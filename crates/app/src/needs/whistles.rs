@@ -1,6 +1,6 @@
 //! N4 whistles (吹哨报到): calling departments to a need, and their reports.
 
-use super::access::{actor_person, get, is_member, relation};
+use super::access::{get, record, whistle_record};
 use super::intake::insert_event;
 use super::model::{COLS, Need, from_row};
 use crate::areas::{self};
@@ -8,8 +8,8 @@ use crate::audit::AuditedTx;
 use crate::{Actor, AppError, Db, notifications, organizations};
 use sqlx::Row;
 use wushe_domain::FieldError;
-use wushe_domain::access::{Action, Decision};
 use wushe_domain::needs::{EventKind, parse_note};
+use wushe_domain::policy::Ask;
 
 #[derive(Debug, Clone)]
 pub struct Whistle {
@@ -34,8 +34,8 @@ pub struct Whistling {
 }
 
 pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: i64, w: Whistling) -> Result<Need, AppError> {
-    let (need, rel) = get(db, actor, id).await?;
-    if !rel.manage {
+    let (need, rec) = get(db, actor, id).await?;
+    if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
     }
     let Whistling { version, organizations: orgs, hours, note } = w;
@@ -126,6 +126,23 @@ pub async fn whistles(db: &Db, need: &Need) -> Result<Vec<Whistle>, AppError> {
         .collect()
 }
 
+/// Whether the actor may report to some whistle of the need (checked before their report is
+/// read): a manager, or a member of a whistled organization. Others are refused as
+/// [`report`] would refuse them.
+pub async fn reporter(db: &Db, actor: &Actor, need_id: i64) -> Result<(), AppError> {
+    let need = super::queries::by_id(db, need_id).await?;
+    let rec = record(db, actor, &need).await?;
+    for w in whistles(db, &need).await? {
+        if actor.may(&whistle_record(db, actor, &rec, w.organization_id).await?, Ask::NeedReport) {
+            return Ok(());
+        }
+    }
+    if actor.may(&rec, Ask::NeedReport) {
+        return Ok(());
+    }
+    if actor.may(&rec, Ask::NeedRead) { Err(AppError::Forbidden) } else { Err(AppError::NotFound) }
+}
+
 /// 报到 — a whistled organization acknowledges. Its members (or the community's staff on its
 /// behalf) may report; a second report is refused.
 pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, note: &str) -> Result<(), AppError> {
@@ -134,11 +151,9 @@ pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, 
         .fetch_optional(&db.pool)
         .await?;
     let need = from_row(&row.ok_or(AppError::NotFound)?)?;
-    let rel = relation(db, actor, &need).await?;
-    let member = is_member(db, actor_person(db, actor).await?, org_id).await?
-        && actor.grants.decide(Action::NeedWork, None) == Decision::Allow;
-    if !(rel.manage || member) {
-        if rel.can_read() {
+    let rec = record(db, actor, &need).await?;
+    if !actor.may(&whistle_record(db, actor, &rec, org_id).await?, Ask::NeedReport) {
+        if actor.may(&rec, Ask::NeedRead) {
             return Err(AppError::Forbidden);
         }
         return Err(AppError::NotFound);

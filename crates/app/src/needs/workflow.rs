@@ -10,6 +10,7 @@ use crate::{Actor, AppError, Db, notifications, organizations};
 use sqlx::{Any, Row, Transaction};
 use wushe_domain::FieldError;
 use wushe_domain::needs::{EventKind, note_required, parse_note, parse_rating};
+use wushe_domain::policy::Ask;
 
 /// Event: a need took a step of its workflow (published inside the step's transaction).
 #[derive(Debug, Clone)]
@@ -54,13 +55,13 @@ pub struct Step {
 
 /// N2 — applies one workflow step to a need.
 pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<Need, AppError> {
-    let (need, rel) = get(db, actor, id).await?;
+    let (need, rec) = get(db, actor, id).await?;
     // Someone acted since this person read the need: say so before judging the step, since
     // it was chosen against a status that no longer holds.
-    if s.version != need.version && rel.can_read() {
+    if s.version != need.version && actor.may(&rec, Ask::NeedRead) {
         return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
     }
-    if !rel.may(s.event) {
+    if !actor.may(&rec, Ask::NeedStep(s.event)) {
         return Err(AppError::Forbidden);
     }
     let next = need.status.apply(s.event).map_err(|e| AppError::Invalid(e.field_error().into()))?;

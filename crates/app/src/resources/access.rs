@@ -1,18 +1,10 @@
-//! Who may read, maintain or book one resource, and what of its contact they see.
+//! The facts the record-level policy needs about a resource, and its contact as a reader sees it.
 
 use super::model::{COLS, Resource, from_row};
 use crate::{Actor, AppError, Db, organizations};
 use wushe_domain::access::Action;
 use wushe_domain::people::{PhoneNumber, mask_name};
-
-/// What the actor may do with one resource.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Access {
-    pub edit: bool,
-    pub manage: bool,
-    /// Full contact details (person-owned resources are masked otherwise).
-    pub contact: bool,
-}
+use wushe_domain::policy::{Ask, Record, Ties};
 
 /// The person behind the actor's account and the organizations they belong to.
 pub(crate) async fn actor_orgs(db: &Db, actor: &Actor) -> Result<(Option<i64>, Vec<i64>), AppError> {
@@ -25,11 +17,12 @@ pub(crate) async fn actor_orgs(db: &Db, actor: &Actor) -> Result<(Option<i64>, V
     Ok((person, orgs))
 }
 
-pub async fn access(db: &Db, actor: &Actor, r: &Resource) -> Result<Access, AppError> {
-    Ok(Accessor::new(db, actor).await?.access(r))
+/// The resource as the record-level policy sees it, with the actor's ties to it.
+pub async fn record(db: &Db, actor: &Actor, r: &Resource) -> Result<Record, AppError> {
+    Ok(Accessor::new(db, actor).await?.record(r))
 }
 
-/// What one actor may do with many resources (a list, an export), their organizations read once.
+/// The ties of one actor to many resources (a list, an export), their organizations read once.
 pub struct Accessor<'a> {
     actor: &'a Actor,
     orgs: Vec<i64>,
@@ -40,61 +33,57 @@ impl<'a> Accessor<'a> {
         Ok(Accessor { actor, orgs: actor_orgs(db, actor).await?.1 })
     }
 
-    pub fn access(&self, r: &Resource) -> Access {
-        let actor = self.actor;
-        let manage = actor.operator || actor.require(Action::ResourceManage, Some(&r.area_path)).is_ok();
-        let own = actor.user_id.is_some()
-            && (actor.grants.reaches(Action::ResourceOwn, &r.area_path)
-                || actor.grants.member_of(Action::ResourceOwn, &r.area_path))
-            && (r.owner_user_id == actor.user_id || r.owner_org_id.is_some_and(|o| self.orgs.contains(&o)));
-        let edit = manage || own;
-        let contact = !r.personal() || edit || actor.require(Action::ResidentReadSensitive, Some(&r.area_path)).is_ok();
-        Access { edit, manage, contact }
+    pub fn record(&self, r: &Resource) -> Record {
+        let owner = self.actor.user_id.is_some() && r.owner_user_id == self.actor.user_id;
+        let member = r.owner_org_id.is_some_and(|o| self.orgs.contains(&o));
+        Record {
+            area_path: r.area_path.clone(),
+            ties: Ties { owner, member, ..Ties::default() },
+            closed: false,
+            personal: r.personal(),
+        }
     }
 }
 
 /// May the actor read resources placed at `path`? Resources above a community (a street's)
 /// are read by anyone who reads resources of a community below.
 pub(crate) fn may_read(actor: &Actor, path: &str) -> bool {
-    actor.operator
-        || actor.grants.reaches(Action::ResourceRead, path)
-        || actor.grants.member_of(Action::ResourceRead, path)
+    actor.may(&Record { area_path: path.to_string(), ..Record::default() }, Ask::ResourceRead)
 }
 
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Resource, Access), AppError> {
+/// A resource the actor may read; others look missing.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Resource, Record), AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM resources WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    let found = match row {
-        Some(r) => Some(from_row(&r)?),
-        None => None,
-    };
-    match found {
-        Some(r) if may_read(actor, &r.area_path) => {
-            let a = access(db, actor, &r).await?;
-            Ok((r, a))
-        }
-        Some(r) if actor.user_id.is_some() && r.owner_user_id == actor.user_id => {
-            let a = access(db, actor, &r).await?;
-            Ok((r, a))
-        }
-        _ => {
-            actor.require(Action::ResourceRead, None).or_else(|_| actor.require(Action::ResourceOwn, None))?;
-            Err(AppError::NotFound)
+    if let Some(row) = row {
+        let r = from_row(&row)?;
+        let rec = record(db, actor, &r).await?;
+        if actor.may(&rec, Ask::ResourceRead) {
+            return Ok((r, rec));
         }
     }
+    actor.require(Action::ResourceRead, None).or_else(|_| actor.require(Action::ResourceOwn, None))?;
+    Err(AppError::NotFound)
+}
+
+/// A resource the actor may edit: others' read as forbidden (or missing, if unreadable).
+/// Commands check it first, so a stranger learns nothing from what they sent.
+pub async fn editable(db: &Db, actor: &Actor, id: i64) -> Result<Resource, AppError> {
+    let (r, rec) = get(db, actor, id).await?;
+    if actor.may(&rec, Ask::ResourceEdit) { Ok(r) } else { Err(AppError::Forbidden) }
 }
 
 /// The address as this reader may see it: a person's (their home, often) only with the contact.
-pub fn shown_address(r: &Resource, a: &Access) -> String {
-    if a.contact || !r.personal() { r.address.clone() } else { String::new() }
+pub fn shown_address(r: &Resource, contact: bool) -> String {
+    if contact || !r.personal() { r.address.clone() } else { String::new() }
 }
 
 /// The contact as this reader may see it.
-pub fn shown_contact(r: &Resource, a: &Access) -> (String, String) {
+pub fn shown_contact(r: &Resource, contact: bool) -> (String, String) {
     let phone = r.contact_phone.clone().unwrap_or_default();
-    if a.contact {
+    if contact {
         return (r.contact_name.clone(), phone);
     }
     let phone = PhoneNumber::parse(&phone)

@@ -1,6 +1,6 @@
 //! Creating and updating resources: place, owner and categories checked, audited.
 
-use super::access::{actor_orgs, get};
+use super::access::{actor_orgs, editable};
 use super::forms::{NewResource, Owner, ResourceForm};
 use super::model::{COLS, Resource, from_row, stored_list};
 use super::snapshot::touch;
@@ -197,10 +197,7 @@ pub async fn update(
     version: i64,
     new: NewResource,
 ) -> Result<Resource, AppError> {
-    let (old, a) = get(db, actor, id).await?;
-    if !a.edit {
-        return Err(AppError::Forbidden);
-    }
+    let old = editable(db, actor, id).await?;
     if old.version != version {
         return Err(AppError::Conflict(FieldError::new("version", "errors.stale_version")));
     }

@@ -7,6 +7,7 @@ use crate::{Actor, AppError, Db, areas, needs};
 use std::collections::HashMap;
 use wushe_domain::access::Action;
 use wushe_domain::matching::{self, Candidate, NeedProfile, Ranked};
+use wushe_domain::policy::Ask;
 use wushe_domain::resources::ResourceKind;
 
 /// One entry of a need's matching list.
@@ -82,8 +83,8 @@ pub async fn matches(
     at: i64,
     limit: usize,
 ) -> Result<(Need, Vec<Match>), AppError> {
-    let (need, rel) = needs::get(db, actor, need_id).await?;
-    if !rel.manage {
+    let (need, rec) = needs::get(db, actor, need_id).await?;
+    if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
     }
     let community = areas::by_id(db, need.community_id).await?;

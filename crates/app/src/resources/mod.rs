@@ -24,7 +24,7 @@ pub mod sheets;
 mod snapshot;
 mod stock;
 
-pub use access::{Access, Accessor, access, get, shown_address, shown_contact};
+pub use access::{Accessor, editable, get, record, shown_address, shown_contact};
 pub use commands::{create, insert, update};
 pub use directory::{DirectoryItem, import_directory};
 pub use forms::{NewResource, Owner, ResourceForm};

@@ -1,6 +1,6 @@
 //! Stock moves that can never overdraw, and a resource's availability exceptions.
 
-use super::access::get;
+use super::access::editable;
 use super::model::{COLS, Resource, exceptions, from_row};
 use super::snapshot::touch;
 use crate::audit::AuditedTx;
@@ -46,10 +46,7 @@ pub async fn move_stock(
     delta: &str,
     reason: &str,
 ) -> Result<Resource, AppError> {
-    let (r, a) = get(db, actor, id).await?;
-    if !a.edit {
-        return Err(AppError::Forbidden);
-    }
+    let r = editable(db, actor, id).await?;
     if !r.kind.has_stock() {
         return Err(FieldError::new("delta", "errors.stock.not_counted").into());
     }
@@ -107,10 +104,7 @@ pub async fn availability(db: &Db, r: &Resource) -> Result<Availability, AppErro
 }
 
 pub async fn add_exception(db: &Db, actor: &Actor, at: i64, id: i64, e: Exception, note: &str) -> Result<(), AppError> {
-    let (r, a) = get(db, actor, id).await?;
-    if !a.edit {
-        return Err(AppError::Forbidden);
-    }
+    let r = editable(db, actor, id).await?;
     let note = optional_text("note", note, 200)?.unwrap_or_default();
     let mut tx = AuditedTx::begin(db, at).await?;
     sqlx::query(
@@ -140,10 +134,7 @@ pub async fn add_exception(db: &Db, actor: &Actor, at: i64, id: i64, e: Exceptio
 }
 
 pub async fn remove_exception(db: &Db, actor: &Actor, at: i64, id: i64, exception_id: i64) -> Result<(), AppError> {
-    let (r, a) = get(db, actor, id).await?;
-    if !a.edit {
-        return Err(AppError::Forbidden);
-    }
+    let r = editable(db, actor, id).await?;
     let mut tx = AuditedTx::begin(db, at).await?;
     let done = sqlx::query("DELETE FROM resource_exceptions WHERE id = $1 AND resource_id = $2")
         .bind(exception_id)

@@ -9,6 +9,7 @@ use wushe_app::resources::{self, ResourceForm};
 use wushe_app::{Actor, AppError, Db, areas, claims};
 use wushe_domain::access::{Grant, Grants, Role};
 use wushe_domain::needs::{EventKind, NeedStatus};
+use wushe_domain::policy::Ask;
 use wushe_domain::resources::{BookingStatus, date_of, local_day_minute};
 use wushe_testkit::{Engine, both_engines, sqlx};
 
@@ -132,14 +133,17 @@ async fn ownership_body(db: Db, engine: Engine) {
         .unwrap_err();
     assert!(matches!(&e, AppError::Conflict(f) if f.key == "errors.stale_version"), "{e:?}");
     // The contact of a person's skill: full for the owner and staff with purpose, masked otherwise.
-    let (r, a) = resources::get(&db, &org, mine.id).await.unwrap();
-    assert_eq!(resources::shown_contact(&r, &a).1, "139****5678");
-    assert_eq!(resources::shown_address(&r, &a), "", "a volunteer's address is theirs");
-    assert_eq!(resources::shown_contact(&r, &a).0, "王**");
-    let (r, a) = resources::get(&db, &vol, mine.id).await.unwrap();
-    assert_eq!(resources::shown_contact(&r, &a).1, "13912345678");
-    let (r, a) = resources::get(&db, &grid, mine.id).await.unwrap();
-    assert_eq!(resources::shown_contact(&r, &a).1, "13912345678", "grid workers visit residents");
+    let (r, rec) = resources::get(&db, &org, mine.id).await.unwrap();
+    let a = org.may(&rec, Ask::ResourceContact);
+    assert_eq!(resources::shown_contact(&r, a).1, "139****5678");
+    assert_eq!(resources::shown_address(&r, a), "", "a volunteer's address is theirs");
+    assert_eq!(resources::shown_contact(&r, a).0, "王**");
+    let (r, rec) = resources::get(&db, &vol, mine.id).await.unwrap();
+    let a = vol.may(&rec, Ask::ResourceContact);
+    assert_eq!(resources::shown_contact(&r, a).1, "13912345678");
+    let (r, rec) = resources::get(&db, &grid, mine.id).await.unwrap();
+    let a = grid.may(&rec, Ask::ResourceContact);
+    assert_eq!(resources::shown_contact(&r, a).1, "13912345678", "grid workers visit residents");
     // Another community's staff cannot see it at all.
     assert!(matches!(resources::get(&db, &other, mine.id).await, Err(AppError::NotFound)));
     let a_comm = areas::by_code(&db, A).await.unwrap();

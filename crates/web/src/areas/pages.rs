@@ -16,7 +16,7 @@ use axum::response::Response;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wushe_app::{AppError, areas, organizations, people};
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
 use wushe_domain::areas::AreaKind;
 use wushe_domain::organizations::{OrganizationKind, Post};
 
@@ -106,8 +106,8 @@ async fn overview(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
     ];
     let mut vulnerable = vec![(t.t("page.overview.vulnerable_total").to_string(), o.vulnerable)];
     vulnerable.extend(o.by_vulnerability.iter().map(|(v, n)| (t.t(&vul_key(*v)).to_string(), *n)));
-    let can_browse = ctx.actor.grants.decide(Action::AreaRead, None) == Decision::Allow;
-    let failing = if ctx.actor.grants.decide(Action::OutboxManage, Some(&o.community.path)) == Decision::Allow {
+    let can_browse = ctx.actor.can(Action::AreaRead, None);
+    let failing = if ctx.actor.can(Action::OutboxManage, Some(&o.community.path)) {
         crate::shell::views::failing_lines(&s, &ctx, o.community.id).await.unwrap_or_default()
     } else {
         vec![]
@@ -231,8 +231,7 @@ async fn area_view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<String>) -> 
     let households =
         if is_household { 0 } else { areas::count_in_subtree(&s.db, &area.path, AreaKind::Household).await? };
     let community = chain.iter().find(|a| a.kind == AreaKind::Community).map(|a| a.code.clone());
-    let can_add = area.kind != AreaKind::Household
-        && ctx.actor.grants.decide(Action::AreaWrite, Some(&area.path)) == Decision::Allow;
+    let can_add = area.kind != AreaKind::Household && ctx.actor.can(Action::AreaWrite, Some(&area.path));
     let kind_options = AreaKind::ALL
         .iter()
         .filter(|k| area.kind.may_contain(**k))
@@ -265,9 +264,7 @@ async fn area_view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<String>) -> 
         members,
         can_add,
         visit_link: match community.as_deref() {
-            Some(c) if ctx.actor.grants.decide(Action::NeedRecord, Some(&area.path)) == Decision::Allow => {
-                crate::shell::views::visit_link(c, &area)
-            }
+            Some(c) if ctx.actor.can(Action::NeedRecord, Some(&area.path)) => crate::shell::views::visit_link(c, &area),
             _ => None,
         },
         kind_options,

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use wushe_app::bookings::{self, Booking, BookingForm};
 use wushe_app::resources::{self, Resource};
 use wushe_app::{AppError, areas};
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
 use wushe_domain::resources::{BookingStatus, LiveStatus, date_of, local_day_minute, parse_date, weekday};
 
 pub fn routes(r: &mut Registry) {
@@ -74,7 +74,7 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
     }
     Ok(html(&SpacesPage {
         l: Layout::with_title(&ctx, t.f("page.spaces.title", &[&c.name]), Some(c.code.clone())),
-        can_manage: ctx.actor.grants.decide(Action::BookingManage, Some(&c.path)) == Decision::Allow,
+        can_manage: ctx.actor.can(Action::BookingManage, Some(&c.path)),
         code: c.code,
         rows,
     }))

@@ -7,7 +7,7 @@ use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::ApiResult;
 use crate::shell::error::Problem;
-use crate::shell::extract::{ApiJson, Id};
+use crate::shell::extract::{ApiJson, Id, LaterJson};
 use crate::shell::json::{NeedDto, dto_from, dtos, need_dto};
 use crate::shell::layout::rfc3339;
 use crate::shell::registry::Registry;
@@ -295,7 +295,7 @@ pub struct NeedDetailDto {
 /// A need with its timeline and whistles.
 #[utoipa::path(get, path = "/api/v1/needs/{id}", params(("id" = i64, Path)), responses((status = 200, body = NeedDetailDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
-    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await?;
+    let (n, rec) = needs::get(&s.db, &ctx.actor, id).await?;
     let timeline = needs::timeline(&s.db, &n)
         .await?
         .into_iter()
@@ -312,7 +312,7 @@ async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
             hours_to_report: w.reported_at.map(|r| (r - w.created_at) as f64 / 3_600_000.0),
         })
         .collect();
-    let next_steps = needs::workflow_steps(&n, &rel).into_iter().map(|ev| ev.code().to_string()).collect();
+    let next_steps = needs::workflow_steps(&n, &ctx.actor, &rec).into_iter().map(|ev| ev.code().to_string()).collect();
     Ok(Json(NeedDetailDto { need: need_dto(&s, &n).await?, timeline, whistles, next_steps }).into_response())
 }
 
@@ -338,7 +338,9 @@ pub struct StepBody {
 #[utoipa::path(post, path = "/api/v1/needs/{id}/events", params(("id" = i64, Path)), request_body = StepBody, responses(
     (status = 200, body = NeedDto), (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<StepBody>) -> ApiResult {
+async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<StepBody>) -> ApiResult {
+    needs::get(&s.db, &ctx.actor, id).await?;
+    let b = b.body()?;
     let e = err(&ctx);
     let st = Step {
         event: EventKind::parse(&b.event).map_err(|x| e(x.into()))?,
@@ -364,7 +366,9 @@ pub struct WhistleBody {
 /// 社区吹哨: names organizations that must report within the deadline.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/whistles", params(("id" = i64, Path)), request_body = WhistleBody, responses(
     (status = 200, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn whistle(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<WhistleBody>) -> ApiResult {
+async fn whistle(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<WhistleBody>) -> ApiResult {
+    needs::get(&s.db, &ctx.actor, id).await?;
+    let b = b.body()?;
     let w = needs::Whistling { version: b.version, organizations: b.organizations, hours: b.hours, note: b.note };
     let n = needs::whistle(&s.db, &ctx.actor, s.now(), id, w).await?;
     Ok(Json(need_dto(&s, &n).await?).into_response())
@@ -380,7 +384,9 @@ pub struct ReportBody {
 /// 各方报到: a whistled organization acknowledges.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/reports", params(("id" = i64, Path)), request_body = ReportBody, responses(
     (status = 204, description = "Reported"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn report(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ReportBody>) -> ApiResult {
+async fn report(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<ReportBody>) -> ApiResult {
+    needs::reporter(&s.db, &ctx.actor, id).await?;
+    let b = b.body()?;
     needs::report(&s.db, &ctx.actor, s.now(), id, b.organization_id, &b.note).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -12,9 +12,11 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use wushe_app::needs::{self, Need, Relation, Step};
+use wushe_app::Actor;
+use wushe_app::needs::{self, Need, Step};
 use wushe_app::{AppError, areas};
 use wushe_domain::needs::{EventKind, note_required};
+use wushe_domain::policy::{Ask, Record};
 
 pub struct ActionView {
     code: &'static str,
@@ -64,9 +66,9 @@ struct NeedPage {
 }
 
 /// Which steps this person may take now.
-fn allowed_events(n: &Need, rel: &Relation) -> Vec<EventKind> {
-    let mut v = needs::workflow_steps(n, rel);
-    if rel.may(EventKind::Merged) && n.status.apply(EventKind::Merged).is_ok() {
+fn allowed_events(n: &Need, actor: &Actor, rec: &Record) -> Vec<EventKind> {
+    let mut v = needs::workflow_steps(n, actor, rec);
+    if actor.may(rec, Ask::NeedStep(EventKind::Merged)) && n.status.apply(EventKind::Merged).is_ok() {
         v.push(EventKind::Merged);
     }
     if !n.status.is_closed() {
@@ -87,7 +89,8 @@ pub async fn assignee_label(s: &AppState, n: &Need) -> String {
 
 async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Result<NeedPage, AppError> {
     let t = ctx.t();
-    let (n, rel) = needs::get(&s.db, &ctx.actor, id).await?;
+    let (n, rec) = needs::get(&s.db, &ctx.actor, id).await?;
+    let may = |ask| ctx.actor.may(&rec, ask);
     let cats = needs::categories(&s.db, n.community_id).await?;
     let community = areas::by_id(&s.db, n.community_id).await?;
     let row = rows(s, t, std::slice::from_ref(&n), &cats).await?.remove(0);
@@ -95,8 +98,25 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
     // Whistles go to organizations: the community's and its street's departments.
     let whistle_options: Vec<(i64, String)> =
         assignee_options.iter().filter_map(|(k, n)| Some((k.strip_prefix("org:")?.parse().ok()?, n.clone()))).collect();
-    let whistle_list = needs::whistles(&s.db, &n).await?;
-    let person_orgs = wushe_app::accounts::member_org_ids(&s.db, ctx.actor.user_id).await?;
+    let mut whistles = Vec::new();
+    for w in needs::whistles(&s.db, &n).await? {
+        let may_report =
+            ctx.actor.may(&needs::whistle_record(&s.db, &ctx.actor, &rec, w.organization_id).await?, Ask::NeedReport);
+        whistles.push(WhistleView {
+            org_id: w.organization_id,
+            reported: match w.reported_at {
+                Some(at) => t.f(
+                    "page.need.reported_after",
+                    &[&local_time(at), &format!("{:.1}", (at - w.created_at) as f64 / 3_600_000.0)],
+                ),
+                None if s.now() > w.deadline => t.t("page.need.not_reported_late").to_string(),
+                None => t.t("page.need.not_reported").to_string(),
+            },
+            can_report: w.reported_at.is_none() && may_report,
+            name: w.organization_name,
+            deadline: local_time(w.deadline),
+        });
+    }
     let timeline = needs::timeline(&s.db, &n)
         .await?
         .into_iter()
@@ -108,7 +128,8 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
             (t.t(&format!("event.{}", e.kind.code())).to_string(), local_time(e.at), e.actor.unwrap_or_default(), text)
         })
         .collect();
-    let similar = if rel.manage && n.scope == wushe_domain::needs::Scope::Individual && !n.status.is_closed() {
+    let similar = if may(Ask::NeedManage) && n.scope == wushe_domain::needs::Scope::Individual && !n.status.is_closed()
+    {
         needs::similar(&s.db, &ctx.actor, &n, 10)
             .await?
             .into_iter()
@@ -136,16 +157,21 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
         None if listed => Some(t.t("page.matches.listed").to_string()),
         None => None,
     };
-    let can_release = active_claim.as_ref().is_some_and(|c| rel.manage || ctx.actor.user_id == Some(c.user_id));
+    let can_release = match &active_claim {
+        Some(c) => {
+            ctx.actor.may(&wushe_app::claims::claim_record(&s.db, &ctx.actor, &n, Some(c)).await?, Ask::ClaimRelease)
+        }
+        None => false,
+    };
     Ok(NeedPage {
-        can_match: rel.manage && !n.status.is_closed(),
+        can_match: may(Ask::NeedMatch),
         claim,
         can_release,
         l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title), Some(community.code.clone())),
         similar,
         members,
         photos,
-        can_add_photo: (rel.requester || rel.manage || rel.assignee) && !n.status.is_closed(),
+        can_add_photo: may(Ask::NeedAddPhoto),
         version: n.version,
         channel: t.t(&format!("channel.{}", n.channel.code())).to_string(),
         urgency: t.t(&format!("urgency.{}", n.urgency.code())).to_string(),
@@ -154,7 +180,7 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
         assignee: assignee_label(s, &n).await,
         respond_due: local_time(n.respond_due),
         rating: n.rating.map(|r| format!("{r}/5")).unwrap_or_default(),
-        actions: allowed_events(&n, &rel)
+        actions: allowed_events(&n, &ctx.actor, &rec)
             .into_iter()
             .map(|e| ActionView {
                 code: e.code(),
@@ -163,25 +189,9 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
             })
             .collect(),
         assignee_options,
-        can_whistle: rel.manage && !n.status.is_closed(),
+        can_whistle: may(Ask::NeedWhistle),
         whistle_options,
-        whistles: whistle_list
-            .into_iter()
-            .map(|w| WhistleView {
-                org_id: w.organization_id,
-                reported: match w.reported_at {
-                    Some(at) => t.f(
-                        "page.need.reported_after",
-                        &[&local_time(at), &format!("{:.1}", (at - w.created_at) as f64 / 3_600_000.0)],
-                    ),
-                    None if s.now() > w.deadline => t.t("page.need.not_reported_late").to_string(),
-                    None => t.t("page.need.not_reported").to_string(),
-                },
-                can_report: w.reported_at.is_none() && (rel.manage || person_orgs.contains(&w.organization_id)),
-                name: w.organization_name,
-                deadline: local_time(w.deadline),
-            })
-            .collect(),
+        whistles,
         timeline,
         errors,
         n: row,
@@ -284,6 +294,11 @@ pub(crate) async fn add_photo(
     Id(id): Id,
     req: axum::extract::Request,
 ) -> Result<Response, WebError> {
+    // The record first: someone who may not add photos learns so before any upload is read.
+    let (_, rec) = needs::get(&s.db, &ctx.actor, id).await?;
+    if !ctx.actor.may(&rec, Ask::NeedAddPhoto) {
+        return Err(AppError::Forbidden.into());
+    }
     let r = async {
         let nid = id;
         let (_, files) = read_form(req).await?;

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wushe_app::needs::{self, Category, Filter, Need};
 use wushe_app::{AppError, areas, organizations};
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
 use wushe_domain::needs::NeedStatus;
 
 /// The ledger rows matching the page's filters, for export (at most 100,000).
@@ -271,7 +271,7 @@ async fn ledger_page(
     };
     let community = areas::by_id(&s.db, community_id).await?;
     let rows = rows(s, t, &list, &cats).await?;
-    let can_manage = ctx.actor.grants.decide(Action::NeedManage, Some(&area.path)) == Decision::Allow;
+    let can_manage = ctx.actor.can(Action::NeedManage, Some(&area.path));
     let assignee_options = if can_manage { assignee_choices(s, &community).await? } else { vec![] };
     let views =
         needs::views(&s.db, &ctx.actor, &community).await?.into_iter().map(|v| (v.id, v.query, v.name)).collect();
@@ -287,9 +287,9 @@ async fn ledger_page(
         rows,
         prev: (page > 1).then(|| link(page - 1)),
         next: (page * 50 < total).then(|| link(page + 1)),
-        can_record: ctx.actor.grants.decide(Action::NeedRecord, Some(&area.path)) == Decision::Allow,
+        can_record: ctx.actor.can(Action::NeedRecord, Some(&area.path)),
         can_manage,
-        can_configure: ctx.actor.grants.decide(Action::AreaWrite, Some(&community.path)) == Decision::Allow,
+        can_configure: ctx.actor.can(Action::AreaWrite, Some(&community.path)),
         assignee_options,
         views,
         notices,

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use wushe_app::needs::{self};
 use wushe_app::{AppError, areas};
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
 
 pub struct CalendarView {
     start_hour: u32,
@@ -47,7 +47,7 @@ struct CategoriesPage {
 async fn configured_community(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
     let area = areas::visible(&s.db, &ctx.actor, Action::AreaWrite, code).await?;
     let community = community_of(s, &area).await?;
-    if ctx.actor.grants.decide(Action::AreaWrite, Some(&community.path)) != Decision::Allow {
+    if !ctx.actor.can(Action::AreaWrite, Some(&community.path)) {
         return Err(AppError::NotFound);
     }
     Ok(community)

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use wushe_app::organizations::{Organization, OrganizationForm};
 use wushe_app::{AppError, areas, organizations};
 use wushe_domain::FieldError;
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
 use wushe_domain::organizations::{OrganizationKind, Post};
 
 pub fn routes(r: &mut Registry) {
@@ -56,7 +56,7 @@ async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> 
         l: Layout::new(&ctx, "page.organizations.title", Some(c.code.clone())),
         code: c.code,
         groups,
-        can_write: ctx.actor.grants.decide(Action::OrganizationWrite, None) == Decision::Allow,
+        can_write: ctx.actor.can(Action::OrganizationWrite, None),
     }))
 }
 
@@ -113,7 +113,7 @@ async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>)
                 )
             })
             .collect(),
-        can_write: ctx.actor.grants.decide(Action::OrganizationWrite, Some(&o.area_path)) == Decision::Allow,
+        can_write: ctx.actor.can(Action::OrganizationWrite, Some(&o.area_path)),
         post_options: Post::ALL.iter().map(|p| (p.code(), t.t(&post_key(*p)).to_string())).collect(),
         errors,
     })

@@ -4,7 +4,7 @@ use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem};
-use crate::shell::extract::{ApiJson, Id};
+use crate::shell::extract::{ApiJson, Id, LaterJson};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use wushe_app::people::{Person, PersonForm, ResidentFilter};
 use wushe_app::{AppError, areas, people};
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
 use wushe_domain::people::Vulnerability;
 
 pub fn routes(r: &mut Registry) {
@@ -55,7 +55,7 @@ async fn person_dto(s: &AppState, ctx: &Ctx, p: &Person) -> Result<PersonDto, Ap
         }
         None => (None, areas::by_id(&s.db, p.community_id).await?.path),
     };
-    let full = ctx.actor.grants.decide(Action::ResidentReadSensitive, Some(&path)) == Decision::Allow;
+    let full = ctx.actor.can(Action::ResidentReadSensitive, Some(&path));
     Ok(PersonDto {
         id: p.id,
         name: if full { p.name.clone() } else { p.masked_name() },
@@ -179,7 +179,9 @@ async fn person(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
 #[utoipa::path(put, path = "/api/v1/people/{id}", params(("id" = i64, Path)), request_body = PersonBody, responses(
     (status = 200, body = PersonDto), (status = 409, description = "Changed by someone else since read", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn update_person(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<PersonBody>) -> ApiResult {
+async fn update_person(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<PersonBody>) -> ApiResult {
+    people::get(&s.db, &ctx.actor, id).await?;
+    let b = b.body()?;
     let e = err(&ctx);
     let version = b.version.ok_or_else(|| e(wushe_domain::FieldError::new("version", "errors.required").into()))?;
     let new = b.form().parse(s.this_year()).map_err(|x| e(x.into()))?;

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wushe_app::people::{PersonForm, ResidentFilter};
 use wushe_app::{AppError, areas, organizations, people};
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
 use wushe_domain::areas::AreaKind;
 use wushe_domain::people::Vulnerability;
 
@@ -29,7 +29,7 @@ pub fn routes(r: &mut Registry) {
 }
 
 fn sees_full_names(ctx: &Ctx, path: &str) -> bool {
-    ctx.actor.grants.decide(Action::ResidentReadSensitive, Some(path)) == Decision::Allow
+    ctx.actor.can(Action::ResidentReadSensitive, Some(path))
 }
 
 #[derive(Template)]
@@ -114,7 +114,7 @@ async fn list(
         rows,
         prev: (page > 1).then(|| link(page - 1)),
         next: (page * PAGE_SIZE < total).then(|| link(page + 1)),
-        can_write: ctx.actor.grants.decide(Action::ResidentWrite, None) == Decision::Allow,
+        can_write: ctx.actor.can(Action::ResidentWrite, None),
     };
     Ok(html(&page_view))
 }
@@ -169,7 +169,7 @@ async fn person_page(s: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> Result<R
         phone,
         id_number,
         revealed: reveal,
-        can_reveal: ctx.actor.grants.decide(Action::ResidentReadSensitive, Some(&path)) == Decision::Allow,
+        can_reveal: ctx.actor.can(Action::ResidentReadSensitive, Some(&path)),
         posts,
     }))
 }

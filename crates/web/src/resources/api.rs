@@ -7,7 +7,7 @@ use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem, WebError};
 use crate::shell::extract::ApiJson;
-use crate::shell::extract::{Id, parse_id, text_or_number};
+use crate::shell::extract::{Id, LaterJson, parse_id, text_or_number};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -19,6 +19,7 @@ use wushe_app::resources::{self, Filter, Resource, ResourceForm};
 use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::policy::Ask;
 use wushe_domain::resources::date_of;
 
 pub fn routes(r: &mut Registry) {
@@ -101,19 +102,24 @@ async fn dtos(s: &AppState, ctx: &Ctx, list: &[Resource]) -> Result<Vec<Resource
     list.iter()
         .map(|r| {
             let area_code = places.get(&r.area_id).map(|a| a.code.clone()).ok_or(AppError::NotFound)?;
-            Ok(one_dto(r, access.access(r), area_code, exceptions.remove(&r.id).unwrap_or_default()))
+            Ok(one_dto(
+                r,
+                ctx.actor.may(&access.record(r), Ask::ResourceContact),
+                area_code,
+                exceptions.remove(&r.id).unwrap_or_default(),
+            ))
         })
         .collect()
 }
 
 fn one_dto(
     r: &Resource,
-    a: resources::Access,
+    full_contact: bool,
     area_code: String,
     stored: Vec<resources::StoredException>,
 ) -> ResourceDto {
-    let (contact_name, contact_phone) = resources::shown_contact(r, &a);
-    let address = resources::shown_address(r, &a);
+    let (contact_name, contact_phone) = resources::shown_contact(r, full_contact);
+    let address = resources::shown_address(r, full_contact);
     let exceptions = stored
         .into_iter()
         .map(|x| ExceptionDto {
@@ -261,7 +267,9 @@ async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
 /// Stock levels change only through stock moves.
 #[utoipa::path(put, path = "/api/v1/resources/{id}", params(("id" = i64, Path)), request_body = ResourceBody,
     responses((status = 200, body = ResourceDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ResourceBody>) -> ApiResult {
+async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<ResourceBody>) -> ApiResult {
+    resources::editable(&s.db, &ctx.actor, id).await?;
+    let b = b.body()?;
     let e = err(&ctx);
     let version = b.version.ok_or_else(|| e(FieldError::new("version", "errors.required").into()))?;
     let new = b.form().parse().map_err(|x| e(x.into()))?;
@@ -302,12 +310,9 @@ pub struct ExceptionBody {
 /// Adds a dated change to a resource's schedule (closed for a holiday, or an extra opening).
 #[utoipa::path(post, path = "/api/v1/resources/{id}/exceptions", params(("id" = i64, Path)), request_body = ExceptionBody,
     responses((status = 200, body = ResourceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn add_exception(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    ApiJson(b): ApiJson<ExceptionBody>,
-) -> ApiResult {
+async fn add_exception(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<ExceptionBody>) -> ApiResult {
+    resources::editable(&s.db, &ctx.actor, id).await?;
+    let b = b.body()?;
     let e = err(&ctx);
     let x = wushe_domain::resources::Exception::parse(&b.date, &b.from, &b.to, b.open).map_err(|x| e(x.into()))?;
     resources::add_exception(&s.db, &ctx.actor, s.now(), id, x, &b.note).await?;

@@ -15,9 +15,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use wushe_app::resources::{self, Access, Filter, Resource, ResourceForm};
+use wushe_app::resources::{self, Filter, Resource, ResourceForm};
 use wushe_app::{AppError, areas, needs, organizations};
-use wushe_domain::access::{Action, Decision};
+use wushe_domain::access::Action;
+use wushe_domain::policy::Ask;
 use wushe_domain::resources::{Exception, ResourceKind, ResourceStatus, clock, date_of, weekday};
 
 pub fn routes(r: &mut Registry) {
@@ -149,7 +150,7 @@ pub(crate) async fn list(
         count_label: t.f("page.resources.count", &[&total]),
         rows,
         can_add: ctx.actor.grants.member_of(Action::ResourceOwn, &c.path),
-        can_import: ctx.actor.grants.decide(Action::ResourceManage, Some(&c.path)) == Decision::Allow,
+        can_import: ctx.actor.can(Action::ResourceManage, Some(&c.path)),
         prev: (page > 1).then_some(page - 1),
         next: (page * resources::PAGE_SIZE < total).then_some(page + 1),
         export_query: format!(
@@ -224,11 +225,12 @@ async fn owner_label(s: &AppState, t: T, r: &Resource) -> String {
 
 async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Result<ShowPage, AppError> {
     let t = ctx.t();
-    let (r, a): (Resource, Access) = resources::get(&s.db, &ctx.actor, id).await?;
+    let (r, rec) = resources::get(&s.db, &ctx.actor, id).await?;
+    let full = ctx.actor.may(&rec, Ask::ResourceContact);
     let area = areas::by_id(&s.db, r.area_id).await?;
     let cats = category_names(s, t, r.community_id).await?;
-    let (contact_name, contact_phone) = resources::shown_contact(&r, &a);
-    let address = resources::shown_address(&r, &a);
+    let (contact_name, contact_phone) = resources::shown_contact(&r, full);
+    let address = resources::shown_address(&r, full);
     let exceptions = resources::exceptions(&s.db, r.id).await?;
     let moves = if r.kind.has_stock() { resources::stock_moves(&s.db, &r).await? } else { vec![] };
     let community = match r.community_id {
@@ -289,7 +291,7 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
             .into_iter()
             .map(|m| (local_time(m.at), format!("{:+}", m.delta), m.balance.to_string(), m.reason))
             .collect(),
-        can_edit: a.edit,
+        can_edit: ctx.actor.may(&rec, Ask::ResourceEdit),
         errors,
     })
 }
@@ -342,7 +344,7 @@ async fn form_page(
     errors: Vec<String>,
 ) -> Result<FormPage, AppError> {
     let t = ctx.t();
-    let manage = ctx.actor.grants.decide(Action::ResourceManage, Some(&community.path)) == Decision::Allow;
+    let manage = ctx.actor.can(Action::ResourceManage, Some(&community.path));
     let mut owners: Vec<(String, String)> = vec![("self".into(), t.t("resource.owner.self").to_string())];
     if manage {
         owners.insert(0, (String::new(), t.t("resource.owner.community").to_string()));
@@ -474,10 +476,7 @@ async fn create(
 }
 
 async fn editable(s: &AppState, ctx: &Ctx, id: i64) -> Result<(Resource, areas::Area), AppError> {
-    let (r, a) = resources::get(&s.db, &ctx.actor, id).await?;
-    if !a.edit {
-        return Err(AppError::Forbidden);
-    }
+    let r = resources::editable(&s.db, &ctx.actor, id).await?;
     let home = match r.community_id {
         Some(c) => areas::by_id(&s.db, c).await?,
         None => areas::by_id(&s.db, r.area_id).await?,
@@ -533,6 +532,7 @@ struct ExceptionForm {
 }
 
 async fn add_exception(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
+    resources::editable(&s.db, &ctx.actor, id).await?;
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let f = ExceptionForm { date: get("date"), from: get("from"), to: get("to"), open: get("open"), note: get("note") };

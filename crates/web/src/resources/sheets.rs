@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use wushe_app::resources::{self};
 use wushe_app::{AppError, areas};
 use wushe_domain::access::Action;
+use wushe_domain::policy::Ask;
 
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/communities/{code}/resources/export.csv", Action::ResourceRead, export_csv);
@@ -43,10 +44,10 @@ pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_a
     let access = resources::Accessor::new(&s.db, &ctx.actor).await?;
     let mut shown = Vec::with_capacity(list.len());
     for r in list {
-        let a = access.access(&r);
-        let contact = resources::shown_contact(&r, &a);
+        let full = ctx.actor.may(&access.record(&r), Ask::ResourceContact);
+        let contact = resources::shown_contact(&r, full);
         let mut r = r;
-        r.address = resources::shown_address(&r, &a);
+        r.address = resources::shown_address(&r, full);
         shown.push((r, contact));
     }
     let label = |k: &str| crate::shell::i18n::zh_label(k);

@@ -9,6 +9,26 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
+/// A JSON body read now and judged later: an item route first finds its record, so a
+/// stranger is told 404 whatever they sent, and only then what is wrong with the body.
+pub struct LaterJson<T>(Result<T, Response>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for LaterJson<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(LaterJson(ApiJson::<T>::from_request(req, state).await.map(|ApiJson(v)| v)))
+    }
+}
+
+impl<T> LaterJson<T> {
+    /// The body, or the problem with it, in the error type every handler returns.
+    #[allow(clippy::result_large_err)]
+    pub fn body(self) -> Result<T, crate::shell::error::WebError> {
+        self.0.map_err(crate::shell::error::WebError::from_problem)
+    }
+}
+
 /// A JSON body parsed with the path of any wrong field, so problems can name it.
 pub struct ApiJson<T>(pub T);
 

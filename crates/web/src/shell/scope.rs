@@ -4,14 +4,12 @@
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use wushe_app::{AppError, areas};
-use wushe_domain::access::{Action, Decision, Role};
+use wushe_domain::access::{Action, Role};
 
 /// A community whose resources the person curates; others read as missing.
 pub async fn curated_community(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
     let c = areas::by_code(&s.db, code).await.map_err(|_| AppError::NotFound)?;
-    if c.kind == wushe_domain::areas::AreaKind::Community
-        && (ctx.actor.operator || ctx.actor.grants.decide(Action::ResourceManage, Some(&c.path)) == Decision::Allow)
-    {
+    if c.kind == wushe_domain::areas::AreaKind::Community && ctx.actor.can(Action::ResourceManage, Some(&c.path)) {
         Ok(c)
     } else {
         Err(AppError::NotFound)
@@ -24,7 +22,7 @@ pub async fn curated_community(s: &AppState, ctx: &Ctx, code: &str) -> Result<ar
 pub async fn managed_community(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedManage, code).await?;
     let community = community_of(s, &area).await?;
-    if ctx.actor.grants.decide(Action::NeedManage, Some(&community.path)) != Decision::Allow {
+    if !ctx.actor.can(Action::NeedManage, Some(&community.path)) {
         return Err(AppError::NotFound);
     }
     Ok(community)

@@ -5,6 +5,7 @@ mod browser;
 mod http;
 mod needs_http;
 mod open311;
+mod records;
 mod resources_http;
 mod routes;
 mod security_http;

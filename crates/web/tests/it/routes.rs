@@ -8,7 +8,7 @@ use wushe_testkit::sqlx;
 use wushe_testkit::{Engine, TestApp};
 
 /// The intended policy, stated once more by hand.
-fn expected(role: Option<Role>, action: Action) -> bool {
+pub(crate) fn expected(role: Option<Role>, action: Action) -> bool {
     use Role::*;
     let Some(role) = role else {
         return action == Action::Public;
@@ -36,6 +36,12 @@ fn expected(role: Option<Role>, action: Action) -> bool {
         Action::FacilityBook => true,
         Action::OutboxManage => role == CommunityAdmin,
     }
+}
+
+/// The role of a demo account (A社区's accounts have the same roles as S社区's).
+pub(crate) fn account_role(account: &str) -> Role {
+    let s_account = account.replace(".a1", ".s1").replace(".a", ".s");
+    Role::ALL.into_iter().find(|r| account_for(*r) == s_account).expect("a demo account")
 }
 
 fn account_for(role: Role) -> &'static str {
