@@ -303,6 +303,59 @@ impl TestApp {
     }
 }
 
+/// A demo account signed in, for stories told by role:
+/// `app.as_resident().await.submit_need(json!({…}))`. Each method is one step a person takes
+/// through the public interface (the JSON API or a page).
+pub struct Person<'a> {
+    app: &'a TestApp,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn as_account(&self, username: &str) -> Person<'_> {
+        Person { app: self, client: self.login_as(username).await }
+    }
+    /// A resident of household 1栋 in grid 1 of S社区.
+    pub async fn as_resident(&self) -> Person<'_> {
+        self.as_account("resident.s").await
+    }
+    /// S社区's two committees.
+    pub async fn as_admin(&self) -> Person<'_> {
+        self.as_account("admin.s").await
+    }
+    /// The grid worker of S社区's grid 1.
+    pub async fn as_grid_worker(&self) -> Person<'_> {
+        self.as_account("grid.s1").await
+    }
+    /// A社区's two committees: another community.
+    pub async fn as_other_admin(&self) -> Person<'_> {
+        self.as_account("admin.a").await
+    }
+}
+
+impl Person<'_> {
+    /// Files a need through the API (a resident's own, or recorded by staff).
+    pub async fn submit_need(&self, body: serde_json::Value) -> reqwest::Response {
+        self.app.post_json(&self.client, "/api/v1/needs", &body).await
+    }
+    /// Takes one workflow step on a need through the API.
+    pub async fn step(&self, need: i64, body: serde_json::Value) -> reqwest::Response {
+        self.app.post_json(&self.client, &format!("/api/v1/needs/{need}/events"), &body).await
+    }
+    /// Reads a need through the API.
+    pub async fn need(&self, need: i64) -> reqwest::Response {
+        self.app.get(&self.client, &format!("/api/v1/needs/{need}")).await
+    }
+    /// Reads `path` as JSON.
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        self.app.get(&self.client, path).await.json().await.expect("JSON")
+    }
+    /// Reads the page at `path` as text.
+    pub async fn page(&self, path: &str) -> String {
+        self.app.get(&self.client, path).await.text().await.expect("page")
+    }
+}
+
 pub fn extract_csrf(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     html.find(marker).map(|i| html[i + marker.len()..].split('"').next().unwrap_or("").to_string()).unwrap_or_default()

@@ -3,15 +3,14 @@
 //! on bookings that need approval, and the iCalendar feeds per space and per person.
 
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::WebError;
-use crate::shell::extract::Id;
+use crate::shell::extract::{Id, PageForm};
 use crate::shell::i18n::T;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::registry::Registry;
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -192,23 +191,15 @@ async fn space(
     Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await?))
 }
 
-fn booking_form(body: &Bytes) -> BookingForm {
-    let pairs = url_form_pairs(body);
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    BookingForm {
-        date: get("date"),
-        from: get("from"),
-        to: get("to"),
-        purpose: get("purpose"),
-        attendees: get("attendees"),
-    }
-}
-
-async fn book(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
+async fn book(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<BookingForm>,
+) -> Result<Response, WebError> {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let r = resources::bookable(&s.db, id).await?;
-    let f = booking_form(&body);
     match bookings::book(&s.db, &ctx.actor, s.now(), r.id, &f).await {
         Ok(_) => Ok(Redirect::to("/my/bookings").into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
@@ -305,15 +296,30 @@ async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Respo
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
 
-async fn change(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let f = booking_form(&body);
+async fn change(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<BookingForm>,
+) -> Result<Response, WebError> {
     let r = async { bookings::change(&s.db, &ctx.actor, s.now(), id, &f).await.map(|_| ()) }.await;
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
 
-async fn decide(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let approve = pairs.iter().any(|(k, v)| k == "decision" && v == "approve");
+/// An approval or rejection of a booking.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct DecisionForm {
+    decision: String,
+}
+
+async fn decide(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(decision): PageForm<DecisionForm>,
+) -> Result<Response, WebError> {
+    let approve = decision.decision == "approve";
     let b = bookings::decide(&s.db, &ctx.actor, s.now(), id, approve).await?;
     let code = match b.community_id {
         Some(c) => areas::by_id(&s.db, c).await.map(|a| a.code).unwrap_or_default(),

@@ -2,14 +2,13 @@
 //! releasing; and the staff forms that put a need on the list or take it off.
 
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::WebError;
-use crate::shell::extract::Id;
+use crate::shell::extract::{Id, PageForm};
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::registry::Registry;
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -123,29 +122,61 @@ async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> Result<Respo
     }
 }
 
-async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let org = pairs.iter().find(|(k, _)| k == "org").and_then(|(_, v)| v.parse::<i64>().ok());
+/// Claiming a listed need, for oneself or for one's organization (`org`).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ClaimForm {
+    org: String,
+}
+
+/// Releasing a claim; `back=need` returns to the need's page.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ReleaseForm {
+    note: String,
+    back: String,
+}
+
+/// Putting a need on the claim list with the hours a claim may wait.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ListingForm {
+    claim_hours: String,
+}
+
+async fn claim(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<ClaimForm>,
+) -> Result<Response, WebError> {
+    let org = f.org.trim().parse::<i64>().ok();
     let r = async { claims::claim(&s.db, &ctx.actor, s.now(), id, org).await.map(|_| ()) }.await;
     after(&s, &ctx, r).await
 }
 
-async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let note = pairs.iter().find(|(k, _)| k == "note").map(|(_, v)| v.clone()).unwrap_or_default();
-    let back = pairs.iter().any(|(k, v)| k == "back" && v == "need");
-    let r = async { claims::release(&s.db, &ctx.actor, s.now(), id, &note).await.map(|_| ()) }.await;
+async fn release(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<ReleaseForm>,
+) -> Result<Response, WebError> {
+    let back = f.back == "need";
+    let r = async { claims::release(&s.db, &ctx.actor, s.now(), id, &f.note).await.map(|_| ()) }.await;
     match (r, back) {
         (Ok(()), true) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
         (r, _) => after(&s, &ctx, r).await,
     }
 }
 
-async fn list_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let hours = pairs.iter().find(|(k, _)| k == "claim_hours").map(|(_, v)| v.clone()).unwrap_or_default();
+async fn list_need(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<ListingForm>,
+) -> Result<Response, WebError> {
     let nid = id;
-    claims::list_need(&s.db, &ctx.actor, s.now(), nid, &hours).await?;
+    claims::list_need(&s.db, &ctx.actor, s.now(), nid, &f.claim_hours).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
 }
 

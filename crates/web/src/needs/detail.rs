@@ -1,19 +1,19 @@
 //! One need: its summary, timeline and next steps, whistles, reports, grouping and photos.
 
+use super::forms::{GroupForm, ReportForm, StepForm, WhistleForm};
 use super::ledger::{NeedRow, assignee_choices, rows, status_label};
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::WebError;
-use crate::shell::extract::Id;
+use crate::shell::extract::{Id, PageForm};
 use crate::shell::files::read_form;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use wushe_app::Actor;
-use wushe_app::needs::{self, Need, Step};
+use wushe_app::needs::{self, Need};
 use wushe_app::{AppError, areas};
 use wushe_domain::needs::{EventKind, note_required};
 use wushe_domain::policy::{Ask, Record};
@@ -216,32 +216,13 @@ async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) 
     }
 }
 
-pub fn step_from(pairs: &[(String, String)]) -> Result<Step, AppError> {
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let event = EventKind::parse(&get("event"))?;
-    let version = get("version")
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| wushe_domain::FieldError::new("version", "errors.required"))?;
-    let assignee = match get("assignee").trim() {
-        "" => None,
-        a => Some(needs::Assignee::parse(a)?),
-    };
-    let merge_into = match get("merge_into").trim().trim_start_matches('#') {
-        "" => None,
-        m => Some(m.parse::<i64>().map_err(|_| wushe_domain::FieldError::new("merge_into", "errors.need.unknown"))?),
-    };
-    Ok(Step { event, version, note: get("note"), assignee, rating: get("rating"), merge_into })
-}
-
-pub(crate) async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let r = async {
-        let nid = id;
-        let st = step_from(&pairs)?;
-        needs::step(&s.db, &ctx.actor, s.now(), nid, st).await.map(|_| ())
-    }
-    .await;
+pub(crate) async fn step(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<StepForm>,
+) -> Result<Response, WebError> {
+    let r = async { needs::step(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
     after_write(&s, &ctx, id, r).await
 }
 
@@ -249,39 +230,19 @@ pub(crate) async fn whistle(
     State(s): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    body: Bytes,
+    PageForm(f): PageForm<WhistleForm>,
 ) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let r = async {
-        let nid = id;
-        let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-        let orgs: Vec<i64> =
-            pairs.iter().filter(|(k, _)| k == "organizations").filter_map(|(_, v)| v.parse().ok()).collect();
-        let hours = get("hours")
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| wushe_domain::FieldError::new("hours", "errors.hours.range"))?;
-        let version = get("version")
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| wushe_domain::FieldError::new("version", "errors.required"))?;
-        let w = needs::Whistling { version, organizations: orgs, hours, note: get("note") };
-        needs::whistle(&s.db, &ctx.actor, s.now(), nid, w).await.map(|_| ())
-    }
-    .await;
+    let r = async { needs::whistle(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
     after_write(&s, &ctx, id, r).await
 }
 
-pub(crate) async fn group(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let r = async {
-        let nid = id;
-        let mut ids: Vec<i64> = vec![nid];
-        ids.extend(pairs.iter().filter(|(k, _)| k == "needs").filter_map(|(_, v)| v.parse::<i64>().ok()));
-        let title = pairs.iter().find(|(k, _)| k == "title").map(|(_, v)| v.clone()).unwrap_or_default();
-        needs::group(&s.db, &ctx.actor, s.now(), &title, &ids).await
-    }
-    .await;
+pub(crate) async fn group(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<GroupForm>,
+) -> Result<Response, WebError> {
+    let r = needs::group(&s.db, &ctx.actor, s.now(), &f.title, &f.members(id)).await;
     match r {
         Ok(common) => Ok(Redirect::to(&format!("/needs/{}", common.id)).into_response()),
         Err(e) => after_write(&s, &ctx, id, Err(e)).await,
@@ -330,17 +291,12 @@ pub(crate) async fn photo(
         .into_response())
 }
 
-pub(crate) async fn report(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
-    let pairs = url_form_pairs(&body);
-    let r = async {
-        let nid = id;
-        let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-        let org = get("organization_id")
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| wushe_domain::FieldError::new("organization", "errors.organization.unknown"))?;
-        needs::report(&s.db, &ctx.actor, s.now(), nid, org, &get("note")).await
-    }
-    .await;
+pub(crate) async fn report(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<ReportForm>,
+) -> Result<Response, WebError> {
+    let r = async { needs::report(&s.db, &ctx.actor, s.now(), id, f.organization()?, &f.note).await }.await;
     after_write(&s, &ctx, id, r).await
 }

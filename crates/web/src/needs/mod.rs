@@ -3,6 +3,7 @@
 
 pub mod api;
 mod detail;
+mod forms;
 mod intake;
 pub mod ledger;
 pub mod map;

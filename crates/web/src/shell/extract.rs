@@ -9,6 +9,22 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
+/// A page form deserialised into a typed struct (`#[serde(default)]`, raw `String` fields,
+/// repeated keys into `Vec`s), so handlers name fields once; the domain parses the values.
+/// The guard has already checked the CSRF token and the size.
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.unwrap_or_default();
+        // Every field defaults, so only a body that is no form at all fails; it reads as empty
+        // and the domain names the missing fields.
+        Ok(PageForm(serde_html_form::from_bytes(&bytes).unwrap_or_default()))
+    }
+}
+
 /// A JSON body read now and judged later: an item route first finds its record, so a
 /// stranger is told 404 whatever they sent, and only then what is wrong with the body.
 pub struct LaterJson<T>(Result<T, Response>);

@@ -179,47 +179,28 @@ async fn a_grid_worker_records_a_visit_from_the_household_page() {
 async fn the_api_refuses_bad_steps_and_reports_metrics() {
     for engine in Engine::BOTH {
         let Some(app) = TestApp::spawn(engine, "needs_api").await else { continue };
-        let resident = app.login_as("resident.s").await;
-        let r = app.post_json(&resident, "/api/v1/needs", &json!({"category": "repairs", "title": "单元门禁损坏", "description": "单元门禁坏了一周，晚上进出不安全。"})).await;
+        let resident = app.as_resident().await;
+        let r = resident.submit_need(json!({"category": "repairs", "title": "单元门禁损坏", "description": "单元门禁坏了一周，晚上进出不安全。"})).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let n: Value = r.json().await.unwrap();
         assert_eq!(n["household_code"], "510104001001010010001");
         let id = n["id"].as_i64().unwrap();
         // Resolving a need nobody accepted is not a legal step.
-        let admin = app.login_as("admin.s").await;
-        let r = app
-            .post_json(&admin, &format!("/api/v1/needs/{id}/events"), &json!({"event": "resolved", "version": 1}))
-            .await;
+        let staff = app.as_admin().await;
+        let r = staff.step(id, json!({"event": "resolved", "version": 1})).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["errors"][0]["code"], "errors.need.transition");
-        let r = app
-            .post_json(&admin, &format!("/api/v1/needs/{id}/events"), &json!({"event": "rejected", "version": 1}))
-            .await;
-        let p: Value = r.json().await.unwrap();
+        let p: Value = staff.step(id, json!({"event": "rejected", "version": 1})).await.json().await.unwrap();
         assert_eq!(p["errors"][0]["field"], "note", "rejecting needs a reason ({engine:?})");
-        let r = app
-            .post_json(&admin, &format!("/api/v1/needs/{id}/events"), &json!({"event": "teleported", "version": 1}))
-            .await;
+        let r = staff.step(id, json!({"event": "teleported", "version": 1})).await;
         assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "event");
-        let r = app
-            .post_json(
-                &admin,
-                &format!("/api/v1/needs/{id}/events"),
-                &json!({"event": "assigned", "version": 1, "assignee": "org:999999"}),
-            )
-            .await;
+        let r = staff.step(id, json!({"event": "assigned", "version": 1, "assignee": "org:999999"})).await;
         assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "assignee");
         // The resident may not act for staff, and other communities cannot see the need.
-        let r = app
-            .post_json(&resident, &format!("/api/v1/needs/{id}/events"), &json!({"event": "accepted", "version": 1}))
-            .await;
-        assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        let other = app.login_as("admin.a").await;
-        assert_eq!(
-            other.get(app.url(&format!("/api/v1/needs/{id}"))).send().await.unwrap().status(),
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(resident.step(id, json!({"event": "accepted", "version": 1})).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.as_other_admin().await.need(id).await.status(), StatusCode::NOT_FOUND);
+        let admin = staff.client.clone();
         // Metrics of this month include the demo ledger's figures.
         let m: Value = admin
             .get(app.url("/api/v1/communities/510104001001/needs/metrics"))
