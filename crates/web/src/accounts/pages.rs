@@ -3,6 +3,7 @@
 use crate::shell::AppState;
 use crate::shell::cookies::{LANG_COOKIE, LARGE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookies};
 use crate::shell::ctx::{ClientAddr, Ctx, LoginLimiter, safe_next};
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::i18n::Lang;
 use crate::shell::layout::html;
@@ -220,7 +221,7 @@ struct AccountPage {
     grants: Vec<(String, String, String)>,
 }
 
-async fn account(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+async fn account(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     account_page(&s, &ctx, None, vec![]).await
 }
 
@@ -231,7 +232,7 @@ pub struct EmailForm {
 }
 
 /// Sets where the account's e-mail notifications go; a bad address shows the form again.
-async fn set_email(State(s): State<AppState>, ctx: Ctx, Form(f): Form<EmailForm>) -> Result<Response, WebError> {
+async fn set_email(State(s): State<AppState>, ctx: Ctx, Form(f): Form<EmailForm>) -> PageResult {
     let t = ctx.t();
     let user = ctx.user.clone().ok_or(WebError::page(AppError::Unauthenticated, t))?;
     let parsed = wushe_domain::people::parse_email(&f.email).map_err(AppError::from);
@@ -249,12 +250,7 @@ async fn set_email(State(s): State<AppState>, ctx: Ctx, Form(f): Form<EmailForm>
     }
 }
 
-async fn account_page(
-    s: &AppState,
-    ctx: &Ctx,
-    typed: Option<String>,
-    errors: Vec<String>,
-) -> Result<Response, WebError> {
+async fn account_page(s: &AppState, ctx: &Ctx, typed: Option<String>, errors: Vec<String>) -> PageResult {
     let (s, ctx) = (s.clone(), ctx.clone());
     let t = ctx.t();
     let user = ctx.user.clone().ok_or(WebError::page(AppError::Unauthenticated, t))?;

@@ -2,13 +2,12 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::WebError;
+use crate::shell::error::PageResult;
 use crate::shell::layout::{Layout, html, local_time};
 use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::Method;
-use axum::response::Response;
 use wushe_app::{areas, audit};
 use wushe_domain::access::Action;
 
@@ -23,7 +22,7 @@ struct AuditPage {
     entries: Vec<(i64, String, String, String, String)>,
 }
 
-async fn audit_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn audit_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
     let c = areas::visible(&s.db, &ctx.actor, Action::AuditRead, &code).await?;
     ctx.actor.require(Action::AuditRead, Some(&c.path))?;

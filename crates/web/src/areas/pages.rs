@@ -2,6 +2,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, kind_key, vul_key};
@@ -12,7 +13,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wushe_app::{AppError, areas, organizations, people};
@@ -87,7 +87,7 @@ pub async fn overview_of(s: &AppState, ctx: &Ctx, code: &str) -> Result<Overview
     })
 }
 
-async fn overview(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn overview(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
     let o = overview_of(&s, &ctx, &code).await?;
     let parent = match o.community.parent_id {
@@ -171,7 +171,7 @@ struct AreaPage {
 /// Children shown on one page; a building has at most a few hundred households.
 const MAX_CHILDREN: usize = 500;
 
-async fn area_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn area_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let page = area_view(&s, &ctx, &code, vec![]).await?;
     Ok(html(&page))
 }
@@ -191,7 +191,7 @@ async fn add_child(
     ctx: Ctx,
     Path(code): Path<String>,
     Form(f): Form<ChildForm>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let parent = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code).await?;

@@ -4,6 +4,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::extract::{Id, PageForm};
 use crate::shell::i18n::T;
@@ -52,7 +53,7 @@ struct SpacesPage {
     can_manage: bool,
 }
 
-async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
@@ -179,24 +180,14 @@ async fn space_page(
     })
 }
 
-async fn space(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    Query(q): Query<DayQuery>,
-) -> Result<Response, WebError> {
+async fn space(State(s): State<AppState>, ctx: Ctx, Id(id): Id, Query(q): Query<DayQuery>) -> PageResult {
     let r = resources::bookable(&s.db, id).await?;
     let day = parse_date(&q.date).unwrap_or_else(|| local_day_minute(s.now()).0);
     let form = BookingForm { date: date_of(day), ..Default::default() };
     Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await?))
 }
 
-async fn book(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    PageForm(f): PageForm<BookingForm>,
-) -> Result<Response, WebError> {
+async fn book(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<BookingForm>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let r = resources::bookable(&s.db, id).await?;
@@ -270,16 +261,16 @@ async fn mine_page(s: &AppState, ctx: &Ctx, feed: Option<String>, errors: Vec<St
     })
 }
 
-async fn mine(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+async fn mine(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     Ok(html(&mine_page(&s, &ctx, None, vec![]).await?))
 }
 
-async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let token = bookings::new_feed_token(&s.db, &ctx.actor, s.now()).await?;
     Ok(html(&mine_page(&s, &ctx, Some(format!("/calendar/{token}.ics")), vec![]).await?))
 }
 
-async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str) -> Result<Response, WebError> {
+async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str) -> PageResult {
     let t = ctx.t();
     match r {
         Ok(()) => Ok(Redirect::to(back).into_response()),
@@ -291,17 +282,12 @@ async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str
     }
 }
 
-async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     let r = async { bookings::cancel(&s.db, &ctx.actor, s.now(), id).await.map(|_| ()) }.await;
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
 
-async fn change(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    PageForm(f): PageForm<BookingForm>,
-) -> Result<Response, WebError> {
+async fn change(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<BookingForm>) -> PageResult {
     let r = async { bookings::change(&s.db, &ctx.actor, s.now(), id, &f).await.map(|_| ()) }.await;
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
@@ -318,7 +304,7 @@ async fn decide(
     ctx: Ctx,
     Id(id): Id,
     PageForm(decision): PageForm<DecisionForm>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let approve = decision.decision == "approve";
     let b = bookings::decide(&s.db, &ctx.actor, s.now(), id, approve).await?;
     let code = match b.community_id {
@@ -335,7 +321,7 @@ struct PendingPage {
     rows: Vec<BookingRow>,
 }
 
-async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
     let c = crate::shell::scope::curated_community(&s, &ctx, &code).await?;
     let list = bookings::pending(&s.db, &ctx.actor, &c).await?;
@@ -365,7 +351,7 @@ fn ical_status(s: BookingStatus) -> &'static str {
 }
 
 /// A space's feed: its holding bookings from 30 days ago, purposes left out (public).
-async fn space_feed(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn space_feed(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     let t = ctx.t();
     let r = resources::bookable(&s.db, id).await?;
     let now = s.now();
@@ -390,7 +376,7 @@ async fn space_feed(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<R
 
 /// A person's feed behind their secret address: their bookings with purposes, cancelled ones
 /// marked so calendar apps remove them.
-async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, WebError> {
+async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let token = token.strip_suffix(".ics").ok_or_else(|| e(AppError::NotFound))?;

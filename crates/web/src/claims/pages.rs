@@ -3,6 +3,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::extract::{Id, PageForm};
 use crate::shell::layout::html;
@@ -11,7 +12,7 @@ use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::Method;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wushe_app::{AppError, claims, needs, organizations};
 use wushe_domain::access::Action;
@@ -106,11 +107,11 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
     Ok(ListPage { l: Layout::new(ctx, "page.claims.title", home), all, rows, mine, orgs, errors })
 }
 
-async fn list(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
+async fn list(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     Ok(html(&page(&s, &ctx, q.all == "1", vec![]).await?))
 }
 
-async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> Result<Response, WebError> {
+async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     match r {
         Ok(()) => Ok(Redirect::to("/claims").into_response()),
@@ -144,23 +145,13 @@ struct ListingForm {
     claim_hours: String,
 }
 
-async fn claim(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    PageForm(f): PageForm<ClaimForm>,
-) -> Result<Response, WebError> {
+async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<ClaimForm>) -> PageResult {
     let org = f.org.trim().parse::<i64>().ok();
     let r = async { claims::claim(&s.db, &ctx.actor, s.now(), id, org).await.map(|_| ()) }.await;
     after(&s, &ctx, r).await
 }
 
-async fn release(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    PageForm(f): PageForm<ReleaseForm>,
-) -> Result<Response, WebError> {
+async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<ReleaseForm>) -> PageResult {
     let back = f.back == "need";
     let r = async { claims::release(&s.db, &ctx.actor, s.now(), id, &f.note).await.map(|_| ()) }.await;
     match (r, back) {
@@ -169,18 +160,13 @@ async fn release(
     }
 }
 
-async fn list_need(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    PageForm(f): PageForm<ListingForm>,
-) -> Result<Response, WebError> {
+async fn list_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<ListingForm>) -> PageResult {
     let nid = id;
     claims::list_need(&s.db, &ctx.actor, s.now(), nid, &f.claim_hours).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
 }
 
-async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     let nid = id;
     claims::unlist_need(&s.db, &ctx.actor, s.now(), nid).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())

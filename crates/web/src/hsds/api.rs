@@ -11,6 +11,7 @@
 //! the location's name carries the address text instead.
 
 use crate::shell::AppState;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::i18n::{Lang, T};
 use crate::shell::registry::Registry;
@@ -399,7 +400,7 @@ fn filtered_services<'a>(d: &'a Directory, q: &ListQuery) -> Result<Vec<&'a Reso
         .collect())
 }
 
-type Res = Result<Response, WebError>;
+type Res = PageResult;
 
 fn api_err(t: T) -> impl Fn(AppError) -> WebError {
     move |e| WebError::api(e, t)

@@ -4,6 +4,7 @@ use super::forms::{GroupForm, ReportForm, StepForm, WhistleForm};
 use super::ledger::{NeedRow, assignee_choices, rows, status_label};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::extract::{Id, PageForm};
 use crate::shell::files::read_form;
@@ -11,7 +12,7 @@ use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use wushe_app::Actor;
 use wushe_app::needs::{self, Need};
 use wushe_app::{AppError, areas};
@@ -198,12 +199,12 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
     })
 }
 
-pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     Ok(html(&need_page(&s, &ctx, id, vec![]).await?))
 }
 
 /// Re-renders the need with the problems, or reports the error page.
-async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, WebError> {
+async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
@@ -221,7 +222,7 @@ pub(crate) async fn step(
     ctx: Ctx,
     Id(id): Id,
     PageForm(f): PageForm<StepForm>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let r = async { needs::step(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
     after_write(&s, &ctx, id, r).await
 }
@@ -231,7 +232,7 @@ pub(crate) async fn whistle(
     ctx: Ctx,
     Id(id): Id,
     PageForm(f): PageForm<WhistleForm>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let r = async { needs::whistle(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
     after_write(&s, &ctx, id, r).await
 }
@@ -241,7 +242,7 @@ pub(crate) async fn group(
     ctx: Ctx,
     Id(id): Id,
     PageForm(f): PageForm<GroupForm>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let r = needs::group(&s.db, &ctx.actor, s.now(), &f.title, &f.members(id)).await;
     match r {
         Ok(common) => Ok(Redirect::to(&format!("/needs/{}", common.id)).into_response()),
@@ -254,7 +255,7 @@ pub(crate) async fn add_photo(
     ctx: Ctx,
     Id(id): Id,
     req: axum::extract::Request,
-) -> Result<Response, WebError> {
+) -> PageResult {
     // The record first: someone who may not add photos learns so before any upload is read.
     let (_, rec) = needs::get(&s.db, &ctx.actor, id).await?;
     if !ctx.actor.may(&rec, Ask::NeedAddPhoto) {
@@ -275,7 +276,7 @@ pub(crate) async fn photo(
     State(s): State<AppState>,
     ctx: Ctx,
     Path((id, photo)): Path<(String, String)>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let (nid, pid) = (crate::shell::extract::parse_id(&id)?, photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?);
@@ -296,7 +297,7 @@ pub(crate) async fn report(
     ctx: Ctx,
     Id(id): Id,
     PageForm(f): PageForm<ReportForm>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let r = async { needs::report(&s.db, &ctx.actor, s.now(), id, f.organization()?, &f.note).await }.await;
     after_write(&s, &ctx, id, r).await
 }

@@ -3,6 +3,7 @@
 use super::ledger::{NeedRow, category_name, rows};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
 use crate::shell::files::read_form;
 use crate::shell::layout::Layout;
@@ -11,7 +12,7 @@ use crate::shell::scope::{community_of, own_community};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wushe_app::needs::{self, NeedForm};
 use wushe_app::{AppError, areas};
@@ -111,7 +112,7 @@ pub(crate) async fn record_form(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<PrefillQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await?;
     // A visit starts from a household page: the form comes pre-filled with it.
     let f = NeedForm { household_code: q.household.clone(), area_code: q.household, ..Default::default() };
@@ -124,7 +125,7 @@ async fn intake(
     community: &areas::Area,
     staff: bool,
     req: axum::extract::Request,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let (pairs, photos) = read_form(req).await?;
@@ -165,22 +166,18 @@ pub(crate) async fn record(
     ctx: Ctx,
     Path(code): Path<String>,
     body: axum::extract::Request,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await?;
     let c = community_of(&s, &c).await?;
     intake(&s, &ctx, &c, true, body).await
 }
 
-pub(crate) async fn own_form(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+pub(crate) async fn own_form(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let c = own_community(&s, &ctx).await?;
     Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), vec![]).await?))
 }
 
-pub(crate) async fn submit_own(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    body: axum::extract::Request,
-) -> Result<Response, WebError> {
+pub(crate) async fn submit_own(State(s): State<AppState>, ctx: Ctx, body: axum::extract::Request) -> PageResult {
     let c = own_community(&s, &ctx).await?;
     intake(&s, &ctx, &c, false, body).await
 }
@@ -193,7 +190,7 @@ struct MyNeedsPage {
     can_submit: bool,
 }
 
-pub(crate) async fn my_needs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+pub(crate) async fn my_needs(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let t = ctx.t();
     let list = needs::mine(&s.db, &ctx.actor).await?;
     let c = own_community(&s, &ctx).await?;
@@ -205,7 +202,7 @@ pub(crate) async fn my_needs(State(s): State<AppState>, ctx: Ctx) -> Result<Resp
     }))
 }
 
-pub(crate) async fn my_tasks(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+pub(crate) async fn my_tasks(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let t = ctx.t();
     let list = needs::assigned_to_me(&s.db, &ctx.actor).await?;
     let mut all_rows = Vec::new();

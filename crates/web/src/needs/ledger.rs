@@ -2,6 +2,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
 use crate::shell::files::download;
 use crate::shell::i18n::{Lang, T};
@@ -13,7 +14,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wushe_app::needs::{self, Category, Filter, Need};
 use wushe_app::{AppError, areas, organizations};
@@ -39,7 +40,7 @@ pub(crate) async fn export_csv(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<LedgerQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let table = export_table(&s, &ctx, &code, &q).await?;
     let bytes = wushe_app::sheets::to_csv(&table)?;
     Ok(download(bytes, "text/csv; charset=utf-8", &format!("需求台账-{code}.csv")))
@@ -50,7 +51,7 @@ pub(crate) async fn export_xlsx(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<LedgerQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let table = export_table(&s, &ctx, &code, &q).await?;
     let bytes = tokio::task::spawn_blocking(move || wushe_app::needs::ledger::to_xlsx(&table))
@@ -88,11 +89,7 @@ fn import_page(
     }
 }
 
-pub(crate) async fn import_form(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+pub(crate) async fn import_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let c = managed_community(&s, &ctx, &code).await?;
     Ok(html(&import_page(&ctx, &c, None, vec![])))
 }
@@ -117,7 +114,7 @@ pub(crate) async fn import(
     ctx: Ctx,
     Path(code): Path<String>,
     mut mp: axum::extract::Multipart,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = managed_community(&s, &ctx, &code).await?;
@@ -248,7 +245,7 @@ pub(crate) async fn ledger(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<LedgerQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     Ok(html(&ledger_page(&s, &ctx, &code, &q, vec![]).await?))
 }
 
@@ -331,7 +328,7 @@ pub(crate) async fn bulk_assign(
     ctx: Ctx,
     Path(code): Path<String>,
     body: Bytes,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let pairs = url_form_pairs(&body);
@@ -369,7 +366,7 @@ pub(crate) async fn save_view(
     ctx: Ctx,
     Path(code): Path<String>,
     body: Bytes,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let pairs = url_form_pairs(&body);
@@ -391,7 +388,7 @@ pub(crate) async fn delete_view(
     State(s): State<AppState>,
     ctx: Ctx,
     Path((code, id)): Path<(String, String)>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;

@@ -4,6 +4,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
@@ -11,7 +12,6 @@ use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
-use axum::response::Response;
 use serde::Deserialize;
 use wushe_app::{AppError, areas, needs, people};
 use wushe_domain::access::Action;
@@ -64,12 +64,7 @@ fn ring(geojson: &str) -> Vec<(f64, f64)> {
         .unwrap_or_default()
 }
 
-async fn map(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    Query(q): Query<MapQuery>,
-) -> Result<Response, WebError> {
+async fn map(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Query(q): Query<MapQuery>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;

@@ -3,13 +3,12 @@
 use super::ledger::category_name;
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::WebError;
+use crate::shell::error::PageResult;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
 use crate::shell::scope::community_of;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use serde::Deserialize;
 use wushe_app::needs::metrics::{self as needs_metrics, Figures, Month};
 use wushe_app::needs::{self};
@@ -80,7 +79,7 @@ pub(crate) async fn metrics(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<MonthQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedMetricsRead, &code).await?;
     let month = month_or_now(&q.month, s.now())?;

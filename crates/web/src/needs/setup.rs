@@ -2,6 +2,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
@@ -10,7 +11,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use wushe_app::needs::{self};
 use wushe_app::{AppError, areas};
 use wushe_domain::access::Action;
@@ -90,11 +91,7 @@ async fn categories_view(
     })
 }
 
-pub(crate) async fn categories_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+pub(crate) async fn categories_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let c = configured_community(&s, &ctx, &code).await?;
     Ok(html(&categories_view(&s, &ctx, &c, vec![]).await?))
 }
@@ -111,12 +108,7 @@ fn category_form(pairs: &[(String, String)]) -> needs::CategoryForm {
     }
 }
 
-async fn after_category(
-    s: &AppState,
-    ctx: &Ctx,
-    c: &areas::Area,
-    r: Result<(), AppError>,
-) -> Result<Response, WebError> {
+async fn after_category(s: &AppState, ctx: &Ctx, c: &areas::Area, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     match r {
@@ -134,7 +126,7 @@ pub(crate) async fn add_category(
     ctx: Ctx,
     Path(code): Path<String>,
     body: Bytes,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let c = configured_community(&s, &ctx, &code).await?;
     let f = category_form(&url_form_pairs(&body));
     let r = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
@@ -166,7 +158,7 @@ pub(crate) async fn set_calendar(
     ctx: Ctx,
     Path(code): Path<String>,
     body: Bytes,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let c = configured_community(&s, &ctx, &code).await?;
     let f = calendar_form(&url_form_pairs(&body));
     let r = needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
@@ -178,7 +170,7 @@ pub(crate) async fn update_category(
     ctx: Ctx,
     Path((code, id)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let c = configured_community(&s, &ctx, &code).await?;
     let id = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;

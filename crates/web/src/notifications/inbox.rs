@@ -3,7 +3,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::WebError;
+use crate::shell::error::PageResult;
 use crate::shell::extract::Id;
 use crate::shell::i18n::{Lang, T};
 use crate::shell::layout::html;
@@ -113,7 +113,7 @@ fn user_of(ctx: &Ctx) -> Result<i64, AppError> {
     ctx.user.as_ref().map(|u| u.id).ok_or(AppError::Unauthenticated)
 }
 
-async fn page(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+async fn page(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let t = ctx.t();
     let list = notifications::inbox(&s.db, user_of(&ctx)?, 200).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
@@ -134,7 +134,7 @@ async fn page(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError>
     }))
 }
 
-async fn read(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn read(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     notifications::mark_read(&s.db, user_of(&ctx)?, id, s.now()).await?;
     Ok(Redirect::to("/inbox").into_response())
 }
@@ -157,7 +157,7 @@ pub struct InboxApi;
 
 /// The caller's messages, newest first.
 #[utoipa::path(get, path = "/api/v1/inbox", responses((status = 200, body = Vec<NotificationDto>)))]
-async fn api_list(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+async fn api_list(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let list = notifications::inbox(&s.db, user_of(&ctx)?, 200).await?;
     Ok(Json(
         list.into_iter()
@@ -177,7 +177,7 @@ async fn api_list(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebEr
 
 /// Marks one of the caller's messages read.
 #[utoipa::path(post, path = "/api/v1/inbox/{id}/read", params(("id" = i64, Path)), responses((status = 204, description = "Read"), (status = 404, body = crate::shell::error::Problem, content_type = "application/problem+json")))]
-async fn api_read(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn api_read(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     notifications::mark_read(&s.db, user_of(&ctx)?, id, s.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -3,6 +3,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::extract::ApiQuery;
 use crate::shell::layout::html;
@@ -13,7 +14,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use wushe_app::{AppError, areas, notifications};
@@ -80,7 +81,7 @@ async fn page(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<OutboxQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let c = community(&s, &ctx, &code).await?;
     let status = q.status.clone().unwrap_or_default();
@@ -122,11 +123,7 @@ async fn page(
     }))
 }
 
-async fn retry_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path((code, id)): Path<(String, String)>,
-) -> Result<Response, WebError> {
+async fn retry_page(State(s): State<AppState>, ctx: Ctx, Path((code, id)): Path<(String, String)>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = community(&s, &ctx, &code).await?;
@@ -171,7 +168,7 @@ async fn api_list(
     ctx: Ctx,
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<OutboxQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let c = community(&s, &ctx, &code).await?;
     let page = q.page.unwrap_or(1).max(1);
     let (list, total) =
@@ -198,11 +195,7 @@ async fn api_list(
 /// Sends a pending, failed or skipped message again at the next round.
 #[utoipa::path(post, path = "/api/v1/communities/{code}/outbox/{id}/retry",
     params(("code" = String, Path), ("id" = i64, Path)), responses((status = 204, description = "Queued again")))]
-async fn api_retry(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path((code, id)): Path<(String, String)>,
-) -> Result<Response, WebError> {
+async fn api_retry(State(s): State<AppState>, ctx: Ctx, Path((code, id)): Path<(String, String)>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::api(e, t);
     let c = community(&s, &ctx, &code).await?;

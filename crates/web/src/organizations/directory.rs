@@ -3,7 +3,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::WebError;
+use crate::shell::error::PageResult;
 use crate::shell::extract::Id;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, org_kind_key};
@@ -11,7 +11,6 @@ use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::Method;
-use axum::response::Response;
 use serde::Deserialize;
 use wushe_app::{Actor, AppError, areas, directory, organizations};
 use wushe_domain::access::Action;
@@ -75,11 +74,7 @@ pub async fn run_search(
         .collect())
 }
 
-async fn search_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<DirectoryQuery>,
-) -> Result<Response, WebError> {
+async fn search_page(State(s): State<AppState>, ctx: Ctx, Query(q): Query<DirectoryQuery>) -> PageResult {
     let t = ctx.t();
     let hits = run_search(&s, &q).await?;
     let communities = areas::communities(&s.db, &Actor::operator(), Action::Public).await?;
@@ -115,7 +110,7 @@ struct EntryPage {
     address: String,
 }
 
-async fn entry(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn entry(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     let t = ctx.t();
     let o = organizations::public_get(&s.db, id).await?;
     let area = areas::by_id(&s.db, o.area_id).await?;

@@ -3,6 +3,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
 use crate::shell::extract::Id;
 use crate::shell::layout::html;
@@ -12,7 +13,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wushe_app::organizations::{Organization, OrganizationForm};
 use wushe_app::{AppError, areas, organizations};
@@ -40,7 +41,7 @@ struct ListPage {
     can_write: bool,
 }
 
-async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
     let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationRead, &code).await?;
     let orgs = organizations::in_area(&s.db, &ctx.actor, &c).await?;
@@ -119,7 +120,7 @@ async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>)
     })
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     let o = organizations::get(&s.db, &ctx.actor, id).await?;
     Ok(html(&org_page(&s, &ctx, o, vec![]).await?))
 }
@@ -134,12 +135,7 @@ pub struct MemberForm {
     since_year: String,
 }
 
-async fn add_member(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    Form(f): Form<MemberForm>,
-) -> Result<Response, WebError> {
+async fn add_member(State(s): State<AppState>, ctx: Ctx, Id(id): Id, Form(f): Form<MemberForm>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let result = async {
@@ -230,7 +226,7 @@ async fn form_page(
     })
 }
 
-async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await?;
     Ok(html(&form_page(&s, &ctx, &c, &OrgFormBody::default(), vec![]).await?))
 }
@@ -257,7 +253,7 @@ async fn create(
     ctx: Ctx,
     Path(code): Path<String>,
     Form(b): Form<OrgFormBody>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = areas::visible(&s.db, &ctx.actor, Action::OrganizationWrite, &code).await?;

@@ -2,6 +2,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::extract::Id;
 use crate::shell::layout::html;
@@ -59,12 +60,7 @@ pub struct ListQuery {
 
 pub const PAGE_SIZE: i64 = 50;
 
-async fn list(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, WebError> {
+async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let community = areas::visible(&s.db, &ctx.actor, Action::ResidentRead, &code).await?;
@@ -174,11 +170,11 @@ async fn person_page(s: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> Result<R
     }))
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     person_page(&s, &ctx, id, false).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 
-async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     person_page(&s, &ctx, id, true).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 
@@ -224,7 +220,7 @@ fn form_page(ctx: &Ctx, code: &str, form: &PersonForm, errors: Vec<String>) -> P
     }
 }
 
-async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await?;
     Ok(html(&form_page(&ctx, &c.code, &PersonForm::default(), vec![])))
 }
@@ -248,12 +244,7 @@ pub fn person_form_from(body: &[u8]) -> PersonForm {
     f
 }
 
-async fn create(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+async fn create(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, body: Bytes) -> PageResult {
     let t = ctx.t();
     let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await?;
     let form = person_form_from(&body);

@@ -3,6 +3,7 @@
 use crate::resources::views::{MatchRow, match_rows};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::extract::Id;
 use crate::shell::layout::Layout;
@@ -11,7 +12,6 @@ use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::State;
 use axum::http::Method;
-use axum::response::Response;
 use wushe_app::resources::{self};
 use wushe_app::{areas, claims};
 use wushe_domain::access::Action;
@@ -50,7 +50,7 @@ async fn matches(
     ctx: Ctx,
     Id(id): Id,
     axum::extract::Query(q): axum::extract::Query<WhenQuery>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let raw = if q.date.trim().is_empty() {

@@ -3,6 +3,7 @@
 use crate::resources::views::kind_label;
 use crate::shell::AppState;
 use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
 use crate::shell::extract::Id;
 use crate::shell::i18n::{Lang, T};
@@ -14,7 +15,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use wushe_app::resources::{self, Filter, Resource, ResourceForm};
 use wushe_app::{AppError, areas, needs, organizations};
 use wushe_domain::access::Action;
@@ -134,7 +135,7 @@ pub(crate) async fn list(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(f): Query<Filter>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = areas::by_code(&s.db, &code).await.map_err(|_| e(AppError::NotFound))?;
@@ -164,7 +165,7 @@ pub(crate) async fn list(
     }))
 }
 
-async fn mine(State(s): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+async fn mine(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let t = ctx.t();
     let list = resources::owned_by(&s.db, &ctx.actor).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
@@ -300,12 +301,12 @@ pub(crate) fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().map_err(|_| AppError::NotFound)
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     Ok(html(&show_page(&s, &ctx, id, vec![]).await?))
 }
 
 /// Back to the resource page, or the page again with the problems.
-async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Result<Response, WebError> {
+async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/resources/{id}")).into_response()),
@@ -441,7 +442,7 @@ async fn community_for(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Are
     }
 }
 
-async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, WebError> {
+async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let c = community_for(&s, &ctx, &code).await?;
     let f = ResourceForm {
         area_code: c.code.clone(),
@@ -453,12 +454,7 @@ async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
     Ok(html(&form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, vec![]).await?))
 }
 
-async fn create(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+async fn create(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, body: Bytes) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = community_for(&s, &ctx, &code).await?;
@@ -484,14 +480,14 @@ async fn editable(s: &AppState, ctx: &Ctx, id: i64) -> Result<(Resource, areas::
     Ok((r, home))
 }
 
-async fn edit_form(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> Result<Response, WebError> {
+async fn edit_form(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     let (r, home) = editable(&s, &ctx, id).await?;
     let mut f = ResourceForm::from(&r);
     f.area_code = areas::by_id(&s.db, r.area_id).await?.code;
     Ok(html(&form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, vec![]).await?))
 }
 
-async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
+async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let (r, home) = editable(&s, &ctx, id).await?;
@@ -515,7 +511,7 @@ struct StockForm {
     reason: String,
 }
 
-async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
+async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> PageResult {
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let f = StockForm { delta: get("delta"), reason: get("reason") };
@@ -531,7 +527,7 @@ struct ExceptionForm {
     note: String,
 }
 
-async fn add_exception(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> Result<Response, WebError> {
+async fn add_exception(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> PageResult {
     resources::editable(&s.db, &ctx.actor, id).await?;
     let pairs = url_form_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
@@ -548,7 +544,7 @@ async fn remove_exception(
     State(s): State<AppState>,
     ctx: Ctx,
     Path((id, exception)): Path<(String, String)>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let (id, ex) = (parse_id(&id)?, parse_id(&exception)?);
     let r = resources::remove_exception(&s.db, &ctx.actor, s.now(), id, ex).await;
     after_write(&s, &ctx, id, r).await

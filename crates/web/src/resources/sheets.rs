@@ -2,6 +2,7 @@
 
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
+use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
 use crate::shell::i18n::{Lang, T};
 use crate::shell::layout::Layout;
@@ -54,21 +55,13 @@ pub async fn export_table(s: &AppState, ctx: &Ctx, code: &str) -> Result<wushe_a
     wushe_app::resources::sheets::table(&s.db, &shown, &label).await
 }
 
-pub(crate) async fn export_csv(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+pub(crate) async fn export_csv(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let table = export_table(&s, &ctx, &code).await?;
     let bytes = wushe_app::sheets::to_csv(&table)?;
     Ok(crate::shell::files::download(bytes, "text/csv; charset=utf-8", &format!("社区资源-{code}.csv")))
 }
 
-pub(crate) async fn export_xlsx(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+pub(crate) async fn export_xlsx(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
     let table = export_table(&s, &ctx, &code).await?;
     let bytes = tokio::task::spawn_blocking(move || wushe_app::resources::sheets::to_xlsx(&table))
@@ -91,11 +84,7 @@ struct ImportPage {
     imported: Option<String>,
 }
 
-pub(crate) async fn import_form(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, WebError> {
+pub(crate) async fn import_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let c = curated_community(&s, &ctx, &code).await?;
     Ok(html(&import_page(&ctx, &c.code, vec![], None)))
 }
@@ -160,7 +149,7 @@ pub(crate) async fn import(
     ctx: Ctx,
     Path(code): Path<String>,
     req: axum::extract::Request,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
         Ok(x) => x,
@@ -177,7 +166,7 @@ pub(crate) async fn import_hsds(
     ctx: Ctx,
     Path(code): Path<String>,
     req: axum::extract::Request,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let t = ctx.t();
     let (c, file) = match uploaded(&s, &ctx, &code, req).await? {
         Ok(x) => x,

@@ -269,3 +269,6 @@ pub async fn problem_for_bare_errors(
 
 /// What a JSON handler answers.
 pub type ApiResult = Result<Response, WebError>;
+
+/// What a page handler returns: the page, or an error its route's guard renders as a page.
+pub type PageResult = Result<Response, WebError>;
