@@ -17,7 +17,8 @@ use wushe_domain::needs::{
 use wushe_domain::{FieldError, FieldErrors};
 
 /// Raw intake fields from any channel.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NeedForm {
     /// Where the need is: a household, building, grid… Empty: the resident's own household.
     pub area_code: String,
@@ -30,6 +31,8 @@ pub struct NeedForm {
     pub scope: String,
     pub channel: String,
     pub contact_phone: String,
+    /// Set by the API's body only; a page form never carries it.
+    #[serde(skip)]
     pub requester_person_id: Option<i64>,
 }
 

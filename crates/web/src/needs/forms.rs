@@ -86,3 +86,82 @@ impl ReportForm {
         Ok(number(&self.organization_id, "organization", "errors.organization.unknown")?)
     }
 }
+
+/// Assigning many needs at once: each ticked box is `id:version`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BulkAssignForm {
+    needs: Vec<String>,
+    pub assignee: String,
+}
+
+impl BulkAssignForm {
+    /// The ticked needs with the version each was read at; malformed boxes are skipped.
+    pub fn items(&self) -> Vec<(i64, i64)> {
+        self.needs
+            .iter()
+            .filter_map(|v| v.split_once(':').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?))))
+            .collect()
+    }
+}
+
+/// A saved view of the ledger: its name and the query string it stands for.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ViewForm {
+    pub name: String,
+    pub query: String,
+}
+
+/// A need category as the committee edits it; `active` is a checkbox.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CategoryPageForm {
+    code: String,
+    name_zh: String,
+    name_en: String,
+    respond_hours: String,
+    resolve_hours: String,
+    active: String,
+}
+
+impl CategoryPageForm {
+    pub fn into_form(self) -> wushe_app::needs::CategoryForm {
+        wushe_app::needs::CategoryForm {
+            code: self.code,
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            respond_hours: self.respond_hours,
+            resolve_hours: self.resolve_hours,
+            active: self.active == "1",
+        }
+    }
+}
+
+/// The working calendar: hours, the weekday boxes (`workday` = 0 for Monday … 6), dates one
+/// per line.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarPageForm {
+    start_hour: String,
+    end_hour: String,
+    workday: Vec<String>,
+    holidays: String,
+    extra_workdays: String,
+}
+
+impl CalendarPageForm {
+    pub fn into_form(self) -> wushe_app::needs::CalendarForm {
+        let mut workdays = [false; 7];
+        for i in self.workday.iter().filter_map(|d| d.trim().parse::<usize>().ok()).filter(|i| *i < 7) {
+            workdays[i] = true;
+        }
+        wushe_app::needs::CalendarForm {
+            start_hour: self.start_hour,
+            end_hour: self.end_hour,
+            workdays,
+            holidays: self.holidays,
+            extra_workdays: self.extra_workdays,
+        }
+    }
+}

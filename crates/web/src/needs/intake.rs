@@ -5,7 +5,7 @@ use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
-use crate::shell::files::read_form;
+use crate::shell::files::read_typed_form;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
 use crate::shell::scope::{community_of, own_community};
@@ -41,25 +41,6 @@ struct FormPage {
     channel_options: Vec<(&'static str, String)>,
     category_options: Vec<(String, String)>,
     errors: Vec<String>,
-}
-
-fn need_form_from(pairs: Vec<(String, String)>) -> NeedForm {
-    let mut f = NeedForm::default();
-    for (k, v) in pairs {
-        match k.as_str() {
-            "area_code" => f.area_code = v,
-            "household_code" => f.household_code = v,
-            "category" => f.category = v,
-            "title" => f.title = v,
-            "description" => f.description = v,
-            "urgency" => f.urgency = v,
-            "scope" => f.scope = v,
-            "channel" => f.channel = v,
-            "contact_phone" => f.contact_phone = v,
-            _ => {}
-        }
-    }
-    f
 }
 
 async fn form_page(
@@ -128,8 +109,7 @@ async fn intake(
 ) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let (pairs, photos) = read_form(req).await?;
-    let mut f = need_form_from(pairs);
+    let (mut f, photos): (NeedForm, _) = read_typed_form(req).await?;
     if !staff {
         f.channel = if f.channel == "suggestion" { "suggestion".into() } else { "online".into() };
         f.household_code.clear();

@@ -1,9 +1,11 @@
 //! The staff ledger page: filters, rows, bulk assignment, saved views, and the ledger as sheets.
 
+use super::forms::{BulkAssignForm, ViewForm};
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
+use crate::shell::extract::PageForm;
 use crate::shell::files::download;
 use crate::shell::i18n::{Lang, T};
 use crate::shell::i18n::{en_label, zh_label};
@@ -11,7 +13,6 @@ use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::scope::{community_of, managed_community};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -327,23 +328,17 @@ pub(crate) async fn bulk_assign(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    body: Bytes,
+    PageForm(f): PageForm<BulkAssignForm>,
 ) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let pairs = url_form_pairs(&body);
-    let items: Vec<(i64, i64)> = pairs
-        .iter()
-        .filter(|(k, _)| k == "needs")
-        .filter_map(|(_, v)| v.split_once(':').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))))
-        .collect();
-    let assignee = pairs.iter().find(|(k, _)| k == "assignee").map(|(_, v)| v.clone()).unwrap_or_default();
+    let items = f.items();
     let q = LedgerQuery::default();
     if items.is_empty() {
         let page = ledger_page(&s, &ctx, &code, &q, vec![t.t("errors.bulk.none").to_string()]).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     }
-    let assignee = needs::Assignee::parse(&assignee).map_err(|x| e(x.into()))?;
+    let assignee = needs::Assignee::parse(&f.assignee).map_err(|x| e(x.into()))?;
     let results = needs::bulk_assign(&s.db, &ctx.actor, s.now(), &items, assignee).await;
     let done = results.iter().filter(|(_, r)| r.is_ok()).count();
     let mut notices = vec![t.f("page.needs.bulk_done", &[&done])];
@@ -365,15 +360,13 @@ pub(crate) async fn save_view(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    body: Bytes,
+    PageForm(f): PageForm<ViewForm>,
 ) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let pairs = url_form_pairs(&body);
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;
     let community = community_of(&s, &area).await?;
-    match needs::save_view(&s.db, &ctx.actor, s.now(), &community, &get("name"), &get("query")).await {
+    match needs::save_view(&s.db, &ctx.actor, s.now(), &community, &f.name, &f.query).await {
         Ok(v) => Ok(Redirect::to(&format!("/communities/{code}/needs?{}", v.query)).into_response()),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();

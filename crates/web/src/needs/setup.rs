@@ -1,14 +1,15 @@
 //! A community's need categories and working-hours calendar, for its admins.
 
+use super::forms::{CalendarPageForm, CategoryPageForm};
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
+use crate::shell::extract::PageForm;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
 use crate::shell::scope::community_of;
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -96,18 +97,6 @@ pub(crate) async fn categories_page(State(s): State<AppState>, ctx: Ctx, Path(co
     Ok(html(&categories_view(&s, &ctx, &c, vec![]).await?))
 }
 
-fn category_form(pairs: &[(String, String)]) -> needs::CategoryForm {
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    needs::CategoryForm {
-        code: get("code"),
-        name_zh: get("name_zh"),
-        name_en: get("name_en"),
-        respond_hours: get("respond_hours"),
-        resolve_hours: get("resolve_hours"),
-        active: get("active") == "1",
-    }
-}
-
 async fn after_category(s: &AppState, ctx: &Ctx, c: &areas::Area, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
@@ -125,42 +114,22 @@ pub(crate) async fn add_category(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    body: Bytes,
+    PageForm(f): PageForm<CategoryPageForm>,
 ) -> PageResult {
     let c = configured_community(&s, &ctx, &code).await?;
-    let f = category_form(&url_form_pairs(&body));
+    let f = f.into_form();
     let r = needs::add_category(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
     after_category(&s, &ctx, &c, r).await
-}
-
-/// Reads the calendar form: hours, the seven weekday boxes, dates one per line.
-pub fn calendar_form(pairs: &[(String, String)]) -> needs::CalendarForm {
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let mut workdays = [false; 7];
-    for (_, v) in pairs.iter().filter(|(k, _)| k == "workday") {
-        if let Ok(i) = v.parse::<usize>()
-            && i < 7
-        {
-            workdays[i] = true;
-        }
-    }
-    needs::CalendarForm {
-        start_hour: get("start_hour"),
-        end_hour: get("end_hour"),
-        workdays,
-        holidays: get("holidays"),
-        extra_workdays: get("extra_workdays"),
-    }
 }
 
 pub(crate) async fn set_calendar(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    body: Bytes,
+    PageForm(f): PageForm<CalendarPageForm>,
 ) -> PageResult {
     let c = configured_community(&s, &ctx, &code).await?;
-    let f = calendar_form(&url_form_pairs(&body));
+    let f = f.into_form();
     let r = needs::set_calendar(&s.db, &ctx.actor, s.now(), &c, &f).await.map(|_| ());
     after_category(&s, &ctx, &c, r).await
 }
@@ -169,12 +138,12 @@ pub(crate) async fn update_category(
     State(s): State<AppState>,
     ctx: Ctx,
     Path((code, id)): Path<(String, String)>,
-    body: Bytes,
+    PageForm(f): PageForm<CategoryPageForm>,
 ) -> PageResult {
     let t = ctx.t();
     let c = configured_community(&s, &ctx, &code).await?;
     let id = id.parse::<i64>().map_err(|_| WebError::page(AppError::NotFound, t))?;
-    let f = category_form(&url_form_pairs(&body));
+    let f = f.into_form();
     let r = needs::update_category(&s.db, &ctx.actor, s.now(), &c, id, &f).await;
     after_category(&s, &ctx, &c, r).await
 }

@@ -1,16 +1,16 @@
 //! S2 pages: residents list (masked), person page with audited reveal, registration form.
 
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
 use crate::shell::error::WebError;
 use crate::shell::extract::Id;
+use crate::shell::extract::PageForm;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, vul_key};
 use crate::shell::registry::Registry;
 use crate::shell::views::{PersonRow, person_row_for};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -225,29 +225,45 @@ async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
     Ok(html(&form_page(&ctx, &c.code, &PersonForm::default(), vec![])))
 }
 
-/// Reads the form body by hand because checkboxes repeat the `vulnerability` key.
-pub fn person_form_from(body: &[u8]) -> PersonForm {
-    let mut f = PersonForm::default();
-    for (k, v) in url_form_pairs(body) {
-        match k.as_str() {
-            "household_code" => f.household_code = v,
-            "name" => f.name = v,
-            "gender" => f.gender = v,
-            "birth_year" => f.birth_year = v,
-            "phone" => f.phone = v,
-            "id_number" => f.id_number = v,
-            "vulnerability" => f.vulnerability.push(v),
-            "is_household_head" => f.is_household_head = v == "1" || v == "on" || v == "true",
-            _ => {}
-        }
-    }
-    f
+/// The registration form as a page posts it: vulnerabilities as repeated checkboxes, the
+/// household head as a checkbox.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PersonPageForm {
+    household_code: String,
+    name: String,
+    gender: String,
+    birth_year: String,
+    phone: String,
+    id_number: String,
+    vulnerability: Vec<String>,
+    is_household_head: String,
 }
 
-async fn create(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, body: Bytes) -> PageResult {
+impl PersonPageForm {
+    fn into_form(self) -> PersonForm {
+        PersonForm {
+            household_code: self.household_code,
+            name: self.name,
+            gender: self.gender,
+            birth_year: self.birth_year,
+            phone: self.phone,
+            id_number: self.id_number,
+            vulnerability: self.vulnerability,
+            is_household_head: matches!(self.is_household_head.as_str(), "1" | "on" | "true"),
+        }
+    }
+}
+
+async fn create(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(f): PageForm<PersonPageForm>,
+) -> PageResult {
     let t = ctx.t();
     let c = areas::visible(&s.db, &ctx.actor, Action::ResidentWrite, &code).await?;
-    let form = person_form_from(&body);
+    let form = f.into_form();
     let result = match form.parse(s.this_year()) {
         Ok(new) => people::register(&s.db, &ctx.actor, s.now(), new).await,
         Err(errs) => Err(AppError::Invalid(errs)),

@@ -1,5 +1,8 @@
-//! Input of the matching page and API: when help is needed.
+//! Input of the resource pages (typed forms) and of the matching page and API (when help is
+//! is needed).
 
+use serde::Deserialize;
+use wushe_app::resources::ResourceForm;
 use wushe_domain::FieldError;
 use wushe_domain::resources::parse_date;
 
@@ -13,4 +16,95 @@ pub fn needed_at(raw: Option<&str>, now: i64) -> Result<i64, FieldError> {
     let day = parse_date(date).ok_or(FieldError::new("at", "errors.date.invalid"))?;
     let minute = wushe_domain::resources::parse_clock(time).ok_or(FieldError::new("at", "errors.time.invalid"))?;
     Ok(wushe_domain::resources::utc_of(day, minute))
+}
+
+/// The resource form as a page posts it: the text fields of [`ResourceForm`], the need
+/// categories as repeated checkboxes, and the version the editor read.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResourcePageForm {
+    area_code: String,
+    kind: String,
+    name: String,
+    description: String,
+    tags: String,
+    owner: String,
+    capacity: String,
+    quantity: String,
+    unit: String,
+    expires_on: String,
+    schedule: String,
+    conditions: String,
+    contact_name: String,
+    contact_phone: String,
+    address: String,
+    booking_who: String,
+    booking_max_minutes: String,
+    booking_approval: String,
+    status: String,
+    categories: Vec<String>,
+    pub version: String,
+}
+
+impl ResourcePageForm {
+    pub fn into_form(self) -> ResourceForm {
+        let f = self;
+        ResourceForm {
+            area_code: f.area_code,
+            kind: f.kind,
+            name: f.name,
+            description: f.description,
+            categories: f.categories.join(" "),
+            tags: f.tags,
+            owner: f.owner,
+            capacity: f.capacity,
+            quantity: f.quantity,
+            unit: f.unit,
+            expires_on: f.expires_on,
+            schedule: f.schedule,
+            conditions: f.conditions,
+            contact_name: f.contact_name,
+            contact_phone: f.contact_phone,
+            address: f.address,
+            booking_who: f.booking_who,
+            booking_max_minutes: f.booking_max_minutes,
+            booking_approval: f.booking_approval,
+            status: f.status,
+        }
+    }
+}
+
+/// A stock move: a signed quantity and why.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StockForm {
+    pub delta: String,
+    pub reason: String,
+}
+
+/// A dated change to the opening hours; `open=1` opens instead of closing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExceptionForm {
+    pub date: String,
+    pub from: String,
+    pub to: String,
+    pub open: String,
+    pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_category_boxes_are_all_kept() {
+        let body = b"csrf=x&name=%E8%BD%AE%E6%A4%85&categories=repairs&categories=elderly_care&version=3";
+        let f: ResourcePageForm = serde_html_form::from_bytes(body).unwrap();
+        assert_eq!(f.version, "3");
+        let form = f.into_form();
+        assert_eq!((form.name.as_str(), form.categories.as_str()), ("轮椅", "repairs elderly_care"));
+        let one: ResourcePageForm = serde_html_form::from_bytes(b"categories=repairs").unwrap();
+        assert_eq!(one.into_form().categories, "repairs");
+    }
 }

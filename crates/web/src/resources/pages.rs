@@ -1,18 +1,19 @@
 //! R1 pages: the resource database with its filters, a resource, its form, stock and exceptions.
 
+use super::forms::{ExceptionForm, ResourcePageForm, StockForm};
 use crate::resources::views::kind_label;
 use crate::shell::AppState;
-use crate::shell::ctx::{Ctx, url_form_pairs};
+use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
 use crate::shell::error::{WebError, field_problems};
 use crate::shell::extract::Id;
+use crate::shell::extract::PageForm;
 use crate::shell::i18n::{Lang, T};
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use crate::shell::registry::Registry;
 use crate::shell::views::schedule_text;
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect};
@@ -397,39 +398,6 @@ async fn form_page(
     })
 }
 
-/// A form body: the pairs with repeated `categories` checkboxes joined.
-fn form_from(body: &Bytes) -> ResourceForm {
-    let pairs = url_form_pairs(body);
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    ResourceForm {
-        area_code: get("area_code"),
-        kind: get("kind"),
-        name: get("name"),
-        description: get("description"),
-        categories: pairs
-            .iter()
-            .filter(|(k, _)| k == "categories")
-            .map(|(_, v)| v.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        tags: get("tags"),
-        owner: get("owner"),
-        capacity: get("capacity"),
-        quantity: get("quantity"),
-        unit: get("unit"),
-        expires_on: get("expires_on"),
-        schedule: get("schedule"),
-        conditions: get("conditions"),
-        contact_name: get("contact_name"),
-        contact_phone: get("contact_phone"),
-        address: get("address"),
-        booking_who: get("booking_who"),
-        booking_max_minutes: get("booking_max_minutes"),
-        booking_approval: get("booking_approval"),
-        status: get("status"),
-    }
-}
-
 async fn community_for(s: &AppState, ctx: &Ctx, code: &str) -> Result<areas::Area, AppError> {
     let c = areas::by_code(&s.db, code).await.map_err(|_| AppError::NotFound)?;
     if c.kind != wushe_domain::areas::AreaKind::Community {
@@ -454,11 +422,16 @@ async fn new_form(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
     Ok(html(&form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, vec![]).await?))
 }
 
-async fn create(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, body: Bytes) -> PageResult {
+async fn create(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    PageForm(f): PageForm<ResourcePageForm>,
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let c = community_for(&s, &ctx, &code).await?;
-    let f = form_from(&body);
+    let f = f.into_form();
     let r = async { resources::create(&s.db, &ctx.actor, s.now(), f.parse()?).await }.await;
     match r {
         Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
@@ -487,13 +460,17 @@ async fn edit_form(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResul
     Ok(html(&form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, vec![]).await?))
 }
 
-async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> PageResult {
+async fn update(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<ResourcePageForm>,
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let (r, home) = editable(&s, &ctx, id).await?;
-    let f = form_from(&body);
-    let version =
-        url_form_pairs(&body).into_iter().find(|(k, _)| k == "version").and_then(|(_, v)| v.parse().ok()).unwrap_or(-1);
+    let version = f.version.trim().parse().unwrap_or(-1);
+    let f = f.into_form();
     let result = async { resources::update(&s.db, &ctx.actor, s.now(), r.id, version, f.parse()?).await }.await;
     match result {
         Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
@@ -506,32 +483,18 @@ async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) ->
     }
 }
 
-struct StockForm {
-    delta: String,
-    reason: String,
-}
-
-async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> PageResult {
-    let pairs = url_form_pairs(&body);
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let f = StockForm { delta: get("delta"), reason: get("reason") };
+async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<StockForm>) -> PageResult {
     let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id, &f.delta, &f.reason).await.map(|_| ());
     after_write(&s, &ctx, id, r).await
 }
 
-struct ExceptionForm {
-    date: String,
-    from: String,
-    to: String,
-    open: String,
-    note: String,
-}
-
-async fn add_exception(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: Bytes) -> PageResult {
+async fn add_exception(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    PageForm(f): PageForm<ExceptionForm>,
+) -> PageResult {
     resources::editable(&s.db, &ctx.actor, id).await?;
-    let pairs = url_form_pairs(&body);
-    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let f = ExceptionForm { date: get("date"), from: get("from"), to: get("to"), open: get("open"), note: get("note") };
     let r = async {
         let x = Exception::parse(&f.date, &f.from, &f.to, f.open == "1")?;
         resources::add_exception(&s.db, &ctx.actor, s.now(), id, x, &f.note).await

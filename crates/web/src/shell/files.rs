@@ -19,6 +19,16 @@ pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> R
 }
 
 /// A posted form as text fields and uploaded files, whether url-encoded or multipart.
+/// [`read_form`] with its fields deserialised into a typed form (`#[serde(default)]`), the
+/// same way [`crate::shell::extract::PageForm`] reads a plain form.
+pub async fn read_typed_form<T: serde::de::DeserializeOwned + Default>(
+    req: axum::extract::Request,
+) -> Result<(T, Vec<Vec<u8>>), AppError> {
+    let (pairs, files) = read_form(req).await?;
+    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    Ok((serde_html_form::from_str(&encoded).unwrap_or_default(), files))
+}
+
 pub async fn read_form(req: axum::extract::Request) -> Result<(Vec<(String, String)>, Vec<Vec<u8>>), AppError> {
     use axum::extract::FromRequest;
     let multipart = req

@@ -678,3 +678,25 @@ async fn a_malformed_record_id_is_a_404_in_the_routes_own_form() {
         assert_eq!(p["code"], "not_found", "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registration_page_keeps_every_ticked_box() {
+    let app = TestApp::spawn(Engine::Sqlite, "register_boxes").await.unwrap();
+    let staff = app.as_grid_worker().await;
+    let csrf = app.csrf(&staff.client).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("household_code", "510104001001010010002"),
+        ("name", "周桂兰"),
+        ("birth_year", "1941"),
+        ("vulnerability", "elderly_alone"),
+        ("vulnerability", "disabled"),
+        ("is_household_head", "1"),
+    ];
+    let r = app.post_form(&staff.client, "/communities/510104001001/residents", &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let id = r.headers()["location"].to_str().unwrap().trim_start_matches("/people/").to_string();
+    let p = staff.json(&format!("/api/v1/people/{id}")).await;
+    assert_eq!(p["vulnerability"], json!(["elderly_alone", "disabled"]));
+    assert_eq!(p["is_household_head"], true);
+}
