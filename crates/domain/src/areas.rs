@@ -22,6 +22,14 @@ pub enum AreaKind {
     Household,
 }
 
+/// Stored codes read back (`#[sqlx(try_from = "String")]` on a row's field).
+impl TryFrom<String> for AreaKind {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        Self::parse(&s)
+    }
+}
+
 impl AreaKind {
     pub const ALL: [AreaKind; 9] = [
         AreaKind::Province,

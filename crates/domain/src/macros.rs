@@ -15,5 +15,10 @@ macro_rules! code_enum {
                     .ok_or(FieldError::new($field, $err))
             }
         }
+        /// Stored codes read back (`#[sqlx(try_from = "String")]` on a row's field).
+        impl TryFrom<String> for $name {
+            type Error = FieldError;
+            fn try_from(s: String) -> Result<Self, FieldError> { Self::parse(&s) }
+        }
     };
 }

@@ -1,14 +1,14 @@
 //! An area as stored: the `areas` row with its materialised path.
 
 use crate::AppError;
-use sqlx::Row;
 use wushe_domain::areas::AreaKind;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Area {
     pub id: i64,
     pub community_id: Option<i64>,
     pub parent_id: Option<i64>,
+    #[sqlx(try_from = "String")]
     pub kind: AreaKind,
     pub code: String,
     pub name: String,
@@ -20,18 +20,7 @@ pub struct Area {
 pub(crate) const COLS: &str = "id, community_id, parent_id, kind, code, name, path, depth, geojson";
 
 pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Area, AppError> {
-    let kind: String = r.try_get(3)?;
-    Ok(Area {
-        id: r.try_get(0)?,
-        community_id: r.try_get(1)?,
-        parent_id: r.try_get(2)?,
-        kind: AreaKind::parse(&kind).map_err(|_| AppError::Internal(format!("bad area kind {kind}")))?,
-        code: r.try_get(4)?,
-        name: r.try_get(5)?,
-        path: r.try_get(6)?,
-        depth: r.try_get(7)?,
-        geojson: r.try_get(8)?,
-    })
+    Ok(<Area as sqlx::FromRow<'_, sqlx::any::AnyRow>>::from_row(r)?)
 }
 
 /// An area with the number of households and people in its subtree, for drill-down lists.

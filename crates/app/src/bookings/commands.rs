@@ -2,7 +2,7 @@
 
 use super::access::{booker_class, for_change, membership_path};
 use super::forms::{BookingForm, parse_attendees};
-use super::model::{Booking, COLS, Row, from_row};
+use super::model::{Booking, COLS};
 use crate::audit::AuditedTx;
 use crate::resources::{self};
 use crate::{Actor, AppError, Db, notifications};
@@ -65,7 +65,7 @@ pub async fn book(db: &Db, actor: &Actor, now: i64, space_id: i64, f: &BookingFo
         BookingStatus::Confirmed
     };
     let mut tx = AuditedTx::begin(db, now).await?;
-    let r: Row = sqlx::query_as(crate::sql!(
+    let b: Booking = sqlx::query_as(crate::sql!(
         "INSERT INTO bookings (community_id, resource_id, user_id, starts_at, ends_at, purpose, attendees, status, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING {COLS}"
     ))
@@ -80,7 +80,7 @@ pub async fn book(db: &Db, actor: &Actor, now: i64, space_id: i64, f: &BookingFo
     .bind(now)
     .fetch_one(&mut *tx.tx)
     .await?;
-    let b = from_row(r)?;
+
     hold_slots(&mut tx.tx, db, space.id, b.id, &slots).await?;
     if status == BookingStatus::Requested {
         let managers = managers_of(&mut tx.tx, &space.area_path).await?;
@@ -124,7 +124,7 @@ async fn set_status(
     by: Option<i64>,
     at: i64,
 ) -> Result<Booking, AppError> {
-    let r: Option<Row> = sqlx::query_as(crate::sql!(
+    let r: Option<Booking> = sqlx::query_as(crate::sql!(
         "UPDATE bookings SET status = $1, decided_by = COALESCE($2, decided_by), version = version + 1, updated_at = $3 \
          WHERE id = $4 AND version = $5 RETURNING {COLS}"
     ))
@@ -135,7 +135,7 @@ async fn set_status(
     .bind(b.version)
     .fetch_optional(&mut *tx.tx)
     .await?;
-    let updated = from_row(r.ok_or(AppError::Conflict(FieldError::new("version", "errors.stale_version")))?)?;
+    let updated = r.ok_or(AppError::Conflict(FieldError::new("version", "errors.stale_version")))?;
     if !next.holds() {
         sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id).execute(&mut *tx.tx).await?;
     }
@@ -194,7 +194,7 @@ pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) 
     let mut tx = AuditedTx::begin(db, now).await?;
     sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id).execute(&mut *tx.tx).await?;
     hold_slots(&mut tx.tx, db, space.id, b.id, &slots).await?;
-    let r: Option<Row> = sqlx::query_as(crate::sql!(
+    let r: Option<Booking> = sqlx::query_as(crate::sql!(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, purpose = $3, status = $4, version = version + 1, updated_at = $5 \
          WHERE id = $6 AND version = $7 RETURNING {COLS}"
     ))
@@ -207,7 +207,7 @@ pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) 
     .bind(b.version)
     .fetch_optional(&mut *tx.tx)
     .await?;
-    let updated = from_row(r.ok_or(AppError::Conflict(FieldError::new("version", "errors.stale_version")))?)?;
+    let updated = r.ok_or(AppError::Conflict(FieldError::new("version", "errors.stale_version")))?;
     if status == BookingStatus::Requested {
         let managers = managers_of(&mut tx.tx, &space.area_path).await?;
         let msg = notifications::Message {
@@ -227,15 +227,14 @@ pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) 
 /// Background job: requests nobody decided before their start are refused, so their slots do not
 /// stay held; the booker is told.
 pub async fn expire_requests(db: &Db, now: i64) -> Result<usize, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(crate::sql!(
+    let rows: Vec<Booking> = sqlx::query_as(crate::sql!(
         "SELECT {COLS} FROM bookings WHERE status = 'requested' AND starts_at <= $1 ORDER BY starts_at LIMIT 500"
     ))
     .bind(now)
     .fetch_all(&db.pool)
     .await?;
     let mut n = 0;
-    for b in rows.into_iter().map(from_row) {
-        let b = b?;
+    for b in rows {
         let mut tx = AuditedTx::begin(db, now).await?;
         match set_status(&mut tx, &b, BookingStatus::Rejected, None, now).await {
             Ok(_) => {}

@@ -1,22 +1,22 @@
 //! Reading bookings: one, a space's, mine, pending decisions, the slots of a day.
 
-use super::model::{Booking, COLS, Row, from_row};
+use super::model::{Booking, COLS};
 use crate::resources::{self, Resource};
 use crate::{Actor, AppError, Db, areas};
 use wushe_domain::access::Action;
 use wushe_domain::resources::{LiveStatus, SLOT_MS};
 
 pub async fn get(db: &Db, id: i64) -> Result<Booking, AppError> {
-    let r: Option<Row> = sqlx::query_as(crate::sql!("SELECT {COLS} FROM bookings WHERE id = $1"))
+    let r: Option<Booking> = sqlx::query_as(crate::sql!("SELECT {COLS} FROM bookings WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    from_row(r.ok_or(AppError::NotFound)?)
+    r.ok_or(AppError::NotFound)
 }
 
 /// Bookings of a space overlapping `[from, to)`, holding ones and the rest.
 pub async fn of_space(db: &Db, space_id: i64, from: i64, to: i64) -> Result<Vec<Booking>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(crate::sql!(
+    let rows: Vec<Booking> = sqlx::query_as(crate::sql!(
         "SELECT {COLS} FROM bookings WHERE resource_id = $1 AND starts_at < $2 AND ends_at > $3 ORDER BY starts_at, id"
     ))
     .bind(space_id)
@@ -24,19 +24,19 @@ pub async fn of_space(db: &Db, space_id: i64, from: i64, to: i64) -> Result<Vec<
     .bind(from)
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter().map(from_row).collect()
+    Ok(rows)
 }
 
 /// Requested bookings awaiting a decision in the spaces of a community.
 pub async fn pending(db: &Db, actor: &Actor, community: &areas::Area) -> Result<Vec<Booking>, AppError> {
     actor.require(Action::BookingManage, Some(&community.path))?;
-    let rows: Vec<Row> = sqlx::query_as(crate::sql!(
+    let rows: Vec<Booking> = sqlx::query_as(crate::sql!(
         "SELECT {COLS} FROM bookings WHERE community_id = $1 AND status = 'requested' ORDER BY starts_at, id LIMIT 200"
     ))
     .bind(community.id)
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter().map(from_row).collect()
+    Ok(rows)
 }
 
 pub async fn mine(db: &Db, actor: &Actor, from: i64) -> Result<Vec<Booking>, AppError> {
@@ -45,14 +45,14 @@ pub async fn mine(db: &Db, actor: &Actor, from: i64) -> Result<Vec<Booking>, App
 }
 
 pub(crate) async fn user_bookings(db: &Db, uid: i64, from: i64) -> Result<Vec<Booking>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(crate::sql!(
+    let rows: Vec<Booking> = sqlx::query_as(crate::sql!(
         "SELECT {COLS} FROM bookings WHERE user_id = $1 AND ends_at > $2 ORDER BY starts_at, id LIMIT 500"
     ))
     .bind(uid)
     .bind(from)
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter().map(from_row).collect()
+    Ok(rows)
 }
 
 /// Live status of each half hour of a local day, for the calendar (public: no purposes).

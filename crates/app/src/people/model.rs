@@ -28,24 +28,31 @@ impl Person {
 
 pub(crate) const COLS: &str = "id, community_id, household_id, household_path, name, gender, birth_year, phone, id_number, vulnerability, is_household_head, version";
 
+/// Read by column name; stored codes, phones and ID numbers parse into the domain's types.
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for Person {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        let bad = |what: &'static str| sqlx::Error::Decode(format!("stored {what} does not parse").into());
+        let gender: Option<String> = r.try_get("gender")?;
+        let phone: Option<String> = r.try_get("phone")?;
+        let idn: Option<String> = r.try_get("id_number")?;
+        let vul: String = r.try_get("vulnerability")?;
+        Ok(Person {
+            id: r.try_get("id")?,
+            community_id: r.try_get("community_id")?,
+            household_id: r.try_get("household_id")?,
+            household_path: r.try_get("household_path")?,
+            name: r.try_get("name")?,
+            gender: gender.map(|g| Gender::parse(&g)).transpose().map_err(|_| bad("gender"))?,
+            birth_year: r.try_get::<Option<i64>, _>(6)?.map(|y| y as i32),
+            phone: phone.map(|p| PhoneNumber::parse(&p)).transpose().map_err(|_| bad("phone"))?,
+            id_number: idn.map(|p| IdNumber::parse(&p)).transpose().map_err(|_| bad("id number"))?,
+            vulnerability: Vulnerabilities::parse_list(&vul).map_err(|_| bad("vulnerability"))?,
+            is_household_head: r.try_get::<i64, _>("is_household_head")? != 0,
+            version: r.try_get("version")?,
+        })
+    }
+}
+
 pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Person, AppError> {
-    let bad = |what: &str| AppError::Internal(format!("stored {what} does not parse"));
-    let gender: Option<String> = r.try_get(5)?;
-    let phone: Option<String> = r.try_get(7)?;
-    let idn: Option<String> = r.try_get(8)?;
-    let vul: String = r.try_get(9)?;
-    Ok(Person {
-        id: r.try_get(0)?,
-        community_id: r.try_get(1)?,
-        household_id: r.try_get(2)?,
-        household_path: r.try_get(3)?,
-        name: r.try_get(4)?,
-        gender: gender.map(|g| Gender::parse(&g)).transpose().map_err(|_| bad("gender"))?,
-        birth_year: r.try_get::<Option<i64>, _>(6)?.map(|y| y as i32),
-        phone: phone.map(|p| PhoneNumber::parse(&p)).transpose().map_err(|_| bad("phone"))?,
-        id_number: idn.map(|p| IdNumber::parse(&p)).transpose().map_err(|_| bad("id number"))?,
-        vulnerability: Vulnerabilities::parse_list(&vul).map_err(|_| bad("vulnerability"))?,
-        is_household_head: r.try_get::<i64, _>(10)? != 0,
-        version: r.try_get(11)?,
-    })
+    Ok(<Person as sqlx::FromRow<'_, sqlx::any::AnyRow>>::from_row(r)?)
 }

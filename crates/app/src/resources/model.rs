@@ -69,49 +69,61 @@ pub(crate) fn stored_list(items: &[String]) -> String {
     if items.is_empty() { " ".to_string() } else { format!(" {} ", items.join(" ")) }
 }
 
+/// A stored value that no longer parses: the row is unreadable, as a database error.
+fn undecodable(what: &'static str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("bad stored resource {what}").into())
+}
+
 pub(crate) fn internal(what: &str) -> AppError {
     AppError::Internal(format!("bad stored resource {what}"))
 }
 
+/// Read by column name; stored codes and schedules parse into the domain's types.
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for Resource {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        let kind: String = r.try_get("kind")?;
+        let schedule: String = r.try_get("schedule")?;
+        let who: String = r.try_get("booking_who")?;
+        let status: String = r.try_get("status")?;
+        let max: i64 = r.try_get("booking_max_minutes")?;
+        Ok(Resource {
+            id: r.try_get("id")?,
+            community_id: r.try_get("community_id")?,
+            area_id: r.try_get("area_id")?,
+            area_path: r.try_get("area_path")?,
+            kind: ResourceKind::parse(&kind).map_err(|_| undecodable("kind"))?,
+            name: r.try_get("name")?,
+            description: r.try_get("description")?,
+            categories: list_of(&r.try_get::<String, _>("categories")?),
+            tags: list_of(&r.try_get::<String, _>("tags")?),
+            owner_org_id: r.try_get("owner_org_id")?,
+            owner_person_id: r.try_get("owner_person_id")?,
+            owner_user_id: r.try_get("owner_user_id")?,
+            capacity: r.try_get("capacity")?,
+            quantity: r.try_get("quantity")?,
+            unit: r.try_get("unit")?,
+            expires_on: r.try_get("expires_on")?,
+            schedule: WeeklySchedule::parse(&schedule).map_err(|_| undecodable("schedule"))?,
+            conditions: r.try_get("conditions")?,
+            contact_name: r.try_get("contact_name")?,
+            contact_phone: r.try_get("contact_phone")?,
+            address: r.try_get("address")?,
+            rules: BookingRules {
+                who: wushe_domain::resources::BookerClass::parse(&who).map_err(|_| undecodable("booking_who"))?,
+                max_minutes: u16::try_from(max).map_err(|_| undecodable("booking_max_minutes"))?,
+                approval: r.try_get::<i64, _>("booking_approval")? != 0,
+            },
+            status: ResourceStatus::parse(&status).map_err(|_| undecodable("status"))?,
+            external_id: r.try_get("external_id")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
 pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Resource, AppError> {
-    let kind: String = r.try_get(4)?;
-    let schedule: String = r.try_get(16)?;
-    let who: String = r.try_get(21)?;
-    let status: String = r.try_get(24)?;
-    let max: i64 = r.try_get(22)?;
-    Ok(Resource {
-        id: r.try_get(0)?,
-        community_id: r.try_get(1)?,
-        area_id: r.try_get(2)?,
-        area_path: r.try_get(3)?,
-        kind: ResourceKind::parse(&kind).map_err(|_| internal("kind"))?,
-        name: r.try_get(5)?,
-        description: r.try_get(6)?,
-        categories: list_of(&r.try_get::<String, _>(7)?),
-        tags: list_of(&r.try_get::<String, _>(8)?),
-        owner_org_id: r.try_get(9)?,
-        owner_person_id: r.try_get(10)?,
-        owner_user_id: r.try_get(11)?,
-        capacity: r.try_get(12)?,
-        quantity: r.try_get(13)?,
-        unit: r.try_get(14)?,
-        expires_on: r.try_get(15)?,
-        schedule: WeeklySchedule::parse(&schedule).map_err(|_| internal("schedule"))?,
-        conditions: r.try_get(17)?,
-        contact_name: r.try_get(18)?,
-        contact_phone: r.try_get(19)?,
-        address: r.try_get(20)?,
-        rules: BookingRules {
-            who: wushe_domain::resources::BookerClass::parse(&who).map_err(|_| internal("booking_who"))?,
-            max_minutes: u16::try_from(max).map_err(|_| internal("booking_max_minutes"))?,
-            approval: r.try_get::<i64, _>(23)? != 0,
-        },
-        status: ResourceStatus::parse(&status).map_err(|_| internal("status"))?,
-        external_id: r.try_get(25)?,
-        version: r.try_get(26)?,
-        created_at: r.try_get(27)?,
-        updated_at: r.try_get(28)?,
-    })
+    Ok(<Resource as sqlx::FromRow<'_, sqlx::any::AnyRow>>::from_row(r)?)
 }
 
 #[derive(Debug, Clone)]
