@@ -11,6 +11,7 @@ mod macros;
 pub mod access;
 pub mod areas;
 pub mod error;
+pub mod ids;
 pub mod matching;
 pub mod metrics;
 pub mod needs;

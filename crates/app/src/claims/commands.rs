@@ -8,11 +8,12 @@ use crate::needs::{Assignee, Need};
 use crate::{Actor, AppError, Db, areas, needs, notifications};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::{EventKind, NeedStatus, parse_note};
 use wushe_domain::policy::Ask;
 
 /// Claims a listed need, for oneself or (`org`) for an organization one belongs to.
-pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: i64, org: Option<i64>) -> Result<Need, AppError> {
+pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: NeedId, org: Option<i64>) -> Result<Need, AppError> {
     actor.require(Action::NeedClaim, None)?;
     let uid = actor.user_id.ok_or(AppError::Unauthenticated)?;
     let need = needs::by_id(db, need_id).await?;
@@ -48,7 +49,7 @@ pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: i64, org: Option<i6
          VALUES ($1, $2, $3, $4, 'active', $5, $6)",
     )
     .bind(need.community_id)
-    .bind(need.id)
+    .bind(need.id.get())
     .bind(uid)
     .bind(org)
     .bind(at)
@@ -69,7 +70,7 @@ pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: i64, org: Option<i6
         let msg = notifications::Message {
             community_id: Some(updated.community_id),
             kind: "claimed",
-            need_id: Some(updated.id),
+            need_id: Some(updated.id.get()),
             title: updated.title.clone(),
             body: String::new(),
         };
@@ -81,7 +82,7 @@ pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: i64, org: Option<i6
 }
 
 /// Ends a claim by the claimant (or staff who manage the need): the need goes back on the list.
-pub async fn release(db: &Db, actor: &Actor, at: i64, need_id: i64, note: &str) -> Result<Need, AppError> {
+pub async fn release(db: &Db, actor: &Actor, at: i64, need_id: NeedId, note: &str) -> Result<Need, AppError> {
     let need = needs::by_id(db, need_id).await?;
     let claim = active_claim(db, need_id).await?;
     let Some(claim) = claim else {
@@ -126,7 +127,7 @@ pub(crate) fn on_need_step<'a, 'c>(
         }
         sqlx::query("UPDATE need_claims SET status = 'done', ended_at = $1 WHERE need_id = $2 AND status = 'active'")
             .bind(s.at)
-            .bind(s.need_id)
+            .bind(s.need_id.get())
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -168,7 +169,7 @@ pub async fn expire(db: &Db, now: i64) -> Result<usize, AppError> {
     .await?;
     let mut expired = 0;
     for c in rows.into_iter().map(claim_of) {
-        let need = needs::by_id(db, c.need_id).await?;
+        let need = needs::by_id(db, NeedId::from(c.need_id)).await?;
         let holder = holds(&need, &c);
         let mut tx = AuditedTx::begin(db, now).await?;
         if need.status == NeedStatus::Assigned && holder {
@@ -180,7 +181,7 @@ pub async fn expire(db: &Db, now: i64) -> Result<usize, AppError> {
             let msg = notifications::Message {
                 community_id: Some(need.community_id),
                 kind: "claim_expired",
-                need_id: Some(need.id),
+                need_id: Some(need.id.get()),
                 title: need.title.clone(),
                 body: String::new(),
             };

@@ -6,6 +6,7 @@ use crate::needs::Need;
 use crate::{Actor, AppError, Db, areas, needs, resources};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 use wushe_domain::matching::{PlaceLevel, place_level, shared_depth};
 use wushe_domain::needs::{EventKind, NeedStatus};
 use wushe_domain::policy::Ask;
@@ -23,7 +24,7 @@ pub struct Listing {
 
 /// Puts an open, unassigned need on the list; `claim_hours` is how long a claim may wait before
 /// work starts (1–720).
-pub async fn list_need(db: &Db, actor: &Actor, at: i64, need_id: i64, claim_hours: &str) -> Result<Need, AppError> {
+pub async fn list_need(db: &Db, actor: &Actor, at: i64, need_id: NeedId, claim_hours: &str) -> Result<Need, AppError> {
     let (need, rec) = needs::get(db, actor, need_id).await?;
     if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
@@ -44,7 +45,7 @@ pub async fn list_need(db: &Db, actor: &Actor, at: i64, need_id: i64, claim_hour
         "INSERT INTO claim_listings (need_id, community_id, area_path, category_id, listed_by, listed_at, claim_hours) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(need.id)
+    .bind(need.id.get())
     .bind(need.community_id)
     .bind(&need.area_path)
     .bind(need.category_id)
@@ -63,13 +64,14 @@ pub async fn list_need(db: &Db, actor: &Actor, at: i64, need_id: i64, claim_hour
 }
 
 /// Takes a need off the list (it stays in the ledger).
-pub async fn unlist_need(db: &Db, actor: &Actor, at: i64, need_id: i64) -> Result<(), AppError> {
+pub async fn unlist_need(db: &Db, actor: &Actor, at: i64, need_id: NeedId) -> Result<(), AppError> {
     let (need, rec) = needs::get(db, actor, need_id).await?;
     if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
     }
     let mut tx = AuditedTx::begin(db, at).await?;
-    let n = sqlx::query("DELETE FROM claim_listings WHERE need_id = $1").bind(need.id).execute(&mut *tx.tx).await?;
+    let n =
+        sqlx::query("DELETE FROM claim_listings WHERE need_id = $1").bind(need.id.get()).execute(&mut *tx.tx).await?;
     if n.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -78,10 +80,10 @@ pub async fn unlist_need(db: &Db, actor: &Actor, at: i64, need_id: i64) -> Resul
     Ok(())
 }
 
-pub async fn listing(db: &Db, need_id: i64) -> Result<Option<Listing>, AppError> {
+pub async fn listing(db: &Db, need_id: NeedId) -> Result<Option<Listing>, AppError> {
     let r: Option<(i64, i64, i64)> =
         sqlx::query_as("SELECT need_id, listed_at, claim_hours FROM claim_listings WHERE need_id = $1")
-            .bind(need_id)
+            .bind(need_id.get())
             .fetch_optional(&db.pool)
             .await?;
     Ok(r.map(|(need_id, listed_at, claim_hours)| Listing { need_id, listed_at, claim_hours }))
@@ -127,7 +129,7 @@ pub async fn claimable(db: &Db, actor: &Actor, all: bool) -> Result<Vec<Claimabl
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let hours_of: std::collections::HashMap<i64, i64> = rows.iter().map(|r| (r.0, r.2)).collect();
         for n in needs::by_ids(db, &ids).await? {
-            let hours = hours_of.get(&n.id).copied().unwrap_or(48);
+            let hours = hours_of.get(&n.id.get()).copied().unwrap_or(48);
             if !matches!(n.status, NeedStatus::Submitted | NeedStatus::Accepted | NeedStatus::Reopened) {
                 continue;
             }

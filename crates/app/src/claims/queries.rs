@@ -4,13 +4,14 @@ use super::model::{CLAIM_COLS, Claim, ClaimRow, claim_of};
 use crate::needs::Need;
 use crate::{Actor, AppError, Db, needs};
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 use wushe_domain::policy::{Record, Ties};
 
 /// The active claim on a need, if any.
-pub async fn active_claim(db: &Db, need_id: i64) -> Result<Option<Claim>, AppError> {
+pub async fn active_claim(db: &Db, need_id: NeedId) -> Result<Option<Claim>, AppError> {
     let r: Option<ClaimRow> =
         sqlx::query_as(crate::sql!("SELECT {CLAIM_COLS} FROM need_claims WHERE need_id = $1 AND status = 'active'"))
-            .bind(need_id)
+            .bind(need_id.get())
             .fetch_optional(&db.pool)
             .await?;
     Ok(r.map(claim_of))

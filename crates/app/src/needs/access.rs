@@ -4,6 +4,7 @@ use super::model::{COLS, Need, from_row};
 use crate::areas::{self};
 use crate::{Actor, AppError, Db};
 use wushe_domain::access::{Action, Role};
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::EventKind;
 use wushe_domain::policy::{Ask, Record, Ties};
 
@@ -66,9 +67,11 @@ pub async fn whistle_record(db: &Db, actor: &Actor, rec: &Record, org_id: i64) -
 }
 
 /// A need the actor may read; others' needs look missing.
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Need, Record), AppError> {
-    let row =
-        sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1")).bind(id).fetch_optional(&db.pool).await?;
+pub async fn get(db: &Db, actor: &Actor, id: NeedId) -> Result<(Need, Record), AppError> {
+    let row = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1"))
+        .bind(id.get())
+        .fetch_optional(&db.pool)
+        .await?;
     let Some(row) = row else {
         actor.require(Action::OwnAccount, None)?;
         return Err(AppError::NotFound);

@@ -13,6 +13,7 @@ use crate::audit::AuditedTx;
 use crate::{Actor, AppError, Db};
 
 use wushe_domain::FieldError;
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::{Channel, EventKind, Scope, Urgency, parse_title};
 use wushe_domain::policy::Ask;
 
@@ -47,7 +48,7 @@ pub async fn similar(db: &Db, actor: &Actor, need: &Need, limit: usize) -> Resul
 /// N6 — groups individual needs into one common need (共性需求) that a project can take up.
 /// The common need sits at the members' nearest common area and carries their most frequent
 /// category; each member's timeline records the grouping.
-pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[i64]) -> Result<Need, AppError> {
+pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[NeedId]) -> Result<Need, AppError> {
     let title = parse_title(title)?;
     let mut members = Vec::new();
     for id in ids {
@@ -106,9 +107,9 @@ pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[i64]) ->
     rollups.write(&mut tx.tx).await?;
     for n in &members {
         sqlx::query("UPDATE needs SET common_need_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-            .bind(common_need.id)
+            .bind(common_need.id.get())
             .bind(at)
-            .bind(n.id)
+            .bind(n.id.get())
             .execute(&mut *tx.tx)
             .await?;
         insert_event(&mut tx.tx, n, at, actor.user_id, EventKind::Grouped, None, &format!("common:{}", common_need.id))
@@ -129,7 +130,7 @@ pub async fn group(db: &Db, actor: &Actor, at: i64, title: &str, ids: &[i64]) ->
 /// The individual needs grouped into a common need.
 pub async fn members_of(db: &Db, common: &Need) -> Result<Vec<Need>, AppError> {
     let rows = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE common_need_id = $1 ORDER BY id"))
-        .bind(common.id)
+        .bind(common.id.get())
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(from_row).collect()
@@ -141,9 +142,9 @@ pub async fn bulk_assign(
     db: &Db,
     actor: &Actor,
     at: i64,
-    items: &[(i64, i64)],
+    items: &[(NeedId, i64)],
     assignee: Assignee,
-) -> Vec<(i64, Result<Need, AppError>)> {
+) -> Vec<(NeedId, Result<Need, AppError>)> {
     let mut out = Vec::with_capacity(items.len());
     for (id, version) in items {
         let s = Step {

@@ -147,7 +147,7 @@ pub async fn insert_histories(
     }
     insert_events(tx, &events).await?;
     rollups.write(tx).await?;
-    Ok(needs.iter().map(|n| n.id).collect())
+    Ok(needs.iter().map(|n| n.id.get()).collect())
 }
 
 /// Which of `ids` are needs of `community_id` (an imported ledger's 编号 that are already here).

@@ -267,7 +267,7 @@ async fn write_submissions(
                 .bind(l.lon)
                 .bind(l.address.as_deref())
                 .bind(l.media_url.as_deref())
-                .bind(n.id)
+                .bind(n.id.get())
                 .execute(&mut *tx.tx)
                 .await?;
         }
@@ -304,7 +304,7 @@ pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[Event
         for (n, at, actor, kind, note, data) in chunk {
             q = q
                 .bind(n.community_id)
-                .bind(n.id)
+                .bind(n.id.get())
                 .bind(*at)
                 .bind(*actor)
                 .bind(kind.code())
@@ -349,7 +349,7 @@ async fn notify_new(tx: &mut Transaction<'_, Any>, needs: &[Need]) -> Result<(),
         let msg = notifications::Message {
             community_id: Some(n.community_id),
             kind: EventKind::Submitted.code(),
-            need_id: Some(n.id),
+            need_id: Some(n.id.get()),
             title: n.title.clone(),
             body: String::new(),
         };
@@ -545,7 +545,7 @@ pub(crate) async fn insert_event(
 ) -> Result<(), AppError> {
     sqlx::query("INSERT INTO need_events (community_id, need_id, at, actor_user_id, kind, note, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(need.community_id)
-        .bind(need.id)
+        .bind(need.id.get())
         .bind(at)
         .bind(actor)
         .bind(kind.code())

@@ -161,7 +161,7 @@ pub async fn rebuild(db: &Db) -> Result<(), AppError> {
         let mut d = Deltas::default();
         for r in &rows {
             let n = super::model::from_row(r)?;
-            after = n.id;
+            after = n.id.get();
             d.change(None, Some(&n));
         }
         d.write(&mut tx).await?;

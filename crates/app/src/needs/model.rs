@@ -1,12 +1,14 @@
 //! A need as stored: the `needs` row, a projection of its events kept for fast lists.
 
 use crate::AppError;
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::{Channel, NeedStatus, Scope, Urgency};
 
 /// Read with `FromRow` by column name; stored codes parse into the domain's enums.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Need {
-    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: NeedId,
     pub community_id: i64,
     pub area_id: i64,
     pub area_path: String,

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::path::{Path, PathBuf};
 use wushe_domain::FieldError;
+use wushe_domain::ids::NeedId;
 use wushe_domain::policy::Ask;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -58,7 +59,7 @@ pub async fn attach(
     actor: &Actor,
     at: i64,
     dir: &Path,
-    need_id: i64,
+    need_id: NeedId,
     bytes: &[u8],
 ) -> Result<Photo, AppError> {
     let (need, rec) = super::access::get(db, actor, need_id).await?;
@@ -66,8 +67,10 @@ pub async fn attach(
         return Err(AppError::Forbidden);
     }
     let content_type = check(bytes)?;
-    let count: (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM need_photos WHERE need_id = $1").bind(need.id).fetch_one(&db.pool).await?;
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM need_photos WHERE need_id = $1")
+        .bind(need.id.get())
+        .fetch_one(&db.pool)
+        .await?;
     if count.0 >= MAX_PER_NEED {
         return Err(FieldError::new("photo", "errors.photo.too_many").into());
     }
@@ -97,7 +100,7 @@ pub async fn attach(
             "INSERT INTO need_photos (community_id, need_id, stored_name, content_type, size, sha256, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(need.community_id)
-        .bind(need.id)
+        .bind(need.id.get())
         .bind(&stored)
         .bind(content_type)
         .bind(bytes.len() as i64)
@@ -115,7 +118,7 @@ pub async fn attach(
     match result {
         Ok(id) => Ok(Photo {
             id,
-            need_id: need.id,
+            need_id: need.id.get(),
             content_type: content_type.into(),
             size: bytes.len() as i64,
             stored_name: stored,
@@ -131,7 +134,7 @@ pub async fn of_need(db: &Db, need: &Need) -> Result<Vec<Photo>, AppError> {
     let rows = sqlx::query(
         "SELECT id, need_id, content_type, size, stored_name FROM need_photos WHERE need_id = $1 ORDER BY id",
     )
-    .bind(need.id)
+    .bind(need.id.get())
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -152,7 +155,7 @@ pub async fn read(
     db: &Db,
     actor: &Actor,
     dir: &Path,
-    need_id: i64,
+    need_id: NeedId,
     photo_id: i64,
 ) -> Result<(String, Vec<u8>), AppError> {
     let (need, _) = super::access::get(db, actor, need_id).await?;

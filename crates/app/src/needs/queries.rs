@@ -7,6 +7,7 @@ use crate::db::upper;
 use crate::{Actor, AppError, Db};
 use sqlx::Any;
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::{Channel, NeedStatus};
 
 /// Filters of the staff ledger.
@@ -226,9 +227,9 @@ pub async fn open_loads(db: &Db, community_id: i64) -> Result<std::collections::
 }
 
 /// A need by id without access checks, for modules that have checked their own (claims).
-pub(crate) async fn by_id(db: &Db, id: i64) -> Result<Need, AppError> {
+pub(crate) async fn by_id(db: &Db, id: NeedId) -> Result<Need, AppError> {
     let r = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -246,7 +247,7 @@ pub(crate) async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Need>, AppError> 
         }
         for r in q.fetch_all(&db.pool).await? {
             let n = from_row(&r)?;
-            found.insert(n.id, n);
+            found.insert(n.id.get(), n);
         }
     }
     Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())

@@ -8,6 +8,7 @@ use crate::audit::AuditedTx;
 use crate::{Actor, AppError, Db, notifications, organizations};
 use sqlx::Row;
 use wushe_domain::FieldError;
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::{EventKind, parse_note};
 use wushe_domain::policy::Ask;
 
@@ -33,7 +34,7 @@ pub struct Whistling {
     pub note: String,
 }
 
-pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: i64, w: Whistling) -> Result<Need, AppError> {
+pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: NeedId, w: Whistling) -> Result<Need, AppError> {
     let (need, rec) = get(db, actor, id).await?;
     if !actor.may(&rec, Ask::NeedManage) {
         return Err(AppError::Forbidden);
@@ -66,7 +67,7 @@ pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: i64, w: Whistling) -> 
         "UPDATE needs SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3 RETURNING {COLS}"
     ))
     .bind(at)
-    .bind(need.id)
+    .bind(need.id.get())
     .bind(version)
     .fetch_optional(&mut *tx.tx)
     .await?;
@@ -77,7 +78,7 @@ pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: i64, w: Whistling) -> 
             "INSERT INTO whistles (community_id, need_id, organization_id, created_at, deadline) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(need.community_id)
-        .bind(need.id)
+        .bind(need.id.get())
         .bind(*o)
         .bind(at)
         .bind(deadline)
@@ -94,7 +95,7 @@ pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: i64, w: Whistling) -> 
     let msg = notifications::Message {
         community_id: Some(need.community_id),
         kind: "whistled",
-        need_id: Some(need.id),
+        need_id: Some(need.id.get()),
         title: need.title.clone(),
         body: note.clone().unwrap_or_default(),
     };
@@ -108,7 +109,7 @@ pub async fn whistles(db: &Db, need: &Need) -> Result<Vec<Whistle>, AppError> {
     let rows = sqlx::query(
         "SELECT w.id, w.organization_id, o.name, w.created_at, w.deadline, w.reported_at, w.note FROM whistles w JOIN organizations o ON o.id = w.organization_id WHERE w.need_id = $1 ORDER BY w.id",
     )
-    .bind(need.id)
+    .bind(need.id.get())
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -129,7 +130,7 @@ pub async fn whistles(db: &Db, need: &Need) -> Result<Vec<Whistle>, AppError> {
 /// Whether the actor may report to some whistle of the need (checked before their report is
 /// read): a manager, or a member of a whistled organization. Others are refused as
 /// [`report`] would refuse them.
-pub async fn reporter(db: &Db, actor: &Actor, need_id: i64) -> Result<(), AppError> {
+pub async fn reporter(db: &Db, actor: &Actor, need_id: NeedId) -> Result<(), AppError> {
     let need = super::queries::by_id(db, need_id).await?;
     let rec = record(db, actor, &need).await?;
     for w in whistles(db, &need).await? {
@@ -145,9 +146,9 @@ pub async fn reporter(db: &Db, actor: &Actor, need_id: i64) -> Result<(), AppErr
 
 /// 报到 — a whistled organization acknowledges. Its members (or the community's staff on its
 /// behalf) may report; a second report is refused.
-pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, note: &str) -> Result<(), AppError> {
+pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: NeedId, org_id: i64, note: &str) -> Result<(), AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1"))
-        .bind(need_id)
+        .bind(need_id.get())
         .fetch_optional(&db.pool)
         .await?;
     let need = from_row(&row.ok_or(AppError::NotFound)?)?;
@@ -165,7 +166,7 @@ pub async fn report(db: &Db, actor: &Actor, at: i64, need_id: i64, org_id: i64, 
         .bind(at)
         .bind(actor.user_id)
         .bind(&note)
-        .bind(need_id)
+        .bind(need_id.get())
         .bind(org_id)
         .fetch_optional(&mut *tx.tx)
         .await?;

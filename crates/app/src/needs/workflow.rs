@@ -9,13 +9,14 @@ use crate::audit::AuditedTx;
 use crate::{Actor, AppError, Db, notifications, organizations};
 use sqlx::{Any, Row, Transaction};
 use wushe_domain::FieldError;
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::{EventKind, note_required, parse_note, parse_rating};
 use wushe_domain::policy::Ask;
 
 /// Event: a need took a step of its workflow (published inside the step's transaction).
 #[derive(Debug, Clone)]
 pub struct Stepped {
-    pub need_id: i64,
+    pub need_id: NeedId,
     pub event: EventKind,
     pub at: i64,
 }
@@ -50,11 +51,11 @@ pub struct Step {
     pub note: String,
     pub assignee: Option<Assignee>,
     pub rating: String,
-    pub merge_into: Option<i64>,
+    pub merge_into: Option<NeedId>,
 }
 
 /// N2 — applies one workflow step to a need.
-pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<Need, AppError> {
+pub async fn step(db: &Db, actor: &Actor, at: i64, id: NeedId, s: Step) -> Result<Need, AppError> {
     let (need, rec) = get(db, actor, id).await?;
     // Someone acted since this person read the need: say so before judging the step, since
     // it was chosen against a status that no longer holds.
@@ -131,8 +132,8 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<N
     .bind(i64::from(s.event == EventKind::Reopened))
     .bind(i64::from(next.is_closed() && !need.status.is_closed()))
     .bind(rating)
-    .bind(if s.event == EventKind::Merged { s.merge_into } else { None })
-    .bind(need.id)
+    .bind(if s.event == EventKind::Merged { s.merge_into.map(NeedId::get) } else { None })
+    .bind(need.id.get())
     .bind(s.version)
     .fetch_optional(&mut *tx.tx)
     .await?;
@@ -157,15 +158,17 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: i64, s: Step) -> Result<N
         let msg = notifications::Message {
             community_id: Some(updated.community_id),
             kind: s.event.code(),
-            need_id: Some(updated.id),
+            need_id: Some(updated.id.get()),
             title: updated.title.clone(),
             body: note.clone().unwrap_or_default(),
         };
         notifications::queue(&mut tx.tx, at, &recipients, &msg).await?;
     }
     if let (EventKind::Merged, Some(t)) = (s.event, s.merge_into) {
-        let target_row =
-            sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1")).bind(t).fetch_one(&mut *tx.tx).await?;
+        let target_row = sqlx::query(crate::sql!("SELECT {COLS} FROM needs WHERE id = $1"))
+            .bind(t.get())
+            .fetch_one(&mut *tx.tx)
+            .await?;
         let target = from_row(&target_row)?;
         insert_event(
             &mut tx.tx,
@@ -199,7 +202,7 @@ pub async fn timeline(db: &Db, need: &Need) -> Result<Vec<Event>, AppError> {
     let rows = sqlx::query(
         "SELECT e.id, e.at, u.display_name, e.kind, e.note, e.data FROM need_events e LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.need_id = $1 ORDER BY e.id",
     )
-    .bind(need.id)
+    .bind(need.id.get())
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -236,7 +239,7 @@ pub async fn flag_overdue(db: &Db, now: i64) -> Result<Vec<Need>, AppError> {
         let updated =
             sqlx::query(crate::sql!("UPDATE needs SET overdue = $1 WHERE id = $2 AND overdue < $1 RETURNING {COLS}"))
                 .bind(bit)
-                .bind(n.id)
+                .bind(n.id.get())
                 .fetch_optional(&mut *tx.tx)
                 .await?;
         if let Some(u) = updated {
@@ -246,7 +249,7 @@ pub async fn flag_overdue(db: &Db, now: i64) -> Result<Vec<Need>, AppError> {
             let msg = notifications::Message {
                 community_id: Some(u.community_id),
                 kind: "overdue",
-                need_id: Some(u.id),
+                need_id: Some(u.id.get()),
                 title: u.title.clone(),
                 body: what.to_string(),
             };
@@ -289,7 +292,7 @@ pub(crate) async fn claim_transition(
     .bind(user)
     .bind(i64::from(event == EventKind::Claimed))
     .bind(at)
-    .bind(need.id)
+    .bind(need.id.get())
     .bind(need.version)
     .fetch_optional(&mut **tx)
     .await?;

@@ -24,7 +24,7 @@ pub struct PublicRequest {
 }
 
 pub struct RequestQuery {
-    pub ids: Vec<i64>,
+    pub ids: Vec<wushe_domain::ids::NeedId>,
     pub service_codes: Vec<String>,
     pub from: i64,
     pub to: i64,
@@ -66,7 +66,7 @@ pub async fn requests(db: &Db, community: &Area, q: &RequestQuery) -> Result<Vec
             area = areas::by_id(db, p).await?;
         }
         let extra = sqlx::query("SELECT lat, lon, address_text, media_url FROM needs WHERE id = $1")
-            .bind(n.id)
+            .bind(n.id.get())
             .fetch_one(&db.pool)
             .await?;
         let (mut lat, mut lon): (Option<f64>, Option<f64>) = (extra.try_get(0)?, extra.try_get(1)?);

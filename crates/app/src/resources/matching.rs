@@ -6,6 +6,7 @@ use crate::needs::{Assignee, Need};
 use crate::{Actor, AppError, Db, areas, needs};
 use std::collections::HashMap;
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 use wushe_domain::matching::{self, Candidate, NeedProfile, Ranked};
 use wushe_domain::policy::Ask;
 use wushe_domain::resources::ResourceKind;
@@ -79,7 +80,7 @@ pub fn rank_visible(
 pub async fn matches(
     db: &Db,
     actor: &Actor,
-    need_id: i64,
+    need_id: NeedId,
     at: i64,
     limit: usize,
 ) -> Result<(Need, Vec<Match>), AppError> {

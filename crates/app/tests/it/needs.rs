@@ -544,14 +544,14 @@ async fn several_grids_body(db: Db, engine: Engine) {
         needs::ledger(&db, &Actor::operator(), &areas::by_code(&db, g2).await.unwrap(), &all).await.unwrap();
     assert_eq!(total, one_total + two_total, "{engine:?}");
     assert_eq!(list.len() as i64, total);
-    let mut ids: Vec<i64> = list.iter().map(|n| n.id).collect();
+    let mut ids: Vec<_> = list.iter().map(|n| n.id).collect();
     ids.dedup();
     assert_eq!(ids.len(), list.len(), "each need once");
     assert!(list.windows(2).all(|w| (w[0].created_at, w[0].id) >= (w[1].created_at, w[1].id)), "newest first");
     // A status filter and a page apply across both grids.
     let open = needs::Filter { open_only: true, limit: 7, offset: 3, ..Default::default() };
     let (page, open_total) = needs::ledger(&db, &two, &community, &open).await.unwrap();
-    let every_open: Vec<i64> = list.iter().filter(|n| n.status.is_open()).map(|n| n.id).collect();
+    let every_open: Vec<_> = list.iter().filter(|n| n.status.is_open()).map(|n| n.id).collect();
     assert_eq!(open_total as usize, every_open.len());
     assert_eq!(
         page.iter().map(|n| n.id).collect::<Vec<_>>(),

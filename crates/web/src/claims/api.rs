@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use wushe_app::claims;
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 
 pub fn routes(r: &mut Registry) {
     r.api(Method::POST, "/api/v1/needs/{id}/listing", Action::NeedManage, list_need);
@@ -37,7 +38,12 @@ pub struct ListingBody {
 /// R3 — puts an open need on the community's list for claiming.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)), request_body = ListingBody,
     responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn list_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ListingBody>) -> ApiResult {
+async fn list_need(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<NeedId>,
+    ApiJson(b): ApiJson<ListingBody>,
+) -> ApiResult {
     claims::list_need(&s.db, &ctx.actor, s.now(), id, &b.claim_hours).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -45,7 +51,7 @@ async fn list_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): 
 /// Takes a need off the claim list.
 #[utoipa::path(delete, path = "/api/v1/needs/{id}/listing", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> ApiResult {
     claims::unlist_need(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -72,7 +78,7 @@ async fn claimable(
     Ok(Json(
         list.into_iter()
             .map(|c| ClaimableDto {
-                need_id: c.need.id,
+                need_id: c.need.id.get(),
                 title: c.need.title,
                 fits: c.fits,
                 place: c.place.code().into(),
@@ -101,7 +107,7 @@ pub struct ClaimBody {
 /// `errors.claim.taken`.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/claim", params(("id" = i64, Path)), request_body = ClaimBody,
     responses((status = 200, description = "The need, now assigned to the claimant"), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ClaimBody>) -> ApiResult {
+async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>, ApiJson(b): ApiJson<ClaimBody>) -> ApiResult {
     let n = claims::claim(&s.db, &ctx.actor, s.now(), id, b.org).await?;
     Ok(Json(crate::shell::json::need_dto(&s, &n).await?).into_response())
 }
@@ -109,7 +115,7 @@ async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJ
 /// Releases one's claim (or, for staff, anyone's): the need goes back on the list.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/claim/release", params(("id" = i64, Path)), request_body = ClaimBody,
     responses((status = 200, description = "The need, back on the list"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<ClaimBody>) -> ApiResult {
+async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>, ApiJson(b): ApiJson<ClaimBody>) -> ApiResult {
     let n = claims::release(&s.db, &ctx.actor, s.now(), id, &b.note).await?;
     Ok(Json(crate::shell::json::need_dto(&s, &n).await?).into_response())
 }

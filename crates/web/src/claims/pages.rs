@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wushe_app::{AppError, claims, needs, organizations};
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/claims", Action::NeedClaim, list);
@@ -74,7 +75,7 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
             .map(|x| if t.0 == crate::shell::i18n::Lang::En { x.name_en.clone() } else { x.name_zh.clone() })
             .unwrap_or_default();
         rows.push(ClaimRow {
-            id: c.need.id,
+            id: c.need.id.get(),
             title: c.need.title.clone(),
             category,
             place: crate::shell::views::place_text(t, c.place),
@@ -87,7 +88,7 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
         .await?
         .into_iter()
         .map(|(c, n)| MineRow {
-            need_id: n.id,
+            need_id: n.id.get(),
             title: n.title,
             status: t.t(&format!("status.{}", n.status.code())).to_string(),
             expires: if c.expires_at > 9_000_000_000_000 {
@@ -145,13 +146,23 @@ struct ListingForm {
     claim_hours: String,
 }
 
-async fn claim(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<ClaimForm>) -> PageResult {
+async fn claim(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<NeedId>,
+    PageForm(f): PageForm<ClaimForm>,
+) -> PageResult {
     let org = f.org.trim().parse::<i64>().ok();
     let r = async { claims::claim(&s.db, &ctx.actor, s.now(), id, org).await.map(|_| ()) }.await;
     after(&s, &ctx, r).await
 }
 
-async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<ReleaseForm>) -> PageResult {
+async fn release(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<NeedId>,
+    PageForm(f): PageForm<ReleaseForm>,
+) -> PageResult {
     let back = f.back == "need";
     let r = async { claims::release(&s.db, &ctx.actor, s.now(), id, &f.note).await.map(|_| ()) }.await;
     match (r, back) {
@@ -160,13 +171,18 @@ async fn release(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): P
     }
 }
 
-async fn list_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<ListingForm>) -> PageResult {
+async fn list_need(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<NeedId>,
+    PageForm(f): PageForm<ListingForm>,
+) -> PageResult {
     let nid = id;
     claims::list_need(&s.db, &ctx.actor, s.now(), nid, &f.claim_hours).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
 }
 
-async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> PageResult {
     let nid = id;
     claims::unlist_need(&s.db, &ctx.actor, s.now(), nid).await?;
     Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())

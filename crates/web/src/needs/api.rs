@@ -21,6 +21,7 @@ use wushe_app::needs::{self, NeedForm, Step};
 use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
 use wushe_domain::access::{Action, Role};
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::EventKind;
 
 pub fn routes(r: &mut Registry) {
@@ -294,7 +295,7 @@ pub struct NeedDetailDto {
 
 /// A need with its timeline and whistles.
 #[utoipa::path(get, path = "/api/v1/needs/{id}", params(("id" = i64, Path)), responses((status = 200, body = NeedDetailDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> ApiResult {
     let (n, rec) = needs::get(&s.db, &ctx.actor, id).await?;
     let timeline = needs::timeline(&s.db, &n)
         .await?
@@ -338,7 +339,7 @@ pub struct StepBody {
 #[utoipa::path(post, path = "/api/v1/needs/{id}/events", params(("id" = i64, Path)), request_body = StepBody, responses(
     (status = 200, body = NeedDto), (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<StepBody>) -> ApiResult {
+async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>, b: LaterJson<StepBody>) -> ApiResult {
     needs::get(&s.db, &ctx.actor, id).await?;
     let b = b.body()?;
     let e = err(&ctx);
@@ -348,7 +349,7 @@ async fn step(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<Step
         note: b.note,
         assignee: b.assignee.as_deref().map(needs::Assignee::parse).transpose().map_err(|x| e(x.into()))?,
         rating: b.rating.map(|r| r.to_string()).unwrap_or_default(),
-        merge_into: b.merge_into,
+        merge_into: b.merge_into.map(NeedId::from),
     };
     let n = needs::step(&s.db, &ctx.actor, s.now(), id, st).await?;
     Ok(Json(need_dto(&s, &n).await?).into_response())
@@ -366,7 +367,7 @@ pub struct WhistleBody {
 /// 社区吹哨: names organizations that must report within the deadline.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/whistles", params(("id" = i64, Path)), request_body = WhistleBody, responses(
     (status = 200, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn whistle(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<WhistleBody>) -> ApiResult {
+async fn whistle(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>, b: LaterJson<WhistleBody>) -> ApiResult {
     needs::get(&s.db, &ctx.actor, id).await?;
     let b = b.body()?;
     let w = needs::Whistling { version: b.version, organizations: b.organizations, hours: b.hours, note: b.note };
@@ -384,7 +385,7 @@ pub struct ReportBody {
 /// 各方报到: a whistled organization acknowledges.
 #[utoipa::path(post, path = "/api/v1/needs/{id}/reports", params(("id" = i64, Path)), request_body = ReportBody, responses(
     (status = 204, description = "Reported"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn report(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<ReportBody>) -> ApiResult {
+async fn report(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>, b: LaterJson<ReportBody>) -> ApiResult {
     needs::reporter(&s.db, &ctx.actor, id).await?;
     let b = b.body()?;
     needs::report(&s.db, &ctx.actor, s.now(), id, b.organization_id, &b.note).await?;
@@ -414,7 +415,7 @@ pub struct SimilarDto {
 
 /// N6: open individual needs that read like this one (duplicates, or candidates for a common need).
 #[utoipa::path(get, path = "/api/v1/needs/{id}/similar", params(("id" = i64, Path)), responses((status = 200, body = Vec<SimilarDto>)))]
-async fn similar(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn similar(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> ApiResult {
     let (n, _) = needs::get(&s.db, &ctx.actor, id).await?;
     let list = needs::similar(&s.db, &ctx.actor, &n, 20).await?;
     let mut out = Vec::with_capacity(list.len());
@@ -435,7 +436,8 @@ pub struct GroupBody {
 /// N6: groups individual needs into a new common need (共性需求).
 #[utoipa::path(post, path = "/api/v1/needs/groups", request_body = GroupBody, responses((status = 201, body = NeedDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn group(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<GroupBody>) -> ApiResult {
-    let n = needs::group(&s.db, &ctx.actor, s.now(), &b.title, &b.needs).await?;
+    let ids: Vec<NeedId> = b.needs.iter().copied().map(NeedId::from).collect();
+    let n = needs::group(&s.db, &ctx.actor, s.now(), &b.title, &ids).await?;
     Ok((StatusCode::CREATED, Json(need_dto(&s, &n).await?)).into_response())
 }
 
@@ -451,7 +453,7 @@ pub struct PhotoDto {
 /// Attaches a photo (the request body: a JPEG, PNG or WebP image of at most 5 MB).
 #[utoipa::path(post, path = "/api/v1/needs/{id}/photos", params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = PhotoDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn add_photo(State(s): State<AppState>, ctx: Ctx, Id(id): Id, body: axum::body::Bytes) -> ApiResult {
+async fn add_photo(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>, body: axum::body::Bytes) -> ApiResult {
     let p = wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, id, &body).await?;
     Ok((
         StatusCode::CREATED,
@@ -502,13 +504,13 @@ async fn bulk_assign(
         return Err(e(FieldError::new("needs", "errors.bulk.none").into()));
     }
     let assignee = needs::Assignee::parse(&b.assignee).map_err(|x| e(x.into()))?;
-    let items: Vec<(i64, i64)> = b.needs.iter().map(|x| (x.id, x.version)).collect();
+    let items: Vec<(NeedId, i64)> = b.needs.iter().map(|x| (NeedId::from(x.id), x.version)).collect();
     let results = needs::bulk_assign(&s.db, &ctx.actor, s.now(), &items, assignee).await;
     Ok(Json(
         results
             .into_iter()
             .map(|(id, r)| BulkResult {
-                id,
+                id: id.get(),
                 ok: r.is_ok(),
                 error: r.err().map(|x| crate::shell::error::classify(&x).1.to_string()),
             })

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect};
 use wushe_app::Actor;
 use wushe_app::needs::{self, Need};
 use wushe_app::{AppError, areas};
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::{EventKind, note_required};
 use wushe_domain::policy::{Ask, Record};
 
@@ -53,9 +54,9 @@ struct NeedPage {
     whistles: Vec<WhistleView>,
     timeline: Vec<(String, String, String, String)>,
     /// Similar open individual needs (id, title, similarity), offered to managers (N6).
-    similar: Vec<(i64, String, String)>,
+    similar: Vec<(NeedId, String, String)>,
     /// The members of a common need (id, title, status).
-    members: Vec<(i64, String, String)>,
+    members: Vec<(NeedId, String, String)>,
     photos: Vec<i64>,
     can_add_photo: bool,
     /// Staff may open the ranked resources and the claim list (R2, R3).
@@ -88,7 +89,7 @@ pub async fn assignee_label(s: &AppState, n: &Need) -> String {
     String::new()
 }
 
-async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Result<NeedPage, AppError> {
+async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> Result<NeedPage, AppError> {
     let t = ctx.t();
     let (n, rec) = needs::get(&s.db, &ctx.actor, id).await?;
     let may = |ask| ctx.actor.may(&rec, ask);
@@ -199,12 +200,12 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
     })
 }
 
-pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> PageResult {
     Ok(html(&need_page(&s, &ctx, id, vec![]).await?))
 }
 
 /// Re-renders the need with the problems, or reports the error page.
-async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> PageResult {
+async fn after_write(s: &AppState, ctx: &Ctx, id: NeedId, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
@@ -220,7 +221,7 @@ async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) 
 pub(crate) async fn step(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<NeedId>,
     PageForm(f): PageForm<StepForm>,
 ) -> PageResult {
     let r = async { needs::step(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
@@ -230,7 +231,7 @@ pub(crate) async fn step(
 pub(crate) async fn whistle(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<NeedId>,
     PageForm(f): PageForm<WhistleForm>,
 ) -> PageResult {
     let r = async { needs::whistle(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
@@ -240,7 +241,7 @@ pub(crate) async fn whistle(
 pub(crate) async fn group(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<NeedId>,
     PageForm(f): PageForm<GroupForm>,
 ) -> PageResult {
     let r = needs::group(&s.db, &ctx.actor, s.now(), &f.title, &f.members(id)).await;
@@ -253,7 +254,7 @@ pub(crate) async fn group(
 pub(crate) async fn add_photo(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<NeedId>,
     req: axum::extract::Request,
 ) -> PageResult {
     // The record first: someone who may not add photos learns so before any upload is read.
@@ -279,7 +280,8 @@ pub(crate) async fn photo(
 ) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
-    let (nid, pid) = (crate::shell::extract::parse_id(&id)?, photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?);
+    let nid = NeedId::parse(&id).ok_or(AppError::NotFound)?;
+    let pid = photo.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     let (ct, bytes) = wushe_app::needs::photos::read(&s.db, &ctx.actor, &s.data_dir, nid, pid).await?;
     Ok((
         [
@@ -295,7 +297,7 @@ pub(crate) async fn photo(
 pub(crate) async fn report(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<NeedId>,
     PageForm(f): PageForm<ReportForm>,
 ) -> PageResult {
     let r = async { needs::report(&s.db, &ctx.actor, s.now(), id, f.organization()?, &f.note).await }.await;

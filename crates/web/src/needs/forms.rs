@@ -5,6 +5,7 @@ use serde::Deserialize;
 use wushe_app::AppError;
 use wushe_app::needs::{Assignee, Step, Whistling};
 use wushe_domain::FieldError;
+use wushe_domain::ids::NeedId;
 use wushe_domain::needs::EventKind;
 
 fn number(raw: &str, field: &'static str, key: &'static str) -> Result<i64, FieldError> {
@@ -33,7 +34,7 @@ impl StepForm {
         };
         let merge_into = match self.merge_into.trim().trim_start_matches('#') {
             "" => None,
-            m => Some(number(m, "merge_into", "errors.need.unknown")?),
+            m => Some(NeedId::parse(m).ok_or(FieldError::new("merge_into", "errors.need.unknown"))?),
         };
         Ok(Step { event, version, note: self.note, assignee, rating: self.rating, merge_into })
     }
@@ -68,8 +69,8 @@ pub struct GroupForm {
 
 impl GroupForm {
     /// The needs to group: this one and those ticked.
-    pub fn members(&self, this: i64) -> Vec<i64> {
-        std::iter::once(this).chain(self.needs.iter().filter_map(|n| n.trim().parse().ok())).collect()
+    pub fn members(&self, this: NeedId) -> Vec<NeedId> {
+        std::iter::once(this).chain(self.needs.iter().filter_map(|n| NeedId::parse(n.trim()))).collect()
     }
 }
 
@@ -97,10 +98,12 @@ pub struct BulkAssignForm {
 
 impl BulkAssignForm {
     /// The ticked needs with the version each was read at; malformed boxes are skipped.
-    pub fn items(&self) -> Vec<(i64, i64)> {
+    pub fn items(&self) -> Vec<(NeedId, i64)> {
         self.needs
             .iter()
-            .filter_map(|v| v.split_once(':').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?))))
+            .filter_map(|v| {
+                v.split_once(':').and_then(|(a, b)| Some((NeedId::parse(a.trim())?, b.trim().parse().ok()?)))
+            })
             .collect()
     }
 }

@@ -169,7 +169,7 @@ pub(crate) async fn rows(s: &AppState, t: T, list: &[Need], cats: &[Category]) -
     for n in list {
         let area = places.get(&n.area_id).cloned().ok_or(AppError::NotFound)?;
         out.push(NeedRow {
-            id: n.id,
+            id: n.id.get(),
             version: n.version,
             title: n.title.clone(),
             category: cats.iter().find(|c| c.id == n.category_id).map(|c| category_name(c, t)).unwrap_or_default(),

@@ -18,6 +18,7 @@ use wushe_app::needs::{self, NeedForm};
 use wushe_app::{Actor, AppError, areas, open311};
 use wushe_domain::access::Action;
 use wushe_domain::areas::AreaKind;
+use wushe_domain::ids::NeedId;
 
 pub fn routes(r: &mut Registry) {
     r.open311(Method::GET, "/open311/v2/{file}", Action::Public, root);
@@ -322,7 +323,7 @@ async fn post_request(
         // The need and where the client says it is commit together.
         new.location = Some(needs::Location { lat, lon, address: address_string.clone(), media_url: get("media_url") });
         let n = s.submissions.submit(&client, s.now(), new).await.map_err(internal)?;
-        tracing::info!(need = n.id, key = %key_name, "open311 request");
+        tracing::info!(need = n.id.get(), key = %key_name, "open311 request");
         let item = V::Obj(vec![
             ("service_request_id", V::S(n.id.to_string())),
             ("service_notice", V::S(t.f("open311.notice", &[&cat.respond_hours, &cat.resolve_hours]))),
@@ -413,7 +414,7 @@ async fn list_requests(s: &AppState, t: T, f: Format, q: &HashMap<String, String
     let ids = match get("service_request_id") {
         Some(list) => list
             .split(',')
-            .map(|x| x.trim().parse::<i64>().map_err(|_| bad(t, "open311.request_id")))
+            .map(|x| x.trim().parse::<i64>().map(NeedId::from).map_err(|_| bad(t, "open311.request_id")))
             .collect::<Result<Vec<_>, _>>()?,
         None => vec![],
     };
@@ -462,7 +463,7 @@ async fn one_request(
     let Some(f) = fmt else { return fail(None, not_found(t, "open311.not_found")) };
     let r = async {
         let c = community(&s, t, &q).await?;
-        let id = id.parse::<i64>().map_err(|_| not_found(t, "open311.request_unknown"))?;
+        let id = id.parse::<i64>().map(NeedId::from).map_err(|_| not_found(t, "open311.request_unknown"))?;
         let query = open311::RequestQuery { ids: vec![id], service_codes: vec![], from: 0, to: i64::MAX, open: None };
         let list = open311::requests(&s.db, &c, &query).await.map_err(internal)?;
         if list.is_empty() {

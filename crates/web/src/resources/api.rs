@@ -356,7 +356,7 @@ pub struct MatchDto {
 async fn matches(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<wushe_domain::ids::NeedId>,
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<LimitQuery>,
 ) -> ApiResult {
     let e = err(&ctx);

@@ -15,6 +15,7 @@ use axum::http::Method;
 use wushe_app::resources::{self};
 use wushe_app::{areas, claims};
 use wushe_domain::access::Action;
+use wushe_domain::ids::NeedId;
 use wushe_domain::resources::{clock, date_of};
 
 pub fn routes(r: &mut Registry) {
@@ -48,7 +49,7 @@ struct WhenQuery {
 async fn matches(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<NeedId>,
     axum::extract::Query(q): axum::extract::Query<WhenQuery>,
 ) -> PageResult {
     let t = ctx.t();
@@ -66,7 +67,7 @@ async fn matches(
         wushe_domain::needs::NeedStatus::apply(need.status, wushe_domain::needs::EventKind::Assigned).is_ok();
     Ok(html(&MatchesPage {
         l: Layout::with_title(&ctx, t.f("page.matches.title", &[&need.title]), Some(community.code)),
-        need_id: need.id,
+        need_id: need.id.get(),
         need_title: need.title.clone(),
         version: need.version,
         can_assign,

@@ -196,18 +196,42 @@ pub fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, 
     }
 }
 
-/// A record id from a route's single path parameter (`/needs/{id}`). Anything that is not a
-/// number names no record: 404, rendered as the route's kind like every other error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Id(pub i64);
+/// What a path segment may name: a typed record id (`NeedId`, `ResourceId`) or, for the
+/// capabilities that have no typed id yet, a bare `i64`.
+pub trait PathId: Sized {
+    fn from_segment(raw: &str) -> Option<Self>;
+}
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+impl PathId for i64 {
+    fn from_segment(raw: &str) -> Option<Self> {
+        parse_id(raw).ok()
+    }
+}
+
+impl PathId for wushe_domain::ids::NeedId {
+    fn from_segment(raw: &str) -> Option<Self> {
+        Self::parse(raw)
+    }
+}
+
+impl PathId for wushe_domain::ids::ResourceId {
+    fn from_segment(raw: &str) -> Option<Self> {
+        Self::parse(raw)
+    }
+}
+
+/// A record id from a route's single path parameter (`/needs/{id}`). Anything that is not an
+/// id names no record: 404, rendered as the route's kind like every other error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id<T = i64>(pub T);
+
+impl<T: PathId, S: Send + Sync> axum::extract::FromRequestParts<S> for Id<T> {
     type Rejection = crate::shell::error::WebError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| wushe_app::AppError::NotFound)?;
-        Ok(Id(parse_id(&raw)?))
+        Ok(Id(T::from_segment(&raw).ok_or(wushe_app::AppError::NotFound)?))
     }
 }

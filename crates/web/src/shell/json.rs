@@ -51,7 +51,7 @@ pub fn dto_from(
     category: String,
 ) -> NeedDto {
     NeedDto {
-        id: n.id,
+        id: n.id.get(),
         community_code,
         area_code,
         household_code,

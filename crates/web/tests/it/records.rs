@@ -146,7 +146,7 @@ async fn need_at(app: &TestApp, code: &str) -> i64 {
         ..Default::default()
     };
     let new = needs::parse_form(&app.db, &op, &community, &form).await.unwrap();
-    needs::submit(&app.db, &op, app.state.now(), new).await.unwrap().id
+    needs::submit(&app.db, &op, app.state.now(), new).await.unwrap().id.get()
 }
 
 /// The community's own equipment kept at the household at `code`.
