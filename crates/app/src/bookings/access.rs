@@ -5,6 +5,7 @@ use super::queries::get;
 use crate::resources::{self, Resource};
 use crate::{Actor, AppError, Db, areas};
 use wushe_domain::access::{Action, Role};
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::BookerClass;
 
 /// What the booker may book as: staff, an organization's member, or anyone else.
@@ -41,7 +42,7 @@ pub(crate) async fn membership_path(db: &Db, space: &Resource) -> Result<String,
 pub(crate) async fn for_change(db: &Db, actor: &Actor, id: i64) -> Result<(Booking, Resource, bool), AppError> {
     actor_or_404(actor)?;
     let b = get(db, id).await?;
-    let space = resources::booked_space(db, b.resource_id).await?;
+    let space = resources::booked_space(db, ResourceId::from(b.resource_id)).await?;
     let manage = actor.operator || actor.require(Action::BookingManage, Some(&space.area_path)).is_ok();
     if !manage && actor.user_id != Some(b.user_id) {
         return Err(AppError::NotFound);

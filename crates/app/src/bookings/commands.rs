@@ -10,6 +10,7 @@ use sqlx::{Any, Transaction};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
 use wushe_domain::error::text;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{BookerClass, BookingStatus};
 
 async fn hold_slots(
@@ -37,7 +38,13 @@ async fn hold_slots(
 }
 
 /// Books a space for the actor. `now` is the clock's time (bookings in the past are refused).
-pub async fn book(db: &Db, actor: &Actor, now: i64, space_id: i64, f: &BookingForm) -> Result<Booking, AppError> {
+pub async fn book(
+    db: &Db,
+    actor: &Actor,
+    now: i64,
+    space_id: ResourceId,
+    f: &BookingForm,
+) -> Result<Booking, AppError> {
     let space = resources::bookable(db, space_id).await?;
     let member = membership_path(db, &space).await?;
     if !actor.operator && !actor.grants.member_of(Action::FacilityBook, &member) {
@@ -70,7 +77,7 @@ pub async fn book(db: &Db, actor: &Actor, now: i64, space_id: i64, f: &BookingFo
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING {COLS}"
     ))
     .bind(space.community_id)
-    .bind(space.id)
+    .bind(space.id.get())
     .bind(uid)
     .bind(start)
     .bind(end)
@@ -81,7 +88,7 @@ pub async fn book(db: &Db, actor: &Actor, now: i64, space_id: i64, f: &BookingFo
     .fetch_one(&mut *tx.tx)
     .await?;
 
-    hold_slots(&mut tx.tx, db, space.id, b.id, &slots).await?;
+    hold_slots(&mut tx.tx, db, space.id.get(), b.id, &slots).await?;
     if status == BookingStatus::Requested {
         let managers = managers_of(&mut tx.tx, &space.area_path).await?;
         let msg = notifications::Message {
@@ -193,7 +200,7 @@ pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) 
     let purpose = if f.purpose.trim().is_empty() { b.purpose.clone() } else { text("purpose", &f.purpose, 200)? };
     let mut tx = AuditedTx::begin(db, now).await?;
     sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id).execute(&mut *tx.tx).await?;
-    hold_slots(&mut tx.tx, db, space.id, b.id, &slots).await?;
+    hold_slots(&mut tx.tx, db, space.id.get(), b.id, &slots).await?;
     let r: Option<Booking> = sqlx::query_as(crate::sql!(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, purpose = $3, status = $4, version = version + 1, updated_at = $5 \
          WHERE id = $6 AND version = $7 RETURNING {COLS}"

@@ -71,7 +71,7 @@ pub async fn slots(
 ) -> Result<Vec<(i64, LiveStatus)>, AppError> {
     use wushe_domain::resources::{MINUTES_PER_DAY, SLOT_MINUTES, utc_of};
     let open = resources::availability(db, space).await?;
-    let held = of_space(db, space.id, utc_of(day, 0), utc_of(day + days, 0)).await?;
+    let held = of_space(db, space.id.get(), utc_of(day, 0), utc_of(day + days, 0)).await?;
     let mut out = Vec::new();
     for d in day..day + days {
         for m in (0..MINUTES_PER_DAY).step_by(usize::from(SLOT_MINUTES)) {
@@ -89,7 +89,7 @@ pub async fn slots(
 pub async fn live_status(db: &Db, space: &Resource, now: i64) -> Result<LiveStatus, AppError> {
     let slot = now - now.rem_euclid(SLOT_MS);
     let open = resources::availability(db, space).await?.available_at(now);
-    let held = of_space(db, space.id, slot, slot + SLOT_MS).await?;
+    let held = of_space(db, space.id.get(), slot, slot + SLOT_MS).await?;
     let holder = held.iter().find(|b| b.status.holds()).map(|b| b.status);
     Ok(LiveStatus::of_slot(open, holder, slot, now))
 }

@@ -3,6 +3,7 @@
 use super::model::{COLS, Resource, from_row};
 use crate::{Actor, AppError, Db, organizations};
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::people::{PhoneNumber, mask_name};
 use wushe_domain::policy::{Ask, Record, Ties};
 
@@ -52,9 +53,9 @@ pub(crate) fn may_read(actor: &Actor, path: &str) -> bool {
 }
 
 /// A resource the actor may read; others look missing.
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Resource, Record), AppError> {
+pub async fn get(db: &Db, actor: &Actor, id: ResourceId) -> Result<(Resource, Record), AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM resources WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?;
     if let Some(row) = row {
@@ -70,7 +71,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<(Resource, Record), 
 
 /// A resource the actor may edit: others' read as forbidden (or missing, if unreadable).
 /// Commands check it first, so a stranger learns nothing from what they sent.
-pub async fn editable(db: &Db, actor: &Actor, id: i64) -> Result<Resource, AppError> {
+pub async fn editable(db: &Db, actor: &Actor, id: ResourceId) -> Result<Resource, AppError> {
     let (r, rec) = get(db, actor, id).await?;
     if actor.may(&rec, Ask::ResourceEdit) { Ok(r) } else { Err(AppError::Forbidden) }
 }

@@ -11,6 +11,7 @@ use crate::{Actor, AppError, Db, areas, needs, organizations};
 use sqlx::{Any, Transaction};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::ResourceKind;
 
 /// The community an area belongs to (itself for a community); `None` above communities.
@@ -119,7 +120,7 @@ pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewResource) -> Result
     let r = insert(&mut tx.tx, &area, &new, (org, person, user), None, at).await?;
     tx.record(actor, r.community_id, "resource.create", &format!("resource:{}", r.id), &r.name).await?;
     tx.commit().await?;
-    touch(db, r.id).await?;
+    touch(db, r.id.get()).await?;
     Ok(r)
 }
 
@@ -193,7 +194,7 @@ pub async fn update(
     db: &Db,
     actor: &Actor,
     at: i64,
-    id: i64,
+    id: ResourceId,
     version: i64,
     new: NewResource,
 ) -> Result<Resource, AppError> {
@@ -225,7 +226,7 @@ pub async fn update(
     ));
     let row = bind_fields(q, &area, &new, (org, person, user))
         .bind(at)
-        .bind(id)
+        .bind(id.get())
         .bind(version)
         .fetch_optional(&mut *tx.tx)
         .await?;
@@ -240,6 +241,6 @@ pub async fn update(
     }
     tx.record(actor, r.community_id, "resource.update", &format!("resource:{}", r.id), &r.name).await?;
     tx.commit().await?;
-    touch(db, r.id).await?;
+    touch(db, r.id.get()).await?;
     Ok(r)
 }

@@ -5,12 +5,13 @@ use crate::Db;
 use crate::needs::Assignee;
 use sqlx::Row;
 use std::collections::HashMap;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::Exception;
 use wushe_domain::resources::{BookingRules, ResourceKind, ResourceStatus, WeeklySchedule};
 
 #[derive(Debug, Clone)]
 pub struct Resource {
-    pub id: i64,
+    pub id: ResourceId,
     pub community_id: Option<i64>,
     pub area_id: i64,
     pub area_path: String,
@@ -87,7 +88,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for Resource {
         let status: String = r.try_get("status")?;
         let max: i64 = r.try_get("booking_max_minutes")?;
         Ok(Resource {
-            id: r.try_get("id")?,
+            id: ResourceId::from(r.try_get::<i64, _>("id")?),
             community_id: r.try_get("community_id")?,
             area_id: r.try_get("area_id")?,
             area_path: r.try_get("area_path")?,

@@ -7,6 +7,7 @@ use crate::areas::Area;
 use crate::db::upper;
 use crate::{Actor, AppError, Db, areas};
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{ResourceKind, ResourceStatus};
 use wushe_domain::{FieldError, FieldErrors};
 
@@ -155,9 +156,9 @@ pub async fn bookable_in(db: &Db, community: &Area) -> Result<Vec<Resource>, App
 
 /// A bookable resource by id whatever its status, for its existing bookings (a retired space's
 /// bookings can still be cancelled).
-pub async fn booked_space(db: &Db, id: i64) -> Result<Resource, AppError> {
+pub async fn booked_space(db: &Db, id: ResourceId) -> Result<Resource, AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM resources WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -166,9 +167,9 @@ pub async fn booked_space(db: &Db, id: i64) -> Result<Resource, AppError> {
 }
 
 /// One bookable resource by id, without grants (its calendar is public); other kinds are not found.
-pub async fn bookable(db: &Db, id: i64) -> Result<Resource, AppError> {
+pub async fn bookable(db: &Db, id: ResourceId) -> Result<Resource, AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM resources WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -190,9 +191,9 @@ pub async fn public_services(db: &Db, within: &str) -> Result<Vec<Resource>, App
     rows.iter().map(from_row).collect()
 }
 
-pub async fn public_get(db: &Db, id: i64) -> Result<Resource, AppError> {
+pub async fn public_get(db: &Db, id: ResourceId) -> Result<Resource, AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM resources WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;

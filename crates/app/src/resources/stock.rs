@@ -7,6 +7,7 @@ use crate::audit::AuditedTx;
 use crate::{Actor, AppError, Db};
 use sqlx::{Any, Transaction};
 use wushe_domain::error::optional_text;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{Availability, Exception, apply_stock, parse_quantity};
 use wushe_domain::{FieldError, FieldErrors};
 
@@ -24,7 +25,7 @@ pub(crate) async fn insert_move(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(r.community_id)
-    .bind(r.id)
+    .bind(r.id.get())
     .bind(delta)
     .bind(balance)
     .bind(reason)
@@ -42,7 +43,7 @@ pub async fn move_stock(
     db: &Db,
     actor: &Actor,
     at: i64,
-    id: i64,
+    id: ResourceId,
     delta: &str,
     reason: &str,
 ) -> Result<Resource, AppError> {
@@ -63,7 +64,7 @@ pub async fn move_stock(
     ))
     .bind(delta)
     .bind(at)
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(&mut *tx.tx)
     .await?;
     let Some(row) = row else {
@@ -89,7 +90,7 @@ pub async fn stock_moves(db: &Db, r: &Resource) -> Result<Vec<StockMove>, AppErr
     let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
         "SELECT delta, balance, reason, at FROM resource_stock_moves WHERE resource_id = $1 ORDER BY at DESC, id DESC LIMIT 100",
     )
-    .bind(r.id)
+    .bind(r.id.get())
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(|(delta, balance, reason, at)| StockMove { delta, balance, reason, at }).collect())
@@ -99,11 +100,18 @@ pub async fn stock_moves(db: &Db, r: &Resource) -> Result<Vec<StockMove>, AppErr
 pub async fn availability(db: &Db, r: &Resource) -> Result<Availability, AppError> {
     Ok(Availability {
         weekly: r.schedule.clone(),
-        exceptions: exceptions(db, r.id).await?.into_iter().map(|e| e.exception).collect(),
+        exceptions: exceptions(db, r.id.get()).await?.into_iter().map(|e| e.exception).collect(),
     })
 }
 
-pub async fn add_exception(db: &Db, actor: &Actor, at: i64, id: i64, e: Exception, note: &str) -> Result<(), AppError> {
+pub async fn add_exception(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    id: ResourceId,
+    e: Exception,
+    note: &str,
+) -> Result<(), AppError> {
     let r = editable(db, actor, id).await?;
     let note = optional_text("note", note, 200)?.unwrap_or_default();
     let mut tx = AuditedTx::begin(db, at).await?;
@@ -112,7 +120,7 @@ pub async fn add_exception(db: &Db, actor: &Actor, at: i64, id: i64, e: Exceptio
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(r.community_id)
-    .bind(r.id)
+    .bind(r.id.get())
     .bind(e.day)
     .bind(i64::from(e.start))
     .bind(i64::from(e.end))
@@ -129,16 +137,22 @@ pub async fn add_exception(db: &Db, actor: &Actor, at: i64, id: i64, e: Exceptio
     )
     .await?;
     tx.commit().await?;
-    touch(db, r.id).await?;
+    touch(db, r.id.get()).await?;
     Ok(())
 }
 
-pub async fn remove_exception(db: &Db, actor: &Actor, at: i64, id: i64, exception_id: i64) -> Result<(), AppError> {
+pub async fn remove_exception(
+    db: &Db,
+    actor: &Actor,
+    at: i64,
+    id: ResourceId,
+    exception_id: i64,
+) -> Result<(), AppError> {
     let r = editable(db, actor, id).await?;
     let mut tx = AuditedTx::begin(db, at).await?;
     let done = sqlx::query("DELETE FROM resource_exceptions WHERE id = $1 AND resource_id = $2")
         .bind(exception_id)
-        .bind(r.id)
+        .bind(r.id.get())
         .execute(&mut *tx.tx)
         .await?;
     if done.rows_affected() == 0 {
@@ -146,6 +160,6 @@ pub async fn remove_exception(db: &Db, actor: &Actor, at: i64, id: i64, exceptio
     }
     tx.record(actor, r.community_id, "resource.exception_removed", &format!("resource:{}", r.id), "").await?;
     tx.commit().await?;
-    touch(db, r.id).await?;
+    touch(db, r.id.get()).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use wushe_app::needs::{self, NeedForm};
 use wushe_app::resources::{self, ResourceForm};
 use wushe_app::{Actor, AppError, Db, areas, claims};
 use wushe_domain::access::{Grant, Grants, Role};
+use wushe_domain::ids::ResourceId;
 use wushe_domain::needs::{EventKind, NeedStatus};
 use wushe_domain::policy::Ask;
 use wushe_domain::resources::{BookingStatus, date_of, local_day_minute};
@@ -34,8 +35,10 @@ async fn actor(db: &Db, role: Role, code: &str, username: &str) -> Actor {
     }
 }
 
-async fn resource_named(db: &Db, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM resources WHERE name = $1").bind(name).fetch_one(&db.pool).await.unwrap()
+async fn resource_named(db: &Db, name: &str) -> ResourceId {
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM resources WHERE name = $1").bind(name).fetch_one(&db.pool).await.unwrap();
+    ResourceId::from(id)
 }
 
 fn skill(area: &str, owner: &str, name: &str, category: &str) -> ResourceForm {
@@ -281,9 +284,9 @@ async fn matching_body(db: Db, engine: Engine) {
     .unwrap();
     let grid = actor(&db, Role::GridWorker, GRID1, "grid.s1").await;
     let (_, mine) = resources::matches(&db, &grid, n.id, saturday, 50).await.unwrap();
-    assert!(mine.iter().all(|m| m.ranked.id != other_grid.id), "{engine:?}");
+    assert!(mine.iter().all(|m| m.ranked.id != other_grid.id.get()), "{engine:?}");
     let (_, all) = resources::matches(&db, &admin, n.id, saturday, 50).await.unwrap();
-    assert!(all.iter().any(|m| m.ranked.id == other_grid.id));
+    assert!(all.iter().any(|m| m.ranked.id == other_grid.id.get()));
     // A paused resource drops out at once (local writes refresh the snapshot).
     let (r, _) = resources::get(&db, &admin, resource_named(&db, "老党员电器维修便民小站").await).await.unwrap();
     let mut f = ResourceForm::from(&r);
@@ -487,7 +490,7 @@ async fn booking_body(db: Db, engine: Engine) {
         .await
         .unwrap()
         .into_iter()
-        .find(|b| b.resource_id == room && b.status.holds())
+        .find(|b| b.resource_id == room.get() && b.status.holds())
         .unwrap();
     bookings::cancel(&db, &other, T0, held.id).await.expect("cancel on a retired space");
     // A personal feed token reads one's own bookings only.

@@ -17,6 +17,7 @@ use wushe_app::resources::{self};
 use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{local_day_minute, parse_date};
 
 pub fn routes(r: &mut Registry) {
@@ -59,7 +60,7 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
     for r in resources::bookable_in(&s.db, &c).await? {
         let st = bookings::live_status(&s.db, &r, now).await?;
         out.push(SpaceDto {
-            id: r.id,
+            id: r.id.get(),
             name: r.name.clone(),
             schedule: r.schedule.code(),
             status: st.code().into(),
@@ -89,7 +90,7 @@ pub struct DayQuery {
 async fn slots(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<ResourceId>,
     crate::shell::extract::ApiQuery(q): crate::shell::extract::ApiQuery<DayQuery>,
 ) -> ApiResult {
     let e = err(&ctx);
@@ -157,7 +158,12 @@ impl BookingBody {
 #[utoipa::path(post, path = "/api/v1/spaces/{id}/bookings", params(("id" = i64, Path)), request_body = BookingBody,
     responses((status = 201, body = BookingDto), (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn book(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<BookingBody>) -> ApiResult {
+async fn book(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<ResourceId>,
+    ApiJson(b): ApiJson<BookingBody>,
+) -> ApiResult {
     let bk = bookings::book(&s.db, &ctx.actor, s.now(), id, &b.form()).await?;
     Ok((StatusCode::CREATED, Json(booking_dto(&bk))).into_response())
 }

@@ -20,6 +20,7 @@ use wushe_app::bookings::{self, Booking, BookingForm};
 use wushe_app::resources::{self, Resource};
 use wushe_app::{AppError, areas};
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{BookingStatus, LiveStatus, date_of, local_day_minute, parse_date, weekday};
 
 pub fn routes(r: &mut Registry) {
@@ -65,7 +66,7 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
     for r in resources::bookable_in(&s.db, &c).await? {
         let live = bookings::live_status(&s.db, &r, now).await?;
         rows.push((
-            r.id,
+            r.id.get(),
             r.name.clone(),
             crate::shell::views::schedule_text(t, &r.schedule),
             live.code().to_string(),
@@ -155,7 +156,7 @@ async fn space_page(
     };
     Ok(SpacePage {
         l: Layout::with_title(ctx, r.name.clone(), community),
-        id: r.id,
+        id: r.id.get(),
         day_label: format!("{} {}", date_of(day), t.t(&format!("weekday.{}", weekday(day) - 1))),
         prev: date_of(day - 1),
         next: date_of(day + 1),
@@ -180,14 +181,19 @@ async fn space_page(
     })
 }
 
-async fn space(State(s): State<AppState>, ctx: Ctx, Id(id): Id, Query(q): Query<DayQuery>) -> PageResult {
+async fn space(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>, Query(q): Query<DayQuery>) -> PageResult {
     let r = resources::bookable(&s.db, id).await?;
     let day = parse_date(&q.date).unwrap_or_else(|| local_day_minute(s.now()).0);
     let form = BookingForm { date: date_of(day), ..Default::default() };
     Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await?))
 }
 
-async fn book(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<BookingForm>) -> PageResult {
+async fn book(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<ResourceId>,
+    PageForm(f): PageForm<BookingForm>,
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let r = resources::bookable(&s.db, id).await?;
@@ -220,7 +226,12 @@ async fn booking_rows(s: &AppState, t: T, list: &[Booking]) -> Result<Vec<Bookin
     let mut out = Vec::new();
     for b in list {
         if let std::collections::hash_map::Entry::Vacant(e) = names.entry(b.resource_id) {
-            e.insert(resources::booked_space(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default());
+            e.insert(
+                resources::booked_space(&s.db, ResourceId::from(b.resource_id))
+                    .await
+                    .map(|r| r.name)
+                    .unwrap_or_default(),
+            );
         }
         let start = local_time(b.starts_at);
         let end = local_time(b.ends_at);
@@ -351,11 +362,11 @@ fn ical_status(s: BookingStatus) -> &'static str {
 }
 
 /// A space's feed: its holding bookings from 30 days ago, purposes left out (public).
-async fn space_feed(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn space_feed(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>) -> PageResult {
     let t = ctx.t();
     let r = resources::bookable(&s.db, id).await?;
     let now = s.now();
-    let list = bookings::of_space(&s.db, r.id, now - 30 * 86_400_000, now + 200 * 86_400_000).await?;
+    let list = bookings::of_space(&s.db, r.id.get(), now - 30 * 86_400_000, now + 200 * 86_400_000).await?;
     let events: Vec<crate::shell::ical::Event> = list
         .iter()
         .filter(|b| b.status.holds())
@@ -384,7 +395,8 @@ async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<St
     let list = bookings::feed(&s.db, token, now).await?;
     let mut events = Vec::new();
     for b in &list {
-        let space = resources::booked_space(&s.db, b.resource_id).await.map(|r| r.name).unwrap_or_default();
+        let space =
+            resources::booked_space(&s.db, ResourceId::from(b.resource_id)).await.map(|r| r.name).unwrap_or_default();
         events.push(crate::shell::ical::Event {
             uid: format!("booking-{}@wushe", b.id),
             stamp: now,

@@ -26,6 +26,7 @@ use wushe_app::organizations::Organization;
 use wushe_app::resources::Resource;
 use wushe_app::{AppError, areas, directory, organizations, resources};
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{ResourceStatus, clock};
 
 pub fn routes(r: &mut Registry) {
@@ -186,7 +187,7 @@ async fn load(s: &AppState, community: Option<&str>) -> Result<Directory, AppErr
 
 /// One public service with what its full form needs, without reading the whole directory.
 async fn load_service(s: &AppState, id: i64) -> Result<Directory, AppError> {
-    let r = resources::public_get(&s.db, id).await?;
+    let r = resources::public_get(&s.db, ResourceId::from(id)).await?;
     complete(s, vec![], vec![r]).await
 }
 
@@ -270,7 +271,7 @@ fn schedules(r: &Resource, t: T) -> Vec<Value> {
         .map(|(i, ((start, end), days))| {
             let byday: Vec<&str> = days.iter().map(|d| DAYS[usize::from(*d) - 1]).collect();
             json!({
-                "id": uuid(Entity::Schedule, r.id * 100 + i as i64),
+                "id": uuid(Entity::Schedule, r.id.get() * 100 + i as i64),
                 "freq": "WEEKLY",
                 "wkst": "MO",
                 "byday": byday.join(","),
@@ -291,7 +292,7 @@ fn schedules(r: &Resource, t: T) -> Vec<Value> {
 fn location(d: &Directory, r: &Resource) -> Value {
     let area = d.area_names.get(&r.area_id).cloned().unwrap_or_default();
     json!({
-        "id": uuid(Entity::Location, r.id),
+        "id": uuid(Entity::Location, r.id.get()),
         "location_type": "physical",
         "name": if r.address.is_empty() { area } else { format!("{area} {}", r.address) },
     })
@@ -299,7 +300,7 @@ fn location(d: &Directory, r: &Resource) -> Value {
 
 fn service_scalars(d: &Directory, r: &Resource) -> Value {
     let mut v = json!({
-        "id": uuid(Entity::Service, r.id),
+        "id": uuid(Entity::Service, r.id.get()),
         "name": r.name,
         "description": r.description,
         "status": status(r),
@@ -333,19 +334,20 @@ fn service_full(d: &Directory, r: &Resource, t: T) -> Value {
     }
     let mut phones = vec![];
     if let Some(p) = &r.contact_phone {
-        phones.push(json!({ "id": uuid(Entity::Phone, r.id * 2), "number": p, "type": "voice" }));
+        phones.push(json!({ "id": uuid(Entity::Phone, r.id.get() * 2), "number": p, "type": "voice" }));
     }
     v["phones"] = json!(phones);
     v["schedules"] = json!(schedules(r, t));
-    v["service_at_locations"] = json!([{ "id": uuid(Entity::ServiceAtLocation, r.id), "location": location(d, r) }]);
+    v["service_at_locations"] =
+        json!([{ "id": uuid(Entity::ServiceAtLocation, r.id.get()), "location": location(d, r) }]);
     v["attributes"] = json!(
         r.categories
             .iter()
             .enumerate()
             .map(|(i, c)| json!({
-                "id": uuid(Entity::Attribute, r.id * 100 + i as i64),
+                "id": uuid(Entity::Attribute, r.id.get() * 100 + i as i64),
                 "link_entity": "service",
-                "link_id": uuid(Entity::Service, r.id),
+                "link_id": uuid(Entity::Service, r.id.get()),
                 "taxonomy_term_id": uuid(Entity::TaxonomyTerm, term_id(c)),
                 "taxonomy_term": term_value(d, c, t),
             }))
@@ -428,7 +430,7 @@ async fn services(State(s): State<AppState>, ctx: crate::shell::ctx::Ctx, Query(
         .into_iter()
         .map(|r| {
             if minimal {
-                json!({ "id": uuid(Entity::Service, r.id), "modified_date": ms_iso(r.updated_at) })
+                json!({ "id": uuid(Entity::Service, r.id.get()), "modified_date": ms_iso(r.updated_at) })
             } else if full {
                 service_full(&d, r, t)
             } else {
@@ -452,7 +454,7 @@ async fn service(State(s): State<AppState>, ctx: crate::shell::ctx::Ctx, Path(id
     let e = api_err(t);
     let rid = parse_uuid(Entity::Service, &id).ok_or_else(|| e(AppError::NotFound))?;
     let d = load_service(&s, rid).await.map_err(&e)?;
-    let r = d.services.iter().find(|r| r.id == rid).ok_or_else(|| e(AppError::NotFound))?;
+    let r = d.services.iter().find(|r| r.id.get() == rid).ok_or_else(|| e(AppError::NotFound))?;
     Ok(Json(service_full(&d, r, t)).into_response())
 }
 
@@ -513,9 +515,9 @@ fn sal_value(d: &Directory, r: &Resource, t: T, full: bool) -> Value {
         svc["organization"] = org_scalars(o);
     }
     let mut v = json!({
-        "id": uuid(Entity::ServiceAtLocation, r.id),
-        "service_id": uuid(Entity::Service, r.id),
-        "location_id": uuid(Entity::Location, r.id),
+        "id": uuid(Entity::ServiceAtLocation, r.id.get()),
+        "service_id": uuid(Entity::Service, r.id.get()),
+        "location_id": uuid(Entity::Location, r.id.get()),
         "location": location(d, r),
         "service": svc,
     });
@@ -539,7 +541,7 @@ async fn sal(State(s): State<AppState>, ctx: crate::shell::ctx::Ctx, Path(id): P
     let e = api_err(t);
     let rid = parse_uuid(Entity::ServiceAtLocation, &id).ok_or_else(|| e(AppError::NotFound))?;
     let d = load_service(&s, rid).await.map_err(&e)?;
-    let r = d.services.iter().find(|r| r.id == rid).ok_or_else(|| e(AppError::NotFound))?;
+    let r = d.services.iter().find(|r| r.id.get() == rid).ok_or_else(|| e(AppError::NotFound))?;
     Ok(Json(sal_value(&d, r, t, true)).into_response())
 }
 

@@ -19,6 +19,7 @@ use wushe_app::resources::{self, Filter, Resource, ResourceForm};
 use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::policy::Ask;
 use wushe_domain::resources::date_of;
 
@@ -97,7 +98,7 @@ async fn dto(s: &AppState, ctx: &Ctx, r: &Resource) -> Result<ResourceDto, AppEr
 async fn dtos(s: &AppState, ctx: &Ctx, list: &[Resource]) -> Result<Vec<ResourceDto>, AppError> {
     let access = resources::Accessor::new(&s.db, &ctx.actor).await?;
     let places = areas::by_ids(&s.db, &list.iter().map(|r| r.area_id).collect::<Vec<_>>()).await?;
-    let ids: Vec<i64> = list.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = list.iter().map(|r| r.id.get()).collect();
     let mut exceptions = resources::exceptions_of(&s.db, &ids).await?;
     list.iter()
         .map(|r| {
@@ -106,7 +107,7 @@ async fn dtos(s: &AppState, ctx: &Ctx, list: &[Resource]) -> Result<Vec<Resource
                 r,
                 ctx.actor.may(&access.record(r), Ask::ResourceContact),
                 area_code,
-                exceptions.remove(&r.id).unwrap_or_default(),
+                exceptions.remove(&r.id.get()).unwrap_or_default(),
             ))
         })
         .collect()
@@ -133,7 +134,7 @@ fn one_dto(
         .collect();
     ResourceDto {
         exceptions,
-        id: r.id,
+        id: r.id.get(),
         kind: r.kind.code().into(),
         name: r.name.clone(),
         description: r.description.clone(),
@@ -258,7 +259,7 @@ async fn create(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<Resourc
 
 #[utoipa::path(get, path = "/api/v1/resources/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = ResourceDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>) -> ApiResult {
     let (r, _) = resources::get(&s.db, &ctx.actor, id).await?;
     Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
@@ -267,7 +268,7 @@ async fn detail(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
 /// Stock levels change only through stock moves.
 #[utoipa::path(put, path = "/api/v1/resources/{id}", params(("id" = i64, Path)), request_body = ResourceBody,
     responses((status = 200, body = ResourceDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<ResourceBody>) -> ApiResult {
+async fn update(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>, b: LaterJson<ResourceBody>) -> ApiResult {
     resources::editable(&s.db, &ctx.actor, id).await?;
     let b = b.body()?;
     let e = err(&ctx);
@@ -289,7 +290,12 @@ pub struct StockBody {
 /// Moves stock in or out; a move that would take it below zero is refused (422, `delta`).
 #[utoipa::path(post, path = "/api/v1/resources/{id}/stock", params(("id" = i64, Path)), request_body = StockBody,
     responses((status = 200, body = ResourceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<StockBody>) -> ApiResult {
+async fn stock(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<ResourceId>,
+    ApiJson(b): ApiJson<StockBody>,
+) -> ApiResult {
     let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id, &b.delta, &b.reason).await?;
     Ok(Json(dto(&s, &ctx, &r).await?).into_response())
 }
@@ -310,7 +316,12 @@ pub struct ExceptionBody {
 /// Adds a dated change to a resource's schedule (closed for a holiday, or an extra opening).
 #[utoipa::path(post, path = "/api/v1/resources/{id}/exceptions", params(("id" = i64, Path)), request_body = ExceptionBody,
     responses((status = 200, body = ResourceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn add_exception(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<ExceptionBody>) -> ApiResult {
+async fn add_exception(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<ResourceId>,
+    b: LaterJson<ExceptionBody>,
+) -> ApiResult {
     resources::editable(&s.db, &ctx.actor, id).await?;
     let b = b.body()?;
     let e = err(&ctx);
@@ -327,7 +338,8 @@ async fn remove_exception(
     ctx: Ctx,
     Path((id, exception)): Path<(String, String)>,
 ) -> ApiResult {
-    resources::remove_exception(&s.db, &ctx.actor, s.now(), parse_id(&id)?, parse_id(&exception)?).await?;
+    let id = ResourceId::parse(&id).ok_or(AppError::NotFound)?;
+    resources::remove_exception(&s.db, &ctx.actor, s.now(), id, parse_id(&exception)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Redirect};
 use wushe_app::resources::{self, Filter, Resource, ResourceForm};
 use wushe_app::{AppError, areas, needs, organizations};
 use wushe_domain::access::Action;
+use wushe_domain::ids::ResourceId;
 use wushe_domain::policy::Ask;
 use wushe_domain::resources::{Exception, ResourceKind, ResourceStatus, clock, date_of, weekday};
 
@@ -66,7 +67,7 @@ pub(crate) async fn rows(s: &AppState, t: T, list: &[Resource]) -> Result<Vec<Re
     Ok(list
         .iter()
         .map(|r| ResourceRow {
-            id: r.id,
+            id: r.id.get(),
             name: r.name.clone(),
             kind: kind_label(t, r.kind),
             categories: r
@@ -225,7 +226,7 @@ async fn owner_label(s: &AppState, t: T, r: &Resource) -> String {
     t.t("resource.owner.community").to_string()
 }
 
-async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Result<ShowPage, AppError> {
+async fn show_page(s: &AppState, ctx: &Ctx, id: ResourceId, errors: Vec<String>) -> Result<ShowPage, AppError> {
     let t = ctx.t();
     let (r, rec) = resources::get(&s.db, &ctx.actor, id).await?;
     let full = ctx.actor.may(&rec, Ask::ResourceContact);
@@ -233,7 +234,7 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
     let cats = category_names(s, t, r.community_id).await?;
     let (contact_name, contact_phone) = resources::shown_contact(&r, full);
     let address = resources::shown_address(&r, full);
-    let exceptions = resources::exceptions(&s.db, r.id).await?;
+    let exceptions = resources::exceptions(&s.db, r.id.get()).await?;
     let moves = if r.kind.has_stock() { resources::stock_moves(&s.db, &r).await? } else { vec![] };
     let community = match r.community_id {
         Some(c) => Some(areas::by_id(&s.db, c).await?.code),
@@ -241,7 +242,7 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: i64, errors: Vec<String>) -> Res
     };
     Ok(ShowPage {
         l: Layout::with_title(ctx, r.name.clone(), community),
-        id: r.id,
+        id: r.id.get(),
         kind: kind_label(t, r.kind),
         status: status_label(t, r.status),
         place: area.name,
@@ -302,12 +303,12 @@ pub(crate) fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().map_err(|_| AppError::NotFound)
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>) -> PageResult {
     Ok(html(&show_page(&s, &ctx, id, vec![]).await?))
 }
 
 /// Back to the resource page, or the page again with the problems.
-async fn after_write(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> PageResult {
+async fn after_write(s: &AppState, ctx: &Ctx, id: ResourceId, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/resources/{id}")).into_response()),
@@ -444,7 +445,7 @@ async fn create(
     }
 }
 
-async fn editable(s: &AppState, ctx: &Ctx, id: i64) -> Result<(Resource, areas::Area), AppError> {
+async fn editable(s: &AppState, ctx: &Ctx, id: ResourceId) -> Result<(Resource, areas::Area), AppError> {
     let r = resources::editable(&s.db, &ctx.actor, id).await?;
     let home = match r.community_id {
         Some(c) => areas::by_id(&s.db, c).await?,
@@ -453,7 +454,7 @@ async fn editable(s: &AppState, ctx: &Ctx, id: i64) -> Result<(Resource, areas::
     Ok((r, home))
 }
 
-async fn edit_form(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn edit_form(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>) -> PageResult {
     let (r, home) = editable(&s, &ctx, id).await?;
     let mut f = ResourceForm::from(&r);
     f.area_code = areas::by_id(&s.db, r.area_id).await?.code;
@@ -463,7 +464,7 @@ async fn edit_form(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResul
 async fn update(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<ResourceId>,
     PageForm(f): PageForm<ResourcePageForm>,
 ) -> PageResult {
     let t = ctx.t();
@@ -483,7 +484,12 @@ async fn update(
     }
 }
 
-async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<StockForm>) -> PageResult {
+async fn stock(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<ResourceId>,
+    PageForm(f): PageForm<StockForm>,
+) -> PageResult {
     let r = resources::move_stock(&s.db, &ctx.actor, s.now(), id, &f.delta, &f.reason).await.map(|_| ());
     after_write(&s, &ctx, id, r).await
 }
@@ -491,7 +497,7 @@ async fn stock(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): Pag
 async fn add_exception(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<ResourceId>,
     PageForm(f): PageForm<ExceptionForm>,
 ) -> PageResult {
     resources::editable(&s.db, &ctx.actor, id).await?;
@@ -508,7 +514,7 @@ async fn remove_exception(
     ctx: Ctx,
     Path((id, exception)): Path<(String, String)>,
 ) -> PageResult {
-    let (id, ex) = (parse_id(&id)?, parse_id(&exception)?);
+    let (id, ex) = (ResourceId::parse(&id).ok_or(AppError::NotFound)?, parse_id(&exception)?);
     let r = resources::remove_exception(&s.db, &ctx.actor, s.now(), id, ex).await;
     after_write(&s, &ctx, id, r).await
 }

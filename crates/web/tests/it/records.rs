@@ -160,7 +160,7 @@ async fn resource_at(app: &TestApp, code: &str) -> i64 {
         ..Default::default()
     };
     let new = form.parse().unwrap();
-    wushe_app::resources::create(&app.db, &Actor::operator(), app.state.now(), new).await.unwrap().id
+    wushe_app::resources::create(&app.db, &Actor::operator(), app.state.now(), new).await.unwrap().id.get()
 }
 
 async fn person_at(app: &TestApp, code: &str) -> i64 {

@@ -158,7 +158,7 @@ pub(crate) async fn resources_bench(
             }
         }
         let took = t.elapsed();
-        let held = wushe_app::bookings::of_space(&db, room, now, now + 400 * 86_400_000)
+        let held = wushe_app::bookings::of_space(&db, room.get(), now, now + 400 * 86_400_000)
             .await?
             .iter()
             .filter(|b| b.purpose == "压测" && b.status.holds())
