@@ -214,4 +214,17 @@ mod tests {
         }
         assert!(wrong.is_empty(), "{wrong:#?}");
     }
+
+    /// Pages act as the person asking, never as the console's operator: what a page may show
+    /// beyond the reader's grants (public directory facts, area names) is a query of the
+    /// capability that owns it, which says why.
+    #[test]
+    fn no_page_or_api_acts_as_the_operator() {
+        let wrong: Vec<String> = folders()
+            .iter()
+            .filter(|(_, _, code)| code.contains("Actor::operator()"))
+            .map(|(folder, file, _)| format!("{folder}/{file}"))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
 }

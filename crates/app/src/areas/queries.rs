@@ -174,6 +174,18 @@ pub async fn in_subtree(db: &Db, path: &str, kind: AreaKind, limit: i64, offset:
 }
 
 /// Communities the actor can reach for `action`, by code.
+/// The divisions directly below `parent` with their counts, for everyone: the area tree's names
+/// and aggregate counts are public facts of a community (its overview shows them to all its
+/// members and the directory to visitors); people and records inside them are not.
+pub async fn divisions(db: &Db, parent: &Area) -> Result<Vec<AreaSummary>, AppError> {
+    children(db, &Actor::operator(), Action::Public, parent).await
+}
+
+/// Every community, for the public directory's community filter.
+pub async fn all_communities(db: &Db) -> Result<Vec<Area>, AppError> {
+    communities(db, &Actor::operator(), Action::Public).await
+}
+
 pub async fn communities(db: &Db, actor: &Actor, action: Action) -> Result<Vec<Area>, AppError> {
     let rows = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE kind = 'community' ORDER BY code"))
         .fetch_all(&db.pool)

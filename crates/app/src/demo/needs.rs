@@ -3,7 +3,7 @@
 use super::rng::Rng;
 use crate::areas::{self, Area};
 use crate::organizations::{self, Organization};
-use crate::{Actor, AppError, Db};
+use crate::{AppError, Db};
 use wushe_domain::areas::AreaKind;
 use wushe_domain::organizations::OrganizationKind;
 
@@ -46,7 +46,7 @@ pub(crate) async fn generate_needs(
     let cats = crate::needs::categories(db, community.id).await?;
     let households = areas::in_subtree(db, &community.path, AreaKind::Household, 100_000, 0).await?;
     let buildings = areas::in_subtree(db, &community.path, AreaKind::Building, 10_000, 0).await?;
-    let orgs = organizations::in_area(db, &Actor::operator(), community).await?;
+    let orgs = organizations::listed_in(db, community).await?;
     let pick_org = |kinds: &[OrganizationKind], n: u64| {
         let c: Vec<&Organization> = orgs.iter().filter(|o| kinds.contains(&o.kind)).collect();
         if c.is_empty() { None } else { Some(c[(n as usize) % c.len()].id) }

@@ -168,7 +168,7 @@ pub async fn import(
         return Err(ImportError::Rows(errors));
     }
     let cats = super::categories::categories(db, community.id).await?;
-    let orgs = organizations::in_area(db, &Actor::operator(), community).await?;
+    let orgs = organizations::listed_in(db, community).await?;
     let street_orgs = match community.parent_id {
         Some(p) => crate::directory::browse(db, &areas::by_id(db, p).await?.path, 500).await?,
         None => vec![],

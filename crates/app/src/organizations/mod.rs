@@ -10,6 +10,6 @@ pub use commands::{Created, add_member, create, insert, insert_membership};
 pub use forms::{NewOrganization, OrganizationForm};
 pub use model::Organization;
 pub use queries::{
-    Membership, by_ids, children, count_in_community, count_kind, count_posts, get, in_area, members, posts_of,
-    public_get,
+    Membership, by_ids, children, count_in_community, count_kind, count_posts, get, in_area, listed_in, members,
+    posts_of, public_get,
 };

@@ -10,6 +10,12 @@ use wushe_domain::organizations::{OrganizationKind, Post};
 use wushe_domain::people::mask_name;
 
 /// Organizations located in `area`'s subtree, for actors who may read organizations there.
+/// The organizations of an area as the public directory lists them (names, kinds and
+/// services are public; members are not): for pickers such as a need's assignee.
+pub async fn listed_in(db: &Db, area: &Area) -> Result<Vec<Organization>, AppError> {
+    in_area(db, &Actor::operator(), area).await
+}
+
 pub async fn in_area(db: &Db, actor: &Actor, area: &Area) -> Result<Vec<Organization>, AppError> {
     if !(actor.operator || actor.grants.reaches(Action::OrganizationRead, &area.path)) {
         actor.require(Action::OrganizationRead, Some(&area.path))?;

@@ -155,14 +155,12 @@ pub async fn import(
     if !errors.is_empty() {
         return Err(ImportError::Rows(errors));
     }
-    let orgs = organizations::in_area(db, &Actor::operator(), community).await?;
+    let orgs = organizations::listed_in(db, community).await?;
     let above: Vec<Area> =
         areas::ancestors(db, community).await?.into_iter().filter(|a| a.path != community.path).collect();
     let mut street_orgs = Vec::new();
     for a in &above {
-        street_orgs.extend(
-            organizations::in_area(db, &Actor::operator(), a).await?.into_iter().filter(|o| o.area_path == a.path),
-        );
+        street_orgs.extend(organizations::listed_in(db, a).await?.into_iter().filter(|o| o.area_path == a.path));
     }
     let cats = needs::categories(db, community.id).await?;
     // A category cell holds codes or names (zh or en), separated by spaces.

@@ -297,7 +297,7 @@ async fn ledger_page(
 /// Who a need of this community can be assigned to: its organizations, its street's
 /// departments, and its staff.
 pub(crate) async fn assignee_choices(s: &AppState, community: &areas::Area) -> Result<Vec<(String, String)>, AppError> {
-    let orgs = organizations::in_area(&s.db, &wushe_app::Actor::operator(), community).await?;
+    let orgs = organizations::listed_in(&s.db, community).await?;
     let street_orgs = match community.parent_id {
         Some(p) => {
             let street = areas::by_id(&s.db, p).await?;

@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::Method;
 use serde::Deserialize;
-use wushe_app::{Actor, AppError, areas, directory, organizations};
+use wushe_app::{AppError, areas, directory, organizations};
 use wushe_domain::access::Action;
 
 pub fn routes(r: &mut Registry) {
@@ -77,7 +77,7 @@ pub async fn run_search(
 async fn search_page(State(s): State<AppState>, ctx: Ctx, Query(q): Query<DirectoryQuery>) -> PageResult {
     let t = ctx.t();
     let hits = run_search(&s, &q).await?;
-    let communities = areas::communities(&s.db, &Actor::operator(), Action::Public).await?;
+    let communities = areas::all_communities(&s.db).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&DirectoryPage {
         l: Layout::new(&ctx, "page.directory.title", home),

@@ -367,7 +367,7 @@ async fn form_page(
     let chosen: Vec<String> = f.categories.split([' ', ',']).map(str::to_string).collect();
     let cats = categories_of(s, community.community_id).await?;
     let mut places = vec![(community.code.clone(), community.name.clone())];
-    for g in areas::children(&s.db, &wushe_app::Actor::operator(), Action::AreaRead, community).await? {
+    for g in areas::divisions(&s.db, community).await? {
         places.push((g.area.code.clone(), format!("{} · {}", community.name, g.area.name)));
     }
     // The resource's own place, wherever it is, so saving never moves it by accident.
