@@ -50,6 +50,19 @@ record_id!(
     ResourceId
 );
 
+record_id!(
+    /// A resident (S2).
+    PersonId
+);
+record_id!(
+    /// A booking of a space (R4).
+    BookingId
+);
+record_id!(
+    /// An organization (S3).
+    OrganizationId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

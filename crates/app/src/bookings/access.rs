@@ -5,7 +5,7 @@ use super::queries::get;
 use crate::resources::{self, Resource};
 use crate::{Actor, AppError, Db, areas};
 use wushe_domain::access::{Action, Role};
-use wushe_domain::ids::ResourceId;
+use wushe_domain::ids::{BookingId, ResourceId};
 use wushe_domain::resources::BookerClass;
 
 /// What the booker may book as: staff, an organization's member, or anyone else.
@@ -39,7 +39,7 @@ pub(crate) async fn membership_path(db: &Db, space: &Resource) -> Result<String,
 }
 
 /// The booking, if the actor booked it or manages its space.
-pub(crate) async fn for_change(db: &Db, actor: &Actor, id: i64) -> Result<(Booking, Resource, bool), AppError> {
+pub(crate) async fn for_change(db: &Db, actor: &Actor, id: BookingId) -> Result<(Booking, Resource, bool), AppError> {
     actor_or_404(actor)?;
     let b = get(db, id).await?;
     let space = resources::booked_space(db, ResourceId::from(b.resource_id)).await?;

@@ -10,6 +10,7 @@ use sqlx::{Any, Transaction};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
 use wushe_domain::error::text;
+use wushe_domain::ids::BookingId;
 use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{BookerClass, BookingStatus};
 
@@ -88,7 +89,7 @@ pub async fn book(
     .fetch_one(&mut *tx.tx)
     .await?;
 
-    hold_slots(&mut tx.tx, db, space.id.get(), b.id, &slots).await?;
+    hold_slots(&mut tx.tx, db, space.id.get(), b.id.get(), &slots).await?;
     if status == BookingStatus::Requested {
         let managers = managers_of(&mut tx.tx, &space.area_path).await?;
         let msg = notifications::Message {
@@ -138,18 +139,18 @@ async fn set_status(
     .bind(next.code())
     .bind(by)
     .bind(at)
-    .bind(b.id)
+    .bind(b.id.get())
     .bind(b.version)
     .fetch_optional(&mut *tx.tx)
     .await?;
     let updated = r.ok_or(AppError::Conflict(FieldError::new("version", "errors.stale_version")))?;
     if !next.holds() {
-        sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id).execute(&mut *tx.tx).await?;
+        sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id.get()).execute(&mut *tx.tx).await?;
     }
     Ok(updated)
 }
 
-pub async fn cancel(db: &Db, actor: &Actor, at: i64, id: i64) -> Result<Booking, AppError> {
+pub async fn cancel(db: &Db, actor: &Actor, at: i64, id: BookingId) -> Result<Booking, AppError> {
     let (b, space, _) = for_change(db, actor, id).await?;
     let next = b.status.cancel()?;
     let mut tx = AuditedTx::begin(db, at).await?;
@@ -160,7 +161,7 @@ pub async fn cancel(db: &Db, actor: &Actor, at: i64, id: i64) -> Result<Booking,
 }
 
 /// A manager's decision on a requested booking; the booker is told.
-pub async fn decide(db: &Db, actor: &Actor, at: i64, id: i64, approve: bool) -> Result<Booking, AppError> {
+pub async fn decide(db: &Db, actor: &Actor, at: i64, id: BookingId, approve: bool) -> Result<Booking, AppError> {
     let (b, space, manage) = for_change(db, actor, id).await?;
     if !manage {
         return Err(AppError::Forbidden);
@@ -183,7 +184,7 @@ pub async fn decide(db: &Db, actor: &Actor, at: i64, id: i64, approve: bool) -> 
 
 /// Moves a booking to another time: its slots are released and the new ones held in one
 /// transaction, so a taken new time leaves the old booking as it was.
-pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) -> Result<Booking, AppError> {
+pub async fn change(db: &Db, actor: &Actor, now: i64, id: BookingId, f: &BookingForm) -> Result<Booking, AppError> {
     let (b, space, _) = for_change(db, actor, id).await?;
     if !b.status.holds() || b.ends_at <= now {
         return Err(FieldError::new("status", "errors.booking.transition").into());
@@ -199,8 +200,8 @@ pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) 
     let status = if space.rules.approval && class != BookerClass::Staff { BookingStatus::Requested } else { b.status };
     let purpose = if f.purpose.trim().is_empty() { b.purpose.clone() } else { text("purpose", &f.purpose, 200)? };
     let mut tx = AuditedTx::begin(db, now).await?;
-    sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id).execute(&mut *tx.tx).await?;
-    hold_slots(&mut tx.tx, db, space.id.get(), b.id, &slots).await?;
+    sqlx::query("DELETE FROM booking_slots WHERE booking_id = $1").bind(b.id.get()).execute(&mut *tx.tx).await?;
+    hold_slots(&mut tx.tx, db, space.id.get(), b.id.get(), &slots).await?;
     let r: Option<Booking> = sqlx::query_as(crate::sql!(
         "UPDATE bookings SET starts_at = $1, ends_at = $2, purpose = $3, status = $4, version = version + 1, updated_at = $5 \
          WHERE id = $6 AND version = $7 RETURNING {COLS}"
@@ -210,7 +211,7 @@ pub async fn change(db: &Db, actor: &Actor, now: i64, id: i64, f: &BookingForm) 
     .bind(&purpose)
     .bind(status.code())
     .bind(now)
-    .bind(b.id)
+    .bind(b.id.get())
     .bind(b.version)
     .fetch_optional(&mut *tx.tx)
     .await?;

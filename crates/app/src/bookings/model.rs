@@ -1,11 +1,13 @@
 //! A booking as stored: the `bookings` row.
 
+use wushe_domain::ids::BookingId;
 use wushe_domain::resources::BookingStatus;
 
 /// Read with `FromRow` by column name.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Booking {
-    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: BookingId,
     pub community_id: Option<i64>,
     pub resource_id: i64,
     pub user_id: i64,

@@ -4,11 +4,12 @@ use super::model::{Booking, COLS};
 use crate::resources::{self, Resource};
 use crate::{Actor, AppError, Db, areas};
 use wushe_domain::access::Action;
+use wushe_domain::ids::BookingId;
 use wushe_domain::resources::{LiveStatus, SLOT_MS};
 
-pub async fn get(db: &Db, id: i64) -> Result<Booking, AppError> {
+pub async fn get(db: &Db, id: BookingId) -> Result<Booking, AppError> {
     let r: Option<Booking> = sqlx::query_as(crate::sql!("SELECT {COLS} FROM bookings WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?;
     r.ok_or(AppError::NotFound)

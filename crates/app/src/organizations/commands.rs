@@ -84,14 +84,14 @@ pub async fn add_member(
     let post = Post::parse(post)?;
     let org = get(db, actor, org_id).await?;
     actor.require(Action::OrganizationWrite, Some(&org.area_path))?;
-    let person = people::get(db, actor, person_id).await.map_err(|e| match e {
+    let person = people::get(db, actor, wushe_domain::ids::PersonId::from(person_id)).await.map_err(|e| match e {
         AppError::NotFound | AppError::Forbidden => {
             AppError::from(FieldError::new("person_id", "errors.person.unknown"))
         }
         e => e,
     })?;
     let mut tx = AuditedTx::begin(db, at).await?;
-    let id = insert_membership(&mut tx.tx, &org, person.id, post, since_year, at).await.map_err(|e| match e {
+    let id = insert_membership(&mut tx.tx, &org, person.id.get(), post, since_year, at).await.map_err(|e| match e {
         AppError::Db(d) => AppError::unique_as("post", "errors.membership.exists")(d),
         e => e,
     })?;

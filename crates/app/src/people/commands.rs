@@ -10,6 +10,7 @@ use sqlx::{Any, Transaction};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
 use wushe_domain::areas::AreaKind;
+use wushe_domain::ids::PersonId;
 use wushe_domain::people::Gender;
 
 /// The full phone and ID number of a person, audited (X1).
@@ -18,7 +19,7 @@ pub struct Revealed {
     pub id_number: Option<String>,
 }
 
-pub async fn reveal(db: &Db, actor: &Actor, at: i64, id: i64) -> Result<Revealed, AppError> {
+pub async fn reveal(db: &Db, actor: &Actor, at: i64, id: PersonId) -> Result<Revealed, AppError> {
     let p = get(db, actor, id).await?;
     let path = person_path(db, &p).await?;
     actor.require(Action::ResidentReadSensitive, Some(&path))?;
@@ -55,7 +56,7 @@ pub async fn update(
     db: &Db,
     actor: &Actor,
     at: i64,
-    id: i64,
+    id: PersonId,
     version: i64,
     new: NewPerson,
 ) -> Result<Person, AppError> {
@@ -75,7 +76,7 @@ pub async fn update(
     .bind(new.vulnerability.to_list())
     .bind(i64::from(new.is_household_head))
     .bind(at)
-    .bind(id)
+    .bind(id.get())
     .bind(version)
     .fetch_optional(&mut *tx.tx)
     .await

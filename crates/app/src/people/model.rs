@@ -2,11 +2,12 @@
 
 use crate::AppError;
 use sqlx::Row;
+use wushe_domain::ids::PersonId;
 use wushe_domain::people::{Gender, IdNumber, PhoneNumber, Vulnerabilities, mask_name};
 
 #[derive(Debug, Clone)]
 pub struct Person {
-    pub id: i64,
+    pub id: PersonId,
     pub community_id: i64,
     pub household_id: Option<i64>,
     pub household_path: Option<String>,
@@ -37,7 +38,7 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for Person {
         let idn: Option<String> = r.try_get("id_number")?;
         let vul: String = r.try_get("vulnerability")?;
         Ok(Person {
-            id: r.try_get("id")?,
+            id: PersonId::from(r.try_get::<i64, _>("id")?),
             community_id: r.try_get("community_id")?,
             household_id: r.try_get("household_id")?,
             household_path: r.try_get("household_path")?,

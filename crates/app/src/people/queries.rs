@@ -6,6 +6,7 @@ use crate::db::upper;
 use crate::{Actor, AppError, Db, areas};
 use sqlx::Row;
 use wushe_domain::access::Action;
+use wushe_domain::ids::PersonId;
 use wushe_domain::people::Vulnerabilities;
 
 /// Filters for the residents list.
@@ -110,9 +111,11 @@ pub async fn place_of(db: &Db, id: i64) -> Result<Option<(i64, Option<String>)>,
 }
 
 /// One person, if the actor may read residents where the person lives.
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Person, AppError> {
-    let row =
-        sqlx::query(crate::sql!("SELECT {COLS} FROM people WHERE id = $1")).bind(id).fetch_optional(&db.pool).await?;
+pub async fn get(db: &Db, actor: &Actor, id: PersonId) -> Result<Person, AppError> {
+    let row = sqlx::query(crate::sql!("SELECT {COLS} FROM people WHERE id = $1"))
+        .bind(id.get())
+        .fetch_optional(&db.pool)
+        .await?;
     let Some(row) = row else {
         actor.require(Action::ResidentRead, None)?;
         return Err(AppError::NotFound);

@@ -5,6 +5,7 @@ use wushe_app::people::{PersonForm, ResidentFilter};
 use wushe_app::{Actor, AppError, Db, accounts, areas, directory, organizations, people};
 use wushe_domain::access::{Action, Grant, Grants, Role};
 use wushe_domain::areas::AreaKind;
+use wushe_domain::ids::PersonId;
 use wushe_domain::people::Vulnerability;
 use wushe_testkit::{Engine, both_engines, empty_db};
 
@@ -116,8 +117,11 @@ async fn tenant_body(db: Db, _e: Engine) {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    assert!(matches!(people::get(&db, &admin_a, someone_in_s.0).await, Err(AppError::NotFound)));
-    assert!(matches!(people::reveal(&db, &admin_a, NOW, someone_in_s.0).await, Err(AppError::NotFound)));
+    assert!(matches!(people::get(&db, &admin_a, PersonId::from(someone_in_s.0)).await, Err(AppError::NotFound)));
+    assert!(matches!(
+        people::reveal(&db, &admin_a, NOW, PersonId::from(someone_in_s.0)).await,
+        Err(AppError::NotFound)
+    ));
     assert!(matches!(areas::visible(&db, &admin_a, Action::AreaRead, S).await, Err(AppError::NotFound)));
     let form =
         PersonForm { household_code: "510104001001010010001".into(), name: "越权者".into(), ..Default::default() };
@@ -176,7 +180,7 @@ async fn audit_body(db: Db, _e: Engine) {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    let r = people::reveal(&db, &admin, NOW, id.0).await.unwrap();
+    let r = people::reveal(&db, &admin, NOW, PersonId::from(id.0)).await.unwrap();
     assert_eq!(r.phone.unwrap().len(), 11);
     let Verification::Intact { entries, .. } = audit::verify(&db).await.unwrap() else { panic!("broken after reveal") };
     assert_eq!(entries, before + 1);
@@ -185,7 +189,7 @@ async fn audit_body(db: Db, _e: Engine) {
     assert_eq!(recent[0].action, "person.reveal");
     // A street officer may read but never unmask.
     let officer = actor_with(&db, Role::StreetOfficer, "510104001").await;
-    assert!(matches!(people::reveal(&db, &officer, NOW, id.0).await, Err(AppError::Forbidden)));
+    assert!(matches!(people::reveal(&db, &officer, NOW, PersonId::from(id.0)).await, Err(AppError::Forbidden)));
     // The reveal is the last entry of S社区's own chain, and rewriting it is detected there.
     let (chain, seq): (i64, i64) =
         sqlx::query_as("SELECT chain, seq FROM audit_entries WHERE action = 'person.reveal' ORDER BY id DESC LIMIT 1")

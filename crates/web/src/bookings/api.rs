@@ -17,6 +17,7 @@ use wushe_app::resources::{self};
 use wushe_app::{AppError, areas};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::BookingId;
 use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{local_day_minute, parse_date};
 
@@ -123,7 +124,7 @@ pub struct BookingDto {
 
 fn booking_dto(b: &Booking) -> BookingDto {
     BookingDto {
-        id: b.id,
+        id: b.id.get(),
         space_id: b.resource_id,
         starts_at: crate::shell::layout::rfc3339(b.starts_at),
         ends_at: crate::shell::layout::rfc3339(b.ends_at),
@@ -200,14 +201,19 @@ async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) 
 /// Moves a booking to another time (all or nothing: a taken new time keeps the old booking).
 #[utoipa::path(put, path = "/api/v1/bookings/{id}", params(("id" = i64, Path)), request_body = BookingBody,
     responses((status = 200, body = BookingDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn change(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<BookingBody>) -> ApiResult {
+async fn change(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<BookingId>,
+    ApiJson(b): ApiJson<BookingBody>,
+) -> ApiResult {
     let bk = bookings::change(&s.db, &ctx.actor, s.now(), id, &b.form()).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", params(("id" = i64, Path)),
     responses((status = 200, body = BookingDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id<BookingId>) -> ApiResult {
     let bk = bookings::cancel(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(Json(booking_dto(&bk)).into_response())
 }
@@ -221,7 +227,12 @@ pub struct DecisionBody {
 /// Approves or rejects a requested booking.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/decision", params(("id" = i64, Path)), request_body = DecisionBody,
     responses((status = 200, body = BookingDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn decide(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<DecisionBody>) -> ApiResult {
+async fn decide(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<BookingId>,
+    ApiJson(b): ApiJson<DecisionBody>,
+) -> ApiResult {
     let e = err(&ctx);
     let approve = match b.decision.as_str() {
         "approve" => true,

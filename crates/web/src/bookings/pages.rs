@@ -20,6 +20,7 @@ use wushe_app::bookings::{self, Booking, BookingForm};
 use wushe_app::resources::{self, Resource};
 use wushe_app::{AppError, areas};
 use wushe_domain::access::Action;
+use wushe_domain::ids::BookingId;
 use wushe_domain::ids::ResourceId;
 use wushe_domain::resources::{BookingStatus, LiveStatus, date_of, local_day_minute, parse_date, weekday};
 
@@ -236,7 +237,7 @@ async fn booking_rows(s: &AppState, t: T, list: &[Booking]) -> Result<Vec<Bookin
         let start = local_time(b.starts_at);
         let end = local_time(b.ends_at);
         out.push(BookingRow {
-            id: b.id,
+            id: b.id.get(),
             space_id: b.resource_id,
             space: names[&b.resource_id].clone(),
             date: start[..10].to_string(),
@@ -293,12 +294,17 @@ async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str
     }
 }
 
-async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn cancel(State(s): State<AppState>, ctx: Ctx, Id(id): Id<BookingId>) -> PageResult {
     let r = async { bookings::cancel(&s.db, &ctx.actor, s.now(), id).await.map(|_| ()) }.await;
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
 
-async fn change(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): PageForm<BookingForm>) -> PageResult {
+async fn change(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<BookingId>,
+    PageForm(f): PageForm<BookingForm>,
+) -> PageResult {
     let r = async { bookings::change(&s.db, &ctx.actor, s.now(), id, &f).await.map(|_| ()) }.await;
     after_mine(&s, &ctx, r, "/my/bookings").await
 }
@@ -313,7 +319,7 @@ struct DecisionForm {
 async fn decide(
     State(s): State<AppState>,
     ctx: Ctx,
-    Id(id): Id,
+    Id(id): Id<BookingId>,
     PageForm(decision): PageForm<DecisionForm>,
 ) -> PageResult {
     let approve = decision.decision == "approve";

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use wushe_app::people::{Person, PersonForm, ResidentFilter};
 use wushe_app::{AppError, areas, people};
 use wushe_domain::access::Action;
+use wushe_domain::ids::PersonId;
 use wushe_domain::people::Vulnerability;
 
 pub fn routes(r: &mut Registry) {
@@ -57,7 +58,7 @@ async fn person_dto(s: &AppState, ctx: &Ctx, p: &Person) -> Result<PersonDto, Ap
     };
     let full = ctx.actor.can(Action::ResidentReadSensitive, Some(&path));
     Ok(PersonDto {
-        id: p.id,
+        id: p.id.get(),
         name: if full { p.name.clone() } else { p.masked_name() },
         household_code: code,
         gender: p.gender.map(|g| g.code().into()),
@@ -170,7 +171,7 @@ async fn register(State(s): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<Perso
 
 /// One person (masked).
 #[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = i64, Path)), responses((status = 200, body = PersonDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn person(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn person(State(s): State<AppState>, ctx: Ctx, Id(id): Id<PersonId>) -> ApiResult {
     let p = people::get(&s.db, &ctx.actor, id).await?;
     Ok(Json(person_dto(&s, &ctx, &p).await?).into_response())
 }
@@ -179,7 +180,12 @@ async fn person(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
 #[utoipa::path(put, path = "/api/v1/people/{id}", params(("id" = i64, Path)), request_body = PersonBody, responses(
     (status = 200, body = PersonDto), (status = 409, description = "Changed by someone else since read", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn update_person(State(s): State<AppState>, ctx: Ctx, Id(id): Id, b: LaterJson<PersonBody>) -> ApiResult {
+async fn update_person(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<PersonId>,
+    b: LaterJson<PersonBody>,
+) -> ApiResult {
     people::get(&s.db, &ctx.actor, id).await?;
     let b = b.body()?;
     let e = err(&ctx);
@@ -197,7 +203,7 @@ pub struct RevealedDto {
 
 /// Full phone and ID number; the read is written to the audit log.
 #[utoipa::path(post, path = "/api/v1/people/{id}/reveal", params(("id" = i64, Path)), responses((status = 200, body = RevealedDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id<PersonId>) -> ApiResult {
     let r = people::reveal(&s.db, &ctx.actor, s.now(), id).await?;
     Ok(Json(RevealedDto { phone: r.phone, id_number: r.id_number }).into_response())
 }

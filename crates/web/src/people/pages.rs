@@ -19,6 +19,7 @@ use wushe_app::people::{PersonForm, ResidentFilter};
 use wushe_app::{AppError, areas, organizations, people};
 use wushe_domain::access::Action;
 use wushe_domain::areas::AreaKind;
+use wushe_domain::ids::PersonId;
 use wushe_domain::people::Vulnerability;
 
 pub fn routes(r: &mut Registry) {
@@ -128,7 +129,7 @@ struct PersonPage {
     posts: Vec<(String, String)>,
 }
 
-async fn person_page(s: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> Result<Response, AppError> {
+async fn person_page(s: &AppState, ctx: &Ctx, id: PersonId, reveal: bool) -> Result<Response, AppError> {
     let t = ctx.t();
     let p = people::get(&s.db, &ctx.actor, id).await?;
     let (household_code, household_name, path) = match p.household_id {
@@ -152,7 +153,7 @@ async fn person_page(s: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> Result<R
         )
     };
     let full = sees_full_names(ctx, &path);
-    let posts = organizations::posts_of(&s.db, p.id)
+    let posts = organizations::posts_of(&s.db, p.id.get())
         .await?
         .into_iter()
         .map(|(o, post)| (o.name, t.t(&crate::shell::layout::post_key(post)).to_string()))
@@ -170,11 +171,11 @@ async fn person_page(s: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> Result<R
     }))
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id<PersonId>) -> PageResult {
     person_page(&s, &ctx, id, false).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 
-async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn reveal(State(s): State<AppState>, ctx: Ctx, Id(id): Id<PersonId>) -> PageResult {
     person_page(&s, &ctx, id, true).await.map_err(|e| WebError::page(e, ctx.t()))
 }
 

@@ -208,17 +208,24 @@ impl PathId for i64 {
     }
 }
 
-impl PathId for wushe_domain::ids::NeedId {
-    fn from_segment(raw: &str) -> Option<Self> {
-        Self::parse(raw)
-    }
+/// Every typed id parses its path segment the same way.
+macro_rules! path_ids {
+    ($($t:ty),+) => {$(
+        impl PathId for $t {
+            fn from_segment(raw: &str) -> Option<Self> {
+                Self::parse(raw)
+            }
+        }
+    )+};
 }
 
-impl PathId for wushe_domain::ids::ResourceId {
-    fn from_segment(raw: &str) -> Option<Self> {
-        Self::parse(raw)
-    }
-}
+path_ids!(
+    wushe_domain::ids::NeedId,
+    wushe_domain::ids::ResourceId,
+    wushe_domain::ids::PersonId,
+    wushe_domain::ids::BookingId,
+    wushe_domain::ids::OrganizationId
+);
 
 /// A record id from a route's single path parameter (`/needs/{id}`). Anything that is not an
 /// id names no record: 404, rendered as the route's kind like every other error.

@@ -40,7 +40,7 @@ pub fn person_row(p: &Person, t: T) -> PersonRow {
 
 pub fn person_row_for(p: &Person, t: T, full_name: bool, household: String) -> PersonRow {
     PersonRow {
-        id: p.id,
+        id: p.id.get(),
         name: if full_name { p.name.clone() } else { p.masked_name() },
         household,
         gender: gender_label(p.gender, t),
