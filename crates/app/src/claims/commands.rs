@@ -26,10 +26,10 @@ pub async fn claim(db: &Db, actor: &Actor, at: i64, need_id: NeedId, org: Option
         Some(o) => {
             let person = crate::accounts::person_of(db, uid).await?;
             let member = match person {
-                Some(p) => crate::organizations::posts_of(db, p).await?.iter().any(|(x, _)| x.id == o),
+                Some(p) => crate::organizations::posts_of(db, p).await?.iter().any(|(x, _)| x.id.get() == o),
                 None => false,
             };
-            let placed = crate::organizations::get(db, &Actor::operator(), o)
+            let placed = crate::organizations::get(db, &Actor::operator(), wushe_domain::ids::OrganizationId::from(o))
                 .await
                 .is_ok_and(|x| x.area_path.starts_with(&community.path) || community.path.starts_with(&x.area_path));
             if !member || !placed {

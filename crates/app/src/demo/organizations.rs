@@ -21,7 +21,7 @@ pub(crate) async fn org(
 ) -> Result<Organization, AppError> {
     let new = NewOrganization {
         area_code: area.code.clone(),
-        parent_id: parent.map(|p| p.id),
+        parent_id: parent.map(|p| p.id.get()),
         kind,
         name: name.to_string(),
         description: description.to_string(),
@@ -61,7 +61,7 @@ async fn members(
         }
         let held: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM memberships WHERE organization_id = $1 AND person_id = $2 AND post = $3")
-                .bind(org.id)
+                .bind(org.id.get())
                 .bind(*p)
                 .bind(post.code())
                 .fetch_optional(&mut **tx)

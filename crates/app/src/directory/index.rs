@@ -33,7 +33,7 @@ pub fn terms(text: &str) -> Vec<String> {
 
 pub async fn index_organization(tx: &mut Transaction<'_, Any>, o: &Organization) -> Result<(), AppError> {
     sqlx::query("DELETE FROM search_terms WHERE doc_kind = 'organization' AND doc_id = $1")
-        .bind(o.id)
+        .bind(o.id.get())
         .execute(&mut **tx)
         .await?;
     if !o.kind.is_public() {
@@ -57,7 +57,7 @@ pub async fn index_organization(tx: &mut Transaction<'_, Any>, o: &Organization)
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for (term, w) in chunk {
-            q = q.bind(o.community_id).bind(o.id).bind(term.as_str()).bind(**w);
+            q = q.bind(o.community_id).bind(o.id.get()).bind(term.as_str()).bind(**w);
         }
         q.execute(&mut **tx).await?;
     }

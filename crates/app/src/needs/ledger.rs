@@ -291,7 +291,7 @@ pub async fn import(
         let assignee = match cell("assignee") {
             a if a.is_empty() => None,
             a => match orgs.iter().chain(street_orgs.iter()).find(|o| o.name == a) {
-                Some(o) => Some(Assignee::Organization(o.id)),
+                Some(o) => Some(Assignee::Organization(o.id.get())),
                 None => match users.iter().find(|(_, n)| *n == a) {
                     Some((u, _)) => Some(Assignee::User(*u)),
                     None => {

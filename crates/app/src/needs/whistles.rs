@@ -54,7 +54,7 @@ pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: NeedId, w: Whistling) 
     }
     let community = areas::by_id(db, need.community_id).await?;
     for o in orgs {
-        let ok = organizations::get(db, &Actor::operator(), *o)
+        let ok = organizations::get(db, &Actor::operator(), wushe_domain::ids::OrganizationId::from(*o))
             .await
             .is_ok_and(|x| x.area_path.starts_with(&community.path) || community.path.starts_with(&x.area_path));
         if !ok {

@@ -73,7 +73,8 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: NeedId, s: Step) -> Resul
     if s.event == EventKind::Assigned {
         match s.assignee.ok_or(FieldError::new("assignee", "errors.required"))? {
             Assignee::Organization(o) => {
-                let reach = organizations::get(db, &Actor::operator(), o).await.ok();
+                let reach =
+                    organizations::get(db, &Actor::operator(), wushe_domain::ids::OrganizationId::from(o)).await.ok();
                 let community = areas::by_id(db, need.community_id).await?;
                 let ok = reach.is_some_and(|x| {
                     x.area_path.starts_with(&community.path) || community.path.starts_with(&x.area_path)

@@ -9,6 +9,7 @@ use crate::{Actor, AppError, Db, areas, people};
 use sqlx::{Any, Row, Transaction};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::OrganizationId;
 use wushe_domain::organizations::Post;
 
 /// Creates an organization in an area the actor administers, audited and indexed.
@@ -27,8 +28,9 @@ pub async fn create(db: &Db, actor: &Actor, at: i64, new: NewOrganization) -> Re
         r => r?,
     }
     if let Some(pid) = new.parent_id {
-        let parent =
-            get(db, actor, pid).await.map_err(|_| FieldError::new("parent_id", "errors.organization.unknown"))?;
+        let parent = get(db, actor, OrganizationId::from(pid))
+            .await
+            .map_err(|_| FieldError::new("parent_id", "errors.organization.unknown"))?;
         if !new.kind.may_have_parent(parent.kind) {
             return Err(FieldError::new("parent_id", "errors.organization.bad_parent").into());
         }
@@ -76,7 +78,7 @@ pub async fn add_member(
     db: &Db,
     actor: &Actor,
     at: i64,
-    org_id: i64,
+    org_id: OrganizationId,
     person_id: i64,
     post: &str,
     since_year: Option<i64>,
@@ -104,7 +106,7 @@ pub async fn add_member(
     )
     .await?;
     tx.commit().await?;
-    Ok(Membership { id, organization_id: org.id, person_id, person_name: person.name, post, since_year })
+    Ok(Membership { id, organization_id: org.id.get(), person_id, person_name: person.name, post, since_year })
 }
 
 pub async fn insert_membership(
@@ -119,7 +121,7 @@ pub async fn insert_membership(
         "INSERT INTO memberships (community_id, organization_id, person_id, post, since_year, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(org.community_id)
-    .bind(org.id)
+    .bind(org.id.get())
     .bind(person_id)
     .bind(post.code())
     .bind(since_year)

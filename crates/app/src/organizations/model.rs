@@ -1,11 +1,13 @@
 //! An organization as stored: the `organizations` row.
 
 use crate::AppError;
+use wushe_domain::ids::OrganizationId;
 use wushe_domain::organizations::OrganizationKind;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Organization {
-    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: OrganizationId,
     pub community_id: Option<i64>,
     pub area_id: i64,
     pub area_path: String,

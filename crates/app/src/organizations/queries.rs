@@ -6,6 +6,7 @@ use crate::db::upper;
 use crate::{Actor, AppError, Db};
 use sqlx::Row;
 use wushe_domain::access::Action;
+use wushe_domain::ids::OrganizationId;
 use wushe_domain::organizations::{OrganizationKind, Post};
 use wushe_domain::people::mask_name;
 
@@ -40,9 +41,9 @@ pub async fn in_area(db: &Db, actor: &Actor, area: &Area) -> Result<Vec<Organiza
 
 /// Organizations at or above the community that serve it (a street's departments), plus those
 /// inside it: visible to anyone who can read the community's organizations.
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Organization, AppError> {
+pub async fn get(db: &Db, actor: &Actor, id: OrganizationId) -> Result<Organization, AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else {
@@ -59,9 +60,9 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Organization, AppErr
 }
 
 /// Public lookup used by the directory: no grants needed, only public kinds.
-pub async fn public_get(db: &Db, id: i64) -> Result<Organization, AppError> {
+pub async fn public_get(db: &Db, id: OrganizationId) -> Result<Organization, AppError> {
     let row = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE id = $1"))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&db.pool)
         .await?;
     let o = from_row(&row.ok_or(AppError::NotFound)?)?;
@@ -79,7 +80,7 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>, AppError>
         }
         for r in q.fetch_all(&db.pool).await? {
             let o = from_row(&r)?;
-            found.insert(o.id, o);
+            found.insert(o.id.get(), o);
         }
     }
     Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
@@ -87,7 +88,7 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>, AppError>
 
 pub async fn children(db: &Db, org: &Organization) -> Result<Vec<Organization>, AppError> {
     let rows = sqlx::query(crate::sql!("SELECT {COLS} FROM organizations WHERE parent_id = $1 ORDER BY name"))
-        .bind(org.id)
+        .bind(org.id.get())
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(from_row).collect()
@@ -112,7 +113,7 @@ pub async fn members(db: &Db, actor: &Actor, org: &Organization) -> Result<Vec<M
         "SELECT m.id, m.organization_id, m.person_id, p.name, m.post, m.since_year FROM memberships m \
          JOIN people p ON p.id = m.person_id WHERE m.organization_id = $1 ORDER BY m.post, m.id",
     )
-    .bind(org.id)
+    .bind(org.id.get())
     .fetch_all(&db.pool)
     .await?;
     rows.iter()

@@ -12,7 +12,7 @@ pub(crate) async fn actor_orgs(db: &Db, actor: &Actor) -> Result<(Option<i64>, V
     let Some(uid) = actor.user_id else { return Ok((None, vec![])) };
     let person = crate::accounts::person_of(db, uid).await?;
     let orgs = match person {
-        Some(p) => organizations::posts_of(db, p).await?.into_iter().map(|(o, _)| o.id).collect(),
+        Some(p) => organizations::posts_of(db, p).await?.into_iter().map(|(o, _)| o.id.get()).collect(),
         None => vec![],
     };
     Ok((person, orgs))

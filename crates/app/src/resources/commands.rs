@@ -64,7 +64,7 @@ async fn resolve_owner(
             Ok((None, person, Some(uid)))
         }
         Owner::Organization(o) => {
-            let org = organizations::get(db, &Actor::operator(), o)
+            let org = organizations::get(db, &Actor::operator(), wushe_domain::ids::OrganizationId::from(o))
                 .await
                 .map_err(|_| FieldError::new("owner", "errors.resource.owner"))?;
             let placed = org.area_path.starts_with(&area.path) || area.path.starts_with(&org.area_path);

@@ -31,7 +31,7 @@ pub async fn import_directory(
 ) -> Result<(usize, usize), AppError> {
     actor.require(Action::ResourceManage, Some(&community.path))?;
     let mut orgs: HashMap<String, i64> =
-        organizations::listed_in(db, community).await?.into_iter().map(|o| (o.name, o.id)).collect();
+        organizations::listed_in(db, community).await?.into_iter().map(|o| (o.name, o.id.get())).collect();
     let existing: std::collections::HashSet<String> = sqlx::query_scalar::<_, String>(
         "SELECT external_id FROM resources WHERE community_id = $1 AND external_id IS NOT NULL",
     )
@@ -66,8 +66,8 @@ pub async fn import_directory(
                     .parse()?;
                     let o = organizations::insert(&mut tx.tx, community, &new, at).await?;
                     crate::directory::index_organization(&mut tx.tx, &o).await?;
-                    orgs.insert(o.name.clone(), o.id);
-                    Some(o.id)
+                    orgs.insert(o.name.clone(), o.id.get());
+                    Some(o.id.get())
                 }
             },
             _ => None,

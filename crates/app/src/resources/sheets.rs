@@ -71,7 +71,7 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, AppError> {
 pub async fn table(db: &Db, list: &[(Resource, (String, String))], label: Labels<'_>) -> Result<Table, AppError> {
     let ids: Vec<i64> = list.iter().filter_map(|(r, _)| r.owner_org_id).collect();
     let orgs: HashMap<i64, String> =
-        organizations::by_ids(db, &ids).await?.into_iter().map(|o| (o.id, o.name)).collect();
+        organizations::by_ids(db, &ids).await?.into_iter().map(|o| (o.id.get(), o.name)).collect();
     let area_ids: Vec<i64> = list.iter().map(|(r, _)| r.area_id).collect();
     let places = areas::by_ids(db, &area_ids).await?;
     // Categories are shown by their names in the sheet; a code without a name stays a code.
@@ -196,7 +196,10 @@ pub async fn import(
         let owner = if owner_name.is_empty() {
             Some(Owner::Community)
         } else {
-            orgs.iter().chain(street_orgs.iter()).find(|o| o.name == owner_name).map(|o| Owner::Organization(o.id))
+            orgs.iter()
+                .chain(street_orgs.iter())
+                .find(|o| o.name == owner_name)
+                .map(|o| Owner::Organization(o.id.get()))
         };
         if owner.is_none() {
             push("owner", "errors.resource.owner");

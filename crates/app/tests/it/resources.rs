@@ -387,7 +387,9 @@ async fn claims_body(db: Db, engine: Engine) {
         .await
         .unwrap();
     let person = wushe_app::accounts::person_of(&db, org.user_id.unwrap()).await.unwrap().unwrap();
-    wushe_app::organizations::add_member(&db, &Actor::operator(), T0, court, person, "member", None).await.unwrap();
+    wushe_app::organizations::add_member(&db, &Actor::operator(), T0, court.into(), person, "member", None)
+        .await
+        .unwrap();
     let e = claims::claim(&db, &org, T0 + 1, m.id, Some(court)).await.unwrap_err();
     assert!(matches!(&e, AppError::Invalid(f) if f.0[0].field == "org"), "{engine:?}: {e:?}");
 }

@@ -273,7 +273,7 @@ async fn membership_body(db: Db, _e: Engine) {
         area_code: S.into(),
         kind: "party_branch".into(),
         name: "错挂党支部".into(),
-        parent_id: Some(team.id),
+        parent_id: Some(team.id.get()),
         ..Default::default()
     };
     let r = organizations::create(&db, &admin, NOW, branch.parse().unwrap()).await;

@@ -102,7 +102,7 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
     if let Some(uid) = ctx.actor.user_id
         && let Some(p) = wushe_app::accounts::person_of(&s.db, uid).await?
     {
-        orgs = organizations::posts_of(&s.db, p).await?.into_iter().map(|(o, _)| (o.id, o.name)).collect();
+        orgs = organizations::posts_of(&s.db, p).await?.into_iter().map(|(o, _)| (o.id.get(), o.name)).collect();
     }
     let home = crate::shell::layout::home_community(s, ctx).await;
     Ok(ListPage { l: Layout::new(ctx, "page.claims.title", home), all, rows, mine, orgs, errors })

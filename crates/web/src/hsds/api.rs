@@ -194,11 +194,11 @@ async fn load_service(s: &AppState, id: i64) -> Result<Directory, AppError> {
 /// Adds the public organizations the services name, drops services whose organization is not
 /// public, and reads the places and category names.
 async fn complete(s: &AppState, orgs: Vec<Organization>, mut services: Vec<Resource>) -> Result<Directory, AppError> {
-    let mut orgs: HashMap<i64, Organization> = orgs.into_iter().map(|o| (o.id, o)).collect();
+    let mut orgs: HashMap<i64, Organization> = orgs.into_iter().map(|o| (o.id.get(), o)).collect();
     let missing: Vec<i64> = services.iter().filter_map(|r| r.owner_org_id).filter(|o| !orgs.contains_key(o)).collect();
     for o in organizations::by_ids(&s.db, &missing).await? {
         if o.kind.is_public() {
-            orgs.insert(o.id, o);
+            orgs.insert(o.id.get(), o);
         }
     }
     services.retain(|r| r.owner_org_id.is_none_or(|o| orgs.contains_key(&o)));
@@ -219,7 +219,7 @@ async fn complete(s: &AppState, orgs: Vec<Organization>, mut services: Vec<Resou
 
 fn org_scalars(o: &Organization) -> Value {
     let mut v = json!({
-        "id": uuid(Entity::Organization, o.id),
+        "id": uuid(Entity::Organization, o.id.get()),
         "name": o.name,
         "description": if o.description.is_empty() { o.name.clone() } else { o.description.clone() },
     });
@@ -233,12 +233,12 @@ fn org_full(d: &Directory, o: &Organization, t: T) -> Value {
     let mut v = org_scalars(o);
     let mut phones = vec![];
     if let Some(p) = &o.phone {
-        phones.push(json!({ "id": uuid(Entity::Phone, o.id * 2 + 1), "number": p, "type": "voice" }));
+        phones.push(json!({ "id": uuid(Entity::Phone, o.id.get() * 2 + 1), "number": p, "type": "voice" }));
     }
     v["phones"] = json!(phones);
     let area = d.area_names.get(&o.area_id).cloned().unwrap_or_default();
     v["locations"] = json!([{
-        "id": uuid(Entity::OrganizationLocation, o.id),
+        "id": uuid(Entity::OrganizationLocation, o.id.get()),
         "location_type": "physical",
         "name": if o.address.is_empty() { area } else { format!("{area} {}", o.address) },
     }]);
@@ -478,7 +478,7 @@ fn org_with_services(d: &Directory, o: &Organization, t: T, full_service: bool) 
     let services: Vec<Value> = d
         .services
         .iter()
-        .filter(|r| r.owner_org_id == Some(o.id))
+        .filter(|r| r.owner_org_id == Some(o.id.get()))
         .map(|r| {
             if full_service {
                 let mut s = service_full(d, r, t);

@@ -163,7 +163,7 @@ pub(crate) async fn metrics(
         .map(|((_, f), (_, a))| {
             let label = match a {
                 Some(needs::Assignee::Organization(o)) => {
-                    orgs.iter().find(|x| x.id == *o).map(|x| x.name.clone()).unwrap_or_default()
+                    orgs.iter().find(|x| x.id.get() == *o).map(|x| x.name.clone()).unwrap_or_default()
                 }
                 Some(needs::Assignee::User(u)) => users.get(u).cloned().unwrap_or_default(),
                 None => t.t("page.needs.unassigned").to_string(),

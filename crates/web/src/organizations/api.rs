@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use wushe_app::{AppError, areas, organizations};
 use wushe_domain::access::Action;
+use wushe_domain::ids::OrganizationId;
 
 pub fn routes(r: &mut Registry) {
     r.api(Method::GET, "/api/v1/areas/{code}/organizations", Action::OrganizationRead, area_organizations);
@@ -57,7 +58,7 @@ async fn org_dto(
     members: Option<Vec<organizations::Membership>>,
 ) -> Result<OrganizationDto, AppError> {
     Ok(OrganizationDto {
-        id: o.id,
+        id: o.id.get(),
         kind: o.kind.code().into(),
         name: o.name.clone(),
         area_code: areas::by_id(&s.db, o.area_id).await?.code,
@@ -93,7 +94,7 @@ async fn area_organizations(State(s): State<AppState>, ctx: Ctx, Path(code): Pat
 
 /// One organization with its members (names masked unless the caller may see them).
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), responses((status = 200, body = OrganizationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn organization(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> ApiResult {
+async fn organization(State(s): State<AppState>, ctx: Ctx, Id(id): Id<OrganizationId>) -> ApiResult {
     let o = organizations::get(&s.db, &ctx.actor, id).await?;
     let members = organizations::members(&s.db, &ctx.actor, &o).await?;
     Ok(Json(org_dto(&s, &o, Some(members)).await?).into_response())
@@ -146,7 +147,12 @@ pub struct MemberBody {
 
 /// Adds a person to an organization with a post.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/members", params(("id" = i64, Path)), request_body = MemberBody, responses((status = 201, body = MemberDto), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn add_member(State(s): State<AppState>, ctx: Ctx, Id(id): Id, ApiJson(b): ApiJson<MemberBody>) -> ApiResult {
+async fn add_member(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<OrganizationId>,
+    ApiJson(b): ApiJson<MemberBody>,
+) -> ApiResult {
     let m = organizations::add_member(&s.db, &ctx.actor, s.now(), id, b.person_id, &b.post, b.since_year).await?;
     Ok((
         StatusCode::CREATED,

@@ -14,6 +14,7 @@ use axum::http::Method;
 use serde::Deserialize;
 use wushe_app::{AppError, areas, directory, organizations};
 use wushe_domain::access::Action;
+use wushe_domain::ids::OrganizationId;
 
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/directory", Action::Public, search_page);
@@ -88,7 +89,7 @@ async fn search_page(State(s): State<AppState>, ctx: Ctx, Query(q): Query<Direct
         hits: hits
             .into_iter()
             .map(|(o, m)| HitRow {
-                id: o.id,
+                id: o.id.get(),
                 name: o.name,
                 kind: t.t(&org_kind_key(o.kind)).to_string(),
                 services: o.services,
@@ -110,7 +111,7 @@ struct EntryPage {
     address: String,
 }
 
-async fn entry(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn entry(State(s): State<AppState>, ctx: Ctx, Id(id): Id<OrganizationId>) -> PageResult {
     let t = ctx.t();
     let o = organizations::public_get(&s.db, id).await?;
     let area = areas::by_id(&s.db, o.area_id).await?;

@@ -19,6 +19,7 @@ use wushe_app::organizations::{Organization, OrganizationForm};
 use wushe_app::{AppError, areas, organizations};
 use wushe_domain::FieldError;
 use wushe_domain::access::Action;
+use wushe_domain::ids::OrganizationId;
 use wushe_domain::organizations::{OrganizationKind, Post};
 
 pub fn routes(r: &mut Registry) {
@@ -48,7 +49,7 @@ async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> 
     let mut groups: Vec<(String, Vec<OrgItem>)> = Vec::new();
     for k in OrganizationKind::ALL {
         let items: Vec<(i64, String, String)> =
-            orgs.iter().filter(|o| o.kind == *k).map(|o| (o.id, o.name.clone(), o.services.clone())).collect();
+            orgs.iter().filter(|o| o.kind == *k).map(|o| (o.id.get(), o.name.clone(), o.services.clone())).collect();
         if !items.is_empty() {
             groups.push((t.t(&org_kind_key(*k)).to_string(), items));
         }
@@ -84,7 +85,9 @@ async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>)
     let t = ctx.t();
     let area = areas::by_id(&s.db, o.area_id).await?;
     let parent = match o.parent_id {
-        Some(p) => organizations::get(&s.db, &ctx.actor, p).await.map(|p| p.name).unwrap_or_default(),
+        Some(p) => {
+            organizations::get(&s.db, &ctx.actor, OrganizationId::from(p)).await.map(|p| p.name).unwrap_or_default()
+        }
         None => String::new(),
     };
     let members = organizations::members(&s.db, &ctx.actor, &o).await?;
@@ -95,14 +98,14 @@ async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>)
     };
     Ok(OrgPage {
         l: Layout::with_title(ctx, o.name.clone(), community),
-        id: o.id,
+        id: o.id.get(),
         kind: t.t(&org_kind_key(o.kind)).to_string(),
         parent,
         area: area.name,
         description: o.description.clone(),
         services: o.services.clone(),
         phone: o.phone.clone().unwrap_or_default(),
-        children: children.into_iter().map(|c| (c.id, c.name)).collect(),
+        children: children.into_iter().map(|c| (c.id.get(), c.name)).collect(),
         members_label: t.f("page.organization.members", &[&members.len()]),
         members: members
             .into_iter()
@@ -120,7 +123,7 @@ async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>)
     })
 }
 
-async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
+async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id<OrganizationId>) -> PageResult {
     let o = organizations::get(&s.db, &ctx.actor, id).await?;
     Ok(html(&org_page(&s, &ctx, o, vec![]).await?))
 }
@@ -135,7 +138,12 @@ pub struct MemberForm {
     since_year: String,
 }
 
-async fn add_member(State(s): State<AppState>, ctx: Ctx, Id(id): Id, Form(f): Form<MemberForm>) -> PageResult {
+async fn add_member(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<OrganizationId>,
+    Form(f): Form<MemberForm>,
+) -> PageResult {
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     let result = async {
@@ -221,7 +229,7 @@ async fn form_page(
             .iter()
             .map(|k| (k.code(), t.t(&org_kind_key(*k)).to_string(), k.code() == b.kind))
             .collect(),
-        parent_options: parents.into_iter().map(|o| (o.id, o.name)).collect(),
+        parent_options: parents.into_iter().map(|o| (o.id.get(), o.name)).collect(),
         errors,
     })
 }
