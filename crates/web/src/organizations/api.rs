@@ -5,7 +5,7 @@ use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::ctx::api_err as err;
 use crate::shell::error::{ApiResult, Problem};
-use crate::shell::extract::{ApiJson, Id};
+use crate::shell::extract::{ApiJson, Id, LaterJson};
 use crate::shell::registry::Registry;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -151,8 +151,11 @@ async fn add_member(
     State(s): State<AppState>,
     ctx: Ctx,
     Id(id): Id<OrganizationId>,
-    ApiJson(b): ApiJson<MemberBody>,
+    b: LaterJson<MemberBody>,
 ) -> ApiResult {
+    // The record first: another community's staff learn nothing from what they sent.
+    organizations::get(&s.db, &ctx.actor, id).await?;
+    let b = b.body()?;
     let m = organizations::add_member(&s.db, &ctx.actor, s.now(), id, b.person_id, &b.post, b.since_year).await?;
     Ok((
         StatusCode::CREATED,

@@ -1,4 +1,5 @@
-//! Every item route × every role × where the record lies: the reader's own household, another
+//! Every item route × every role × where the record lies (needs, claims, people, areas,
+//! resources, organizations): the reader's own household, another
 //! household of the same grid, another grid of the same community, another community. The
 //! expectation is stated here by hand, apart from the code's policy, so a handler that forgets
 //! the record-level check (or checks it after reading the body) fails.
@@ -56,6 +57,7 @@ enum Entity {
     Person,
     Area,
     Resource,
+    Organization,
 }
 
 fn entity_of(path: &str) -> Option<Entity> {
@@ -72,6 +74,8 @@ fn entity_of(path: &str) -> Option<Entity> {
         Some(Entity::Area)
     } else if p.starts_with("/resources/{id}") {
         Some(Entity::Resource)
+    } else if p.starts_with("/organizations/{id}") {
+        Some(Entity::Organization)
     } else {
         None
     }
@@ -90,6 +94,13 @@ fn record_allows(account: &str, entity: Entity, place: Place, method: &str, path
             let curator = matches!(account, "admin.s" | "social.s" | "admin.a");
             let reads = covers(account, place);
             return if method == "GET" && !path.ends_with("/edit") { reads } else { reads && curator };
+        }
+        // An organization (a building's self-governance group): read by whoever's grants
+        // cover its place; members added by the community's admin and social worker.
+        Entity::Organization => {
+            let curator = matches!(account, "admin.s" | "social.s" | "admin.a");
+            let reads = covers(account, place);
+            return if method == "GET" { reads } else { reads && curator };
         }
         Entity::Need => {}
     }
@@ -163,6 +174,18 @@ async fn resource_at(app: &TestApp, code: &str) -> i64 {
     wushe_app::resources::create(&app.db, &Actor::operator(), app.state.now(), new).await.unwrap().id.get()
 }
 
+/// A self-governance group of the household at `code` (a 楼栋自治小组 in miniature).
+async fn organization_at(app: &TestApp, code: &str) -> i64 {
+    let form = wushe_app::organizations::OrganizationForm {
+        area_code: code.into(),
+        kind: "self_governance_group".into(),
+        name: format!("楼栋自治小组 {code}"),
+        ..Default::default()
+    };
+    let new = form.parse().unwrap();
+    wushe_app::organizations::create(&app.db, &Actor::operator(), app.state.now(), new).await.unwrap().id.get()
+}
+
 async fn person_at(app: &TestApp, code: &str) -> i64 {
     super::http::person_in(app, code).await
 }
@@ -173,7 +196,12 @@ async fn every_item_route_for_every_role_and_record_follows_the_policy() {
     let mut records = Vec::new();
     for place in PLACES {
         let code = household(&app, place).await;
-        let ids = [need_at(&app, &code).await, person_at(&app, &code).await, resource_at(&app, &code).await];
+        let ids = [
+            need_at(&app, &code).await,
+            person_at(&app, &code).await,
+            resource_at(&app, &code).await,
+            organization_at(&app, &code).await,
+        ];
         records.push((place, ids, code));
     }
     let routes: Vec<_> =
@@ -186,11 +214,12 @@ async fn every_item_route_for_every_role_and_record_follows_the_policy() {
         let csrf = app.csrf(&client).await;
         for r in &routes {
             let entity = entity_of(r.path).unwrap();
-            for (place, [need, person, resource], code) in &records {
+            for (place, [need, person, resource, organization], code) in &records {
                 let id = match entity {
                     Entity::Need => need.to_string(),
                     Entity::Person => person.to_string(),
                     Entity::Resource => resource.to_string(),
+                    Entity::Organization => organization.to_string(),
                     Entity::Area => code.clone(),
                 };
                 let path = r.path.replace("{id}", &id).replace("{code}", &id);
