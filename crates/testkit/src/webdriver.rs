@@ -152,6 +152,18 @@ impl Browser {
         Ok(self.call(reqwest::Method::GET, &self.s("/title"), None).await?.as_str().unwrap_or_default().to_string())
     }
 
+    /// Sets the window to `width` × `height` CSS pixels (a phone is 390 × 844).
+    pub async fn resize(&self, width: u32, height: u32) -> Result<(), String> {
+        self.call(reqwest::Method::POST, &self.s("/window/rect"), Some(json!({ "width": width, "height": height })))
+            .await?;
+        self.wait_ready().await
+    }
+
+    /// Runs `script` (a function body that returns a value) in the page.
+    pub async fn eval(&self, script: &str) -> Result<serde_json::Value, String> {
+        self.call(reqwest::Method::POST, &self.s("/execute/sync"), Some(json!({ "script": script, "args": [] }))).await
+    }
+
     /// PNG bytes of the viewport, for looking at what a person sees.
     pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
         let v = self.call(reqwest::Method::GET, &self.s("/screenshot"), None).await?;

@@ -4,6 +4,7 @@
 
 pub mod cookies;
 pub mod ctx;
+pub mod design;
 pub mod error;
 pub mod extract;
 pub mod files;

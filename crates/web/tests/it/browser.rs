@@ -80,3 +80,56 @@ async fn walk(app: &TestApp, b: &Browser) -> Result<(), String> {
     assert!(booked.contains("Building leaders' meeting") && booked.contains("14:00"), "{booked}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_fits_a_phone_in_both_text_modes_and_its_menu_opens_without_javascript() {
+    if let Err(why) = available() {
+        if require_browser() {
+            panic!("Chromium is required (WUSHE_REQUIRE_BROWSER=1) but {why}");
+        }
+        record_skip("browser::the_header_fits_a_phone_in_both_text_modes", &why);
+        return;
+    }
+    let app = TestApp::spawn(Engine::Sqlite, "browser_phone").await.expect("sqlite");
+    let b = Browser::start().await.expect("start chromium");
+    let result = phone(&app, &b).await;
+    b.quit().await;
+    result.unwrap();
+}
+
+/// What a screenshot is for: looking at it. Written to `target/screenshots/`.
+async fn keep(b: &Browser, name: &str) -> Result<(), String> {
+    let dir = wushe_testkit::target_dir().join("screenshots");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join(format!("{name}.png")), b.screenshot().await?).map_err(|e| e.to_string())
+}
+
+async fn phone(app: &TestApp, b: &Browser) -> Result<(), String> {
+    b.goto(&app.url("/login")).await?;
+    b.type_into("#username", "grid.s1").await?;
+    b.type_into("#password", "wushe-demo").await?;
+    b.click("#login-form button[type=submit]").await?;
+    let measure = "return [document.documentElement.scrollWidth, window.innerWidth, \
+                   document.querySelector('header.top').getBoundingClientRect().height]";
+    for (mode, limit) in [("normal", 120.0), ("large", 200.0)] {
+        if mode == "large" {
+            b.goto(&app.url("/prefs/large/on?next=/communities/510104001001")).await?;
+        } else {
+            b.goto(&app.url("/communities/510104001001")).await?;
+        }
+        b.resize(390, 844).await?;
+        let m = b.eval(measure).await?;
+        let (scroll, inner, header) = (m[0].as_f64().unwrap(), m[1].as_f64().unwrap(), m[2].as_f64().unwrap());
+        assert!(scroll <= inner, "{mode}: no sideways scrolling at 390 px ({scroll} > {inner})");
+        assert!(header < limit, "{mode}: the header takes {header} px of a phone's 844");
+        // The full navigation is behind the menu button, which is <details>: no script needed.
+        assert!(!b.text("header.top").await?.contains("居民"), "{mode}: the menu starts closed");
+        keep(b, &format!("phone-{mode}")).await?;
+        b.click("details.menu summary").await?;
+        assert!(b.text("details.menu nav").await?.contains("网格"), "{mode}: the menu lists the grid worker's pages");
+        keep(b, &format!("phone-{mode}-menu")).await?;
+        b.resize(1366, 768).await?;
+        keep(b, &format!("desktop-{mode}")).await?;
+    }
+    Ok(())
+}
