@@ -5,13 +5,21 @@
 use wushe_testkit::webdriver::{Browser, available};
 use wushe_testkit::{Engine, TestApp, record_skip, require_browser};
 
+/// Whether Chromium is missing (and allowed to be): the test is then recorded as skipped.
+fn skipped(test: &str) -> bool {
+    match available() {
+        Ok(()) => false,
+        Err(why) if require_browser() => panic!("Chromium is required (WUSHE_REQUIRE_BROWSER=1) but {why}"),
+        Err(why) => {
+            record_skip(test, &why);
+            true
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_community_admin_walks_from_login_to_a_household_in_both_languages() {
-    if let Err(why) = available() {
-        if require_browser() {
-            panic!("Chromium is required (WUSHE_REQUIRE_BROWSER=1) but {why}");
-        }
-        record_skip("browser::a_community_admin_walks_from_login_to_a_household_in_both_languages", &why);
+    if skipped("browser::a_community_admin_walks_from_login_to_a_household_in_both_languages") {
         return;
     }
     let app = TestApp::spawn(Engine::Sqlite, "browser").await.expect("sqlite");
@@ -83,11 +91,7 @@ async fn walk(app: &TestApp, b: &Browser) -> Result<(), String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_header_fits_a_phone_in_both_text_modes_and_its_menu_opens_without_javascript() {
-    if let Err(why) = available() {
-        if require_browser() {
-            panic!("Chromium is required (WUSHE_REQUIRE_BROWSER=1) but {why}");
-        }
-        record_skip("browser::the_header_fits_a_phone_in_both_text_modes", &why);
+    if skipped("browser::the_header_fits_a_phone_in_both_text_modes") {
         return;
     }
     let app = TestApp::spawn(Engine::Sqlite, "browser_phone").await.expect("sqlite");
