@@ -1,5 +1,5 @@
 //! What the capabilities add to the shared parts, listed once: their reactions to each
-//! other's events, their demo steps, and the steps that follow a migration. `Db::connect` and `Db::migrate`
+//! other's events, and the steps that follow a migration. `Db::connect` and `Db::migrate`
 //! live here so that every database this crate opens reacts the same way, and the shared
 //! modules (`db`, `audit`, `events`, `cache`) never name a capability.
 
@@ -13,16 +13,6 @@ pub static REACTIONS: &[Reaction] = &[
     crate::claims::on_need_step,
     // S4: a new organization is found in the directory at once.
     crate::directory::on_organization_created,
-];
-
-/// The papers' demo (`serve --demo`), one step per capability, in the order they depend on
-/// each other: areas and residents, then organizations, needs, accounts, resources.
-pub static DEMO: &[crate::demo::DemoStep] = &[
-    crate::demo::papers::areas_and_people,
-    crate::demo::papers::organizations,
-    crate::demo::papers::needs,
-    crate::demo::papers::accounts,
-    crate::demo::papers::resources,
 ];
 
 impl Db {

@@ -20,7 +20,7 @@ mod synthetic;
 pub use accounts::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 pub use communities::{CommunitySpec, Generated};
 pub use organizations::Flavour;
-pub use papers::{DemoRun, DemoStep, seed_papers};
+pub use papers::{DemoRun, DemoStep, STEPS, seed_papers};
 pub use resources::generate_resources;
 pub use rng::Rng;
 pub use synthetic::{Scale, generate};

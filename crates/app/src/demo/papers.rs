@@ -33,10 +33,15 @@ pub(crate) struct Seeded {
     needs: usize,
 }
 
-/// A capability's part of the demo. Steps run in the order of `capabilities::DEMO`; each reads
-/// what the ones before it wrote.
+/// A capability's part of the demo. Steps run in the order of [`STEPS`]; each reads what the
+/// ones before it wrote.
 pub type DemoStep =
     for<'r, 'a> fn(&'r mut DemoRun<'a>) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'r>>;
+
+/// The papers' demo (`serve --demo`), one step per capability, in the order they depend on
+/// each other: areas and residents, then organizations, needs, accounts, resources. A new
+/// capability adds its step here.
+pub static STEPS: &[DemoStep] = &[areas_and_people, organizations, needs, accounts, resources];
 
 /// Seeds S社区 and A社区 with accounts, unless a community already exists.
 pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Generated>, AppError> {
@@ -54,7 +59,7 @@ pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Gene
         communities: vec![],
         generated: Generated::default(),
     };
-    for step in crate::capabilities::DEMO {
+    for step in STEPS {
         step(&mut run).await?;
     }
     Ok(Some(run.generated))
