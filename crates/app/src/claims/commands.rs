@@ -89,7 +89,8 @@ pub async fn release(db: &Db, actor: &Actor, at: i64, need_id: NeedId, note: &st
         actor.require(Action::NeedClaim, None).or_else(|_| actor.require(Action::NeedManage, None))?;
         return Err(AppError::NotFound);
     };
-    if !actor.may(&claim_record(db, actor, &need, Some(&claim)).await?, Ask::ClaimRelease) {
+    let rec = needs::record(db, actor, &need).await?;
+    if !actor.may(&claim_record(actor, &rec, Some(&claim)), Ask::ClaimRelease) {
         actor.require(Action::NeedClaim, None).or_else(|_| actor.require(Action::NeedManage, None))?;
         return Err(AppError::NotFound);
     }

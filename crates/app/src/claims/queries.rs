@@ -17,11 +17,11 @@ pub async fn active_claim(db: &Db, need_id: NeedId) -> Result<Option<Claim>, App
     Ok(r.map(claim_of))
 }
 
-/// The need as the record-level policy sees it for its claim: the tie is holding `claim`.
-pub async fn claim_record(db: &Db, actor: &Actor, need: &Need, claim: Option<&Claim>) -> Result<Record, AppError> {
-    let rec = needs::record(db, actor, need).await?;
+/// The need's record (`needs::record`) as the policy sees it for its claim: the tie is
+/// holding `claim`.
+pub fn claim_record(actor: &Actor, rec: &Record, claim: Option<&Claim>) -> Record {
     let claim_holder = claim.is_some_and(|c| actor.user_id == Some(c.user_id));
-    Ok(Record { ties: Ties { claim_holder, ..rec.ties }, ..rec })
+    Record { ties: Ties { claim_holder, ..rec.ties }, ..rec.clone() }
 }
 
 /// The actor's active claims, with their needs.

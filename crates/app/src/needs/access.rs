@@ -60,10 +60,10 @@ pub async fn record(db: &Db, actor: &Actor, n: &Need) -> Result<Record, AppError
     })
 }
 
-/// The same need as seen for a whistle to `org_id`: the tie is membership of that organization.
-pub async fn whistle_record(db: &Db, actor: &Actor, rec: &Record, org_id: i64) -> Result<Record, AppError> {
-    let member = is_member(db, actor_person(db, actor).await?, org_id).await?;
-    Ok(Record { ties: Ties { member, ..rec.ties }, ..rec.clone() })
+/// The same need as seen for a whistle to one organization: the tie is whether the actor is
+/// a `member` of it (read once with `accounts::member_org_ids` for all the need's whistles).
+pub fn whistle_record(rec: &Record, member: bool) -> Record {
+    Record { ties: Ties { member, ..rec.ties }, ..rec.clone() }
 }
 
 /// A need the actor may read; others' needs look missing.

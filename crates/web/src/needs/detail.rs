@@ -100,10 +100,11 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> 
     // Whistles go to organizations: the community's and its street's departments.
     let whistle_options: Vec<(i64, String)> =
         assignee_options.iter().filter_map(|(k, n)| Some((k.strip_prefix("org:")?.parse().ok()?, n.clone()))).collect();
+    let person_orgs = wushe_app::accounts::member_org_ids(&s.db, ctx.actor.user_id).await?;
     let mut whistles = Vec::new();
     for w in needs::whistles(&s.db, &n).await? {
-        let may_report =
-            ctx.actor.may(&needs::whistle_record(&s.db, &ctx.actor, &rec, w.organization_id).await?, Ask::NeedReport);
+        let member = person_orgs.contains(&w.organization_id);
+        let may_report = ctx.actor.may(&needs::whistle_record(&rec, member), Ask::NeedReport);
         whistles.push(WhistleView {
             org_id: w.organization_id,
             reported: match w.reported_at {
@@ -160,9 +161,7 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> 
         None => None,
     };
     let can_release = match &active_claim {
-        Some(c) => {
-            ctx.actor.may(&wushe_app::claims::claim_record(&s.db, &ctx.actor, &n, Some(c)).await?, Ask::ClaimRelease)
-        }
+        Some(c) => ctx.actor.may(&wushe_app::claims::claim_record(&ctx.actor, &rec, Some(c)), Ask::ClaimRelease),
         None => false,
     };
     Ok(NeedPage {

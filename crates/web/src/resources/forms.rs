@@ -18,59 +18,20 @@ pub fn needed_at(raw: Option<&str>, now: i64) -> Result<i64, FieldError> {
     Ok(wushe_domain::resources::utc_of(day, minute))
 }
 
-/// The resource form as a page posts it: the text fields of [`ResourceForm`], the need
-/// categories as repeated checkboxes, and the version the editor read.
+/// The resource form as a page posts it: [`ResourceForm`]'s fields, with the need categories
+/// as repeated checkboxes (joined into the form's one field) and the version the editor read.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ResourcePageForm {
-    area_code: String,
-    kind: String,
-    name: String,
-    description: String,
-    tags: String,
-    owner: String,
-    capacity: String,
-    quantity: String,
-    unit: String,
-    expires_on: String,
-    schedule: String,
-    conditions: String,
-    contact_name: String,
-    contact_phone: String,
-    address: String,
-    booking_who: String,
-    booking_max_minutes: String,
-    booking_approval: String,
-    status: String,
+    #[serde(flatten)]
+    form: ResourceForm,
     categories: Vec<String>,
     pub version: String,
 }
 
 impl ResourcePageForm {
     pub fn into_form(self) -> ResourceForm {
-        let f = self;
-        ResourceForm {
-            area_code: f.area_code,
-            kind: f.kind,
-            name: f.name,
-            description: f.description,
-            categories: f.categories.join(" "),
-            tags: f.tags,
-            owner: f.owner,
-            capacity: f.capacity,
-            quantity: f.quantity,
-            unit: f.unit,
-            expires_on: f.expires_on,
-            schedule: f.schedule,
-            conditions: f.conditions,
-            contact_name: f.contact_name,
-            contact_phone: f.contact_phone,
-            address: f.address,
-            booking_who: f.booking_who,
-            booking_max_minutes: f.booking_max_minutes,
-            booking_approval: f.booking_approval,
-            status: f.status,
-        }
+        ResourceForm { categories: self.categories.join(" "), ..self.form }
     }
 }
 
