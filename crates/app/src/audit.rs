@@ -323,3 +323,94 @@ pub async fn recent(db: &Db, community_id: i64, limit: i64) -> Result<Vec<AuditE
         })
         .collect()
 }
+
+/// What the audit page narrows the log to; every field is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Words anywhere in the acting person's name.
+    pub person: Option<String>,
+    /// One action code, e.g. `need.accepted`.
+    pub action: Option<String>,
+    /// UTC milliseconds: from (inclusive) and to (exclusive).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// One page of a community's entries, newest first, with how many match.
+pub async fn search(
+    db: &Db,
+    community_id: i64,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditEntry>, i64), AppError> {
+    let mut filter = String::from(" WHERE a.community_id = $1");
+    let mut texts: Vec<String> = Vec::new();
+    let mut ints: Vec<i64> = Vec::new();
+    // Text binds are $2.. in order, integer binds follow them.
+    if let Some(p) = f.person.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        texts.push(crate::db::contains_pattern(p));
+        filter.push_str(&format!(" AND u.display_name LIKE ${} ESCAPE '\\'", texts.len() + 1));
+    }
+    if let Some(a) = f.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        texts.push(a.to_string());
+        filter.push_str(&format!(" AND a.action = ${}", texts.len() + 1));
+    }
+    let base = texts.len() + 1;
+    if let Some(t) = f.from {
+        ints.push(t);
+        filter.push_str(&format!(" AND a.at >= ${}", base + ints.len()));
+    }
+    if let Some(t) = f.to {
+        ints.push(t);
+        filter.push_str(&format!(" AND a.at < ${}", base + ints.len()));
+    }
+    let from = format!("FROM audit_entries a LEFT JOIN users u ON u.id = a.actor_user_id{filter}");
+    let count_sql = format!("SELECT COUNT(*) {from}");
+    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql)).bind(community_id);
+    for t in &texts {
+        count = count.bind(t.clone());
+    }
+    for i in &ints {
+        count = count.bind(*i);
+    }
+    let total = count.fetch_one(&db.pool).await?;
+    let n = base + ints.len();
+    let list_sql = format!(
+        "SELECT a.id, a.at, u.display_name, a.action, a.subject, a.detail {from} ORDER BY a.id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(list_sql)).bind(community_id);
+    for t in &texts {
+        q = q.bind(t.clone());
+    }
+    for i in &ints {
+        q = q.bind(*i);
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&db.pool).await?;
+    let entries = rows
+        .into_iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                seq: r.try_get(0)?,
+                at: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                action: r.try_get(3)?,
+                subject: r.try_get(4)?,
+                detail: r.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok((entries, total))
+}
+
+/// The actions a community's log holds, for the page's filter.
+pub async fn actions_in(db: &Db, community_id: i64) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT action FROM audit_entries WHERE community_id = $1 ORDER BY action",
+    )
+    .bind(community_id)
+    .fetch_all(&db.pool)
+    .await?)
+}

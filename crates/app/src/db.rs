@@ -158,6 +158,13 @@ fn split_statements(sql: &str) -> Vec<String> {
     out
 }
 
+/// A `LIKE … ESCAPE '\\'` pattern that finds `text` anywhere, its own `%`, `_` and `\\`
+/// taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let esc = text.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{esc}%")
+}
+
 /// The exclusive upper bound of a materialised-path subtree range.
 pub fn upper(path: &str) -> String {
     wushe_domain::areas::subtree_upper_bound(path)

@@ -186,6 +186,17 @@ pub struct Grants {
     pub grants: Vec<Grant>,
 }
 
+/// Length of a community's area code and of a street's.
+pub const COMMUNITY_CODE_LEN: usize = 12;
+pub const STREET_CODE_LEN: usize = 9;
+
+/// The areas a person's pages start from (see [`Grants::home`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Home {
+    pub community: Option<String>,
+    pub street: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Allow,
@@ -252,6 +263,19 @@ impl Grants {
             })
     }
 
+    /// Where the person's navigation points, from their grants alone (never from the page
+    /// being read): the community of the first grant at or below a community, else the
+    /// street of the first grant at a street. Area paths are the chain of codes, and a
+    /// community's code is 12 digits, a street's 9 (GB/T 2260 and the statistics codes).
+    pub fn home(&self) -> Home {
+        let mut grants: Vec<&Grant> = self.grants.iter().collect();
+        grants.sort_by(|a, b| a.area_path.cmp(&b.area_path));
+        let level = |path: &str, len: usize| path.split('/').find(|c| c.len() == len).map(str::to_string);
+        let community = grants.iter().find_map(|g| level(&g.area_path, COMMUNITY_CODE_LEN));
+        let street = grants.iter().find_map(|g| level(&g.area_path, STREET_CODE_LEN));
+        Home { community, street }
+    }
+
     pub fn roles(&self) -> Vec<Role> {
         let mut r: Vec<Role> = self.grants.iter().map(|g| g.role).collect();
         r.sort();
@@ -282,6 +306,21 @@ pub fn parse_new_password(raw: &str) -> Result<String, FieldError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn home_comes_from_the_grants_levels() {
+        use super::*;
+        let g = |role, p: &str| Grant { role, area_path: p.to_string() };
+        let grid = Grants {
+            signed_in: true,
+            grants: vec![g(Role::GridWorker, "51/5101/510104/510104001/510104001001/51010400100101/")],
+        };
+        assert_eq!(grid.home().community.as_deref(), Some("510104001001"));
+        assert_eq!(grid.home().street.as_deref(), Some("510104001"));
+        let street = Grants { signed_in: true, grants: vec![g(Role::StreetOfficer, "51/5101/510104/510104001/")] };
+        assert_eq!(street.home(), Home { community: None, street: Some("510104001".into()) });
+        assert_eq!(Grants::anonymous().home(), Home::default());
+    }
+
     use super::*;
 
     fn grants(role: Role, path: &str) -> Grants {

@@ -20,6 +20,8 @@ pub struct Filter {
     pub channel: Option<Channel>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
+    /// Words found anywhere in the title or description, or a need's number (`123`, `#123`).
+    pub text: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -97,6 +99,19 @@ pub async fn ledger(db: &Db, actor: &Actor, area: &Area, f: &Filter) -> Result<(
     if let Some(t) = f.created_to {
         binds.push(Bind::Int(t));
         rest.push_str(&format!(" AND created_at < ${}", binds.len()));
+    }
+    if let Some(q) = f.text.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        match q.trim_start_matches('#').parse::<i64>() {
+            Ok(id) => {
+                binds.push(Bind::Int(id));
+                rest.push_str(&format!(" AND id = ${}", binds.len()));
+            }
+            Err(_) => {
+                binds.push(Bind::Text(crate::db::contains_pattern(q)));
+                let n = binds.len();
+                rest.push_str(&format!(" AND (title LIKE ${n} ESCAPE '\\' OR description LIKE ${n} ESCAPE '\\')"));
+            }
+        }
     }
     // One branch per place, so that each is a few index ranges (status by status within
     // the place); an OR of places would make the index serve only the status.

@@ -93,8 +93,7 @@ pub async fn list(db: &Db, actor: &Actor, community: &Area, f: &Filter) -> Resul
         sql.push_str(&format!(" AND categories LIKE {a}"));
     }
     if !f.q.trim().is_empty() {
-        let esc = f.q.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let a = next(&mut binds, format!("%{esc}%"));
+        let a = next(&mut binds, crate::db::contains_pattern(&f.q));
         sql.push_str(&format!(
             " AND (name LIKE {a} ESCAPE '\\' OR tags LIKE {a} ESCAPE '\\' OR description LIKE {a} ESCAPE '\\')"
         ));

@@ -40,12 +40,17 @@ struct HomePage {
 
 async fn home(State(s): State<AppState>, ctx: Ctx) -> Response {
     if ctx.user.is_some() {
+        // A street officer starts from the street, side by side; everyone else from their community.
+        let home = ctx.actor.grants.home();
+        if let (None, Some(street)) = (&home.community, &home.street) {
+            return Redirect::to(&format!("/streets/{street}")).into_response();
+        }
         if let Some(c) = home_community(&s, &ctx).await {
             return Redirect::to(&format!("/communities/{c}")).into_response();
         }
         return Redirect::to("/account").into_response();
     }
-    html(&HomePage { l: Layout::new(&ctx, "page.home.title", None) })
+    html(&HomePage { l: Layout::new(&ctx, "page.home.title") })
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {
@@ -103,7 +108,7 @@ async fn login_form(State(s): State<AppState>, ctx: Ctx, headers: HeaderMap, Que
     let existing = cookies(&headers).get(LOGIN_CSRF_COOKIE).cloned();
     let token = existing.clone().unwrap_or_else(random_hex);
     let page = LoginPage {
-        l: Layout::new(&ctx, "page.login.title", None),
+        l: Layout::new(&ctx, "page.login.title"),
         login_csrf: token.clone(),
         next: safe_next(q.next.as_deref()),
         username: String::new(),
@@ -182,7 +187,7 @@ async fn login(State(s): State<AppState>, ctx: Ctx, client: ClientAddr, Form(f):
                 _ => t.t("errors.login.failed").to_string(),
             };
             let page = LoginPage {
-                l: Layout::new(&ctx, "page.login.title", None),
+                l: Layout::new(&ctx, "page.login.title"),
                 login_csrf: f.csrf,
                 next: safe_next(Some(&f.next)),
                 username: f.username,
@@ -239,7 +244,10 @@ async fn set_email(State(s): State<AppState>, ctx: Ctx, Form(f): Form<EmailForm>
     match parsed {
         Ok(email) => {
             accounts::set_email(&s.db, &ctx.actor, s.now(), user.id, email).await?;
-            Ok(Redirect::to("/account").into_response())
+            Ok(crate::shell::flash::redirect(
+                "/account",
+                crate::shell::flash::Flash::success(t.t("flash.account.email_saved")),
+            ))
         }
         Err(e) => {
             let (status, messages) = crate::shell::error::form_problems(&e, t);
@@ -259,9 +267,8 @@ async fn account_page(s: &AppState, ctx: &Ctx, typed: Option<String>, errors: Ve
         None => accounts::email_of(&s.db, user.id).await?.unwrap_or_default(),
     };
     let grants = accounts::grant_list(&s.db, user.id).await?;
-    let home = home_community(&s, &ctx).await;
     Ok(html(&AccountPage {
-        l: Layout::new(&ctx, "page.account.title", home),
+        l: Layout::new(&ctx, "page.account.title"),
         username: user.username.clone(),
         phone: user
             .phone

@@ -33,8 +33,12 @@ pub static MANIFEST: Manifest = Manifest {
         },
     ],
     jobs: &[],
-    catalogue: &["kind.area."],
-    keys: || keyed("kind.area.", wushe_domain::areas::AreaKind::ALL.iter().map(|k| k.code())).collect(),
+    catalogue: &["kind.area.", "audit."],
+    keys: || {
+        keyed("kind.area.", wushe_domain::areas::AreaKind::ALL.iter().map(|k| k.code()))
+            .chain(keyed("audit.action.", audit::NAMED_ACTIONS.iter().copied()))
+            .collect()
+    },
 };
 
 fn routes(r: &mut Registry) {

@@ -13,7 +13,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use wushe_app::{AppError, areas, organizations, people};
 use wushe_domain::access::Action;
@@ -114,7 +114,7 @@ async fn overview(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
     };
     let page = OverviewPage {
         failing,
-        l: Layout::with_title(&ctx, o.community.name.clone(), Some(o.community.code.clone())),
+        l: Layout::with_title(&ctx, o.community.name.clone()),
         code: o.community.code.clone(),
         parent_name: parent,
         figures,
@@ -197,7 +197,10 @@ async fn add_child(
     let parent = areas::visible(&s.db, &ctx.actor, Action::AreaRead, &code).await?;
     let form = areas::AreaForm { parent_code: parent.code.clone(), kind: f.kind, code: f.code, name: f.name };
     match areas::create(&s.db, &ctx.actor, s.now(), form).await {
-        Ok(a) => Ok(Redirect::to(&format!("/areas/{}", a.code)).into_response()),
+        Ok(a) => Ok(crate::shell::flash::redirect(
+            &format!("/areas/{}", a.code),
+            crate::shell::flash::Flash::success(t.f("flash.areas.added", &[&a.name])),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = crate::shell::error::field_problems(&err, t).into_iter().map(|f| f.message).collect();
             let page = area_view(&s, &ctx, &parent.code, msgs).await?;
@@ -238,11 +241,7 @@ async fn area_view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<String>) -> 
         .map(|k| (k.code(), t.t(&kind_key(*k)).to_string()))
         .collect();
     Ok(AreaPage {
-        l: Layout::with_title(
-            ctx,
-            area.name.clone(),
-            community.clone().or(crate::shell::layout::home_community(s, ctx).await),
-        ),
+        l: Layout::with_title(ctx, area.name.clone()),
         crumbs,
         kind: t.t(&kind_key(area.kind)).to_string(),
         code: area.code.clone(),

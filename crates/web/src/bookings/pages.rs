@@ -14,7 +14,7 @@ use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wushe_app::bookings::{self, Booking, BookingForm};
 use wushe_app::resources::{self, Resource};
@@ -75,7 +75,7 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
         ));
     }
     Ok(html(&SpacesPage {
-        l: Layout::with_title(&ctx, t.f("page.spaces.title", &[&c.name]), Some(c.code.clone())),
+        l: Layout::with_title(&ctx, t.f("page.spaces.title", &[&c.name])),
         can_manage: ctx.actor.can(Action::BookingManage, Some(&c.path)),
         code: c.code,
         rows,
@@ -151,12 +151,8 @@ async fn space_page(
         .filter_map(|f| wushe_domain::resources::parse_clock(f))
         .map(|m| wushe_domain::resources::clock(m + wushe_domain::resources::SLOT_MINUTES))
         .collect();
-    let community = match r.community_id {
-        Some(c) => Some(areas::by_id(&s.db, c).await?.code),
-        None => None,
-    };
     Ok(SpacePage {
-        l: Layout::with_title(ctx, r.name.clone(), community),
+        l: Layout::with_title(ctx, r.name.clone()),
         id: r.id.get(),
         day_label: format!("{} {}", date_of(day), t.t(&format!("weekday.{}", weekday(day) - 1))),
         prev: date_of(day - 1),
@@ -199,7 +195,10 @@ async fn book(
     let e = |e| WebError::page(e, t);
     let r = resources::bookable(&s.db, id).await?;
     match bookings::book(&s.db, &ctx.actor, s.now(), r.id, &f).await {
-        Ok(_) => Ok(Redirect::to("/my/bookings").into_response()),
+        Ok(_) => Ok(crate::shell::flash::redirect(
+            "/my/bookings",
+            crate::shell::flash::Flash::success(t.f("flash.bookings.booked", &[&r.name])),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             let day = parse_date(&f.date).unwrap_or_else(|| local_day_minute(s.now()).0);
@@ -264,13 +263,7 @@ struct MinePage {
 async fn mine_page(s: &AppState, ctx: &Ctx, feed: Option<String>, errors: Vec<String>) -> Result<MinePage, AppError> {
     let t = ctx.t();
     let list = bookings::mine(&s.db, &ctx.actor, s.now() - 24 * 3_600_000).await?;
-    let home = crate::shell::layout::home_community(s, ctx).await;
-    Ok(MinePage {
-        l: Layout::new(ctx, "page.my_bookings.title", home),
-        rows: booking_rows(s, t, &list).await?,
-        feed,
-        errors,
-    })
+    Ok(MinePage { l: Layout::new(ctx, "page.my_bookings.title"), rows: booking_rows(s, t, &list).await?, feed, errors })
 }
 
 async fn mine(State(s): State<AppState>, ctx: Ctx) -> PageResult {
@@ -285,7 +278,9 @@ async fn new_feed(State(s): State<AppState>, ctx: Ctx) -> PageResult {
 async fn after_mine(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, back: &str) -> PageResult {
     let t = ctx.t();
     match r {
-        Ok(()) => Ok(Redirect::to(back).into_response()),
+        Ok(()) => {
+            Ok(crate::shell::flash::redirect(back, crate::shell::flash::Flash::success(t.t("flash.bookings.changed"))))
+        }
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             Ok((status, html(&mine_page(s, ctx, None, msgs).await?)).into_response())
@@ -328,7 +323,11 @@ async fn decide(
         Some(c) => areas::by_id(&s.db, c).await.map(|a| a.code).unwrap_or_default(),
         None => String::new(),
     };
-    Ok(Redirect::to(&format!("/communities/{code}/bookings")).into_response())
+    let said = if approve { "flash.bookings.approved" } else { "flash.bookings.declined" };
+    Ok(crate::shell::flash::redirect(
+        &format!("/communities/{code}/bookings"),
+        crate::shell::flash::Flash::success(ctx.t().t(said)),
+    ))
 }
 
 #[derive(Template)]
@@ -343,7 +342,7 @@ async fn pending(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) 
     let c = crate::shell::scope::curated_community(&s, &ctx, &code).await?;
     let list = bookings::pending(&s.db, &ctx.actor, &c).await?;
     Ok(html(&PendingPage {
-        l: Layout::new(&ctx, "page.bookings_pending.title", Some(c.code.clone())),
+        l: Layout::new(&ctx, "page.bookings_pending.title"),
         rows: booking_rows(&s, t, &list).await?,
     }))
 }

@@ -12,7 +12,7 @@ use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::Method;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use wushe_app::{AppError, claims, needs, organizations};
 use wushe_domain::access::Action;
@@ -104,18 +104,17 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
     {
         orgs = organizations::posts_of(&s.db, p).await?.into_iter().map(|(o, _)| (o.id.get(), o.name)).collect();
     }
-    let home = crate::shell::layout::home_community(s, ctx).await;
-    Ok(ListPage { l: Layout::new(ctx, "page.claims.title", home), all, rows, mine, orgs, errors })
+    Ok(ListPage { l: Layout::new(ctx, "page.claims.title"), all, rows, mine, orgs, errors })
 }
 
 async fn list(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     Ok(html(&page(&s, &ctx, q.all == "1", vec![]).await?))
 }
 
-async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>) -> PageResult {
+async fn after(s: &AppState, ctx: &Ctx, r: Result<(), AppError>, done: crate::shell::flash::Flash) -> PageResult {
     let t = ctx.t();
     match r {
-        Ok(()) => Ok(Redirect::to("/claims").into_response()),
+        Ok(()) => Ok(crate::shell::flash::redirect("/claims", done)),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             Ok((status, html(&page(s, ctx, false, msgs).await?)).into_response())
@@ -154,7 +153,10 @@ async fn claim(
 ) -> PageResult {
     let org = f.org.trim().parse::<i64>().ok();
     let r = async { claims::claim(&s.db, &ctx.actor, s.now(), id, org).await.map(|_| ()) }.await;
-    after(&s, &ctx, r).await
+    let t = ctx.t();
+    let done = crate::shell::flash::Flash::success(t.f("flash.claims.claimed", &[&id.get()]))
+        .link(format!("/needs/{id}"), t.t("flash.see_need"));
+    after(&s, &ctx, r, done).await
 }
 
 async fn release(
@@ -165,9 +167,10 @@ async fn release(
 ) -> PageResult {
     let back = f.back == "need";
     let r = async { claims::release(&s.db, &ctx.actor, s.now(), id, &f.note).await.map(|_| ()) }.await;
+    let done = crate::shell::flash::Flash::success(ctx.t().f("flash.claims.released", &[&id.get()]));
     match (r, back) {
-        (Ok(()), true) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
-        (r, _) => after(&s, &ctx, r).await,
+        (Ok(()), true) => Ok(crate::shell::flash::redirect(&format!("/needs/{id}"), done)),
+        (r, _) => after(&s, &ctx, r, done).await,
     }
 }
 
@@ -179,11 +182,16 @@ async fn list_need(
 ) -> PageResult {
     let nid = id;
     claims::list_need(&s.db, &ctx.actor, s.now(), nid, &f.claim_hours).await?;
-    Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
+    let done =
+        crate::shell::flash::Flash::success(ctx.t().t("flash.claims.listed")).link("/claims", ctx.t().t("nav.claims"));
+    Ok(crate::shell::flash::redirect(&format!("/needs/{nid}/matches"), done))
 }
 
 async fn unlist_need(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> PageResult {
     let nid = id;
     claims::unlist_need(&s.db, &ctx.actor, s.now(), nid).await?;
-    Ok(Redirect::to(&format!("/needs/{nid}/matches")).into_response())
+    Ok(crate::shell::flash::redirect(
+        &format!("/needs/{nid}/matches"),
+        crate::shell::flash::Flash::success(ctx.t().t("flash.claims.unlisted")),
+    ))
 }

@@ -75,6 +75,7 @@ async fn export(
         category: q.category.unwrap_or_default(),
         overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
         page: None,
+        ..Default::default()
     };
     let table = crate::needs::ledger::export_table(&s, &ctx, &code, &lq).await?;
     match q.format.as_deref().unwrap_or("xlsx") {
@@ -150,6 +151,8 @@ pub struct LedgerParams {
     category: Option<String>,
     /// `true` for overdue needs only.
     overdue: Option<bool>,
+    /// Words anywhere in the title or description, or a need's number (`123` or `#123`).
+    q: Option<String>,
     /// 1–500, default 50.
     limit: Option<i64>,
     offset: Option<i64>,
@@ -181,6 +184,7 @@ async fn ledger(
         status: q.status.unwrap_or_default(),
         category: q.category.unwrap_or_default(),
         overdue: if q.overdue == Some(true) { "1".into() } else { String::new() },
+        q: q.q.unwrap_or_default(),
         page: None,
     };
     let mut f = filter_from(&lq, &cats, limit)?;

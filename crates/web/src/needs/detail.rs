@@ -12,7 +12,7 @@ use crate::shell::layout::html;
 use crate::shell::layout::{Layout, local_time};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use wushe_app::Actor;
 use wushe_app::needs::{self, Need};
 use wushe_app::{AppError, areas};
@@ -168,7 +168,7 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> 
         can_match: may(Ask::NeedMatch),
         claim,
         can_release,
-        l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title), Some(community.code.clone())),
+        l: Layout::with_title(ctx, format!("#{} {}", n.id, n.title)),
         similar,
         members,
         photos,
@@ -204,10 +204,11 @@ pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>
 }
 
 /// Re-renders the need with the problems, or reports the error page.
-async fn after_write(s: &AppState, ctx: &Ctx, id: NeedId, r: Result<(), AppError>) -> PageResult {
+/// `done` is what the flash message says when the write succeeded.
+async fn after_write(s: &AppState, ctx: &Ctx, id: NeedId, r: Result<(), AppError>, done: String) -> PageResult {
     let t = ctx.t();
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/needs/{id}")).into_response()),
+        Ok(()) => Ok(crate::shell::flash::redirect(&format!("/needs/{id}"), crate::shell::flash::Flash::success(done))),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             let page = need_page(s, ctx, id, msgs).await?;
@@ -223,8 +224,10 @@ pub(crate) async fn step(
     Id(id): Id<NeedId>,
     PageForm(f): PageForm<StepForm>,
 ) -> PageResult {
+    let t = ctx.t();
+    let done = t.f("flash.need.step", &[&t.t(&format!("action.{}", f.event.trim()))]);
     let r = async { needs::step(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
-    after_write(&s, &ctx, id, r).await
+    after_write(&s, &ctx, id, r, done).await
 }
 
 pub(crate) async fn whistle(
@@ -234,7 +237,7 @@ pub(crate) async fn whistle(
     PageForm(f): PageForm<WhistleForm>,
 ) -> PageResult {
     let r = async { needs::whistle(&s.db, &ctx.actor, s.now(), id, f.parse()?).await.map(|_| ()) }.await;
-    after_write(&s, &ctx, id, r).await
+    after_write(&s, &ctx, id, r, ctx.t().t("flash.need.whistled").to_string()).await
 }
 
 pub(crate) async fn group(
@@ -245,8 +248,11 @@ pub(crate) async fn group(
 ) -> PageResult {
     let r = needs::group(&s.db, &ctx.actor, s.now(), &f.title, &f.members(id)).await;
     match r {
-        Ok(common) => Ok(Redirect::to(&format!("/needs/{}", common.id)).into_response()),
-        Err(e) => after_write(&s, &ctx, id, Err(e)).await,
+        Ok(common) => Ok(crate::shell::flash::redirect(
+            &format!("/needs/{}", common.id),
+            crate::shell::flash::Flash::success(ctx.t().f("flash.need.grouped", &[&common.id.get()])),
+        )),
+        Err(e) => after_write(&s, &ctx, id, Err(e), String::new()).await,
     }
 }
 
@@ -268,7 +274,7 @@ pub(crate) async fn add_photo(
         wushe_app::needs::photos::attach(&s.db, &ctx.actor, s.now(), &s.data_dir, nid, photo).await.map(|_| ())
     }
     .await;
-    after_write(&s, &ctx, id, r).await
+    after_write(&s, &ctx, id, r, ctx.t().t("flash.need.photo_added").to_string()).await
 }
 
 /// A photo, to people who may read its need; never cached by shared caches.
@@ -300,5 +306,5 @@ pub(crate) async fn report(
     PageForm(f): PageForm<ReportForm>,
 ) -> PageResult {
     let r = async { needs::report(&s.db, &ctx.actor, s.now(), id, f.organization()?, &f.note).await }.await;
-    after_write(&s, &ctx, id, r).await
+    after_write(&s, &ctx, id, r, ctx.t().t("flash.need.reported").to_string()).await
 }

@@ -16,7 +16,7 @@ fn number(raw: &str, field: &'static str, key: &'static str) -> Result<i64, Fiel
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StepForm {
-    event: String,
+    pub(crate) event: String,
     version: String,
     note: String,
     assignee: String,

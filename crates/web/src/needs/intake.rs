@@ -12,7 +12,7 @@ use crate::shell::scope::{community_of, own_community};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use wushe_app::needs::{self, NeedForm};
 use wushe_app::{AppError, areas};
@@ -55,11 +55,7 @@ async fn form_page(
     let cats = needs::active_categories(&s.db, community.id).await?;
     let staff_channels = [Channel::Visit, Channel::Hotline, Channel::WalkIn, Channel::JointMeeting];
     Ok(FormPage {
-        l: Layout::new(
-            ctx,
-            if staff { "page.needs.record" } else { "page.needs.new_own" },
-            Some(community.code.clone()),
-        ),
+        l: Layout::new(ctx, if staff { "page.needs.record" } else { "page.needs.new_own" }),
         action: if staff { format!("/communities/{}/needs", community.code) } else { "/my/needs".to_string() },
         staff,
         f: FormValues {
@@ -131,7 +127,10 @@ async fn intake(
     }
     .await;
     match result {
-        Ok(n) => Ok(Redirect::to(&format!("/needs/{}", n.id)).into_response()),
+        Ok(n) => Ok(crate::shell::flash::redirect(
+            &format!("/needs/{}", n.id),
+            crate::shell::flash::Flash::success(t.f("flash.need.submitted", &[&n.id.get()])),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(s, ctx, community, staff, &f, msgs).await?))
@@ -176,7 +175,7 @@ pub(crate) async fn my_needs(State(s): State<AppState>, ctx: Ctx) -> PageResult 
     let c = own_community(&s, &ctx).await?;
     let cats = needs::categories(&s.db, c.id).await?;
     Ok(html(&MyNeedsPage {
-        l: Layout::new(&ctx, "page.needs.mine", Some(c.code)),
+        l: Layout::new(&ctx, "page.needs.mine"),
         rows: rows(&s, t, &list, &cats).await?,
         can_submit: true,
     }))
@@ -190,6 +189,5 @@ pub(crate) async fn my_tasks(State(s): State<AppState>, ctx: Ctx) -> PageResult 
         let cats = needs::categories(&s.db, n.community_id).await?;
         all_rows.extend(rows(&s, t, std::slice::from_ref(n), &cats).await?);
     }
-    let home = crate::shell::layout::home_community(&s, &ctx).await;
-    Ok(html(&MyNeedsPage { l: Layout::new(&ctx, "page.needs.tasks", home), rows: all_rows, can_submit: false }))
+    Ok(html(&MyNeedsPage { l: Layout::new(&ctx, "page.needs.tasks"), rows: all_rows, can_submit: false }))
 }

@@ -15,7 +15,7 @@ use crate::shell::scope::{community_of, managed_community};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use wushe_app::needs::{self, Category, Filter, Need};
 use wushe_app::{AppError, areas, organizations};
@@ -82,7 +82,7 @@ fn import_page(
     errors: Vec<(String, String, String)>,
 ) -> ImportPage {
     ImportPage {
-        l: Layout::new(ctx, "page.import.title", Some(community.code.clone())),
+        l: Layout::new(ctx, "page.import.title"),
         code: community.code.clone(),
         columns: wushe_app::needs::ledger::COLUMNS.iter().filter(|c| c.0 != "area_name").map(|c| (c.0, c.1)).collect(),
         result,
@@ -157,10 +157,24 @@ pub struct NeedRow {
     pub category: String,
     pub area: String,
     pub status: String,
+    /// The status tag's colour (`tag-…`); the words are in `status`.
+    pub tone: &'static str,
     pub overdue: bool,
     pub urgent: bool,
     pub created: String,
     pub due: String,
+}
+
+/// The colour of a status tag: new needs call for attention, work under way is in progress,
+/// done is done, a reopened need is a warning sign.
+pub fn status_tone(s: NeedStatus) -> &'static str {
+    match s {
+        NeedStatus::Submitted => "info",
+        NeedStatus::Accepted | NeedStatus::Assigned | NeedStatus::InProgress => "warning",
+        NeedStatus::Reopened => "danger",
+        NeedStatus::Resolved => "success",
+        _ => "neutral",
+    }
 }
 
 pub(crate) async fn rows(s: &AppState, t: T, list: &[Need], cats: &[Category]) -> Result<Vec<NeedRow>, AppError> {
@@ -175,6 +189,7 @@ pub(crate) async fn rows(s: &AppState, t: T, list: &[Need], cats: &[Category]) -
             category: cats.iter().find(|c| c.id == n.category_id).map(|c| category_name(c, t)).unwrap_or_default(),
             area: area.name,
             status: status_label(n.status, t),
+            tone: status_tone(n.status),
             overdue: n.overdue > 0 && n.status.is_open(),
             urgent: n.urgency == wushe_domain::needs::Urgency::Urgent,
             created: local_time(n.created_at),
@@ -189,16 +204,22 @@ pub(crate) async fn rows(s: &AppState, t: T, list: &[Need], cats: &[Category]) -
 struct LedgerPage {
     l: Layout,
     code: String,
+    /// The community's code (imports and settings are the community's, even on a grid's page).
+    community_code: String,
+    q: String,
     status: String,
     category: String,
     overdue: bool,
+    /// The filters as an address query.
+    query: String,
+    filtered: bool,
     status_options: Vec<(&'static str, String)>,
     category_options: Vec<(String, String)>,
     total_label: String,
     rows: Vec<NeedRow>,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: crate::shell::pager::Pager,
     can_record: bool,
+    can_import: bool,
     can_manage: bool,
     can_configure: bool,
     assignee_options: Vec<(String, String)>,
@@ -215,8 +236,23 @@ pub struct LedgerQuery {
     pub category: String,
     #[serde(default)]
     pub overdue: String,
+    /// Words or a need's number.
+    #[serde(default)]
+    pub q: String,
     #[serde(default)]
     pub page: Option<String>,
+}
+
+impl LedgerQuery {
+    /// The filters as an address query, for links that keep them (pages, exports, views).
+    pub fn query(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", self.q.trim())
+            .append_pair("status", &self.status)
+            .append_pair("category", &self.category)
+            .append_pair("overdue", if self.overdue == "1" || self.overdue == "true" { "1" } else { "" })
+            .finish()
+    }
 }
 
 /// Parses ledger filters shared by the page, the API and exports.
@@ -236,6 +272,7 @@ pub fn filter_from(q: &LedgerQuery, cats: &[Category], limit: i64) -> Result<Fil
         );
     }
     f.overdue_only = q.overdue == "1" || q.overdue == "true";
+    f.text = Some(q.q.trim().to_string()).filter(|q| !q.is_empty());
     let page: i64 = q.page.as_deref().unwrap_or("1").parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
     f.offset = (page - 1) * limit;
     Ok(f)
@@ -264,9 +301,8 @@ async fn ledger_page(
     let f = filter_from(q, &cats, 50)?;
     let (list, total) = needs::ledger(&s.db, &ctx.actor, &area, &f).await?;
     let page = f.offset / 50 + 1;
-    let link = |p: i64| {
-        format!("/communities/{code}/needs?status={}&category={}&overdue={}&page={p}", q.status, q.category, q.overdue)
-    };
+    let query = q.query();
+    let link = |p: i64| format!("/communities/{code}/needs?{query}&page={p}");
     let community = areas::by_id(&s.db, community_id).await?;
     let rows = rows(s, t, &list, &cats).await?;
     let can_manage = ctx.actor.can(Action::NeedManage, Some(&area.path));
@@ -274,18 +310,22 @@ async fn ledger_page(
     let views =
         needs::views(&s.db, &ctx.actor, &community).await?.into_iter().map(|v| (v.id, v.query, v.name)).collect();
     Ok(LedgerPage {
-        l: Layout::new(ctx, "page.needs.ledger", Some(community.code.clone())),
+        l: Layout::new(ctx, "page.needs.ledger"),
         code: area.code.clone(),
+        community_code: community.code.clone(),
+        q: q.q.trim().to_string(),
         status: q.status.clone(),
         category: q.category.clone(),
         overdue: f.overdue_only,
+        filtered: f.text.is_some() || !q.status.is_empty() || f.category_id.is_some() || f.overdue_only,
         status_options: NeedStatus::ALL.iter().map(|x| (x.code(), status_label(*x, t))).collect(),
         category_options: cats.iter().map(|c| (c.code.clone(), category_name(c, t))).collect(),
         total_label: t.f("page.needs.total", &[&total]),
         rows,
-        prev: (page > 1).then(|| link(page - 1)),
-        next: (page * 50 < total).then(|| link(page + 1)),
+        pager: crate::shell::pager::Pager::new(page, total, 50, link),
+        query,
         can_record: ctx.actor.can(Action::NeedRecord, Some(&area.path)),
+        can_import: ctx.actor.can(Action::NeedManage, Some(&community.path)),
         can_manage,
         can_configure: ctx.actor.can(Action::AreaWrite, Some(&community.path)),
         assignee_options,
@@ -367,7 +407,10 @@ pub(crate) async fn save_view(
     let area = areas::visible(&s.db, &ctx.actor, Action::NeedRead, &code).await?;
     let community = community_of(&s, &area).await?;
     match needs::save_view(&s.db, &ctx.actor, s.now(), &community, &f.name, &f.query).await {
-        Ok(v) => Ok(Redirect::to(&format!("/communities/{code}/needs?{}", v.query)).into_response()),
+        Ok(v) => Ok(crate::shell::flash::redirect(
+            &format!("/communities/{code}/needs?{}", v.query),
+            crate::shell::flash::Flash::success(t.f("flash.views.saved", &[&v.name])),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
             let page = ledger_page(&s, &ctx, &code, &LedgerQuery::default(), msgs).await?;
@@ -386,5 +429,8 @@ pub(crate) async fn delete_view(
     let e = |e| WebError::page(e, t);
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     needs::delete_view(&s.db, &ctx.actor, s.now(), id).await?;
-    Ok(Redirect::to(&format!("/communities/{code}/needs")).into_response())
+    Ok(crate::shell::flash::redirect(
+        &format!("/communities/{code}/needs"),
+        crate::shell::flash::Flash::success(t.t("flash.views.deleted")),
+    ))
 }

@@ -147,7 +147,7 @@ async fn map(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Quer
         .map(|(k, key)| (k, t.t(key).to_string(), k == layer))
         .collect();
     Ok(html(&MapPage {
-        l: Layout::with_title(&ctx, format!("{} · {}", t.t("page.map.title"), c.name), Some(c.code.clone())),
+        l: Layout::with_title(&ctx, format!("{} · {}", t.t("page.map.title"), c.name)),
         width,
         height,
         grids,

@@ -6,7 +6,6 @@ use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
-use crate::shell::scope::community_of;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
@@ -172,9 +171,8 @@ pub(crate) async fn metrics(
         })
         .collect();
     let division_title = if area.kind <= AreaKind::Street { "metrics.by_community" } else { "metrics.by_division" };
-    let community = community_of(&s, &area).await.ok().map(|c| c.code);
     Ok(html(&MetricsPage {
-        l: Layout::with_title(&ctx, format!("{} · {}", t.t("nav.metrics"), area.name), community),
+        l: Layout::with_title(&ctx, format!("{} · {}", t.t("nav.metrics"), area.name)),
         month: month.to_string(),
         overall,
         trend,

@@ -12,6 +12,7 @@ mod metrics_api;
 mod pages;
 mod setup;
 mod setup_api;
+mod street;
 
 use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, keyed};
 use crate::shell::registry::Registry;
@@ -29,6 +30,12 @@ pub static MANIFEST: Manifest = Manifest {
     },
     nav: &[
         NavEntry {
+            rank: 5,
+            label: "nav.street",
+            href: Href::Street("/streets/{s}"),
+            shown: Shown::Allowed(Action::OverviewRead),
+        },
+        NavEntry {
             rank: 50,
             label: "nav.needs",
             href: Href::Community("/communities/{c}/needs"),
@@ -39,6 +46,18 @@ pub static MANIFEST: Manifest = Manifest {
             label: "nav.map",
             href: Href::Community("/communities/{c}/map"),
             shown: Shown::Allowed(Action::NeedRead),
+        },
+        NavEntry {
+            rank: 70,
+            label: "nav.metrics",
+            href: Href::Community("/communities/{c}/needs/metrics"),
+            shown: Shown::Allowed(Action::NeedMetricsRead),
+        },
+        NavEntry {
+            rank: 75,
+            label: "nav.metrics",
+            href: Href::Street("/communities/{s}/needs/metrics"),
+            shown: Shown::Allowed(Action::NeedMetricsRead),
         },
         NavEntry {
             rank: 110,

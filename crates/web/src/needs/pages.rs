@@ -5,6 +5,7 @@ use super::intake::{my_needs, my_tasks, own_form, record, record_form, submit_ow
 use super::ledger::{bulk_assign, delete_view, export_csv, export_xlsx, import, import_form, ledger, save_view};
 use super::metrics::metrics;
 use super::setup::{add_category, categories_page, set_calendar, update_category};
+use super::street::street;
 use crate::shell::registry::Registry;
 use axum::http::Method;
 use wushe_domain::access::Action;
@@ -21,6 +22,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/communities/{code}/needs/views/{id}/delete", Action::NeedRead, delete_view);
     r.upload(crate::shell::route::Kind::Page, Method::POST, "/communities/{code}/needs", Action::NeedRecord, record);
     r.page(Method::GET, "/communities/{code}/needs/metrics", Action::NeedMetricsRead, metrics);
+    r.page(Method::GET, "/streets/{code}", Action::OverviewRead, street);
     r.page(Method::GET, "/needs/{id}", Action::OwnAccount, show);
     r.page(Method::POST, "/needs/{id}/step", Action::OwnAccount, step);
     r.page(Method::POST, "/needs/{id}/whistle", Action::NeedManage, whistle);

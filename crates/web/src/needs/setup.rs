@@ -12,7 +12,7 @@ use crate::shell::scope::community_of;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use wushe_app::needs::{self};
 use wushe_app::{AppError, areas};
 use wushe_domain::access::Action;
@@ -84,7 +84,7 @@ async fn categories_view(
         extra_workdays: needs::calendar_dates(&cal.extra_workdays),
     };
     Ok(CategoriesPage {
-        l: Layout::new(ctx, "page.categories.title", Some(community.code.clone())),
+        l: Layout::new(ctx, "page.categories.title"),
         code: community.code.clone(),
         rows,
         calendar,
@@ -101,7 +101,10 @@ async fn after_category(s: &AppState, ctx: &Ctx, c: &areas::Area, r: Result<(), 
     let t = ctx.t();
     let e = |e| WebError::page(e, t);
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/communities/{}/needs/categories", c.code)).into_response()),
+        Ok(()) => Ok(crate::shell::flash::redirect(
+            &format!("/communities/{}/needs/categories", c.code),
+            crate::shell::flash::Flash::success(t.t("flash.categories.saved")),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&categories_view(s, ctx, c, msgs).await?)).into_response())

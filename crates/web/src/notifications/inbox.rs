@@ -21,6 +21,7 @@ use wushe_domain::access::Action;
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/inbox", Action::OwnAccount, page);
     r.page(Method::POST, "/inbox/{id}/read", Action::OwnAccount, read);
+    r.page(Method::POST, "/inbox/read-all", Action::OwnAccount, read_all);
     r.api(Method::GET, "/api/v1/inbox", Action::OwnAccount, api_list);
     r.api(Method::POST, "/api/v1/inbox/{id}/read", Action::OwnAccount, api_read);
     r.page(Method::GET, "/n/{id}", Action::Public, short_link);
@@ -107,18 +108,44 @@ pub struct Row {
 struct InboxPage {
     l: Layout,
     rows: Vec<Row>,
+    unread_only: bool,
+    unread: i64,
+    counts: String,
+    pager: crate::shell::pager::Pager,
+}
+
+const PER_PAGE: i64 = 30;
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct InboxQuery {
+    unread: String,
+    page: Option<String>,
 }
 
 fn user_of(ctx: &Ctx) -> Result<i64, AppError> {
     ctx.user.as_ref().map(|u| u.id).ok_or(AppError::Unauthenticated)
 }
 
-async fn page(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+async fn page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<InboxQuery>,
+) -> PageResult {
     let t = ctx.t();
-    let list = notifications::inbox(&s.db, user_of(&ctx)?, 200).await?;
-    let home = crate::shell::layout::home_community(&s, &ctx).await;
+    let me = user_of(&ctx)?;
+    let unread_only = q.unread == "1";
+    let page: i64 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
+    let (list, total) = notifications::inbox_page(&s.db, me, unread_only, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let unread = notifications::unread(&s.db, me).await?;
+    let all = if unread_only { notifications::inbox_page(&s.db, me, false, 0, 0).await?.1 } else { total };
+    let filter = if unread_only { "unread=1&" } else { "" };
     Ok(html(&InboxPage {
-        l: Layout::new(&ctx, "page.inbox.title", home),
+        l: Layout::new(&ctx, "page.inbox.title"),
+        unread_only,
+        unread,
+        counts: t.f("page.inbox.counts", &[&unread, &all]),
+        pager: crate::shell::pager::Pager::new(page, total, PER_PAGE, |p| format!("/inbox?{filter}page={p}")),
         rows: list
             .into_iter()
             .map(|n| Row {
@@ -134,9 +161,17 @@ async fn page(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     }))
 }
 
+async fn read_all(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+    let n = notifications::mark_all_read(&s.db, user_of(&ctx)?, s.now()).await?;
+    Ok(crate::shell::flash::redirect(
+        "/inbox",
+        crate::shell::flash::Flash::success(ctx.t().f("flash.inbox.all_read", &[&n])),
+    ))
+}
+
 async fn read(State(s): State<AppState>, ctx: Ctx, Id(id): Id) -> PageResult {
     notifications::mark_read(&s.db, user_of(&ctx)?, id, s.now()).await?;
-    Ok(Redirect::to("/inbox").into_response())
+    Ok(crate::shell::flash::redirect("/inbox", crate::shell::flash::Flash::success(ctx.t().t("flash.inbox.read"))))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -14,7 +14,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use wushe_app::{AppError, areas, notifications};
@@ -96,7 +96,7 @@ async fn page(
             .map(|k| (k.to_string(), t.t(&format!("outbox.status.{k}")).to_string(), status == *k)),
     );
     Ok(html(&OutboxPage {
-        l: Layout::new(&ctx, "page.outbox.title", Some(c.code.clone())),
+        l: Layout::new(&ctx, "page.outbox.title"),
         code: c.code,
         rows: list
             .into_iter()
@@ -129,7 +129,10 @@ async fn retry_page(State(s): State<AppState>, ctx: Ctx, Path((code, id)): Path<
     let c = community(&s, &ctx, &code).await?;
     let id = id.parse::<i64>().map_err(|_| e(AppError::NotFound))?;
     notifications::retry(&s.db, &ctx.actor, s.now(), &c, id).await?;
-    Ok(Redirect::to(&format!("/communities/{}/outbox", c.code)).into_response())
+    Ok(crate::shell::flash::redirect(
+        &format!("/communities/{}/outbox", c.code),
+        crate::shell::flash::Flash::success(t.t("flash.outbox.retried")),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -79,9 +79,8 @@ async fn search_page(State(s): State<AppState>, ctx: Ctx, Query(q): Query<Direct
     let t = ctx.t();
     let hits = run_search(&s, &q).await?;
     let communities = areas::all_communities(&s.db).await?;
-    let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&DirectoryPage {
-        l: Layout::new(&ctx, "page.directory.title", home),
+        l: Layout::new(&ctx, "page.directory.title"),
         q: q.q.clone(),
         community: q.community.clone(),
         communities: communities.into_iter().map(|c| (c.code, c.name)).collect(),
@@ -115,9 +114,8 @@ async fn entry(State(s): State<AppState>, ctx: Ctx, Id(id): Id<OrganizationId>) 
     let t = ctx.t();
     let o = organizations::public_get(&s.db, id).await?;
     let area = areas::by_id(&s.db, o.area_id).await?;
-    let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&EntryPage {
-        l: Layout::with_title(&ctx, o.name.clone(), home),
+        l: Layout::with_title(&ctx, o.name.clone()),
         kind: t.t(&org_kind_key(o.kind)).to_string(),
         area: area.name,
         description: o.description,

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use wushe_app::organizations::{Organization, OrganizationForm};
 use wushe_app::{AppError, areas, organizations};
@@ -55,7 +55,7 @@ async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> 
         }
     }
     Ok(html(&ListPage {
-        l: Layout::new(&ctx, "page.organizations.title", Some(c.code.clone())),
+        l: Layout::new(&ctx, "page.organizations.title"),
         code: c.code,
         groups,
         can_write: ctx.actor.can(Action::OrganizationWrite, None),
@@ -92,12 +92,8 @@ async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>)
     };
     let members = organizations::members(&s.db, &ctx.actor, &o).await?;
     let children = organizations::children(&s.db, &o).await?;
-    let community = match o.community_id {
-        Some(c) => Some(areas::by_id(&s.db, c).await?.code),
-        None => crate::shell::layout::home_community(s, ctx).await,
-    };
     Ok(OrgPage {
-        l: Layout::with_title(ctx, o.name.clone(), community),
+        l: Layout::with_title(ctx, o.name.clone()),
         id: o.id.get(),
         kind: t.t(&org_kind_key(o.kind)).to_string(),
         parent,
@@ -155,7 +151,10 @@ async fn add_member(
     }
     .await;
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}")).into_response()),
+        Ok(_) => Ok(crate::shell::flash::redirect(
+            &format!("/organizations/{id}"),
+            crate::shell::flash::Flash::success(t.t("flash.organizations.member_added")),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let o = organizations::get(&s.db, &ctx.actor, id).await?;
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
@@ -215,7 +214,7 @@ async fn form_page(
     let t = ctx.t();
     let parents = organizations::in_area(&s.db, &ctx.actor, community).await?;
     Ok(OrgFormPage {
-        l: Layout::new(ctx, "page.organizations.new", Some(community.code.clone())),
+        l: Layout::new(ctx, "page.organizations.new"),
         code: community.code.clone(),
         f: OrgFormValues {
             name: b.name.clone(),
@@ -272,7 +271,10 @@ async fn create(
     }
     .await;
     match result {
-        Ok(o) => Ok(Redirect::to(&format!("/organizations/{}", o.id)).into_response()),
+        Ok(o) => Ok(crate::shell::flash::redirect(
+            &format!("/organizations/{}", o.id),
+            crate::shell::flash::Flash::success(t.f("flash.organizations.added", &[&o.name])),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&s, &ctx, &c, &b, msgs).await?)).into_response())

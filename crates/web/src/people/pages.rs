@@ -13,7 +13,7 @@ use crate::shell::views::{PersonRow, person_row_for};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wushe_app::people::{PersonForm, ResidentFilter};
 use wushe_app::{AppError, areas, organizations, people};
@@ -102,7 +102,7 @@ async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Que
         )
     };
     let page_view = ResidentsPage {
-        l: Layout::new(&ctx, "page.residents.title", Some(community.code.clone())),
+        l: Layout::new(&ctx, "page.residents.title"),
         code: community.code.clone(),
         vul_options: Vulnerability::ALL.iter().map(|v| (v.code(), t.t(&vul_key(*v)).to_string())).collect(),
         selected: q.vulnerability.clone(),
@@ -142,7 +142,6 @@ async fn person_page(s: &AppState, ctx: &Ctx, id: PersonId, reveal: bool) -> Res
             (String::new(), c.name, c.path)
         }
     };
-    let community = areas::by_id(&s.db, p.community_id).await?;
     let (phone, id_number) = if reveal {
         let r = people::reveal(&s.db, &ctx.actor, s.now(), id).await?;
         (r.phone.unwrap_or_default(), r.id_number.unwrap_or_default())
@@ -160,7 +159,7 @@ async fn person_page(s: &AppState, ctx: &Ctx, id: PersonId, reveal: bool) -> Res
         .collect();
     let row = person_row_for(&p, t, full, household_name);
     Ok(html(&PersonPage {
-        l: Layout::with_title(ctx, row.name.clone(), Some(community.code)),
+        l: Layout::with_title(ctx, row.name.clone()),
         p: row,
         household_code,
         phone,
@@ -202,7 +201,7 @@ struct PersonFormPage {
 fn form_page(ctx: &Ctx, code: &str, form: &PersonForm, errors: Vec<String>) -> PersonFormPage {
     let t = ctx.t();
     PersonFormPage {
-        l: Layout::new(ctx, "page.residents.new", Some(code.to_string())),
+        l: Layout::new(ctx, "page.residents.new"),
         code: code.to_string(),
         f: FormValues {
             household_code: form.household_code.clone(),
@@ -270,7 +269,10 @@ async fn create(
         Err(errs) => Err(AppError::Invalid(errs)),
     };
     match result {
-        Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
+        Ok(p) => Ok(crate::shell::flash::redirect(
+            &format!("/people/{}", p.id),
+            crate::shell::flash::Flash::success(t.t("flash.people.registered")),
+        )),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = crate::shell::error::field_problems(&e, t).into_iter().map(|f| f.message).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&ctx, &c.code, &form, msgs))).into_response())

@@ -12,8 +12,8 @@ use crate::shell::registry::Registry;
 use askama::Template;
 use axum::extract::State;
 use axum::http::Method;
+use wushe_app::claims;
 use wushe_app::resources::{self};
-use wushe_app::{areas, claims};
 use wushe_domain::access::Action;
 use wushe_domain::ids::NeedId;
 use wushe_domain::resources::{clock, date_of};
@@ -61,12 +61,11 @@ async fn matches(
     };
     let at = crate::resources::forms::needed_at(Some(&raw), s.now()).map_err(|x| e(x.into()))?;
     let (need, list) = resources::matches(&s.db, &ctx.actor, id, at, 20).await?;
-    let community = areas::by_id(&s.db, need.community_id).await?;
     let listed = claims::listing(&s.db, need.id).await?.is_some();
     let can_assign =
         wushe_domain::needs::NeedStatus::apply(need.status, wushe_domain::needs::EventKind::Assigned).is_ok();
     Ok(html(&MatchesPage {
-        l: Layout::with_title(&ctx, t.f("page.matches.title", &[&need.title]), Some(community.code)),
+        l: Layout::with_title(&ctx, t.f("page.matches.title", &[&need.title])),
         need_id: need.id.get(),
         need_title: need.title.clone(),
         version: need.version,

@@ -16,10 +16,11 @@ use crate::shell::views::schedule_text;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use wushe_app::resources::{self, Filter, Resource, ResourceForm};
 use wushe_app::{AppError, areas, needs, organizations};
 use wushe_domain::access::Action;
+use wushe_domain::areas::AreaKind;
 use wushe_domain::ids::ResourceId;
 use wushe_domain::policy::Ask;
 use wushe_domain::resources::{Exception, ResourceKind, ResourceStatus, clock, date_of, weekday};
@@ -127,6 +128,7 @@ struct ListPage {
     rows: Vec<ResourceRow>,
     can_add: bool,
     can_import: bool,
+    can_export: bool,
     prev: Option<i64>,
     next: Option<i64>,
     export_query: String,
@@ -146,14 +148,16 @@ pub(crate) async fn list(
     let cats = needs::categories(&s.db, c.id).await?;
     let rows = rows(&s, t, &list).await?;
     Ok(html(&ListPage {
-        l: Layout::new(&ctx, "page.resources.title", Some(c.code.clone())),
+        l: Layout::new(&ctx, "page.resources.title"),
         code: c.code.clone(),
         kinds: ResourceKind::ALL.iter().map(|k| (k.code(), kind_label(t, *k))).collect(),
         categories: cats.into_iter().map(|x| (x.code, if t.0 == Lang::En { x.name_en } else { x.name_zh })).collect(),
         count_label: t.f("page.resources.count", &[&total]),
         rows,
-        can_add: ctx.actor.grants.member_of(Action::ResourceOwn, &c.path),
-        can_import: ctx.actor.can(Action::ResourceManage, Some(&c.path)),
+        // Adding, importing and exporting are the community's, offered on its own page.
+        can_add: c.kind == AreaKind::Community && ctx.actor.grants.member_of(Action::ResourceOwn, &c.path),
+        can_import: c.kind == AreaKind::Community && ctx.actor.can(Action::ResourceManage, Some(&c.path)),
+        can_export: c.kind == AreaKind::Community && ctx.actor.can(Action::ResourceRead, Some(&c.path)),
         prev: (page > 1).then_some(page - 1),
         next: (page * resources::PAGE_SIZE < total).then_some(page + 1),
         export_query: format!(
@@ -172,8 +176,9 @@ async fn mine(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let list = resources::owned_by(&s.db, &ctx.actor).await?;
     let home = crate::shell::layout::home_community(&s, &ctx).await;
     Ok(html(&MinePage {
-        l: Layout::new(&ctx, "page.my_resources.title", home.clone()),
+        l: Layout::new(&ctx, "page.my_resources.title"),
         code: home.unwrap_or_default(),
+        can_claim: ctx.actor.can(Action::NeedClaim, None),
         rows: rows(&s, t, &list).await?,
     }))
 }
@@ -183,6 +188,8 @@ async fn mine(State(s): State<AppState>, ctx: Ctx) -> PageResult {
 struct MinePage {
     l: Layout,
     code: String,
+    /// Volunteers and organization members may also take needs from the claim list.
+    can_claim: bool,
     rows: Vec<ResourceRow>,
 }
 
@@ -236,12 +243,8 @@ async fn show_page(s: &AppState, ctx: &Ctx, id: ResourceId, errors: Vec<String>)
     let address = resources::shown_address(&r, full);
     let exceptions = resources::exceptions(&s.db, r.id.get()).await?;
     let moves = if r.kind.has_stock() { resources::stock_moves(&s.db, &r).await? } else { vec![] };
-    let community = match r.community_id {
-        Some(c) => Some(areas::by_id(&s.db, c).await?.code),
-        None => crate::shell::layout::home_community(s, ctx).await,
-    };
     Ok(ShowPage {
-        l: Layout::with_title(ctx, r.name.clone(), community),
+        l: Layout::with_title(ctx, r.name.clone()),
         id: r.id.get(),
         kind: kind_label(t, r.kind),
         status: status_label(t, r.status),
@@ -311,7 +314,10 @@ async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>) -> Pa
 async fn after_write(s: &AppState, ctx: &Ctx, id: ResourceId, r: Result<(), AppError>) -> PageResult {
     let t = ctx.t();
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/resources/{id}")).into_response()),
+        Ok(()) => Ok(crate::shell::flash::redirect(
+            &format!("/resources/{id}"),
+            crate::shell::flash::Flash::success(t.t("flash.resources.saved")),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             let page = show_page(s, ctx, id, msgs).await?;
@@ -376,7 +382,7 @@ async fn form_page(
         places.push((here.code, here.name));
     }
     Ok(FormPage {
-        l: Layout::new(ctx, "page.resource_form.title", Some(community.code.clone())),
+        l: Layout::new(ctx, "page.resource_form.title"),
         action,
         version,
         kinds: ResourceKind::ALL.iter().map(|k| (k.code(), kind_label(t, *k))).collect(),
@@ -435,7 +441,10 @@ async fn create(
     let f = f.into_form();
     let r = async { resources::create(&s.db, &ctx.actor, s.now(), f.parse()?).await }.await;
     match r {
-        Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
+        Ok(r) => Ok(crate::shell::flash::redirect(
+            &format!("/resources/{}", r.id),
+            crate::shell::flash::Flash::success(t.f("flash.resources.added", &[&r.name])),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
             let page = form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, msgs).await?;
@@ -474,7 +483,10 @@ async fn update(
     let f = f.into_form();
     let result = async { resources::update(&s.db, &ctx.actor, s.now(), r.id, version, f.parse()?).await }.await;
     match result {
-        Ok(r) => Ok(Redirect::to(&format!("/resources/{}", r.id)).into_response()),
+        Ok(r) => Ok(crate::shell::flash::redirect(
+            &format!("/resources/{}", r.id),
+            crate::shell::flash::Flash::success(t.f("flash.resources.added", &[&r.name])),
+        )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             let page = form_page(&s, &ctx, &home, format!("/resources/{}", r.id), f, r.version, msgs).await?;

@@ -92,7 +92,7 @@ pub(crate) async fn import_form(State(s): State<AppState>, ctx: Ctx, Path(code):
 fn import_page(ctx: &Ctx, code: &str, problems: Vec<(String, String, String)>, imported: Option<usize>) -> ImportPage {
     let t = ctx.t();
     ImportPage {
-        l: Layout::new(ctx, "page.resources_import.title", Some(code.to_string())),
+        l: Layout::new(ctx, "page.resources_import.title"),
         code: code.to_string(),
         columns: wushe_app::resources::sheets::COLUMNS
             .iter()

@@ -27,6 +27,8 @@ pub struct Ctx {
     pub large_text: bool,
     pub path: String,
     pub via_token: bool,
+    /// The message left by the action just taken, shown once on this page.
+    pub flash: Option<crate::shell::flash::Flash>,
 }
 
 impl Ctx {
@@ -34,7 +36,21 @@ impl Ctx {
         T(self.lang)
     }
 
-    async fn load(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Ctx, AppError> {
+    /// Someone not signed in, for pages drawn when reading the session failed.
+    pub fn anonymous(lang: Lang, path: &str) -> Ctx {
+        Ctx {
+            actor: Actor::anonymous(),
+            user: None,
+            csrf: String::new(),
+            lang,
+            large_text: false,
+            path: path.to_string(),
+            via_token: false,
+            flash: None,
+        }
+    }
+
+    pub(crate) async fn load(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Ctx, AppError> {
         let cookies = cookies(headers);
         let lang = cookies
             .get(LANG_COOKIE)
@@ -50,6 +66,7 @@ impl Ctx {
             large_text,
             path: path.to_string(),
             via_token: false,
+            flash: cookies.get(crate::shell::flash::FLASH_COOKIE).and_then(|v| crate::shell::flash::Flash::decode(v)),
         };
         let bearer = headers
             .get(header::AUTHORIZATION)
@@ -173,7 +190,12 @@ pub async fn guard(
         }
         return render_deferred(next.run(Request::from_parts(parts, Body::from(bytes))).await, kind, t);
     }
-    render_deferred(next.run(Request::from_parts(parts, body)).await, kind, t)
+    let mut res = render_deferred(next.run(Request::from_parts(parts, body)).await, kind, t);
+    // A page that showed the last action's message clears it, so it is seen once.
+    if kind == Kind::Page && ctx.flash.is_some() && res.status().is_success() {
+        crate::shell::flash::clear(&mut res);
+    }
+    res
 }
 
 /// Whether a write authenticated by the session cookie comes from this site's own pages (or

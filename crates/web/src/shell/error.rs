@@ -141,20 +141,54 @@ pub fn problem(status: StatusCode, code: &str, title: String, detail: String, er
     r
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    t: T,
-    status: u16,
-    title: &'a str,
-    messages: Vec<String>,
+/// What an error page says, carried on the response so that the outer layer, which knows
+/// who is reading, can draw it inside the page layout with their navigation.
+#[derive(Clone)]
+pub struct ErrorText {
+    pub title: String,
+    pub messages: Vec<String>,
 }
 
-pub fn error_page(status: StatusCode, t: T, title: &str, messages: Vec<String>) -> Response {
-    let page = ErrorPage { t, status: status.as_u16(), title, messages };
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: crate::shell::layout::Layout,
+    status: u16,
+    messages: Vec<String>,
+    signed_in: bool,
+}
+
+/// An HTML error page. Its text travels with it ([`ErrorText`]) and [`problem_for_bare_errors`]
+/// draws it in the reader's layout; the body here is only what a layer-less caller sees.
+pub fn error_page(status: StatusCode, title: &str, messages: Vec<String>) -> Response {
+    let body = format!("{} · {}", status.as_u16(), title);
+    let mut r = (status, body).into_response();
+    r.extensions_mut().insert(ErrorText { title: title.to_string(), messages });
+    r
+}
+
+/// Draws an error page in the reader's layout: their navigation, a way home and, signed out,
+/// the way to sign in.
+async fn laid_out(
+    state: &crate::shell::AppState,
+    headers: &axum::http::HeaderMap,
+    path: &str,
+    status: StatusCode,
+    text: ErrorText,
+) -> Response {
+    let ctx = match crate::shell::ctx::Ctx::load(state, headers, path).await {
+        Ok(c) => c,
+        Err(_) => crate::shell::ctx::Ctx::anonymous(lang_of(headers).0, path),
+    };
+    let page = ErrorPage {
+        l: crate::shell::layout::Layout::with_title(&ctx, text.title.clone()),
+        status: status.as_u16(),
+        messages: text.messages,
+        signed_in: ctx.user.is_some(),
+    };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, title.to_string()).into_response(),
+        Err(_) => (status, text.title).into_response(),
     }
 }
 
@@ -182,7 +216,7 @@ impl IntoResponse for WebError {
                 t.t(&format!("errors.detail.{code}")).to_string(),
                 fields,
             ),
-            Kind::Page => error_page(status, t, t.t(title_key), fields.into_iter().map(|f| f.message).collect()),
+            Kind::Page => error_page(status, t.t(title_key), fields.into_iter().map(|f| f.message).collect()),
         }
     }
 }
@@ -198,7 +232,7 @@ pub fn too_large(kind: Kind, t: T, limit: usize) -> Response {
             detail,
             vec![],
         ),
-        Kind::Page => error_page(StatusCode::PAYLOAD_TOO_LARGE, t, t.t("errors.title.too_large"), vec![detail]),
+        Kind::Page => error_page(StatusCode::PAYLOAD_TOO_LARGE, t.t("errors.title.too_large"), vec![detail]),
     }
 }
 
@@ -223,22 +257,35 @@ pub async fn not_found(req: Request) -> Response {
 }
 
 /// Errors produced by layers and extractors before a handler runs (405, 413, bad paths) come
-/// without a body; give them the same shape as ours.
+/// without a body; give them the same shape as ours. Error pages are drawn here, in the
+/// reader's layout.
 pub async fn problem_for_bare_errors(
-    axum::extract::State(uploads): axum::extract::State<std::sync::Arc<[&'static str]>>,
+    axum::extract::State((state, uploads)): axum::extract::State<(
+        crate::shell::AppState,
+        std::sync::Arc<[&'static str]>,
+    )>,
     req: Request,
     next: Next,
 ) -> Response {
     let t = lang_of(req.headers());
-    let api = req.uri().path().starts_with("/api/");
+    let api = req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/open311/");
+    let headers = req.headers().clone();
+    let path = req.uri().path().to_string();
     let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
     let limit = if route.is_some_and(|r| uploads.contains(&r.as_str())) {
         crate::shell::route::UPLOAD_LIMIT
     } else {
         crate::shell::route::BODY_LIMIT
     };
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
     let status = res.status();
+    if let Some(text) = res.extensions_mut().remove::<ErrorText>() {
+        let mut page = laid_out(&state, &headers, &path, status, text).await;
+        if let Some(d) = res.headers().get("x-wushe-denied") {
+            page.headers_mut().insert("x-wushe-denied", d.clone());
+        }
+        return page;
+    }
     // Responses that already carry a body type (ours, Open311's) pass through; only bare
     // errors from layers and extractors (no type, or plain text) are reshaped.
     let typed = res
@@ -250,10 +297,14 @@ pub async fn problem_for_bare_errors(
         return res;
     }
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        return too_large(if api { Kind::Api } else { Kind::Page }, t, limit);
+        if api {
+            return too_large(Kind::Api, t, limit);
+        }
+        let detail = t.f("errors.detail.payload_too_large", &[&size_text(limit)]);
+        let text = ErrorText { title: t.t("errors.title.too_large").into(), messages: vec![detail] };
+        return laid_out(&state, &headers, &path, status, text).await;
     }
     let (code, title) = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "errors.title.too_large"),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "errors.title.method_not_allowed"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "errors.title.unsupported_media_type"),
         StatusCode::NOT_FOUND => ("not_found", "errors.title.not_found"),
@@ -263,7 +314,7 @@ pub async fn problem_for_bare_errors(
     if api {
         problem(status, code, t.t(title).into(), t.t(&format!("errors.detail.{code}")).into(), vec![])
     } else {
-        error_page(status, t, t.t(title), vec![])
+        laid_out(&state, &headers, &path, status, ErrorText { title: t.t(title).into(), messages: vec![] }).await
     }
 }
 

@@ -39,23 +39,26 @@ pub struct Layout {
     pub large_text: bool,
     pub path: String,
     pub nav: Vec<NavItem>,
-    /// Codes of communities the person can reach, for the community switcher.
-    pub home_community: Option<String>,
+    /// The last action's message (see `shell::flash`).
+    pub flash: Option<crate::shell::flash::Flash>,
 }
 
 impl Layout {
-    pub fn new(ctx: &Ctx, title_key: &str, home_community: Option<String>) -> Layout {
+    pub fn new(ctx: &Ctx, title_key: &str) -> Layout {
         let t = ctx.t();
-        Self::with_title(ctx, t.t(title_key).to_string(), home_community)
+        Self::with_title(ctx, t.t(title_key).to_string())
     }
 
-    pub fn with_title(ctx: &Ctx, title: String, home_community: Option<String>) -> Layout {
+    /// The chrome of a page. The navigation comes from the reader's grants alone, never
+    /// from the page being read, so a grid's page does not turn its links into the grid's.
+    pub fn with_title(ctx: &Ctx, title: String) -> Layout {
         let t = ctx.t();
         let g = &ctx.actor.grants;
         let allow = |a: Action| g.decide(a, None) == Decision::Allow;
         let mut entries: Vec<&NavEntry> = NAV.get().map(|v| v.to_vec()).unwrap_or_default();
         entries.sort_by_key(|e| e.rank);
         let mut nav: Vec<NavItem> = Vec::new();
+        let home = g.home();
         for e in entries {
             let shown = match e.shown {
                 Shown::Always => true,
@@ -63,10 +66,11 @@ impl Layout {
                 Shown::Allowed(a) => allow(a),
                 Shown::AllowedNot(a, b) => allow(a) && !allow(b),
             };
-            let href = match (&e.href, &home_community) {
-                (Href::Community(p), Some(c)) => p.replace("{c}", c),
-                (Href::Community(_), None) => continue,
-                (Href::Fixed(p), _) => p.to_string(),
+            let href = match (&e.href, &home.community, &home.street) {
+                (Href::Community(p), Some(c), _) => p.replace("{c}", c),
+                (Href::Street(p), None, Some(s)) => p.replace("{s}", s),
+                (Href::Community(_), None, _) | (Href::Street(_), _, _) => continue,
+                (Href::Fixed(p), _, _) => p.to_string(),
             };
             if shown {
                 nav.push(NavItem { href, label: e.label, active: false });
@@ -89,8 +93,13 @@ impl Layout {
             large_text: ctx.large_text,
             path: ctx.path.clone(),
             nav,
-            home_community,
+            flash: ctx.flash.clone(),
         }
+    }
+
+    /// The flash message's class, text and link, for the template.
+    pub fn flash_view(&self) -> Option<(&'static str, &str, Option<&(String, String)>)> {
+        self.flash.as_ref().map(|f| (f.tone.code(), f.text.as_str(), f.link.as_ref()))
     }
 
     pub fn other_lang(&self) -> &'static str {

@@ -54,6 +54,8 @@ pub struct NavEntry {
 pub enum Href {
     /// Under the reader's home community: `{c}` is replaced by its code.
     Community(&'static str),
+    /// For people whose grants stop at a street (street officers): `{s}` is its code.
+    Street(&'static str),
     Fixed(&'static str),
 }
 

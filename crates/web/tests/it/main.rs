@@ -2,9 +2,11 @@
 //! role table, Open311, and the pages in Chromium.
 
 mod browser;
+mod crawl;
 mod http;
 mod needs_http;
 mod open311;
+mod pages_http;
 mod records;
 mod resources_http;
 mod routes;

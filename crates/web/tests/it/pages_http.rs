@@ -1,0 +1,213 @@
+//! The design system's behaviour over HTTP: feedback after an action (shown once), error pages
+//! inside the layout with a way back, the ledger's search and numbered pages, and the street
+//! officer's landing page.
+
+use wushe_testkit::{Engine, TestApp, extract_csrf};
+
+const S: &str = "510104001001";
+
+/// One need of S社区 with `status`, as (id, version, title).
+async fn a_need(app: &TestApp, c: &reqwest::Client, status: &str) -> (i64, i64, String) {
+    let page: serde_json::Value = app
+        .get(c, &format!("/api/v1/communities/{S}/needs?status={status}&limit=1"))
+        .await
+        .json()
+        .await
+        .expect("ledger JSON");
+    let n = &page["items"][0];
+    (n["id"].as_i64().expect("id"), n["version"].as_i64().expect("version"), n["title"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn an_action_is_confirmed_once_at_the_top_of_the_next_page() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "flash").await else { return };
+    let admin = app.login_as("admin.s").await;
+    let (id, version, _) = a_need(&app, &admin, "submitted").await;
+    let page = app.get(&admin, &format!("/needs/{id}")).await.text().await.unwrap();
+    assert!(!page.contains("id=\"flash\""), "no message before any action");
+    let csrf = extract_csrf(&page);
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/needs/{id}/step"),
+            &[("csrf", csrf.as_str()), ("event", "accepted"), ("version", &version.to_string()), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "a form post answers See Other");
+    assert_eq!(r.headers()["location"], format!("/needs/{id}"));
+    let after = app.get(&admin, &format!("/needs/{id}")).await.text().await.unwrap();
+    let flash = after.split("id=\"flash\"").nth(1).expect("the next page shows the message");
+    assert!(flash.contains("已记录") && flash.contains("受理"), "{}", &flash[..flash.len().min(300)]);
+    assert!(after.find("id=\"flash\"").unwrap() < after.find("<h1>").unwrap(), "the message comes first");
+    let again = app.get(&admin, &format!("/needs/{id}")).await.text().await.unwrap();
+    assert!(!again.contains("id=\"flash\""), "the message is shown once");
+
+    // A failed step shows the problem on the need page and no success message.
+    let csrf = extract_csrf(&again);
+    let r = app
+        .post_form(
+            &admin,
+            &format!("/needs/{id}/step"),
+            &[("csrf", csrf.as_str()), ("event", "accepted"), ("version", &version.to_string()), ("note", "")],
+        )
+        .await;
+    assert!(r.status().is_client_error(), "a stale or repeated step is refused: {}", r.status());
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("id=\"flash\""));
+}
+
+#[tokio::test]
+async fn error_pages_keep_the_layout_and_offer_a_way_back() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "error-pages").await else { return };
+    let admin = app.login_as("admin.s").await;
+    let r = app.get(&admin, "/no/such/page").await;
+    assert_eq!(r.status(), 404);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("class=\"main-nav\""), "the navigation stays");
+    assert!(body.contains(&format!("href=\"/communities/{S}/needs\"")), "the reader's own links");
+    assert!(body.contains("id=\"back-home\""));
+
+    // A page the route refuses: a donor may not claim.
+    let donor = app.login_as("donor.s").await;
+    let r = app.get(&donor, "/claims").await;
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("class=\"main-nav\"") && body.contains("id=\"back-home\""));
+    assert!(!body.contains("href=\"/claims\""), "no link back to the refused page");
+
+    // A record outside the reader's area reads as missing, inside the layout.
+    let other = app.login_as("admin.a").await;
+    let (id, _, _) = a_need(&app, &admin, "submitted").await;
+    let r = app.get(&other, &format!("/needs/{id}")).await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("href=\"/communities/310106001001/needs\""));
+
+    // Signed out, the way back includes signing in.
+    let r = app.get(&TestApp::new_client(), "/no/such/page").await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("href=\"/login?next=/no/such/page\""));
+}
+
+#[tokio::test]
+async fn the_ledger_finds_by_number_and_words_and_pages_by_number() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "ledger-search").await else { return };
+    let admin = app.login_as("admin.s").await;
+    let (id, _, title) = a_need(&app, &admin, "submitted").await;
+    let by_number = app.get(&admin, &format!("/communities/{S}/needs?q=%23{id}")).await.text().await.unwrap();
+    assert!(by_number.contains("共 1 条需求"), "one need by its number");
+    assert!(by_number.contains(&format!("href=\"/needs/{id}\"")));
+
+    let word: String = title.chars().take(4).collect();
+    let q: String = form_urlencoded_q(&word);
+    let by_words = app.get(&admin, &format!("/communities/{S}/needs?q={q}")).await.text().await.unwrap();
+    assert!(by_words.contains(&format!("href=\"/needs/{id}\"")), "found by words of its title: {word}");
+    let all = app.get(&admin, &format!("/communities/{S}/needs")).await.text().await.unwrap();
+    let total = |html: &str| -> i64 {
+        let at = html.find("共 ").expect("a total");
+        html[at + "共 ".len()..].split(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(total(&by_words) < total(&all), "words narrow the ledger");
+
+    // Numbered pages, the current one marked, the filters kept in every link.
+    assert!(all.contains("<nav class=\"pages\""));
+    assert!(all.contains("<span aria-current=\"page\">1</span>"));
+    let last = (total(&all) + 49) / 50;
+    assert!(all.contains(&format!("page={last}\">{last}</a>")), "the last page is one tap away");
+    let open = app.get(&admin, &format!("/communities/{S}/needs?status=open&q=%E6%A5%BC")).await.text().await.unwrap();
+    if open.contains("<nav class=\"pages\"") {
+        let nav = open.split("<nav class=\"pages\"").nth(1).unwrap();
+        assert!(nav.contains("q=%E6%A5%BC&#38;status=open"), "page links keep the search and filters");
+    }
+    let nothing = app
+        .get(&admin, &format!("/communities/{S}/needs?q=%E4%B8%8D%E5%AD%98%E5%9C%A8xyz"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(nothing.contains("id=\"no-needs\""), "an empty result says what to do");
+}
+
+fn form_urlencoded_q(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn a_street_officer_lands_on_the_street_with_its_communities_side_by_side() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "street-home").await else { return };
+    let officer = app.login_as("street.s").await;
+    let r = app.get(&officer, "/").await;
+    assert_eq!(r.headers()["location"], "/streets/510104001");
+    let page = app.get(&officer, "/streets/510104001").await;
+    assert_eq!(page.status(), 200);
+    let body = page.text().await.unwrap();
+    assert!(body.contains(&format!("<a href=\"/communities/{S}\">")), "each community links into it");
+    assert!(body.contains("id=\"street-communities\""));
+    assert!(body.contains("href=\"/communities/510104001/needs/metrics\""), "street metrics in the navigation");
+    // Another street's page is not theirs.
+    assert_eq!(app.get(&officer, "/streets/310106001").await.status(), 404);
+    // A community's admin has no street page.
+    let admin = app.login_as("admin.s").await;
+    assert_eq!(app.get(&admin, "/streets/510104001").await.status(), 404);
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_as_words_and_filters_by_action_and_date() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "audit-page").await else { return };
+    let admin = app.login_as("admin.s").await;
+    let (id, version, _) = a_need(&app, &admin, "submitted").await;
+    let r = app
+        .post_json(
+            &admin,
+            &format!("/api/v1/needs/{id}/events"),
+            &serde_json::json!({"event": "accepted", "version": version}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let all = app.get(&admin, &format!("/communities/{S}/audit")).await.text().await.unwrap();
+    let table = all.split("id=\"audit\"").nth(1).expect("entries");
+    assert!(!table.contains(">need.") && !table.contains(">session."), "no raw action codes");
+    assert!(table.contains("需求：受理") && table.contains("新增账号"), "readable names");
+    assert!(table.contains(&format!("<a href=\"/needs/{id}\">需求 #{id}</a>")), "the subject links to its page");
+    let count = |html: &str| -> i64 {
+        let at = html.find("共 ").unwrap();
+        html[at + "共 ".len()..].split(' ').next().unwrap().parse().unwrap()
+    };
+    let accepted = app.get(&admin, &format!("/communities/{S}/audit?action=need.accepted")).await.text().await.unwrap();
+    assert!(count(&accepted) == 1 && count(&accepted) < count(&all));
+    let rows = accepted.split("id=\"audit\"").nth(1).unwrap();
+    assert!(!rows.contains("新增账号"), "only the chosen action");
+    if count(&all) > 50 {
+        assert!(all.contains("<nav class=\"pages\""), "a long log is paged");
+    }
+    let future = app.get(&admin, &format!("/communities/{S}/audit?from=2099-01-01")).await.text().await.unwrap();
+    assert_eq!(count(&future), 0);
+    let bad = app.get(&admin, &format!("/communities/{S}/audit?from=tomorrow")).await.text().await.unwrap();
+    assert!(bad.contains("id=\"error-summary\"") && bad.contains("开始日期"), "a bad date is named");
+    // English names too.
+    let en = app.get(&admin, "/prefs/lang/en").await;
+    assert!(en.status().is_redirection());
+    let all_en = app.get(&admin, &format!("/communities/{S}/audit")).await.text().await.unwrap();
+    assert!(all_en.contains("Need: Accept") || all_en.contains("Need: "), "English names");
+    assert!(all_en.contains("Account added"));
+}
+
+#[tokio::test]
+async fn the_inbox_is_paged_with_unread_counts_and_can_be_read_at_once() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "inbox-page").await else { return };
+    let admin = app.login_as("admin.s").await;
+    let page = app.get(&admin, "/inbox").await.text().await.unwrap();
+    assert!(page.contains("id=\"inbox-counts\""));
+    let unread_before = app.get(&admin, "/inbox?unread=1").await.text().await.unwrap();
+    let csrf = extract_csrf(&page);
+    if page.contains("id=\"read-all\"") {
+        let r = app.post_form(&admin, "/inbox/read-all", &[("csrf", csrf.as_str())]).await;
+        assert_eq!(r.status(), 303);
+        let after = app.get(&admin, "/inbox").await.text().await.unwrap();
+        assert!(after.contains("id=\"flash\""), "the action is confirmed");
+        assert!(after.contains("未读 0 条"), "nothing unread after");
+        assert!(!after.contains("id=\"read-all\""));
+        assert!(unread_before.contains("class=\"unread\""));
+    }
+    let empty = app.get(&admin, "/inbox?unread=1").await.text().await.unwrap();
+    assert!(empty.contains("没有未读消息"), "an empty list says so");
+}
