@@ -33,7 +33,7 @@ pub static MANIFEST: Manifest = Manifest {
         },
     ],
     jobs: &[],
-    catalogue: &["kind.area.", "audit."],
+    catalogue: &["kind.area.", "audit.action.", "audit.subject.", "audit.need_step"],
     keys: || {
         keyed("kind.area.", wushe_domain::areas::AreaKind::ALL.iter().map(|k| k.code()))
             .chain(keyed("audit.action.", audit::NAMED_ACTIONS.iter().copied()))

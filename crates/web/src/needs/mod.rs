@@ -48,7 +48,7 @@ pub static MANIFEST: Manifest = Manifest {
             shown: Shown::Allowed(Action::NeedRead),
         },
         NavEntry {
-            rank: 70,
+            rank: 65,
             label: "nav.metrics",
             href: Href::Community("/communities/{c}/needs/metrics"),
             shown: Shown::Allowed(Action::NeedMetricsRead),

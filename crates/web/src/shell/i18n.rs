@@ -85,7 +85,7 @@ pub fn en_label(key: &str) -> String {
 
 /// Prefixes of message keys every capability uses (page texts, fields, errors, navigation);
 /// each capability's manifest adds its own.
-pub const SHARED_PREFIXES: &[&str] = &["errors.", "nav.", "page.", "field."];
+pub const SHARED_PREFIXES: &[&str] = &["errors.", "nav.", "page.", "field.", "flash."];
 
 /// Whether the catalogue has `key` (in both languages: a test checks they match).
 pub fn has(key: &str) -> bool {
