@@ -97,11 +97,6 @@ impl Layout {
         }
     }
 
-    /// The flash message's class, text and link, for the template.
-    pub fn flash_view(&self) -> Option<(&'static str, &str, Option<&(String, String)>)> {
-        self.flash.as_ref().map(|f| (f.tone.code(), f.text.as_str(), f.link.as_ref()))
-    }
-
     pub fn other_lang(&self) -> &'static str {
         match self.t.0 {
             crate::shell::i18n::Lang::ZhCn => "en",
