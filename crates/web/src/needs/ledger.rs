@@ -272,7 +272,8 @@ pub fn filter_from(q: &LedgerQuery, cats: &[Category], limit: i64) -> Result<Fil
         );
     }
     f.overdue_only = q.overdue == "1" || q.overdue == "true";
-    f.text = Some(q.q.trim().to_string()).filter(|q| !q.is_empty());
+    // A NUL byte is no text PostgreSQL can compare; control characters never match a title.
+    f.text = Some(q.q.trim().chars().filter(|c| !c.is_control()).collect::<String>()).filter(|q| !q.is_empty());
     let page: i64 = q.page.as_deref().unwrap_or("1").parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
     f.offset = (page - 1) * limit;
     Ok(f)
