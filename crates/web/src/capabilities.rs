@@ -68,7 +68,10 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT))
-        .layer(axum::middleware::from_fn_with_state((state.clone(), uploads), error::problem_for_bare_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), uploads),
+            crate::shell::error_pages::problem_for_bare_errors,
+        ))
         .layer(axum::middleware::map_response_with_state(state.secure_cookies, registry::security_headers))
         .with_state(state);
     (router, specs)

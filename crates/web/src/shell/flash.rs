@@ -3,7 +3,7 @@
 //! the cookie that carried it is cleared. The message is written in the reader's language
 //! when the action happens; the page escapes it like any text.
 
-use crate::shell::ctx::safe_next;
+use crate::shell::next::safe_next;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
