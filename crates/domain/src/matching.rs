@@ -1,10 +1,12 @@
 //! R2 — which resources can serve a need, best first, and why.
 //!
-//! The order is lexicographic so that the rules a person can check by eye always hold: first how
-//! well the resource fits the need (its categories name the need's category, or only its skill
-//! tags meet the need's words), then whether it is available when the need is (its schedule is
-//! open and it is not already carrying all it can), and only then a score that weighs place, load
-//! and past ratings. A resource that fits nothing is never listed.
+//! The order is lexicographic so that the rules a person can check by eye always hold: first the
+//! tier — whether it can serve when the need is (its schedule is open and it is not already
+//! carrying all it can), only later (it opens within two weeks), or not at present — then how
+//! well it fits the need (its categories name the need's category before only its skill tags
+//! meet the need's words), and only then a score that weighs place, load and past ratings.
+//! Pages show the tiers as headed groups, so a higher score below a lower one is explained by
+//! its group. A resource that fits nothing is never listed.
 
 use crate::resources::{Availability, local_day_minute};
 
@@ -39,6 +41,27 @@ pub struct Candidate<'a> {
     pub rating_count: i64,
     /// Last local day it may be used (a stockpile's expiry); after it the resource is not offered.
     pub expires: Option<i64>,
+}
+
+/// When a resource can serve the need; the outermost group of the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    /// Closed for good, or carrying all it can: not at present.
+    Unavailable,
+    /// Closed at the time but open again within two weeks: by appointment.
+    Later,
+    /// Open and with room: it can serve at once.
+    Now,
+}
+
+impl Tier {
+    pub fn code(self) -> &'static str {
+        match self {
+            Tier::Now => "now",
+            Tier::Later => "later",
+            Tier::Unavailable => "unavailable",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -133,6 +156,7 @@ pub fn place_level(shared: usize) -> PlaceLevel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ranked {
     pub id: i64,
+    pub tier: Tier,
     pub fit: Fit,
     pub available: bool,
     pub place: PlaceLevel,
@@ -159,6 +183,7 @@ fn fit_of(need: &NeedProfile<'_>, c: &Candidate<'_>) -> Option<Fit> {
 
 struct Scored {
     index: usize,
+    tier: Tier,
     fit: Fit,
     available: bool,
     score: f64,
@@ -166,7 +191,7 @@ struct Scored {
 }
 
 fn order(a: &Scored, b: &Scored) -> std::cmp::Ordering {
-    b.fit.cmp(&a.fit).then(b.available.cmp(&a.available)).then(b.score.total_cmp(&a.score)).then(a.id.cmp(&b.id))
+    b.tier.cmp(&a.tier).then(b.fit.cmp(&a.fit)).then(b.score.total_cmp(&a.score)).then(a.id.cmp(&b.id))
 }
 
 /// Ranks `candidates` for `need` and returns the best `limit`, each with its reasons.
@@ -183,10 +208,17 @@ pub fn rank(need: &NeedProfile<'_>, candidates: &[Candidate<'_>], limit: usize) 
         let load = if c.carries_load { c.load } else { 0 };
         let open = c.availability.covers(day, minute, minute + 1);
         let available = open && load < capacity;
+        let tier = if available {
+            Tier::Now
+        } else if load < capacity && c.availability.next_open(need.at).is_some() {
+            Tier::Later
+        } else {
+            Tier::Unavailable
+        };
         let place = place_level(shared_depth(need.area_path, c.area_path));
         let free = 1.0 - (load as f64 / capacity as f64).clamp(0.0, 1.0);
         let score = 0.5 * place.score() + 0.3 * free + 0.2 * rating_score(c.rating_sum, c.rating_count);
-        scored.push(Scored { index, fit, available, score, id: c.id });
+        scored.push(Scored { index, tier, fit, available, score, id: c.id });
     }
     if scored.len() > limit && limit > 0 {
         scored.select_nth_unstable_by(limit - 1, order);
@@ -225,7 +257,7 @@ pub fn rank(need: &NeedProfile<'_>, candidates: &[Candidate<'_>], limit: usize) 
             } else {
                 reasons.push(Reason::NotRated);
             }
-            Ranked { id: s.id, fit: s.fit, available: s.available, place, score: s.score, reasons }
+            Ranked { id: s.id, tier: s.tier, fit: s.fit, available: s.available, place, score: s.score, reasons }
         })
         .collect()
 }
@@ -346,12 +378,32 @@ mod tests {
         let c: Vec<Candidate<'_>> = owned.iter().map(Owned::candidate).collect();
         let r = rank(&n, &c, 10);
         assert_eq!(r.iter().map(|x| x.id).collect::<Vec<_>>(), vec![3, 1, 2]);
+        assert_eq!(r.iter().map(|x| x.tier).collect::<Vec<_>>(), vec![Tier::Now, Tier::Later, Tier::Unavailable]);
         assert!(r[0].available && r[0].reasons.contains(&Reason::Available));
         assert!(r[0].reasons.contains(&Reason::Place(PlaceLevel::Farther)));
         let saturday_9 = utc_of(parse_date("2026-11-28").unwrap(), 540);
         assert!(r[1].reasons.contains(&Reason::Closed { next: Some(saturday_9) }), "{:?}", r[1].reasons);
         assert!(r[2].reasons.contains(&Reason::Full { load: 3, capacity: 3 }));
         assert!(r[2].reasons.contains(&Reason::Place(PlaceLevel::Near)));
+    }
+
+    #[test]
+    fn the_tier_comes_first_and_category_fit_leads_within_it() {
+        let terms = vec!["陪护".to_string()];
+        let n = need(&terms);
+        let mut closed_fit = Owned::new(1, "elder_care", BUILDING1);
+        closed_fit.availability.weekly = WeeklySchedule::parse("6-7 09:00-17:00").unwrap();
+        let mut open_tagged = Owned::new(2, "legal", BUILDING1);
+        open_tagged.tags = vec!["陪护".into()];
+        let open_fit = Owned::new(3, "elder_care", OTHER_STREET);
+        let owned = [closed_fit, open_tagged, open_fit];
+        let c: Vec<Candidate<'_>> = owned.iter().map(Owned::candidate).collect();
+        let r = rank(&n, &c, 10);
+        assert_eq!(
+            r.iter().map(|x| (x.id, x.tier, x.fit)).collect::<Vec<_>>(),
+            vec![(3, Tier::Now, Fit::Category), (2, Tier::Now, Fit::Tags), (1, Tier::Later, Fit::Category)]
+        );
+        assert!(r[1].score > r[0].score, "the nearer tag fit scores higher yet follows the category fit");
     }
 
     #[test]
@@ -406,7 +458,7 @@ mod tests {
     }
 
     /// Property: over many random resource sets, an unavailable resource is never ranked above an
-    /// available one with the same fit, a tag fit never above a category fit, and the output is
+    /// available one, a tag fit never above a category fit in the same tier, and the output is
     /// the same whatever order the candidates come in.
     #[test]
     fn property_unavailable_never_above_available_with_the_same_fit() {
@@ -438,14 +490,16 @@ mod tests {
             let r = rank(&need, &c, n);
             for (i, a) in r.iter().enumerate() {
                 for b in &r[i + 1..] {
-                    assert!(a.fit >= b.fit, "round {round}: {a:?} above {b:?}");
-                    if a.fit == b.fit {
-                        assert!(
-                            a.available || !b.available,
-                            "round {round}: unavailable {} above available {}",
-                            a.id,
-                            b.id
-                        );
+                    assert!(a.tier >= b.tier, "round {round}: {a:?} above {b:?}");
+                    assert!(
+                        a.available || !b.available,
+                        "round {round}: unavailable {} above available {}",
+                        a.id,
+                        b.id
+                    );
+                    assert_eq!(a.available, a.tier == Tier::Now);
+                    if a.tier == b.tier {
+                        assert!(a.fit >= b.fit, "round {round}: {a:?} above {b:?}");
                     }
                 }
             }

@@ -120,6 +120,21 @@ impl NeedStatus {
         !self.is_closed() && self != NeedStatus::Resolved
     }
 
+    /// The one or two steps that move the need on from here, which a page offers first; the
+    /// others (rejecting, reopening, reassigning, merging) are there but secondary.
+    pub fn primary_events(self) -> &'static [EventKind] {
+        use EventKind as E;
+        match self {
+            NeedStatus::Submitted => &[E::Accepted, E::Assigned],
+            NeedStatus::Accepted => &[E::Assigned],
+            NeedStatus::Assigned => &[E::Started, E::Resolved],
+            NeedStatus::InProgress => &[E::Resolved],
+            NeedStatus::Resolved => &[E::Confirmed],
+            NeedStatus::Reopened => &[E::Assigned, E::Resolved],
+            NeedStatus::Confirmed | NeedStatus::Rejected | NeedStatus::Merged => &[],
+        }
+    }
+
     /// The events a person could record next, in the order a page offers them.
     pub fn next_events(self) -> Vec<EventKind> {
         [
@@ -290,6 +305,20 @@ mod tests {
     use super::*;
     use EventKind as E;
     use NeedStatus as S;
+
+    #[test]
+    fn primary_steps_are_legal_next_steps_and_lead_towards_closing() {
+        for s in S::ALL {
+            let next = s.next_events();
+            for e in s.primary_events() {
+                assert!(next.contains(e), "{s:?}: primary {e:?} must be a legal next step");
+            }
+            assert!(s.primary_events().len() <= 2);
+            assert_eq!(s.primary_events().is_empty(), s.is_closed(), "{s:?}");
+        }
+        assert!(!S::Submitted.primary_events().contains(&E::Rejected));
+        assert_eq!(S::Resolved.primary_events(), &[E::Confirmed]);
+    }
 
     #[test]
     fn a_claim_assigns_and_its_release_puts_the_need_back() {

@@ -65,6 +65,9 @@ pub enum Ask {
     NeedMatch,
     /// Report to a whistle addressed to the organization in [`Ties::member`].
     NeedReport,
+    /// See the requester's name and phone in full: the requester, the person doing the work,
+    /// and roles that may read residents' sensitive data there. Others see them masked.
+    NeedContact,
     /// Release the active claim on the need.
     ClaimRelease,
     ResourceRead,
@@ -116,6 +119,7 @@ pub fn allows(who: Asker, r: &Record, ask: Ask) -> bool {
         Ask::NeedManage => manage,
         Ask::NeedWhistle | Ask::NeedMatch => manage && !r.closed,
         Ask::NeedReport => manage || (who.person && t.member && who.anywhere(Action::NeedWork)),
+        Ask::NeedContact => requester || assignee || who.at(Action::ResidentReadSensitive, path),
         Ask::ClaimRelease => manage || (who.person && t.claim_holder),
         Ask::ResourceRead => who.near(Action::ResourceRead, path) || (who.person && t.owner),
         Ask::ResourceManage => who.at(Action::ResourceManage, path),
@@ -174,6 +178,22 @@ mod tests {
         assert!(allows(person(&g), &need(HOME, Ties::default()), Ask::NeedStep(EventKind::Accepted)));
         assert!(!allows(person(&g), &need("/51/s/g2/h1/", Ties::default()), Ask::NeedRead));
         assert!(!allows(person(&g), &need("/51/a/g1/", Ties::default()), Ask::NeedRead));
+    }
+
+    #[test]
+    fn the_requesters_contact_is_full_only_to_them_the_worker_and_sensitive_readers() {
+        let home = need(HOME, Ties::default());
+        let social = grants(Role::SocialWorker, COMMUNITY);
+        let street = grants(Role::StreetOfficer, "/51/");
+        let volunteer = grants(Role::Volunteer, COMMUNITY);
+        assert!(allows(person(&social), &home, Ask::NeedContact));
+        assert!(allows(person(&street), &home, Ask::NeedRead));
+        assert!(!allows(person(&street), &home, Ask::NeedContact));
+        assert!(!allows(person(&volunteer), &home, Ask::NeedContact));
+        let claimed = need(HOME, Ties { assignee: true, ..Ties::default() });
+        assert!(allows(person(&volunteer), &claimed, Ask::NeedContact));
+        let own = need(HOME, Ties { requester: true, ..Ties::default() });
+        assert!(allows(person(&grants(Role::Resident, HOME)), &own, Ask::NeedContact));
     }
 
     #[test]

@@ -234,8 +234,20 @@ impl TestApp {
         Some(Self::spawn_on(db).await)
     }
 
+    /// A server whose clock stands still at `at` (UTC ms), for pages whose content depends on
+    /// the hour (a space's free slots today).
+    pub async fn spawn_at(engine: Engine, test: &str, at: i64) -> Option<TestApp> {
+        let db = seeded_db(engine, test).await?;
+        let clock = Arc::new(wushe_app::clock::ManualClock(std::sync::atomic::AtomicI64::new(at)));
+        Some(Self::spawn_with(db, clock).await)
+    }
+
     pub async fn spawn_on(db: Db) -> TestApp {
-        let mut state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
+        Self::spawn_with(db, Arc::new(SystemClock)).await
+    }
+
+    async fn spawn_with(db: Db, clock: Arc<dyn wushe_app::clock::Clock>) -> TestApp {
+        let mut state = wushe_web::AppState::new(db.clone(), clock);
         state.data_dir = std::env::temp_dir().join(unique("wushe_data"));
         let app = wushe_web::service(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -402,4 +414,17 @@ macro_rules! both_engines {
             }
         }
     };
+}
+
+/// The next Wednesday at 10:00 in the communities' time after the real now: a working morning,
+/// when the demo's spaces are open, close to the demo data's dates.
+pub fn next_wednesday_10() -> i64 {
+    const DAY: i64 = 86_400_000;
+    // China Standard Time, UTC+8 all year.
+    let offset = 8 * 3_600_000;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let local_day = (now + offset).div_euclid(DAY) + 1;
+    // 1970-01-01 was a Thursday: day 6 of every week from it is a Wednesday.
+    let wednesday = local_day + (6 - local_day.rem_euclid(7)).rem_euclid(7);
+    wednesday * DAY + 10 * 3_600_000 - offset
 }

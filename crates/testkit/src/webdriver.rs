@@ -27,6 +27,12 @@ pub fn available() -> Result<(), String> {
 
 impl Browser {
     pub async fn start() -> Result<Browser, String> {
+        Self::start_with(true).await
+    }
+
+    /// A browser with scripts on or off (`false`: as a phone with JavaScript disabled sees
+    /// the pages; WebDriver's own scripts still run).
+    pub async fn start_with(script: bool) -> Result<Browser, String> {
         available()?;
         let port =
             std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
@@ -56,7 +62,8 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
-                "prefs": { "intl.accept_languages": "zh-CN,zh" },
+                "prefs": { "intl.accept_languages": "zh-CN,zh",
+                           "profile.managed_default_content_settings.javascript": if script { 1 } else { 2 } },
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                          "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
                          "--window-size=1280,900", "--lang=zh-CN", format!("--user-data-dir={}", profile.display())]
@@ -164,6 +171,18 @@ impl Browser {
         self.call(reqwest::Method::POST, &self.s("/execute/sync"), Some(json!({ "script": script, "args": [] }))).await
     }
 
+    /// Forgets every cookie of the site (signs out, drops the preferences).
+    pub async fn clear_cookies(&self) -> Result<(), String> {
+        self.call(reqwest::Method::DELETE, &self.s("/cookie"), None).await.map(|_| ())
+    }
+
+    /// Runs `script` as the body of an async function whose last argument is the callback to
+    /// call with the result (WebDriver's execute/async), for scripts such as axe-core's run.
+    pub async fn eval_async(&self, script: &str) -> Result<serde_json::Value, String> {
+        self.call(reqwest::Method::POST, &self.s("/timeouts"), Some(json!({ "script": 120_000 }))).await?;
+        self.call(reqwest::Method::POST, &self.s("/execute/async"), Some(json!({ "script": script, "args": [] }))).await
+    }
+
     /// PNG bytes of the viewport, for looking at what a person sees.
     pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
         let v = self.call(reqwest::Method::GET, &self.s("/screenshot"), None).await?;
@@ -205,4 +224,35 @@ fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+/// The axe-core version the accessibility checks run (from the npm registry).
+pub const AXE_VERSION: &str = "4.14.1";
+
+/// axe-core's script, installed from the npm registry into `target/axe/` on first use (once
+/// per test process, however many tests ask at once).
+pub fn axe_source() -> Result<String, String> {
+    static AXE: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    AXE.get_or_init(install_axe).clone()
+}
+
+fn install_axe() -> Result<String, String> {
+    let dir = crate::target_dir().join("axe");
+    let file = dir.join("node_modules/axe-core/axe.min.js");
+    let wanted = format!("\"version\": \"{AXE_VERSION}\"");
+    let installed =
+        std::fs::read_to_string(dir.join("node_modules/axe-core/package.json")).is_ok_and(|p| p.contains(&wanted));
+    if !installed {
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let out = Command::new("npm")
+            .args(["install", "--prefix"])
+            .arg(&dir)
+            .args([&format!("axe-core@{AXE_VERSION}"), "--no-audit", "--no-fund", "--no-save", "--silent"])
+            .output()
+            .map_err(|e| format!("npm is needed for axe-core (apt-get install npm): {e}"))?;
+        if !out.status.success() {
+            return Err(format!("npm install axe-core failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+    }
+    std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))
 }

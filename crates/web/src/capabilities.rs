@@ -63,6 +63,7 @@ pub fn build(state: AppState) -> (Router, Vec<RouteSpec>) {
     let (router, specs, uploads) = reg.finish();
     let _ = route::ROUTES.set(specs.clone());
     let _ = crate::shell::layout::NAV.set(ALL.iter().flat_map(|m| m.nav.iter()).collect());
+    let _ = crate::shell::layout::START.set(ALL.iter().flat_map(|m| m.start.iter()).collect());
     let uploads: std::sync::Arc<[&'static str]> = uploads.into();
     let router = router
         .fallback(error::not_found)
@@ -140,6 +141,11 @@ mod tests {
         ranks.sort();
         ranks.dedup();
         assert_eq!(ranks.len(), n, "two navigation links share a rank");
+        let mut ranks: Vec<u16> = ALL.iter().flat_map(|m| m.start.iter().map(|n| n.rank)).collect();
+        let n = ranks.len();
+        ranks.sort();
+        ranks.dedup();
+        assert_eq!(ranks.len(), n, "two start actions share a rank");
     }
 
     fn collect_keys(dir: &std::path::Path, prefixes: &[&str], out: &mut Vec<String>) {

@@ -9,7 +9,7 @@ use wushe_domain::needs::EventKind;
 use wushe_domain::policy::{Ask, Record, Ties};
 
 /// The households a person holds a resident grant for (their "own" needs).
-pub(crate) fn own_households(actor: &Actor) -> Vec<String> {
+pub fn own_households(actor: &Actor) -> Vec<String> {
     actor.grants.grants.iter().filter(|g| g.role == Role::Resident).map(|g| g.area_path.clone()).collect()
 }
 

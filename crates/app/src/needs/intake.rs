@@ -96,7 +96,11 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
     let resident_homes = own_households(actor);
     let household = match household {
         Some(h) => Some(h),
-        None if !f.area_code.trim().is_empty() => None,
+        // Staff name the household; a resident's need comes from their own household, also
+        // when it is about a place elsewhere in the community.
+        None if !f.area_code.trim().is_empty() && !matches!(channel, Some(Channel::Online | Channel::Suggestion)) => {
+            None
+        }
         None => {
             // A resident's own household is the default place.
             match resident_homes.iter().find(|p| p.starts_with(&community.path)) {
@@ -116,6 +120,15 @@ pub async fn parse_form(db: &Db, actor: &Actor, community: &Area, f: &NeedForm) 
             _ => None,
         }
     };
+    // A resident names a public place (a building, a grid, the community) or their own home,
+    // never another household.
+    let by_resident = matches!(channel, Some(Channel::Online | Channel::Suggestion));
+    let area = area.filter(|a| {
+        !by_resident
+            || a.kind != AreaKind::Household
+            || resident_homes.iter().any(|h| a.path.starts_with(h.as_str()))
+            || actor.grants.decide(Action::NeedRecord, Some(&a.path)) == Decision::Allow
+    });
     if area.is_none() {
         e.0.push(FieldError::new("area_code", "errors.area.unknown"));
     }

@@ -9,6 +9,7 @@
 mod access;
 mod calendar;
 mod categories;
+mod contact;
 mod grouping;
 mod history;
 mod intake;
@@ -21,11 +22,12 @@ mod views;
 mod whistles;
 mod workflow;
 
-pub use access::{get, record, whistle_record, workflow_steps};
+pub use access::{get, own_households, record, whistle_record, workflow_steps};
 pub use calendar::{CalendarForm, calendar_dates, calendar_for, set_calendar};
 pub use categories::{
     Category, CategoryForm, active_categories, add_category, categories, ensure_default_categories, update_category,
 };
+pub use contact::{Contact, contact};
 pub use grouping::{bulk_assign, group, members_of, similar};
 pub use history::{History, existing_ids, insert_histories, set_merged_into};
 pub use intake::{Location, NeedForm, NewNeed, SubmitQueue, authorize_submit, parse_form, submit};

@@ -91,7 +91,10 @@ pub async fn whistle(db: &Db, actor: &Actor, at: i64, id: NeedId, w: Whistling) 
     let mut recipients = Vec::new();
     for o in orgs {
         recipients.extend(notifications::members_of(&mut tx.tx, *o).await?);
+        recipients.extend(notifications::street_officers_of(&mut tx.tx, *o).await?);
     }
+    recipients.sort_unstable();
+    recipients.dedup();
     let msg = notifications::Message {
         community_id: Some(need.community_id),
         kind: "whistled",

@@ -15,4 +15,4 @@ mod queue;
 pub use delivery::{Channels, DIGEST_FROM, MAX_ATTEMPTS, Outgoing, Render, Round, backoff_millis, dispatch};
 pub use inbox::{Notification, inbox, inbox_page, mark_all_read, mark_read, unread};
 pub use outbox::{OUTBOX_STATUSES, OutboxRow, failing, outbox, outbox_counts, retry};
-pub use queue::{Message, members_of, queue, queue_many, responsible_for};
+pub use queue::{Message, members_of, queue, queue_many, responsible_for, street_officers_of};

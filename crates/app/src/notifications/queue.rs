@@ -140,6 +140,21 @@ pub async fn members_of(tx: &mut Transaction<'_, Any>, org_id: i64) -> Result<Ve
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// The street officers over a street-level organization's area: a whistle to a street
+/// department reaches the officers of that street as well as the department's members.
+pub async fn street_officers_of(tx: &mut Transaction<'_, Any>, org_id: i64) -> Result<Vec<i64>, AppError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT g.user_id FROM organizations o JOIN areas oa ON oa.id = o.area_id \
+         JOIN grants g ON g.role = 'street_officer' JOIN areas ga ON ga.id = g.area_id \
+         JOIN users u ON u.id = g.user_id \
+         WHERE o.id = $1 AND oa.kind = 'street' AND oa.path LIKE ga.path || '%' AND u.disabled = 0",
+    )
+    .bind(org_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// Community admins over `path` and grid workers whose grid contains it (escalations).
 pub async fn responsible_for(tx: &mut Transaction<'_, Any>, path: &str) -> Result<Vec<i64>, AppError> {
     // Paths hold only digits and '/', so they are safe inside a LIKE pattern.

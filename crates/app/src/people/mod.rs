@@ -13,6 +13,6 @@ pub use commands::{Revealed, insert, insert_many, register, reveal, update};
 pub use forms::{NewPerson, PersonForm};
 pub use model::Person;
 pub use queries::{
-    ResidentFilter, counts_in, get, household_members, place_of, residents_in, vulnerability_counts,
-    vulnerable_households,
+    HouseholdHit, ResidentFilter, counts_in, find_households, get, household_members, place_of, residents_in,
+    vulnerability_counts, vulnerable_households,
 };

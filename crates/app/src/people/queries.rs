@@ -13,7 +13,8 @@ use wushe_domain::people::Vulnerabilities;
 #[derive(Debug, Clone, Default)]
 pub struct ResidentFilter {
     pub vulnerability: Option<wushe_domain::people::Vulnerability>,
-    pub name_prefix: Option<String>,
+    /// Words anywhere in the name (a search box, not a prefix).
+    pub name: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -50,9 +51,9 @@ pub async fn residents_in(
             binds.push(format!("%,{},%", v.code()));
             filter.push_str(&format!(" AND ',' || vulnerability || ',' LIKE ${}", binds.len()));
         }
-        if let Some(n) = &f.name_prefix {
-            binds.push(format!("{n}%"));
-            filter.push_str(&format!(" AND name LIKE ${}", binds.len()));
+        if let Some(n) = &f.name {
+            binds.push(crate::db::contains_pattern(n));
+            filter.push_str(&format!(" AND name LIKE ${} ESCAPE '\\'", binds.len()));
         }
         let count_sql = format!("SELECT COUNT(*) FROM people WHERE {filter}");
         let mut cq = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.clone()));
@@ -179,4 +180,75 @@ pub async fn vulnerable_households(db: &Db, path: &str) -> Result<i64, AppError>
     .fetch_one(&db.pool)
     .await?;
     Ok(r.0)
+}
+
+/// A household as the finder lists it: its code, its name (building, unit, room) and who
+/// lives there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdHit {
+    pub code: String,
+    pub name: String,
+    pub residents: Vec<String>,
+}
+
+/// Households of `community` where the actor may record needs, found by the words of their
+/// name ("3栋 2单元 402"; a word ending in 栋 is a building number, so "1栋" is not "11栋")
+/// or by text anywhere in a resident's name; at most `limit`, in the order of the area tree.
+pub async fn find_households(
+    db: &Db,
+    actor: &Actor,
+    community: &Area,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<HouseholdHit>, AppError> {
+    let words: Vec<&str> = q.split_whitespace().filter(|w| !w.chars().any(char::is_control)).take(6).collect();
+    if words.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut hits = Vec::new();
+    for sub in actor.subtrees(Action::NeedRecord) {
+        let range = if community.path.starts_with(&sub) {
+            community.path.clone()
+        } else if sub.starts_with(&community.path) {
+            sub
+        } else {
+            continue;
+        };
+        let mut binds = vec![range.clone(), upper(&range)];
+        let mut name_match = Vec::new();
+        for w in &words {
+            let esc = crate::db::contains_pattern(w);
+            // A building number matches from the start of the name.
+            binds.push(if w.ends_with('栋') { esc.trim_start_matches('%').to_string() } else { esc });
+            name_match.push(format!("a.name LIKE ${} ESCAPE '\\'", binds.len()));
+        }
+        binds.push(crate::db::contains_pattern(&words.join(" ")));
+        let person = binds.len();
+        let sql = format!(
+            "SELECT a.id, a.code, a.name FROM areas a WHERE a.kind = 'household' AND a.path >= $1 AND a.path < $2 \
+             AND (({}) OR EXISTS (SELECT 1 FROM people p WHERE p.household_id = a.id AND p.name LIKE ${person} ESCAPE '\\')) \
+             ORDER BY a.path LIMIT {}",
+            name_match.join(" AND "),
+            limit - hits.len() as i64
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, String)>(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            query = query.bind(b);
+        }
+        hits.extend(query.fetch_all(&db.pool).await?);
+        if hits.len() as i64 >= limit {
+            break;
+        }
+    }
+    let mut out = Vec::with_capacity(hits.len());
+    for (id, code, name) in hits {
+        let residents: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM people WHERE household_id = $1 ORDER BY is_household_head DESC, id LIMIT 6",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+        out.push(HouseholdHit { code, name, residents: residents.into_iter().map(|r| r.0).collect() });
+    }
+    Ok(out)
 }

@@ -144,11 +144,20 @@ async fn visibility_body(db: Db, _e: Engine) {
     // Another community's admin sees nothing of S.
     let admin_a = actor(&db, Role::CommunityAdmin, "310106001001", user_id(&db, "admin.a").await).await;
     assert!(matches!(needs::get(&db, &admin_a, mine.id).await, Err(AppError::NotFound)));
-    // A resident cannot submit for someone else's household.
+    // A resident cannot submit for someone else's household…
     let mut f = form("repairs", "冒名");
     f.area_code = GRID2_HOME.into();
+    let refused = needs::parse_form(&db, &resident, &community, &f).await;
+    assert!(matches!(refused, Err(AppError::Invalid(e)) if e.0[0].field == "area_code"));
+    // …but may report a problem in a building elsewhere in the community: it still comes from
+    // their own household.
+    let building = &GRID2_HOME[..17];
+    let mut f = form("repairs", "对面楼的路灯坏了");
+    f.area_code = building.into();
     let new = needs::parse_form(&db, &resident, &community, &f).await.unwrap();
-    assert!(needs::submit(&db, &resident, T0, new).await.is_err());
+    let n = needs::submit(&db, &resident, T0, new).await.unwrap();
+    assert_eq!(n.area_path, areas::by_code(&db, building).await.unwrap().path);
+    assert_eq!(n.household_id, Some(areas::by_code(&db, HOME).await.unwrap().id));
 }
 
 both_engines!(overdue_needs_are_flagged_once_and_survive_restarts, overdue_body);
@@ -193,6 +202,16 @@ async fn whistle_body(db: Db, _e: Engine) {
     let n = needs::whistle(&db, &admin, T0 + H, n.id, whistling(n.version, &ids, "多次发生，请城管和街道介入"))
         .await
         .unwrap();
+    // The street's departments answer to the street: its officer hears of the whistle once,
+    // however many of its departments were called.
+    let heard: Vec<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM notifications WHERE kind = 'whistled' AND need_id = $1")
+            .bind(n.id.get())
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let officer = user_id(&db, "street.s").await;
+    assert_eq!(heard.iter().filter(|h| h.0 == officer).count(), 1, "{heard:?}");
     needs::report(&db, &admin, T0 + 3 * H, n.id, ids[0], "已到场查看").await.unwrap();
     let again = needs::report(&db, &admin, T0 + 4 * H, n.id, ids[0], "").await;
     assert!(matches!(again, Err(AppError::Conflict(e)) if e.field == "organization"));

@@ -14,6 +14,7 @@ pub static MANIFEST: Manifest = Manifest {
     routes,
     openapi: || <api::AccountsApi as utoipa::OpenApi>::openapi(),
     nav: &[NavEntry { rank: 180, label: "nav.account", href: Href::Fixed("/account"), shown: Shown::SignedIn }],
+    start: &[],
     jobs: &[],
     catalogue: &["role."],
     keys: || keyed("role.", wushe_domain::access::Role::ALL.iter().map(|r| r.code())).collect(),

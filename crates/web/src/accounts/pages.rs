@@ -23,6 +23,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/", Action::Public, home);
     r.page(Method::GET, "/healthz", Action::Public, healthz);
     r.page(Method::GET, "/static/app.css", Action::Public, css);
+    r.page(Method::GET, "/design", Action::Public, crate::shell::design::page);
     r.page(Method::GET, "/login", Action::Public, login_form);
     r.page(Method::POST, "/login", Action::Public, login);
     r.page(Method::POST, "/logout", Action::OwnAccount, logout);

@@ -44,6 +44,7 @@ pub const NAMED_ACTIONS: &[&str] = &[
     "claim.unlist",
     "demo.resources",
     "membership.add",
+    "need.contact_revealed",
     "need.group",
     "need.overdue",
     "need.photo",

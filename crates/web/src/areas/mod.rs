@@ -32,6 +32,7 @@ pub static MANIFEST: Manifest = Manifest {
             shown: Shown::Allowed(Action::AuditRead),
         },
     ],
+    start: &[],
     jobs: &[],
     catalogue: &["kind.area.", "audit.action.", "audit.subject.", "audit.need_step"],
     keys: || {

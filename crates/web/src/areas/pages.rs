@@ -45,6 +45,10 @@ struct OverviewPage {
     can_browse: bool,
     /// Channels failing now (community admins), linking to the outbox.
     failing: Vec<String>,
+    /// What the reader comes to do, first the primary (see `Manifest::start`).
+    start: Vec<crate::shell::layout::NavItem>,
+    /// A resident's needs that are resolved and wait for their confirmation: (id, title).
+    awaiting: Vec<(i64, String)>,
 }
 
 /// The figures of a community overview; shared with the API.
@@ -112,7 +116,21 @@ async fn overview(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>)
     } else {
         vec![]
     };
+    let at_home = ctx.actor.grants.home().community.as_deref() == Some(o.community.code.as_str());
+    let start = if at_home { crate::shell::layout::start_actions(&ctx) } else { vec![] };
+    let awaiting = if at_home && ctx.actor.can(Action::NeedOwn, None) {
+        wushe_app::needs::mine(&s.db, &ctx.actor)
+            .await?
+            .into_iter()
+            .filter(|n| n.status == wushe_domain::needs::NeedStatus::Resolved)
+            .map(|n| (n.id.get(), n.title))
+            .collect()
+    } else {
+        vec![]
+    };
     let page = OverviewPage {
+        start,
+        awaiting,
         failing,
         l: Layout::with_title(&ctx, o.community.name.clone()),
         code: o.community.code.clone(),

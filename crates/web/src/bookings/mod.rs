@@ -19,12 +19,18 @@ pub static MANIFEST: Manifest = Manifest {
         },
         NavEntry { rank: 150, label: "nav.my_bookings", href: Href::Fixed("/my/bookings"), shown: Shown::SignedIn },
     ],
+    start: &[NavEntry {
+        rank: 60,
+        label: "start.book_space",
+        href: Href::Community("/communities/{c}/spaces"),
+        shown: Shown::SignedIn,
+    }],
     jobs: &[Job {
         name: "booking-requests-lapse",
         every_secs: 60,
         run: |s, now| Box::pin(async move { wushe_app::bookings::expire_requests(&s.db, now).await }),
     }],
-    catalogue: &["booking.who.", "booking.live.", "booking.status.", "booking.approval.", "booking.short."],
+    catalogue: &["booking.who.", "booking.live.", "booking.status.", "booking.approval."],
     keys: || {
         use wushe_domain::resources::{BookerClass, BookingStatus};
         keyed("booking.status.", BookingStatus::ALL.iter().map(|s| s.code()))

@@ -46,14 +46,32 @@ pub fn status_label(t: T, s: BookingStatus) -> String {
     t.t(&format!("booking.status.{}", s.code())).to_string()
 }
 
+/// A space or piece of equipment as the list shows it, with today's next free slots.
+pub struct SpaceCard {
+    id: i64,
+    name: String,
+    schedule: String,
+    live: &'static str,
+    live_label: String,
+    /// The next free half hours today (up to six), each a link to book it.
+    free: Vec<String>,
+    today: String,
+}
+
 #[derive(Template)]
 #[template(path = "spaces.html")]
 struct SpacesPage {
     l: Layout,
     code: String,
-    rows: Vec<(i64, String, String, String, String)>,
+    /// Rooms and halls, booked by the half hour.
+    spaces: Vec<SpaceCard>,
+    /// Equipment lent out by the half hour (a projector, a tent), listed apart from rooms.
+    equipment: Vec<SpaceCard>,
     can_manage: bool,
 }
+
+/// How many free slots a card offers to tap.
+const FREE_SHOWN: usize = 6;
 
 async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
@@ -63,35 +81,62 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
         return Err(e(AppError::NotFound));
     }
     let now = s.now();
-    let mut rows = Vec::new();
+    let today = local_day_minute(now).0;
+    let (mut spaces, mut equipment) = (Vec::new(), Vec::new());
     for r in resources::bookable_in(&s.db, &c).await? {
         let live = bookings::live_status(&s.db, &r, now).await?;
-        rows.push((
-            r.id.get(),
-            r.name.clone(),
-            crate::shell::views::schedule_text(t, &r.schedule),
-            live.code().to_string(),
-            live_label(t, live),
-        ));
+        let free = bookings::slots(&s.db, &r, today, 1, now)
+            .await?
+            .into_iter()
+            .filter(|(at, st)| {
+                *st == LiveStatus::Free && *at + i64::from(wushe_domain::resources::SLOT_MINUTES) * 60_000 > now
+            })
+            .take(FREE_SHOWN)
+            .map(|(at, _)| local_time(at)[11..].to_string())
+            .collect();
+        let card = SpaceCard {
+            id: r.id.get(),
+            name: r.name.clone(),
+            schedule: crate::shell::views::schedule_text(t, &r.schedule),
+            live: live.code(),
+            live_label: live_label(t, live),
+            free,
+            today: date_of(today),
+        };
+        if r.kind == wushe_domain::resources::ResourceKind::Space { spaces.push(card) } else { equipment.push(card) }
     }
     Ok(html(&SpacesPage {
         l: Layout::with_title(&ctx, t.f("page.spaces.title", &[&c.name])),
         can_manage: ctx.actor.can(Action::BookingManage, Some(&c.path)),
         code: c.code,
-        rows,
+        spaces,
+        equipment,
     }))
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct DayQuery {
-    #[serde(default)]
     date: String,
+    /// A tapped free slot: the form opens beside it, starting then.
+    from: String,
 }
 
 pub struct SlotRow {
     pub time: String,
     pub code: &'static str,
     pub label: String,
+    /// The form is drawn beside this slot: it was tapped, or the form failed for it.
+    pub chosen: bool,
+}
+
+/// One day of the week ahead: its date, weekday and how many half hours are free.
+pub struct DayRow {
+    date: String,
+    weekday: String,
+    free: usize,
+    open: bool,
+    current: bool,
 }
 
 #[derive(Template)]
@@ -108,8 +153,11 @@ struct SpacePage {
     slots: Vec<SlotRow>,
     /// The week from this day: (date, weekday) headers and, per half hour open on any of the
     /// days, its time and each day's status code.
-    week_days: Vec<(String, String)>,
-    week_rows: Vec<(String, Vec<&'static str>)>,
+    week: Vec<DayRow>,
+    /// Some slot has the form beside it; otherwise the form follows the slots.
+    chosen: bool,
+    /// Equipment is lent, a space is booked: the words differ.
+    equipment: bool,
     /// Start and end times offered by the form: the open half hours of the day.
     from_options: Vec<String>,
     to_options: Vec<String>,
@@ -134,17 +182,27 @@ async fn space_page(
     let slots: Vec<SlotRow> = week[..per_day]
         .iter()
         .filter(|(_, st)| *st != LiveStatus::Closed)
-        .map(|(at, st)| SlotRow { time: local_time(*at)[11..].to_string(), code: st.code(), label: live_label(t, *st) })
+        .map(|(at, st)| {
+            let time = local_time(*at)[11..].to_string();
+            SlotRow {
+                chosen: form.date == date_of(day) && form.from == time,
+                time,
+                code: st.code(),
+                label: live_label(t, *st),
+            }
+        })
         .collect();
-    let week_days: Vec<(String, String)> =
-        (day..day + 7).map(|d| (date_of(d), t.t(&format!("weekday.{}", weekday(d) - 1)).to_string())).collect();
-    let mut by_time: std::collections::BTreeMap<String, Vec<&'static str>> = Default::default();
-    for (i, (at, st)) in week.iter().enumerate() {
-        let row = by_time.entry(local_time(*at)[11..].to_string()).or_insert_with(|| vec!["closed"; 7]);
-        row[i / per_day] = st.code();
-    }
-    let week_rows: Vec<(String, Vec<&'static str>)> =
-        by_time.into_iter().filter(|(_, cells)| cells.iter().any(|c| *c != "closed")).collect();
+    let week_days: Vec<DayRow> = week
+        .chunks(per_day.max(1))
+        .zip(day..day + 7)
+        .map(|(cells, d)| DayRow {
+            date: date_of(d),
+            weekday: t.t(&format!("weekday.{}", weekday(d) - 1)).to_string(),
+            free: cells.iter().filter(|(_, st)| *st == LiveStatus::Free).count(),
+            open: cells.iter().any(|(_, st)| *st != LiveStatus::Closed),
+            current: d == day,
+        })
+        .collect();
     let from_options: Vec<String> = slots.iter().map(|s| s.time.clone()).collect();
     let to_options: Vec<String> = from_options
         .iter()
@@ -167,9 +225,10 @@ async fn space_page(
         ),
         schedule: crate::shell::views::schedule_text(t, &r.schedule),
         capacity: r.capacity,
+        chosen: slots.iter().any(|x| x.chosen),
         slots,
-        week_days,
-        week_rows,
+        week: week_days,
+        equipment: r.kind != wushe_domain::resources::ResourceKind::Space,
         from_options,
         to_options,
         signed_in: ctx.user.is_some(),
@@ -181,7 +240,15 @@ async fn space_page(
 async fn space(State(s): State<AppState>, ctx: Ctx, Id(id): Id<ResourceId>, Query(q): Query<DayQuery>) -> PageResult {
     let r = resources::bookable(&s.db, id).await?;
     let day = parse_date(&q.date).unwrap_or_else(|| local_day_minute(s.now()).0);
-    let form = BookingForm { date: date_of(day), ..Default::default() };
+    // A tapped slot fills the form: that half hour, which the person may lengthen.
+    let (from, to) = match wushe_domain::resources::parse_clock(q.from.trim()) {
+        Some(m) => (
+            wushe_domain::resources::clock(m),
+            wushe_domain::resources::clock(m + wushe_domain::resources::SLOT_MINUTES),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let form = BookingForm { date: date_of(day), from, to, ..Default::default() };
     Ok(html(&space_page(&s, &ctx, &r, day, form, vec![]).await?))
 }
 
@@ -415,16 +482,4 @@ async fn personal_feed(State(s): State<AppState>, ctx: Ctx, Path(token): Path<St
         });
     }
     Ok(ics(crate::shell::ical::calendar(t.t("page.my_bookings.title"), &events), "bookings.ics"))
-}
-
-impl SpacePage {
-    /// The short label key of a week cell's status.
-    fn live_key(&self, code: &str) -> &'static str {
-        match code {
-            "free" => "booking.short.free",
-            "booked" => "booking.short.booked",
-            "in_use" => "booking.short.in_use",
-            _ => "booking.short.closed",
-        }
-    }
 }

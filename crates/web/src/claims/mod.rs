@@ -17,6 +17,12 @@ pub static MANIFEST: Manifest = Manifest {
         href: Href::Fixed("/claims"),
         shown: Shown::Allowed(Action::NeedClaim),
     }],
+    start: &[NavEntry {
+        rank: 35,
+        label: "start.claims",
+        href: Href::Fixed("/claims"),
+        shown: Shown::Allowed(Action::NeedClaim),
+    }],
     jobs: &[Job {
         name: "claims-expire",
         every_secs: 60,

@@ -48,6 +48,8 @@ pub struct MineRow {
 struct ListPage {
     l: Layout,
     all: bool,
+    /// Nothing fitted the person's skills, so every listed need is shown instead.
+    widened: bool,
     rows: Vec<ClaimRow>,
     mine: Vec<MineRow>,
     orgs: Vec<(i64, String)>,
@@ -62,7 +64,12 @@ pub struct ListQuery {
 
 async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result<ListPage, AppError> {
     let t = ctx.t();
-    let list = claims::claimable(&s.db, &ctx.actor, all).await?;
+    let mut list = claims::claimable(&s.db, &ctx.actor, all).await?;
+    // An empty list of fitting needs is no answer: show every listed need instead, saying so.
+    let widened = !all && list.is_empty();
+    if widened {
+        list = claims::claimable(&s.db, &ctx.actor, true).await?;
+    }
     let mut rows = Vec::new();
     let mut cats_of: std::collections::HashMap<i64, Vec<needs::Category>> = Default::default();
     for c in &list {
@@ -104,7 +111,7 @@ async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result
     {
         orgs = organizations::posts_of(&s.db, p).await?.into_iter().map(|(o, _)| (o.id.get(), o.name)).collect();
     }
-    Ok(ListPage { l: Layout::new(ctx, "page.claims.title"), all, rows, mine, orgs, errors })
+    Ok(ListPage { l: Layout::new(ctx, "page.claims.title"), all, widened, rows, mine, orgs, errors })
 }
 
 async fn list(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {

@@ -26,6 +26,33 @@ pub struct ActionView {
     note_required: bool,
 }
 
+/// The requester as the page shows them (see [`needs::Contact`]).
+pub struct ContactView {
+    name: String,
+    person: Option<i64>,
+    phone: String,
+    revealed: bool,
+    may_reveal: bool,
+}
+
+/// One organization the need may be whistled to.
+pub struct WhistleChoice {
+    id: i64,
+    name: String,
+    kind: String,
+}
+
+/// The whistle's finder: organizations by name and kind, a few at a time, not all at once.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NeedQuery {
+    org_q: String,
+    org_kind: String,
+}
+
+/// How many organizations the whistle form lists at once; a search narrows the rest.
+const WHISTLE_SHOWN: usize = 8;
+
 pub struct WhistleView {
     org_id: i64,
     name: String,
@@ -47,10 +74,22 @@ struct NeedPage {
     assignee: String,
     respond_due: String,
     rating: String,
-    actions: Vec<ActionView>,
+    contact: ContactView,
+    /// Time to the resolution deadline in words, for open needs.
+    time_left: String,
+    late: bool,
+    /// The one or two steps that move the need on (the state machine's primary events).
+    primary: Vec<ActionView>,
+    /// The other steps the reader may take, behind "more actions".
+    secondary: Vec<ActionView>,
     assignee_options: Vec<(String, String)>,
     can_whistle: bool,
-    whistle_options: Vec<(i64, String)>,
+    whistle_options: Vec<WhistleChoice>,
+    /// How many organizations matched the finder, of which `whistle_options` are the first.
+    whistle_found: usize,
+    whistle_kinds: Vec<(&'static str, String)>,
+    org_q: String,
+    org_kind: String,
     whistles: Vec<WhistleView>,
     timeline: Vec<(String, String, String, String)>,
     /// Similar open individual needs (id, title, similarity), offered to managers (N6).
@@ -89,17 +128,45 @@ pub async fn assignee_label(s: &AppState, n: &Need) -> String {
     String::new()
 }
 
-async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> Result<NeedPage, AppError> {
+/// What the page is asked beyond the need: the whistle finder, a reveal of the contact.
+#[derive(Default)]
+struct Asked {
+    query: NeedQuery,
+    reveal: bool,
+    errors: Vec<String>,
+}
+
+async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, asked: Asked) -> Result<NeedPage, AppError> {
     let t = ctx.t();
+    let Asked { query, reveal, errors } = asked;
     let (n, rec) = needs::get(&s.db, &ctx.actor, id).await?;
     let may = |ask| ctx.actor.may(&rec, ask);
     let cats = needs::categories(&s.db, n.community_id).await?;
     let community = areas::by_id(&s.db, n.community_id).await?;
     let row = rows(s, t, std::slice::from_ref(&n), &cats).await?.remove(0);
     let assignee_options = assignee_choices(s, &community).await?;
-    // Whistles go to organizations: the community's and its street's departments.
-    let whistle_options: Vec<(i64, String)> =
-        assignee_options.iter().filter_map(|(k, n)| Some((k.strip_prefix("org:")?.parse().ok()?, n.clone()))).collect();
+    // Whistles go to organizations: the community's and its street's departments, found by
+    // name (anywhere in it) and kind.
+    let orgs = if may(Ask::NeedWhistle) { super::ledger::work_organizations(s, &community).await? } else { vec![] };
+    let mut whistle_kinds: Vec<(&'static str, String)> = Vec::new();
+    for o in &orgs {
+        if !whistle_kinds.iter().any(|(k, _)| *k == o.kind.code()) {
+            whistle_kinds.push((o.kind.code(), t.t(&format!("kind.org.{}", o.kind.code())).to_string()));
+        }
+    }
+    let words: Vec<String> = query.org_q.split_whitespace().map(str::to_lowercase).collect();
+    let found: Vec<WhistleChoice> = orgs
+        .iter()
+        .filter(|o| query.org_kind.is_empty() || o.kind.code() == query.org_kind)
+        .filter(|o| words.iter().all(|w| o.name.to_lowercase().contains(w.as_str())))
+        .map(|o| WhistleChoice {
+            id: o.id.get(),
+            name: o.name.clone(),
+            kind: t.t(&format!("kind.org.{}", o.kind.code())).to_string(),
+        })
+        .collect();
+    let whistle_found = found.len();
+    let whistle_options: Vec<WhistleChoice> = found.into_iter().take(WHISTLE_SHOWN).collect();
     let person_orgs = wushe_app::accounts::member_org_ids(&s.db, ctx.actor.user_id).await?;
     let mut whistles = Vec::new();
     for w in needs::whistles(&s.db, &n).await? {
@@ -164,6 +231,26 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> 
         Some(c) => ctx.actor.may(&wushe_app::claims::claim_record(&ctx.actor, &rec, Some(c)), Ask::ClaimRelease),
         None => false,
     };
+    let c = needs::contact(&s.db, &ctx.actor, s.now(), &n, &rec, reveal).await?;
+    let contact = ContactView {
+        name: c.name,
+        person: c.person.map(|p| p.get()),
+        phone: c.phone.unwrap_or_default(),
+        revealed: c.revealed,
+        may_reveal: c.may_reveal,
+    };
+    let (time_left, late) = if n.status.is_open() {
+        crate::shell::layout::time_left(t, s.now(), n.resolve_due)
+    } else {
+        (String::new(), false)
+    };
+    let view = |e: EventKind| ActionView {
+        code: e.code(),
+        label: t.t(&format!("action.{}", e.code())).to_string(),
+        note_required: note_required(e),
+    };
+    let (primary, secondary): (Vec<EventKind>, Vec<EventKind>) =
+        allowed_events(&n, &ctx.actor, &rec).into_iter().partition(|e| n.status.primary_events().contains(e));
     Ok(NeedPage {
         can_match: may(Ask::NeedMatch),
         claim,
@@ -181,17 +268,18 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> 
         assignee: assignee_label(s, &n).await,
         respond_due: local_time(n.respond_due),
         rating: n.rating.map(|r| format!("{r}/5")).unwrap_or_default(),
-        actions: allowed_events(&n, &ctx.actor, &rec)
-            .into_iter()
-            .map(|e| ActionView {
-                code: e.code(),
-                label: t.t(&format!("action.{}", e.code())).to_string(),
-                note_required: note_required(e),
-            })
-            .collect(),
+        contact,
+        time_left,
+        late,
+        primary: primary.into_iter().map(view).collect(),
+        secondary: secondary.into_iter().map(view).collect(),
         assignee_options,
         can_whistle: may(Ask::NeedWhistle),
         whistle_options,
+        whistle_found,
+        whistle_kinds,
+        org_q: query.org_q,
+        org_kind: query.org_kind,
         whistles,
         timeline,
         errors,
@@ -199,8 +287,23 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, errors: Vec<String>) -> 
     })
 }
 
-pub(crate) async fn show(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> PageResult {
-    Ok(html(&need_page(&s, &ctx, id, vec![]).await?))
+pub(crate) async fn show(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<NeedId>,
+    axum::extract::Query(query): axum::extract::Query<NeedQuery>,
+) -> PageResult {
+    Ok(html(&need_page(&s, &ctx, id, Asked { query, ..Asked::default() }).await?))
+}
+
+/// Shows the requester's full phone to a reader who may see it; the view is audited.
+pub(crate) async fn reveal_contact(State(s): State<AppState>, ctx: Ctx, Id(id): Id<NeedId>) -> PageResult {
+    // Only readers the policy lets see the full contact; others are refused before anything.
+    let (_, rec) = needs::get(&s.db, &ctx.actor, id).await?;
+    if !ctx.actor.may(&rec, Ask::NeedContact) {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(html(&need_page(&s, &ctx, id, Asked { reveal: true, ..Asked::default() }).await?))
 }
 
 /// Re-renders the need with the problems, or reports the error page.
@@ -211,7 +314,7 @@ async fn after_write(s: &AppState, ctx: &Ctx, id: NeedId, r: Result<(), AppError
         Ok(()) => Ok(crate::shell::flash::redirect(&format!("/needs/{id}"), crate::shell::flash::Flash::success(done))),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            let page = need_page(s, ctx, id, msgs).await?;
+            let page = need_page(s, ctx, id, Asked { errors: msgs, ..Asked::default() }).await?;
             Ok((status, html(&page)).into_response())
         }
         Err(err) => Err(WebError::page(err, t)),

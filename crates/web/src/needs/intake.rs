@@ -31,6 +31,9 @@ pub struct FormValues {
     contact_phone: String,
 }
 
+/// A place the need may be about, picked by name: (code, name).
+type Place = (String, String);
+
 #[derive(Template)]
 #[template(path = "need_form.html")]
 struct FormPage {
@@ -38,6 +41,18 @@ struct FormPage {
     action: String,
     staff: bool,
     f: FormValues,
+    /// The household the need comes from, by name: the resident's own, or the one a grid
+    /// worker found; empty when none is chosen yet.
+    home: String,
+    /// The community itself, its grids and its buildings, for a need about somewhere else.
+    community_place: Place,
+    grids: Vec<Place>,
+    buildings: Vec<Place>,
+    /// The staff's household finder: what was asked and what it found.
+    find: String,
+    found: Vec<wushe_app::people::HouseholdHit>,
+    /// The record form's own address, for the finder and "choose another household".
+    form_href: String,
     channel_options: Vec<(&'static str, String)>,
     category_options: Vec<(String, String)>,
     errors: Vec<String>,
@@ -49,10 +64,47 @@ async fn form_page(
     community: &areas::Area,
     staff: bool,
     f: &NeedForm,
+    find: &str,
     errors: Vec<String>,
 ) -> Result<FormPage, AppError> {
     let t = ctx.t();
     let cats = needs::active_categories(&s.db, community.id).await?;
+    // Where the reader may file: all the community for a resident, their own areas for staff.
+    let reach = ctx.actor.subtrees(Action::NeedRecord);
+    let mine = |a: &areas::Area| !staff || reach.iter().any(|r| a.path.starts_with(r.as_str()));
+    let place = |a: areas::Area| (a.code, a.name);
+    let grids = areas::in_subtree(&s.db, &community.path, wushe_domain::areas::AreaKind::Grid, 500, 0)
+        .await?
+        .into_iter()
+        .filter(|a| mine(a))
+        .map(place)
+        .collect();
+    let buildings = areas::in_subtree(&s.db, &community.path, wushe_domain::areas::AreaKind::Building, 2000, 0)
+        .await?
+        .into_iter()
+        .filter(|a| mine(a))
+        .map(place)
+        .collect();
+    let home = if staff {
+        match areas::by_code(&s.db, f.household_code.trim()).await {
+            Ok(h) if h.kind == wushe_domain::areas::AreaKind::Household && mine(&h) => h.name,
+            _ => String::new(),
+        }
+    } else {
+        let homes = wushe_app::needs::own_households(&ctx.actor);
+        match homes.iter().find(|p| p.starts_with(&community.path)) {
+            Some(p) => areas::by_code(&s.db, p.trim_end_matches('/').rsplit('/').next().unwrap_or(""))
+                .await
+                .map(|h| h.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        }
+    };
+    let found = if staff && !find.trim().is_empty() {
+        wushe_app::people::find_households(&s.db, &ctx.actor, community, find, 20).await?
+    } else {
+        vec![]
+    };
     let staff_channels = [Channel::Visit, Channel::Hotline, Channel::WalkIn, Channel::JointMeeting];
     Ok(FormPage {
         l: Layout::new(ctx, if staff { "page.needs.record" } else { "page.needs.new_own" }),
@@ -74,14 +126,23 @@ async fn form_page(
             .map(|c| (c.code(), t.t(&format!("channel.{}", c.code())).to_string()))
             .collect(),
         category_options: cats.iter().map(|c| (c.code.clone(), category_name(c, t))).collect(),
+        home,
+        community_place: (community.code.clone(), community.name.clone()),
+        grids,
+        buildings,
+        find: find.to_string(),
+        found,
+        form_href: format!("/communities/{}/needs/new", community.code),
         errors,
     })
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PrefillQuery {
-    #[serde(default)]
     household: String,
+    /// The household finder: building, unit and room, or a resident's name.
+    find: String,
 }
 
 pub(crate) async fn record_form(
@@ -92,8 +153,9 @@ pub(crate) async fn record_form(
 ) -> PageResult {
     let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await?;
     // A visit starts from a household page: the form comes pre-filled with it.
-    let f = NeedForm { household_code: q.household.clone(), area_code: q.household, ..Default::default() };
-    Ok(html(&form_page(&s, &ctx, &c, true, &f, vec![]).await?))
+    let c = community_of(&s, &c).await?;
+    let f = NeedForm { household_code: q.household, ..Default::default() };
+    Ok(html(&form_page(&s, &ctx, &c, true, &f, &q.find, vec![]).await?))
 }
 
 async fn intake(
@@ -133,7 +195,7 @@ async fn intake(
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(s, ctx, community, staff, &f, msgs).await?))
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(s, ctx, community, staff, &f, "", msgs).await?))
                 .into_response())
         }
         Err(err) => Err(e(err)),
@@ -153,7 +215,7 @@ pub(crate) async fn record(
 
 pub(crate) async fn own_form(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     let c = own_community(&s, &ctx).await?;
-    Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), vec![]).await?))
+    Ok(html(&form_page(&s, &ctx, &c, false, &NeedForm::default(), "", vec![]).await?))
 }
 
 pub(crate) async fn submit_own(State(s): State<AppState>, ctx: Ctx, body: axum::extract::Request) -> PageResult {

@@ -337,25 +337,29 @@ async fn ledger_page(
 
 /// Who a need of this community can be assigned to: its organizations, its street's
 /// departments, and its staff.
-pub(crate) async fn assignee_choices(s: &AppState, community: &areas::Area) -> Result<Vec<(String, String)>, AppError> {
-    let orgs = organizations::listed_in(&s.db, community).await?;
-    let street_orgs = match community.parent_id {
-        Some(p) => {
-            let street = areas::by_id(&s.db, p).await?;
+/// The organizations a need here can be given or whistled to: the community's own and its
+/// street's departments (party groups work through their branch).
+pub(crate) async fn work_organizations(
+    s: &AppState,
+    community: &areas::Area,
+) -> Result<Vec<organizations::Organization>, AppError> {
+    let mut orgs = organizations::listed_in(&s.db, community).await?;
+    if let Some(p) = community.parent_id {
+        let street = areas::by_id(&s.db, p).await?;
+        orgs.extend(
             wushe_app::directory::browse(&s.db, &street.path, 500)
                 .await?
                 .into_iter()
-                .filter(|o| o.area_id == street.id)
-                .collect::<Vec<_>>()
-        }
-        None => vec![],
-    };
-    let mut out: Vec<(String, String)> = orgs
-        .iter()
-        .chain(street_orgs.iter())
-        .filter(|o| !matches!(o.kind, wushe_domain::organizations::OrganizationKind::PartyGroup))
-        .map(|o| (format!("org:{}", o.id), o.name.clone()))
-        .collect();
+                .filter(|o| o.area_id == street.id),
+        );
+    }
+    orgs.retain(|o| !matches!(o.kind, wushe_domain::organizations::OrganizationKind::PartyGroup));
+    Ok(orgs)
+}
+
+pub(crate) async fn assignee_choices(s: &AppState, community: &areas::Area) -> Result<Vec<(String, String)>, AppError> {
+    let mut out: Vec<(String, String)> =
+        work_organizations(s, community).await?.iter().map(|o| (format!("org:{}", o.id), o.name.clone())).collect();
     out.extend(
         wushe_app::accounts::users_in(&s.db, &community.path)
             .await?

@@ -25,6 +25,7 @@ struct MetricsPage {
     /// Bars of the trend chart: (x, y, height, month, needs).
     bars: Vec<(i64, i64, i64, String, i64)>,
     groups: Vec<(String, Vec<MetricRow>)>,
+    columns: [&'static str; 8],
 }
 
 /// One row of a metrics table: a label (linked where there is a page to drill into) and
@@ -32,8 +33,21 @@ struct MetricsPage {
 struct MetricRow {
     label: String,
     href: Option<String>,
-    cells: Vec<String>,
+    /// (column heading key, figure): phones show each figure with its heading.
+    cells: Vec<(&'static str, String)>,
 }
+
+/// The metrics tables' columns after the label, in order.
+const COLUMNS: [&str; 8] = [
+    "metrics.needs",
+    "metrics.response_rate",
+    "metrics.on_time",
+    "metrics.respond_median",
+    "metrics.resolve_median",
+    "metrics.resolve_p90",
+    "metrics.satisfaction",
+    "metrics.reopen_rate",
+];
 
 #[derive(Deserialize, Default)]
 pub struct MonthQuery {
@@ -58,16 +72,19 @@ fn figure_row(label: String, href: Option<String>, f: &Figures) -> MetricRow {
     MetricRow {
         label,
         href,
-        cells: vec![
-            f.counts.needs.to_string(),
-            pct(f.response_rate()),
-            pct(f.on_time_rate()),
-            hours(f.respond_median_h),
-            hours(f.resolve_median_h),
-            hours(f.resolve_p90_h),
-            f.satisfaction().map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
-            pct(f.reopen_rate()),
-        ],
+        cells: COLUMNS
+            .into_iter()
+            .zip([
+                f.counts.needs.to_string(),
+                pct(f.response_rate()),
+                pct(f.on_time_rate()),
+                hours(f.respond_median_h),
+                hours(f.resolve_median_h),
+                hours(f.resolve_p90_h),
+                f.satisfaction().map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
+                pct(f.reopen_rate()),
+            ])
+            .collect(),
     }
 }
 
@@ -182,5 +199,6 @@ pub(crate) async fn metrics(
             (t.t("metrics.by_category").to_string(), by_cat),
             (t.t("metrics.by_assignee").to_string(), by_assignee),
         ],
+        columns: COLUMNS,
     }))
 }

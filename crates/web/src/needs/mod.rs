@@ -72,6 +72,38 @@ pub static MANIFEST: Manifest = Manifest {
             shown: Shown::Allowed(Action::NeedWork),
         },
     ],
+    start: &[
+        NavEntry {
+            rank: 10,
+            label: "start.file_need",
+            href: Href::Fixed("/my/needs/new"),
+            shown: Shown::Allowed(Action::NeedOwn),
+        },
+        NavEntry {
+            rank: 20,
+            label: "start.record_need",
+            href: Href::Community("/communities/{c}/needs/new"),
+            shown: Shown::Allowed(Action::NeedRecord),
+        },
+        NavEntry {
+            rank: 30,
+            label: "start.ledger",
+            href: Href::Community("/communities/{c}/needs?status=submitted"),
+            shown: Shown::Allowed(Action::NeedManage),
+        },
+        NavEntry {
+            rank: 40,
+            label: "start.my_tasks",
+            href: Href::Fixed("/my/tasks"),
+            shown: Shown::Allowed(Action::NeedWork),
+        },
+        NavEntry {
+            rank: 50,
+            label: "start.my_needs",
+            href: Href::Fixed("/my/needs"),
+            shown: Shown::Allowed(Action::NeedOwn),
+        },
+    ],
     jobs: &[Job {
         name: "overdue",
         every_secs: 60,

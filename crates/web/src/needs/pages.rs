@@ -1,6 +1,6 @@
 //! The routes of the needs pages; each kind of page lives in its own file.
 
-use super::detail::{add_photo, group, photo, report, show, step, whistle};
+use super::detail::{add_photo, group, photo, report, reveal_contact, show, step, whistle};
 use super::intake::{my_needs, my_tasks, own_form, record, record_form, submit_own};
 use super::ledger::{bulk_assign, delete_view, export_csv, export_xlsx, import, import_form, ledger, save_view};
 use super::metrics::metrics;
@@ -25,6 +25,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/streets/{code}", Action::OverviewRead, street);
     r.page(Method::GET, "/needs/{id}", Action::OwnAccount, show);
     r.page(Method::POST, "/needs/{id}/step", Action::OwnAccount, step);
+    r.page(Method::POST, "/needs/{id}/contact", Action::OwnAccount, reveal_contact);
     r.page(Method::POST, "/needs/{id}/whistle", Action::NeedManage, whistle);
     r.page(Method::POST, "/needs/{id}/report", Action::NeedWork, report);
     r.page(Method::POST, "/needs/{id}/group", Action::NeedManage, group);

@@ -28,6 +28,7 @@ pub static MANIFEST: Manifest = Manifest {
         },
         NavEntry { rank: 170, label: "nav.inbox", href: Href::Fixed("/inbox"), shown: Shown::SignedIn },
     ],
+    start: &[],
     jobs: &[Job { name: "deliver", every_secs: 10, run: |s, now| Box::pin(async move { deliver(&s, now).await }) }],
     catalogue: &["msg.", "outbox.channel.", "outbox.status."],
     keys: || {

@@ -5,8 +5,16 @@ pub mod api;
 use crate::shell::manifest::{Manifest, no_api, no_keys};
 use crate::shell::registry::Registry;
 
-pub static MANIFEST: Manifest =
-    Manifest { name: "open311", routes, openapi: no_api, nav: &[], jobs: &[], catalogue: &[], keys: no_keys };
+pub static MANIFEST: Manifest = Manifest {
+    name: "open311",
+    routes,
+    openapi: no_api,
+    nav: &[],
+    start: &[],
+    jobs: &[],
+    catalogue: &[],
+    keys: no_keys,
+};
 
 fn routes(r: &mut Registry) {
     api::routes(r);

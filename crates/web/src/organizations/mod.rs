@@ -21,6 +21,7 @@ pub static MANIFEST: Manifest = Manifest {
         },
         NavEntry { rank: 160, label: "nav.directory", href: Href::Fixed("/directory"), shown: Shown::Always },
     ],
+    start: &[],
     jobs: &[],
     catalogue: &["kind.org.", "post."],
     keys: || {

@@ -76,7 +76,7 @@ async fn person_dto(s: &AppState, ctx: &Ctx, p: &Person) -> Result<PersonDto, Ap
 pub struct ResidentQuery {
     /// A vulnerability flag code, e.g. `elderly_alone`.
     vulnerability: Option<String>,
-    /// Name prefix.
+    /// Words anywhere in the name.
     name: Option<String>,
     /// Page size, 1–500 (default 50).
     limit: Option<i64>,
@@ -114,7 +114,7 @@ async fn residents(
     if offset < 0 {
         return Err(e(wushe_domain::FieldError::new("offset", "errors.offset.range").into()));
     }
-    let f = ResidentFilter { vulnerability, name_prefix: q.name.filter(|n| !n.trim().is_empty()), limit, offset };
+    let f = ResidentFilter { vulnerability, name: q.name.filter(|n| !n.trim().is_empty()), limit, offset };
     let (list, total) = people::residents_in(&s.db, &ctx.actor, &a, &f).await?;
     let mut items = Vec::with_capacity(list.len());
     for p in &list {

@@ -17,6 +17,7 @@ pub static MANIFEST: Manifest = Manifest {
         href: Href::Community("/communities/{c}/residents"),
         shown: Shown::Allowed(Action::ResidentRead),
     }],
+    start: &[],
     jobs: &[],
     catalogue: &["vul."],
     keys: || keyed("vul.", wushe_domain::people::Vulnerability::ALL.iter().map(|v| v.code())).collect(),

@@ -76,7 +76,7 @@ async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Que
     let page: i64 = q.page.as_deref().unwrap_or("1").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     let filter = ResidentFilter {
         vulnerability,
-        name_prefix: Some(q.name.trim().to_string()).filter(|n| !n.is_empty()),
+        name: Some(q.name.trim().to_string()).filter(|n| !n.is_empty()),
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
     };

@@ -352,6 +352,9 @@ pub struct MatchDto {
     /// `category` or `tags`.
     fit: String,
     available: bool,
+    /// The group it is listed in: `now` (can serve at once), `later` (opens within two
+    /// weeks) or `unavailable`; the list is ordered by tier first.
+    tier: String,
     /// near, grid, community, street or farther.
     place: String,
     score: f64,
@@ -393,6 +396,7 @@ async fn matches(
                 wushe_domain::matching::Fit::Tags => "tags".into(),
             },
             available: m.ranked.available,
+            tier: m.ranked.tier.code().into(),
             place: m.ranked.place.code().into(),
             score: (m.ranked.score * 1000.0).round() / 1000.0,
             reasons: r.reasons,

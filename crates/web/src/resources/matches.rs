@@ -32,10 +32,21 @@ struct MatchesPage {
     can_assign: bool,
     listed: bool,
     listable: bool,
-    rows: Vec<MatchRow>,
+    /// The ranked resources in their tiers, in order; empty tiers left out.
+    groups: Vec<MatchGroup>,
+    /// Whether any resource matched at all.
+    any: bool,
     /// When help is needed, as the form shows it.
     date: String,
     time: String,
+}
+
+/// One tier of the list with its heading and what it means.
+struct MatchGroup {
+    code: &'static str,
+    title: String,
+    hint: String,
+    rows: Vec<MatchRow>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -77,8 +88,29 @@ async fn matches(
                 | wushe_domain::needs::NeedStatus::Accepted
                 | wushe_domain::needs::NeedStatus::Reopened
         ),
-        rows: match_rows(t, &list),
+        any: !list.is_empty(),
+        groups: groups(t, match_rows(t, &list)),
         date: date_of(wushe_domain::resources::local_day_minute(at).0),
         time: clock(wushe_domain::resources::local_day_minute(at).1),
     }))
+}
+
+/// The rows under their tiers' headings, keeping the ranking's order.
+fn groups(t: crate::shell::i18n::T, rows: Vec<MatchRow>) -> Vec<MatchGroup> {
+    let mut out: Vec<MatchGroup> = ["now", "later", "unavailable"]
+        .into_iter()
+        .map(|code| MatchGroup {
+            code,
+            title: t.t(&format!("page.matches.tier.{code}")).to_string(),
+            hint: t.t(&format!("page.matches.tier_hint.{code}")).to_string(),
+            rows: vec![],
+        })
+        .collect();
+    for r in rows {
+        if let Some(g) = out.iter_mut().find(|g| g.code == r.tier) {
+            g.rows.push(r);
+        }
+    }
+    out.retain(|g| !g.rows.is_empty());
+    out
 }

@@ -30,6 +30,7 @@ pub static MANIFEST: Manifest = Manifest {
             shown: Shown::AllowedNot(Action::ResourceOwn, Action::ResourceManage),
         },
     ],
+    start: &[],
     jobs: &[],
     catalogue: &["resource.kind.", "resource.status.", "resource.owner.", "match."],
     keys: || {

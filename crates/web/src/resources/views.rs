@@ -15,6 +15,10 @@ pub struct MatchRow {
     pub reasons: Vec<String>,
     pub assignee: String,
     pub available: bool,
+    /// The tier's code (`now`, `later`, `unavailable`), the group the page lists it under.
+    pub tier: &'static str,
+    /// Its categories name the need's category (not only its skill tags).
+    pub category_fit: bool,
 }
 
 pub fn match_rows(t: T, list: &[resources::Match]) -> Vec<MatchRow> {
@@ -33,6 +37,8 @@ pub fn match_rows(t: T, list: &[resources::Match]) -> Vec<MatchRow> {
                 None => String::new(),
             },
             available: m.ranked.available,
+            tier: m.ranked.tier.code(),
+            category_fit: m.ranked.fit == wushe_domain::matching::Fit::Category,
         })
         .collect()
 }

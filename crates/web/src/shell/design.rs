@@ -2,6 +2,50 @@
 //! `static/app.css` on the background it is drawn on meets WCAG 2.1 AA (4.5:1 for text) in
 //! normal and in large-text mode, and large-text mode changes tokens only.
 
+use crate::shell::ctx::Ctx;
+use crate::shell::i18n::{Lang, T};
+use crate::shell::layout::{Layout, html};
+use askama::Template;
+use axum::response::Response;
+
+/// One rendering of the component gallery: a language and a display mode.
+pub struct Gallery {
+    pub t: T,
+    /// Its `lang` attribute.
+    pub lang: &'static str,
+    /// Drawn with the large-text tokens.
+    pub large: bool,
+    /// Suffix that keeps the element ids of the four renderings apart.
+    pub key: &'static str,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "design_system.html")]
+struct DesignPage {
+    l: Layout,
+    galleries: Vec<Gallery>,
+}
+
+/// `/design`: every component of the design system in zh and en, normal and large text, drawn
+/// by the same templates and stylesheet as the product's pages.
+pub async fn page(ctx: Ctx) -> Response {
+    let t = ctx.t();
+    let g = |lang: Lang, large: bool, key: &'static str| {
+        let gt = T(lang);
+        let mode = gt.t(if large { "design.mode.large" } else { "design.mode.normal" });
+        Gallery { t: gt, lang: lang.code(), large, key, title: format!("{} · {mode}", gt.t("design.lang")) }
+    };
+    let (first, second) = match t.0 {
+        Lang::ZhCn => (Lang::ZhCn, Lang::En),
+        Lang::En => (Lang::En, Lang::ZhCn),
+    };
+    html(&DesignPage {
+        l: Layout::new(&ctx, "page.design.title"),
+        galleries: vec![g(first, false, "a"), g(first, true, "b"), g(second, false, "c"), g(second, true, "d")],
+    })
+}
+
 /// Text token on background token, as the stylesheet pairs them.
 pub const TEXT_ON: &[(&str, &str)] = &[
     ("--text", "--bg"),

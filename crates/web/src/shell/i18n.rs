@@ -69,6 +69,16 @@ impl T {
         s
     }
 
+    /// [`T::f`] with one argument, as templates call it.
+    pub fn f1(&self, key: &str, a: impl std::fmt::Display) -> String {
+        self.f(key, &[&a])
+    }
+
+    /// [`T::f`] with two arguments, as templates call it.
+    pub fn f2(&self, key: &str, a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
+        self.f(key, &[&a, &b])
+    }
+
     pub fn lang(&self) -> &'static str {
         self.0.code()
     }
@@ -85,7 +95,7 @@ pub fn en_label(key: &str) -> String {
 
 /// Prefixes of message keys every capability uses (page texts, fields, errors, navigation);
 /// each capability's manifest adds its own.
-pub const SHARED_PREFIXES: &[&str] = &["errors.", "nav.", "page.", "field.", "flash."];
+pub const SHARED_PREFIXES: &[&str] = &["errors.", "nav.", "start.", "page.", "field.", "flash.", "design."];
 
 /// Whether the catalogue has `key` (in both languages: a test checks they match).
 pub fn has(key: &str) -> bool {

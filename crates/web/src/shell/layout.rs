@@ -11,6 +11,41 @@ use wushe_domain::access::{Action, Decision};
 
 /// Every capability's navigation entries, gathered when the router is built.
 pub static NAV: std::sync::OnceLock<Vec<&'static NavEntry>> = std::sync::OnceLock::new();
+/// Every capability's start actions (see `Manifest::start`).
+pub static START: std::sync::OnceLock<Vec<&'static NavEntry>> = std::sync::OnceLock::new();
+
+/// The links of `entries` the reader may follow, in rank order, addressed from their grants.
+fn links(ctx: &Ctx, entries: &std::sync::OnceLock<Vec<&'static NavEntry>>) -> Vec<NavItem> {
+    let g = &ctx.actor.grants;
+    let allow = |a: Action| g.decide(a, None) == Decision::Allow;
+    let mut entries: Vec<&NavEntry> = entries.get().map(|v| v.to_vec()).unwrap_or_default();
+    entries.sort_by_key(|e| e.rank);
+    let home = g.home();
+    let mut out = Vec::new();
+    for e in entries {
+        let shown = match e.shown {
+            Shown::Always => true,
+            Shown::SignedIn => ctx.user.is_some(),
+            Shown::Allowed(a) => allow(a),
+            Shown::AllowedNot(a, b) => allow(a) && !allow(b),
+        };
+        let href = match (&e.href, &home.community, &home.street) {
+            (Href::Community(p), Some(c), _) => p.replace("{c}", c),
+            (Href::Street(p), None, Some(s)) => p.replace("{s}", s),
+            (Href::Community(_), None, _) | (Href::Street(_), _, _) => continue,
+            (Href::Fixed(p), _, _) => p.to_string(),
+        };
+        if shown {
+            out.push(NavItem { href, label: e.label, active: false });
+        }
+    }
+    out
+}
+
+/// The reader's start actions for their home page; the first is the primary one.
+pub fn start_actions(ctx: &Ctx) -> Vec<NavItem> {
+    links(ctx, &START)
+}
 
 /// Renders a page template; a template that fails is logged and answered with a bare 500.
 pub fn html<P: Template>(page: &P) -> Response {
@@ -53,29 +88,7 @@ impl Layout {
     /// from the page being read, so a grid's page does not turn its links into the grid's.
     pub fn with_title(ctx: &Ctx, title: String) -> Layout {
         let t = ctx.t();
-        let g = &ctx.actor.grants;
-        let allow = |a: Action| g.decide(a, None) == Decision::Allow;
-        let mut entries: Vec<&NavEntry> = NAV.get().map(|v| v.to_vec()).unwrap_or_default();
-        entries.sort_by_key(|e| e.rank);
-        let mut nav: Vec<NavItem> = Vec::new();
-        let home = g.home();
-        for e in entries {
-            let shown = match e.shown {
-                Shown::Always => true,
-                Shown::SignedIn => ctx.user.is_some(),
-                Shown::Allowed(a) => allow(a),
-                Shown::AllowedNot(a, b) => allow(a) && !allow(b),
-            };
-            let href = match (&e.href, &home.community, &home.street) {
-                (Href::Community(p), Some(c), _) => p.replace("{c}", c),
-                (Href::Street(p), None, Some(s)) => p.replace("{s}", s),
-                (Href::Community(_), None, _) | (Href::Street(_), _, _) => continue,
-                (Href::Fixed(p), _, _) => p.to_string(),
-            };
-            if shown {
-                nav.push(NavItem { href, label: e.label, active: false });
-            }
-        }
+        let mut nav = links(ctx, &NAV);
         // The one item whose address is the longest prefix of this page's is the current one.
         if let Some(best) = nav
             .iter_mut()
@@ -159,4 +172,19 @@ pub async fn home_community(state: &crate::shell::AppState, ctx: &Ctx) -> Option
         .ok()
         .and_then(|v| v.into_iter().next())
         .map(|a| a.code)
+}
+
+/// How long until `due` in words ("剩余 2 天 3 小时"), or how long past it; the flag says late.
+pub fn time_left(t: T, now: i64, due: i64) -> (String, bool) {
+    let late = now > due;
+    let minutes = (due - now).unsigned_abs() / 60_000;
+    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let span = if d > 0 {
+        t.f("page.time.days_hours", &[&d, &h])
+    } else if h > 0 {
+        t.f("page.time.hours_minutes", &[&h, &m])
+    } else {
+        t.f("page.time.minutes", &[&m.max(1)])
+    };
+    (t.f(if late { "page.time.over" } else { "page.time.left" }, &[&span]), late)
 }

@@ -18,6 +18,9 @@ pub struct Manifest {
     /// The capability's part of the OpenAPI document.
     pub openapi: fn() -> utoipa::openapi::OpenApi,
     pub nav: &'static [NavEntry],
+    /// The few things people come to do, offered as buttons at the top of their home page
+    /// (the first one a reader may follow is the primary): one tap from signing in.
+    pub start: &'static [NavEntry],
     pub jobs: &'static [Job],
     /// Prefixes (with the trailing dot) of the message keys the capability builds at run time
     /// or names in its code; the catalogue test checks each such key has both translations.

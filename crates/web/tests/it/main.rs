@@ -4,6 +4,7 @@
 mod browser;
 mod crawl;
 mod http;
+mod journeys;
 mod needs_http;
 mod open311;
 mod pages_http;

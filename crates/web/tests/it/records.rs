@@ -106,7 +106,8 @@ fn record_allows(account: &str, entity: Entity, place: Place, method: &str, path
     }
     // A need is read by the staff of its area and by its household's resident; any reader may
     // comment (a step); photos come from its requester and its managers, not the street
-    // officer; whistles, reports, grouping and listing from a manager of its area. Nobody holds
+    // officer; the full contact to the same; whistles, reports, grouping and listing from a
+    // manager of its area. Nobody holds
     // a claim on these needs, so releasing one is refused to all.
     let reads = covers(account, place) && (staff || account == "resident.s");
     let manages = covers(account, place) && matches!(account, "grid.s1" | "admin.s" | "social.s" | "admin.a");
@@ -117,6 +118,10 @@ fn record_allows(account: &str, entity: Entity, place: Place, method: &str, path
         reads && account != "street.s"
     } else if p.contains("/release") {
         false
+    } else if p.ends_with("/contact") {
+        // The requester's full phone: staff who may read residents' sensitive data there
+        // (not the street officer) and the household itself.
+        reads && account != "street.s"
     } else {
         manages
     }

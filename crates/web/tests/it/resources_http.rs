@@ -91,7 +91,10 @@ async fn a_volunteer_registers_a_skill_and_staff_assign_a_need_from_its_matches(
     assert_eq!(ours["fit"], "category");
     assert!(ours["reasons"].as_array().unwrap().iter().any(|r| r == "服务类别对口"), "{ours}");
     let page = admin.get(app.url(&format!("/needs/{nid}/matches"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("疏通下水道") && page.contains("排序依据") && page.contains("同网格"));
+    assert!(page.contains("疏通下水道") && page.contains("id=\"tier-now\"") && page.contains("同网格"), "{page}");
+    // Grouped by tier: what can serve now comes before what needs an appointment.
+    let now_at = page.find("id=\"tier-now\"").unwrap();
+    assert!(page.find("id=\"tier-later\"").is_none_or(|later| later > now_at));
     let csrf = extract_csrf(&page);
     let assignee = ours["assignee"].as_str().unwrap().to_string();
     let r = app
