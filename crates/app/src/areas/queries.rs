@@ -199,3 +199,26 @@ pub async fn communities(db: &Db, actor: &Actor, action: Action) -> Result<Vec<A
     }
     Ok(out)
 }
+
+/// A place a need can be about, for pickers: a grid or a building of a community.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub kind: AreaKind,
+    pub code: String,
+    pub name: String,
+    pub path: String,
+}
+
+/// The grids and buildings of `community` in tree order, through the (community, kind) index:
+/// no scan of its thousands of households.
+pub async fn places_in(db: &Db, community: &Area) -> Result<Vec<Place>, AppError> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT kind, code, name, path FROM areas WHERE community_id = $1 AND kind IN ('grid', 'building') ORDER BY path",
+    )
+    .bind(community.id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.into_iter()
+        .map(|(kind, code, name, path)| Ok(Place { kind: AreaKind::parse(&kind)?, code, name, path }))
+        .collect()
+}

@@ -205,7 +205,7 @@ pub async fn find_households(
     if words.is_empty() {
         return Ok(vec![]);
     }
-    let mut hits = Vec::new();
+    let mut hits: Vec<(String, String, String)> = Vec::new();
     for sub in actor.subtrees(Action::NeedRecord) {
         let range = if community.path.starts_with(&sub) {
             community.path.clone()
@@ -214,38 +214,48 @@ pub async fn find_households(
         } else {
             continue;
         };
+        // By the household's name: a range scan of the subtree's areas.
         let mut binds = vec![range.clone(), upper(&range)];
         let mut name_match = Vec::new();
         for w in &words {
             let esc = crate::db::contains_pattern(w);
             // A building number matches from the start of the name.
             binds.push(if w.ends_with('栋') { esc.trim_start_matches('%').to_string() } else { esc });
-            name_match.push(format!("a.name LIKE ${} ESCAPE '\\'", binds.len()));
+            name_match.push(format!("name LIKE ${} ESCAPE '\\'", binds.len()));
         }
-        binds.push(crate::db::contains_pattern(&words.join(" ")));
-        let person = binds.len();
         let sql = format!(
-            "SELECT a.id, a.code, a.name FROM areas a WHERE a.kind = 'household' AND a.path >= $1 AND a.path < $2 \
-             AND (({}) OR EXISTS (SELECT 1 FROM people p WHERE p.household_id = a.id AND p.name LIKE ${person} ESCAPE '\\')) \
-             ORDER BY a.path LIMIT {}",
-            name_match.join(" AND "),
-            limit - hits.len() as i64
+            "SELECT path, code, name FROM areas WHERE kind = 'household' AND path >= $1 AND path < $2 AND {} \
+             ORDER BY path LIMIT {limit}",
+            name_match.join(" AND ")
         );
-        let mut query = sqlx::query_as::<_, (i64, String, String)>(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
         for b in &binds {
             query = query.bind(b);
         }
         hits.extend(query.fetch_all(&db.pool).await?);
-        if hits.len() as i64 >= limit {
-            break;
-        }
-    }
-    let mut out = Vec::with_capacity(hits.len());
-    for (id, code, name) in hits {
-        let residents: Vec<(String,)> = sqlx::query_as(
-            "SELECT name FROM people WHERE household_id = $1 ORDER BY is_household_head DESC, id LIMIT 6",
+        // By a resident's name: the people index on household_path, then their households.
+        let by_person: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT a.path, a.code, a.name FROM areas a WHERE a.path IN (SELECT p.household_path FROM people p \
+             WHERE p.household_path >= $1 AND p.household_path < $2 AND p.name LIKE $3 ESCAPE '\\' \
+             ORDER BY p.household_path LIMIT $4) ORDER BY a.path",
         )
-        .bind(id)
+        .bind(&range)
+        .bind(upper(&range))
+        .bind(crate::db::contains_pattern(&words.join(" ")))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
+        hits.extend(by_person);
+    }
+    hits.sort();
+    hits.dedup();
+    hits.truncate(limit.max(0) as usize);
+    let mut out = Vec::with_capacity(hits.len());
+    for (path, code, name) in hits {
+        let residents: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM people WHERE household_path = $1 ORDER BY is_household_head DESC, id LIMIT 6",
+        )
+        .bind(&path)
         .fetch_all(&db.pool)
         .await?;
         out.push(HouseholdHit { code, name, residents: residents.into_iter().map(|r| r.0).collect() });

@@ -604,3 +604,35 @@ async fn intake_client_body(db: Db, _e: Engine) {
     use wushe_domain::access::{Action, Decision};
     assert_ne!(client.grants.decide(Action::NeedRecord, Some(&a.path)), Decision::Allow);
 }
+
+both_engines!(a_grid_worker_finds_a_household_by_building_room_or_resident_name, finder_body);
+async fn finder_body(db: Db, _e: Engine) {
+    let community = areas::by_code(&db, S).await.unwrap();
+    let grid1 = actor(&db, Role::GridWorker, "51010400100101", user_id(&db, "grid.s1").await).await;
+    // "1栋" is building 1, not 11栋 or 21栋; the room narrows it to one household.
+    let hits = wushe_app::people::find_households(&db, &grid1, &community, "1栋 1单元101", 20).await.unwrap();
+    assert_eq!(hits.iter().map(|h| h.name.as_str()).collect::<Vec<_>>(), vec!["1栋1单元101"]);
+    assert!(!hits[0].residents.is_empty(), "who lives there is shown");
+    // A resident's name anywhere in it, not only its start: the second character of a name.
+    let (name,): (String,) = sqlx::query_as(
+        "SELECT name FROM people WHERE household_path LIKE $1 || '%' AND LENGTH(name) >= 2 ORDER BY id LIMIT 1",
+    )
+    .bind(&areas::by_code(&db, HOME).await.unwrap().path)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let tail: String = name.chars().skip(1).collect();
+    let hits = wushe_app::people::find_households(&db, &grid1, &community, &tail, 200).await.unwrap();
+    assert!(hits.iter().any(|h| h.code == HOME), "{tail} finds {HOME}");
+    // Only where the grid worker may record: the other grid's households are not offered.
+    let other = wushe_app::people::find_households(&db, &grid1, &community, "单元", 500).await.unwrap();
+    let grid2 = areas::by_code(&db, "51010400100102").await.unwrap().path;
+    let grid2_names: Vec<(String,)> =
+        sqlx::query_as("SELECT code FROM areas WHERE kind = 'household' AND path LIKE $1 || '%'")
+            .bind(&grid2)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert!(!other.is_empty() && other.iter().all(|h| !grid2_names.iter().any(|g| g.0 == h.code)));
+    assert!(wushe_app::people::find_households(&db, &grid1, &community, "  ", 20).await.unwrap().is_empty());
+}

@@ -1,7 +1,7 @@
 //! One need: its summary, timeline and next steps, whistles, reports, grouping and photos.
 
 use super::forms::{GroupForm, ReportForm, StepForm, WhistleForm};
-use super::ledger::{NeedRow, assignee_choices, rows, status_label};
+use super::ledger::{NeedRow, assignees_among, rows, status_label};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
@@ -144,10 +144,13 @@ async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, asked: Asked) -> Result<
     let cats = needs::categories(&s.db, n.community_id).await?;
     let community = areas::by_id(&s.db, n.community_id).await?;
     let row = rows(s, t, std::slice::from_ref(&n), &cats).await?.remove(0);
-    let assignee_options = assignee_choices(s, &community).await?;
+    // One read of the organizations a need here can go to: assigning and whistling share it.
+    let work_orgs = if may(Ask::NeedManage) { super::ledger::work_organizations(s, &community).await? } else { vec![] };
+    let assignee_options =
+        if may(Ask::NeedManage) { assignees_among(s, &community, &work_orgs).await? } else { vec![] };
     // Whistles go to organizations: the community's and its street's departments, found by
     // name (anywhere in it) and kind.
-    let orgs = if may(Ask::NeedWhistle) { super::ledger::work_organizations(s, &community).await? } else { vec![] };
+    let orgs = if may(Ask::NeedWhistle) { work_orgs } else { vec![] };
     let mut whistle_kinds: Vec<(&'static str, String)> = Vec::new();
     for o in &orgs {
         if !whistle_kinds.iter().any(|(k, _)| *k == o.kind.code()) {

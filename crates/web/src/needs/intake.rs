@@ -53,6 +53,8 @@ struct FormPage {
     found: Vec<wushe_app::people::HouseholdHit>,
     /// The record form's own address, for the finder and "choose another household".
     form_href: String,
+    /// The situation map opened to tap the grid the need is in.
+    map_href: String,
     channel_options: Vec<(&'static str, String)>,
     category_options: Vec<(String, String)>,
     errors: Vec<String>,
@@ -71,20 +73,17 @@ async fn form_page(
     let cats = needs::active_categories(&s.db, community.id).await?;
     // Where the reader may file: all the community for a resident, their own areas for staff.
     let reach = ctx.actor.subtrees(Action::NeedRecord);
-    let mine = |a: &areas::Area| !staff || reach.iter().any(|r| a.path.starts_with(r.as_str()));
-    let place = |a: areas::Area| (a.code, a.name);
-    let grids = areas::in_subtree(&s.db, &community.path, wushe_domain::areas::AreaKind::Grid, 500, 0)
-        .await?
-        .into_iter()
-        .filter(|a| mine(a))
-        .map(place)
-        .collect();
-    let buildings = areas::in_subtree(&s.db, &community.path, wushe_domain::areas::AreaKind::Building, 2000, 0)
-        .await?
-        .into_iter()
-        .filter(|a| mine(a))
-        .map(place)
-        .collect();
+    let mine = |a: &areas::Area| reach.iter().any(|r| a.path.starts_with(r.as_str()));
+    let (mut grids, mut buildings) = (Vec::new(), Vec::new());
+    for p in areas::places_in(&s.db, community).await? {
+        if staff && !reach.iter().any(|r| p.path.starts_with(r.as_str())) {
+            continue;
+        }
+        match p.kind {
+            wushe_domain::areas::AreaKind::Grid => grids.push((p.code, p.name)),
+            _ => buildings.push((p.code, p.name)),
+        }
+    }
     let home = if staff {
         match areas::by_code(&s.db, f.household_code.trim()).await {
             Ok(h) if h.kind == wushe_domain::areas::AreaKind::Household && mine(&h) => h.name,
@@ -133,6 +132,7 @@ async fn form_page(
         find: find.to_string(),
         found,
         form_href: format!("/communities/{}/needs/new", community.code),
+        map_href: format!("/communities/{}/map?pick=need", community.code),
         errors,
     })
 }
@@ -143,6 +143,8 @@ pub struct PrefillQuery {
     household: String,
     /// The household finder: building, unit and room, or a resident's name.
     find: String,
+    /// A place chosen on the situation map.
+    area: String,
 }
 
 pub(crate) async fn record_form(
@@ -154,7 +156,7 @@ pub(crate) async fn record_form(
     let c = areas::visible(&s.db, &ctx.actor, Action::NeedRecord, &code).await?;
     // A visit starts from a household page: the form comes pre-filled with it.
     let c = community_of(&s, &c).await?;
-    let f = NeedForm { household_code: q.household, ..Default::default() };
+    let f = NeedForm { household_code: q.household, area_code: q.area, ..Default::default() };
     Ok(html(&form_page(&s, &ctx, &c, true, &f, &q.find, vec![]).await?))
 }
 

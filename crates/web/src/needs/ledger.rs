@@ -358,8 +358,16 @@ pub(crate) async fn work_organizations(
 }
 
 pub(crate) async fn assignee_choices(s: &AppState, community: &areas::Area) -> Result<Vec<(String, String)>, AppError> {
-    let mut out: Vec<(String, String)> =
-        work_organizations(s, community).await?.iter().map(|o| (format!("org:{}", o.id), o.name.clone())).collect();
+    assignees_among(s, community, &work_organizations(s, community).await?).await
+}
+
+/// The assignee choices: these organizations, then the community's staff accounts.
+pub(crate) async fn assignees_among(
+    s: &AppState,
+    community: &areas::Area,
+    orgs: &[organizations::Organization],
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut out: Vec<(String, String)> = orgs.iter().map(|o| (format!("org:{}", o.id), o.name.clone())).collect();
     out.extend(
         wushe_app::accounts::users_in(&s.db, &community.path)
             .await?

@@ -39,6 +39,8 @@ pub struct GridShape {
 #[template(path = "situation_map.html")]
 struct MapPage {
     l: Layout,
+    /// The map is open to choose where a need is: each grid links to the record form.
+    picking: bool,
     width: f64,
     height: f64,
     grids: Vec<GridShape>,
@@ -51,6 +53,9 @@ struct MapPage {
 pub struct MapQuery {
     #[serde(default)]
     layer: String,
+    /// `need`: a grid is tapped to record a need there, not to open its ledger.
+    #[serde(default)]
+    pick: String,
 }
 
 /// Five-class sequential palette, light to dark.
@@ -71,6 +76,7 @@ async fn map(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Quer
     if c.kind != AreaKind::Community {
         return Err(e(AppError::NotFound));
     }
+    let picking = q.pick == "need" && ctx.actor.can(Action::NeedRecord, None);
     let layer = match q.layer.as_str() {
         "overdue" | "vulnerable" => q.layer.as_str(),
         _ => "open",
@@ -121,7 +127,9 @@ async fn map(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Quer
                 if max == min { 2 } else { (((value - min) as f64 / (max - min) as f64) * 4.0).round() as usize };
             GridShape {
                 name: area.name.clone(),
-                href: if layer == "vulnerable" {
+                href: if picking && ctx.actor.can(Action::NeedRecord, Some(&area.path)) {
+                    format!("/communities/{}/needs/new?area={}", c.code, area.code)
+                } else if layer == "vulnerable" {
                     format!("/communities/{}/residents?vulnerability=elderly_alone", c.code)
                 } else {
                     format!(
@@ -147,6 +155,7 @@ async fn map(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Quer
         .map(|(k, key)| (k, t.t(key).to_string(), k == layer))
         .collect();
     Ok(html(&MapPage {
+        picking,
         l: Layout::with_title(&ctx, format!("{} · {}", t.t("page.map.title"), c.name)),
         width,
         height,

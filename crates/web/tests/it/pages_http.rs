@@ -211,3 +211,76 @@ async fn the_inbox_is_paged_with_unread_counts_and_can_be_read_at_once() {
     let empty = app.get(&admin, "/inbox?unread=1").await.text().await.unwrap();
     assert!(empty.contains("没有未读消息"), "an empty list says so");
 }
+
+#[tokio::test]
+async fn the_need_page_masks_the_requesters_phone_and_reveals_it_only_on_request_audited() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "contact").await else { return };
+    let resident = app.login_as("resident.s").await;
+    let form = app.get(&resident, "/my/needs/new").await.text().await.unwrap();
+    let csrf = extract_csrf(&form);
+    let r = app
+        .post_form(
+            &resident,
+            "/my/needs",
+            &[
+                ("csrf", csrf.as_str()),
+                ("category", "repairs"),
+                ("title", "水管漏水"),
+                ("description", "厨房水管一直在滴水。"),
+                ("contact_phone", "13812345678"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let url = r.headers()["location"].to_str().unwrap().to_string();
+    // The resident sees their own number; staff see it masked with a way to reveal it.
+    let own = app.get(&resident, &url).await.text().await.unwrap();
+    assert!(own.contains("13812345678") && !own.contains("id=\"reveal-form\""));
+    let admin = app.login_as("admin.s").await;
+    let page = app.get(&admin, &url).await.text().await.unwrap();
+    assert!(page.contains("138****5678") && !page.contains("13812345678"), "masked for staff");
+    assert!(page.contains("id=\"reveal-form\"") && page.contains("id=\"time-left\""));
+    assert!(page.contains("id=\"next-actions\"") && page.contains("id=\"more-actions\""));
+    // A street officer reads the need but never the full number.
+    let street = app.login_as("street.s").await;
+    let theirs = app.get(&street, &url).await.text().await.unwrap();
+    assert!(theirs.contains("138****5678") && !theirs.contains("id=\"reveal-form\""));
+    let csrf = extract_csrf(&theirs);
+    let r = app.post_form(&street, &format!("{url}/contact"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status(), 403);
+    // The admin asks: the full number, and the audit log says who saw it.
+    let csrf = extract_csrf(&page);
+    let r = app.post_form(&admin, &format!("{url}/contact"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status(), 200);
+    let shown = r.text().await.unwrap();
+    assert!(shown.contains("href=\"tel:13812345678\""), "a number to call");
+    let audit =
+        app.get(&admin, &format!("/communities/{S}/audit?action=need.contact_revealed")).await.text().await.unwrap();
+    assert!(audit.contains("查看需求人完整号码"), "the reveal is audited");
+}
+
+#[tokio::test]
+async fn a_grid_worker_picks_the_household_or_the_grid_instead_of_typing_codes() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "places").await else { return };
+    let grid = app.login_as("grid.s1").await;
+    let found = app.get(&grid, &format!("/communities/{S}/needs/new?find=1%E6%A0%8B%201%E5%8D%95%E5%85%83101")).await;
+    let found = found.text().await.unwrap();
+    assert!(
+        found.contains(&format!("href=\"/communities/{S}/needs/new?household=510104001001010010001\"")),
+        "1栋1单元101 is offered"
+    );
+    let chosen = app.get(&grid, &format!("/communities/{S}/needs/new?household=510104001001010010001")).await;
+    let chosen = chosen.text().await.unwrap();
+    assert!(
+        chosen.contains("id=\"chosen-household\"")
+            && chosen.contains("name=\"household_code\" value=\"510104001001010010001\"")
+    );
+    assert!(!chosen.contains("inputmode=\"numeric\""), "no code to type");
+    // The situation map in picking mode links each of the worker's grids to the form.
+    let map = app.get(&grid, &format!("/communities/{S}/map?pick=need")).await.text().await.unwrap();
+    assert!(map.contains("id=\"pick-hint\""));
+    assert!(map.contains(&format!("href=\"/communities/{S}/needs/new?area=51010400100101\"")), "its own grid");
+    assert!(!map.contains("/needs/new?area=51010400100102"), "not another grid");
+    let form = app.get(&grid, &format!("/communities/{S}/needs/new?area=51010400100101")).await.text().await.unwrap();
+    assert!(form.contains("<option value=\"51010400100101\" selected>"), "the tapped grid is chosen");
+}

@@ -132,23 +132,45 @@ async fn pages(
     );
     let state = wushe_web::AppState::new(db.clone(), Arc::new(SystemClock));
     let app = wushe_web::app(state.clone());
-    let (_, cookie) = wushe_web::accounts::sign_in(&state, "admin.s", demo::DEMO_PASSWORD, "bench").await?;
-    let cookie = cookie.to_str()?.split(';').next().unwrap_or_default().to_string();
-    let (b50, b95) = measure(&app, "/healthz", &cookie, n).await?;
+    let mut cookies = std::collections::HashMap::new();
+    for user in ["admin.s", "grid.s1", "resident.s", "street.s"] {
+        let (_, cookie) = wushe_web::accounts::sign_in(&state, user, demo::DEMO_PASSWORD, "bench").await?;
+        cookies.insert(user, cookie.to_str()?.split(';').next().unwrap_or_default().to_string());
+    }
+    let (b50, b95) = measure(&app, "/healthz", &cookies["admin.s"], n).await?;
     println!("baseline GET /healthz: p50 {:.2} ms, p95 {:.2} ms", ms(b50), ms(b95));
-    for (label, uri) in [
-        ("community area tree  GET /areas/510104001001", "/areas/510104001001"),
-        ("grid (33 buildings)  GET /areas/51010400100101", "/areas/51010400100101"),
-        ("grid residents page  GET /communities/510104001001/residents", "/communities/510104001001/residents"),
-        ("community overview   GET /communities/510104001001", "/communities/510104001001"),
-        (
-            "grid households API  GET /api/v1/areas/51010400100101/residents?limit=50",
-            "/api/v1/areas/51010400100101/residents?limit=50",
-        ),
-    ] {
-        let (p50, p95) = measure(&app, uri, &cookie, n).await?;
+    // A submitted need of S社区 with its history, the page staff open most.
+    let (need,): (i64,) = sqlx::query_as(
+        "SELECT n.id FROM needs n JOIN areas a ON a.id = n.community_id WHERE a.code = '510104001001' \
+         AND n.status = 'submitted' ORDER BY n.id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let need_page = format!("/needs/{need}");
+    let matches_page = format!("/needs/{need}/matches");
+    let pages: [(&str, &str, &str); 17] = [
+        ("community area tree  ", "admin.s", "/areas/510104001001"),
+        ("grid (33 buildings)  ", "admin.s", "/areas/51010400100101"),
+        ("grid residents page  ", "admin.s", "/communities/510104001001/residents"),
+        ("community overview   ", "admin.s", "/communities/510104001001"),
+        ("grid households API  ", "admin.s", "/api/v1/areas/51010400100101/residents?limit=50"),
+        ("resident's home      ", "resident.s", "/communities/510104001001"),
+        ("resident's need form ", "resident.s", "/my/needs/new"),
+        ("household finder     ", "grid.s1", "/communities/510104001001/needs/new?find=1%E6%A0%8B%20101"),
+        ("needs ledger         ", "admin.s", "/communities/510104001001/needs"),
+        ("ledger search        ", "admin.s", "/communities/510104001001/needs?q=%E6%A5%BC%E9%81%93"),
+        ("need page            ", "admin.s", &need_page),
+        ("matches by tier      ", "admin.s", &matches_page),
+        ("spaces and equipment ", "admin.s", "/communities/510104001001/spaces"),
+        ("space with its slots ", "admin.s", "/spaces/7"),
+        ("audit log            ", "admin.s", "/communities/510104001001/audit"),
+        ("street overview      ", "street.s", "/streets/510104001"),
+        ("design system        ", "admin.s", "/design"),
+    ];
+    for (label, user, uri) in pages {
+        let (p50, p95) = measure(&app, uri, &cookies[user], n).await?;
         println!(
-            "{label}: p50 {:.2} ms, p95 {:.2} ms (×{:.1} baseline p50; target < 50 ms)",
+            "{label}GET {uri} ({user}): p50 {:.2} ms, p95 {:.2} ms (×{:.1} baseline p50; target < 50 ms)",
             ms(p50),
             ms(p95),
             ms(p50) / ms(b50).max(1e-6)
