@@ -76,7 +76,7 @@ struct LoginPage {
     login_csrf: String,
     next: String,
     username: String,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 #[derive(Deserialize)]
@@ -192,7 +192,7 @@ async fn login(State(s): State<AppState>, ctx: Ctx, client: ClientAddr, Form(f):
                 login_csrf: f.csrf,
                 next: safe_next(Some(&f.next)),
                 username: f.username,
-                errors: vec![msg],
+                errors: vec![msg.into()],
             };
             let status = if matches!(e, AppError::RateLimited) {
                 StatusCode::TOO_MANY_REQUESTS
@@ -223,7 +223,7 @@ struct AccountPage {
     username: String,
     phone: String,
     email: String,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
     grants: Vec<(String, String, String)>,
 }
 
@@ -259,7 +259,12 @@ async fn set_email(State(s): State<AppState>, ctx: Ctx, Form(f): Form<EmailForm>
     }
 }
 
-async fn account_page(s: &AppState, ctx: &Ctx, typed: Option<String>, errors: Vec<String>) -> PageResult {
+async fn account_page(
+    s: &AppState,
+    ctx: &Ctx,
+    typed: Option<String>,
+    errors: Vec<crate::shell::error::FormError>,
+) -> PageResult {
     let (s, ctx) = (s.clone(), ctx.clone());
     let t = ctx.t();
     let user = ctx.user.clone().ok_or(WebError::page(AppError::Unauthenticated, t))?;

@@ -145,7 +145,7 @@ struct AuditPage {
     total_label: String,
     rows: Vec<Row>,
     pager: Pager,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 /// A local calendar day (`YYYY-MM-DD`) as UTC milliseconds at its start, or the day after.
@@ -180,8 +180,7 @@ async fn audit_page(
         }
         (a, b) => {
             for e in [a.err(), b.err()].into_iter().flatten() {
-                errors
-                    .extend(crate::shell::error::field_problems(&AppError::from(e), t).into_iter().map(|f| f.message));
+                errors.extend(crate::shell::error::form_errors(&AppError::from(e), t));
             }
         }
     }

@@ -183,7 +183,7 @@ struct AreaPage {
     can_add: bool,
     visit_link: Option<String>,
     kind_options: Vec<(&'static str, String)>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 /// Children shown on one page; a building has at most a few hundred households.
@@ -220,7 +220,7 @@ async fn add_child(
             crate::shell::flash::Flash::success(t.f("flash.areas.added", &[&a.name])),
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = crate::shell::error::field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&err, t);
             let page = area_view(&s, &ctx, &parent.code, msgs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
         }
@@ -228,7 +228,12 @@ async fn add_child(
     }
 }
 
-async fn area_view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<String>) -> Result<AreaPage, AppError> {
+async fn area_view(
+    s: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    errors: Vec<crate::shell::error::FormError>,
+) -> Result<AreaPage, AppError> {
     let t = ctx.t();
     let area = areas::visible(&s.db, &ctx.actor, Action::AreaRead, code).await?;
     let chain = areas::ancestors(&s.db, &area).await?;

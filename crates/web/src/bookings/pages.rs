@@ -163,7 +163,7 @@ struct SpacePage {
     to_options: Vec<String>,
     signed_in: bool,
     form: BookingForm,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 async fn space_page(
@@ -172,7 +172,7 @@ async fn space_page(
     r: &Resource,
     day: i64,
     form: BookingForm,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 ) -> Result<SpacePage, AppError> {
     let t = ctx.t();
     let now = s.now();
@@ -324,10 +324,15 @@ struct MinePage {
     l: Layout,
     rows: Vec<BookingRow>,
     feed: Option<String>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
-async fn mine_page(s: &AppState, ctx: &Ctx, feed: Option<String>, errors: Vec<String>) -> Result<MinePage, AppError> {
+async fn mine_page(
+    s: &AppState,
+    ctx: &Ctx,
+    feed: Option<String>,
+    errors: Vec<crate::shell::error::FormError>,
+) -> Result<MinePage, AppError> {
     let t = ctx.t();
     let list = bookings::mine(&s.db, &ctx.actor, s.now() - 24 * 3_600_000).await?;
     Ok(MinePage { l: Layout::new(ctx, "page.my_bookings.title"), rows: booking_rows(s, t, &list).await?, feed, errors })

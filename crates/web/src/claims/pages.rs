@@ -53,7 +53,7 @@ struct ListPage {
     rows: Vec<ClaimRow>,
     mine: Vec<MineRow>,
     orgs: Vec<(i64, String)>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 #[derive(Deserialize, Default)]
@@ -62,7 +62,12 @@ pub struct ListQuery {
     all: String,
 }
 
-async fn page(s: &AppState, ctx: &Ctx, all: bool, errors: Vec<String>) -> Result<ListPage, AppError> {
+async fn page(
+    s: &AppState,
+    ctx: &Ctx,
+    all: bool,
+    errors: Vec<crate::shell::error::FormError>,
+) -> Result<ListPage, AppError> {
     let t = ctx.t();
     let mut list = claims::claimable(&s.db, &ctx.actor, all).await?;
     // An empty list of fitting needs is no answer: show every listed need instead, saying so.

@@ -103,7 +103,7 @@ struct NeedPage {
     /// Who holds a claim on it and until when, if anyone (R3).
     claim: Option<String>,
     can_release: bool,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 /// Which steps this person may take now.
@@ -133,7 +133,7 @@ pub async fn assignee_label(s: &AppState, n: &Need) -> String {
 struct Asked {
     query: NeedQuery,
     reveal: bool,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 async fn need_page(s: &AppState, ctx: &Ctx, id: NeedId, asked: Asked) -> Result<NeedPage, AppError> {

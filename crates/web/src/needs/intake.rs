@@ -4,7 +4,7 @@ use super::ledger::{NeedRow, category_name, rows};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
-use crate::shell::error::{WebError, field_problems};
+use crate::shell::error::WebError;
 use crate::shell::files::read_typed_form;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
@@ -57,7 +57,7 @@ struct FormPage {
     map_href: String,
     channel_options: Vec<(&'static str, String)>,
     category_options: Vec<(String, String)>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 async fn form_page(
@@ -67,7 +67,7 @@ async fn form_page(
     staff: bool,
     f: &NeedForm,
     find: &str,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 ) -> Result<FormPage, AppError> {
     let t = ctx.t();
     let cats = needs::active_categories(&s.db, community.id).await?;
@@ -196,7 +196,7 @@ async fn intake(
             crate::shell::flash::Flash::success(t.f("flash.need.submitted", &[&n.id.get()])),
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&err, t);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(s, ctx, community, staff, &f, "", msgs).await?))
                 .into_response())
         }

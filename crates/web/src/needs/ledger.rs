@@ -425,7 +425,7 @@ pub(crate) async fn save_view(
             crate::shell::flash::Flash::success(t.f("flash.views.saved", &[&v.name])),
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&err, t).into_iter().map(|e| e.text).collect();
             let page = ledger_page(&s, &ctx, &code, &LedgerQuery::default(), msgs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
         }

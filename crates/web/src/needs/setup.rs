@@ -4,7 +4,7 @@ use super::forms::{CalendarPageForm, CategoryPageForm};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
-use crate::shell::error::{WebError, field_problems};
+use crate::shell::error::WebError;
 use crate::shell::extract::PageForm;
 use crate::shell::layout::Layout;
 use crate::shell::layout::html;
@@ -42,7 +42,7 @@ struct CategoriesPage {
     code: String,
     rows: Vec<CategoryRow>,
     calendar: CalendarView,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 /// The community a committee configures; a community reached only in part reads as missing.
@@ -59,7 +59,7 @@ async fn categories_view(
     s: &AppState,
     ctx: &Ctx,
     community: &areas::Area,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 ) -> Result<CategoriesPage, AppError> {
     let rows = needs::categories(&s.db, community.id)
         .await?
@@ -106,7 +106,7 @@ async fn after_category(s: &AppState, ctx: &Ctx, c: &areas::Area, r: Result<(), 
             crate::shell::flash::Flash::success(t.t("flash.categories.saved")),
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&err, t);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&categories_view(s, ctx, c, msgs).await?)).into_response())
         }
         Err(err) => Err(e(err)),

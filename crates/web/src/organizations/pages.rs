@@ -4,7 +4,7 @@
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
-use crate::shell::error::{WebError, field_problems};
+use crate::shell::error::WebError;
 use crate::shell::extract::Id;
 use crate::shell::layout::html;
 use crate::shell::layout::{Layout, org_kind_key, post_key};
@@ -78,10 +78,15 @@ struct OrgPage {
     members: Vec<(String, String, String)>,
     can_write: bool,
     post_options: Vec<(&'static str, String)>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
-async fn org_page(s: &AppState, ctx: &Ctx, o: Organization, errors: Vec<String>) -> Result<OrgPage, AppError> {
+async fn org_page(
+    s: &AppState,
+    ctx: &Ctx,
+    o: Organization,
+    errors: Vec<crate::shell::error::FormError>,
+) -> Result<OrgPage, AppError> {
     let t = ctx.t();
     let area = areas::by_id(&s.db, o.area_id).await?;
     let parent = match o.parent_id {
@@ -157,7 +162,7 @@ async fn add_member(
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let o = organizations::get(&s.db, &ctx.actor, id).await?;
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&err, t);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&org_page(&s, &ctx, o, msgs).await?)).into_response())
         }
         Err(err) => Err(e(err)),
@@ -201,7 +206,7 @@ struct OrgFormPage {
     f: OrgFormValues,
     kind_options: Vec<(&'static str, String, bool)>,
     parent_options: Vec<(i64, String)>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 async fn form_page(
@@ -209,7 +214,7 @@ async fn form_page(
     ctx: &Ctx,
     community: &areas::Area,
     b: &OrgFormBody,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 ) -> Result<OrgFormPage, AppError> {
     let t = ctx.t();
     let parents = organizations::in_area(&s.db, &ctx.actor, community).await?;
@@ -276,7 +281,7 @@ async fn create(
             crate::shell::flash::Flash::success(t.f("flash.organizations.added", &[&o.name])),
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&err, t);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&s, &ctx, &c, &b, msgs).await?)).into_response())
         }
         Err(err) => Err(e(err)),

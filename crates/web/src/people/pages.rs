@@ -195,10 +195,10 @@ struct PersonFormPage {
     code: String,
     f: FormValues,
     vul_options: Vec<(&'static str, String, bool)>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
-fn form_page(ctx: &Ctx, code: &str, form: &PersonForm, errors: Vec<String>) -> PersonFormPage {
+fn form_page(ctx: &Ctx, code: &str, form: &PersonForm, errors: Vec<crate::shell::error::FormError>) -> PersonFormPage {
     let t = ctx.t();
     PersonFormPage {
         l: Layout::new(ctx, "page.residents.new"),
@@ -274,7 +274,7 @@ async fn create(
             crate::shell::flash::Flash::success(t.t("flash.people.registered")),
         )),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = crate::shell::error::field_problems(&e, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&e, t);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&form_page(&ctx, &c.code, &form, msgs))).into_response())
         }
         Err(e) => Err(WebError::page(e, t)),

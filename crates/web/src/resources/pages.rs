@@ -5,7 +5,7 @@ use crate::resources::views::kind_label;
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::PageResult;
-use crate::shell::error::{WebError, field_problems};
+use crate::shell::error::WebError;
 use crate::shell::extract::Id;
 use crate::shell::extract::PageForm;
 use crate::shell::i18n::{Lang, T};
@@ -219,7 +219,7 @@ struct ShowPage {
     exceptions: Vec<(i64, String, String, String)>,
     moves: Vec<(String, String, String, String)>,
     can_edit: bool,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 async fn owner_label(s: &AppState, t: T, r: &Resource) -> String {
@@ -233,7 +233,12 @@ async fn owner_label(s: &AppState, t: T, r: &Resource) -> String {
     t.t("resource.owner.community").to_string()
 }
 
-async fn show_page(s: &AppState, ctx: &Ctx, id: ResourceId, errors: Vec<String>) -> Result<ShowPage, AppError> {
+async fn show_page(
+    s: &AppState,
+    ctx: &Ctx,
+    id: ResourceId,
+    errors: Vec<crate::shell::error::FormError>,
+) -> Result<ShowPage, AppError> {
     let t = ctx.t();
     let (r, rec) = resources::get(&s.db, &ctx.actor, id).await?;
     let full = ctx.actor.may(&rec, Ask::ResourceContact);
@@ -340,7 +345,7 @@ struct FormPage {
     owners: Vec<(String, String)>,
     categories: Vec<(String, String, bool)>,
     areas: Vec<(String, String)>,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 }
 
 async fn form_page(
@@ -350,7 +355,7 @@ async fn form_page(
     action: String,
     f: ResourceForm,
     version: i64,
-    errors: Vec<String>,
+    errors: Vec<crate::shell::error::FormError>,
 ) -> Result<FormPage, AppError> {
     let t = ctx.t();
     let manage = ctx.actor.can(Action::ResourceManage, Some(&community.path));
@@ -446,7 +451,7 @@ async fn create(
             crate::shell::flash::Flash::success(t.f("flash.resources.added", &[&r.name])),
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msgs = field_problems(&err, t).into_iter().map(|f| f.message).collect();
+            let msgs = crate::shell::error::form_errors(&err, t);
             let page = form_page(&s, &ctx, &c, format!("/communities/{code}/resources"), f, 0, msgs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
         }

@@ -119,10 +119,37 @@ pub fn field_problems(e: &AppError, t: T) -> Vec<FieldProblem> {
 
 /// A form's problems for showing it again: 409 when someone acted first (a stale version, a
 /// taken slot), 422 for bad input, with each message in the reader's language.
-pub fn form_problems(err: &AppError, t: T) -> (StatusCode, Vec<String>) {
+pub fn form_problems(err: &AppError, t: T) -> (StatusCode, Vec<FormError>) {
     let status =
         if matches!(err, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, field_problems(err, t).into_iter().map(|f| f.message).collect())
+    (status, form_errors(err, t))
+}
+
+/// One line of a failed form's error summary: the message, and the field it is about, which the
+/// summary links to (`#field`, the input's id) so a person goes straight to what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormError {
+    /// The field's name and the id of its input; empty for a problem with the whole form.
+    pub field: String,
+    pub text: String,
+}
+
+impl std::fmt::Display for FormError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A message about the whole form, not one field.
+impl From<String> for FormError {
+    fn from(text: String) -> Self {
+        FormError { field: String::new(), text }
+    }
+}
+
+/// The error summary's lines for `e`, each naming its field.
+pub fn form_errors(e: &AppError, t: T) -> Vec<FormError> {
+    field_problems(e, t).into_iter().map(|f| FormError { field: f.field, text: f.message }).collect()
 }
 
 pub fn problem(status: StatusCode, code: &str, title: String, detail: String, errors: Vec<FieldProblem>) -> Response {

@@ -27,6 +27,8 @@ async fn a_resident_submits_staff_work_it_and_the_resident_confirms_without_java
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
     assert!(body.contains("标题：必填") && body.contains("类别：请选择有效的类别"), "{body}");
+    // The summary at the top links each message to its field.
+    assert!(body.contains("<a href=\"#title\">标题：必填</a>") && body.contains("id=\"title\""), "{body}");
     let r = app
         .post_form(
             &resident,

@@ -182,7 +182,7 @@ async fn the_audit_log_reads_as_words_and_filters_by_action_and_date() {
     let future = app.get(&admin, &format!("/communities/{S}/audit?from=2099-01-01")).await.text().await.unwrap();
     assert_eq!(count(&future), 0);
     let bad = app.get(&admin, &format!("/communities/{S}/audit?from=tomorrow")).await.text().await.unwrap();
-    assert!(bad.contains("id=\"error-summary\"") && bad.contains("开始日期"), "a bad date is named");
+    assert!(bad.contains("id=\"form-errors\"") && bad.contains("开始日期"), "a bad date is named");
     // English names too.
     let en = app.get(&admin, "/prefs/lang/en").await;
     assert!(en.status().is_redirection());
