@@ -404,13 +404,3 @@ pub async fn search(
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok((entries, total))
 }
-
-/// The actions a community's log holds, for the page's filter.
-pub async fn actions_in(db: &Db, community_id: i64) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar::<_, String>(
-        "SELECT DISTINCT action FROM audit_entries WHERE community_id = $1 ORDER BY action",
-    )
-    .bind(community_id)
-    .fetch_all(&db.pool)
-    .await?)
-}

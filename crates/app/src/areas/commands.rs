@@ -60,6 +60,9 @@ pub async fn create(db: &Db, actor: &Actor, at: i64, form: AreaForm) -> Result<A
     let area = insert(&mut tx.tx, Some(&parent), &new, at).await?;
     tx.record(actor, area.community_id, "area.create", &format!("area:{}", area.code), &area.name).await?;
     tx.commit().await?;
+    if let Some(c) = area.community_id {
+        super::queries::forget_places(db, c);
+    }
     Ok(area)
 }
 

@@ -209,9 +209,35 @@ pub struct Place {
     pub path: String,
 }
 
+/// A community's places for the pickers, kept a few seconds (see `cache`); creating an area
+/// forgets its community's entry at once.
+struct PlacesCache(crate::cache::TtlCache<i64, Vec<Place>>);
+
+impl Default for PlacesCache {
+    fn default() -> Self {
+        PlacesCache(crate::cache::TtlCache::new(std::time::Duration::from_secs(10), 10_000))
+    }
+}
+
+pub(crate) fn forget_places(db: &Db, community_id: i64) {
+    db.caches.get::<PlacesCache>().0.forget(&community_id);
+}
+
 /// The grids and buildings of `community` in tree order, through the (community, kind) index:
-/// no scan of its thousands of households.
+/// no scan of its thousands of households. Every need form lists them, so they are cached.
 pub async fn places_in(db: &Db, community: &Area) -> Result<Vec<Place>, AppError> {
+    let cache = db.caches.get::<PlacesCache>();
+    if let Some(p) = cache.0.get(&community.id) {
+        return Ok(p);
+    }
+    let places = read_places(db, community).await?;
+    if !places.is_empty() {
+        cache.0.put(community.id, places.clone());
+    }
+    Ok(places)
+}
+
+async fn read_places(db: &Db, community: &Area) -> Result<Vec<Place>, AppError> {
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT kind, code, name, path FROM areas WHERE community_id = $1 AND kind IN ('grid', 'building') ORDER BY path",
     )

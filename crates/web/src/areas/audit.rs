@@ -87,6 +87,19 @@ pub fn action_label(t: T, code: &str) -> String {
     code.to_string()
 }
 
+/// The actions the filter offers: every named action and every step of a need, by label. A
+/// fixed list, so the page does not scan the log to learn which actions it holds.
+fn filter_actions(t: T) -> Vec<(String, String)> {
+    let steps = wushe_domain::needs::EventKind::ALL
+        .iter()
+        .map(|e| format!("need.{}", e.code()))
+        .filter(|code| !NAMED_ACTIONS.contains(&code.as_str()) && has(&format!("action.{}", &code[5..])));
+    let mut out: Vec<(String, String)> =
+        NAMED_ACTIONS.iter().map(|a| a.to_string()).chain(steps).map(|a| (action_label(t, &a), a)).collect();
+    out.sort();
+    out
+}
+
 /// A subject such as `need:12` as words and, where there is a page, a link.
 fn subject_view(t: T, subject: &str) -> (String, Option<String>) {
     let Some((kind, id)) = subject.split_once(':') else { return (subject.to_string(), None) };
@@ -186,7 +199,7 @@ async fn audit_page(
     }
     let page: i64 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
     let (entries, total) = audit::search(&s.db, c.id, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let actions = audit::actions_in(&s.db, c.id).await?.into_iter().map(|a| (action_label(t, &a), a)).collect();
+    let actions = filter_actions(t);
     let query = q.query();
     let base = format!("/communities/{}/audit", c.code);
     Ok(html(&AuditPage {

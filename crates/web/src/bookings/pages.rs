@@ -84,13 +84,13 @@ async fn spaces(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -
     let today = local_day_minute(now).0;
     let (mut spaces, mut equipment) = (Vec::new(), Vec::new());
     for r in resources::bookable_in(&s.db, &c).await? {
-        let live = bookings::live_status(&s.db, &r, now).await?;
-        let free = bookings::slots(&s.db, &r, today, 1, now)
-            .await?
+        // One read of today's half hours gives both the status now and the free slots ahead.
+        let slot_ms = i64::from(wushe_domain::resources::SLOT_MINUTES) * 60_000;
+        let day = bookings::slots(&s.db, &r, today, 1, now).await?;
+        let live = day.iter().find(|(at, _)| *at <= now && now < at + slot_ms).map_or(LiveStatus::Closed, |x| x.1);
+        let free = day
             .into_iter()
-            .filter(|(at, st)| {
-                *st == LiveStatus::Free && *at + i64::from(wushe_domain::resources::SLOT_MINUTES) * 60_000 > now
-            })
+            .filter(|(at, st)| *st == LiveStatus::Free && *at + slot_ms > now)
             .take(FREE_SHOWN)
             .map(|(at, _)| local_time(at)[11..].to_string())
             .collect();
