@@ -4,7 +4,8 @@
 //! resolved, a volunteer claims a listed need and books a room. Each is walked on a 390×844
 //! phone in Chinese and on a desktop in English with large text and JavaScript switched off,
 //! asserting what a person sees: the message after each action, the next action, no sideways
-//! scrolling. axe-core then checks every page each demo role's menu offers, in both modes.
+//! scrolling. axe-core then checks every page each demo role's menu offers, in both modes, on a
+//! 360 px phone that none of them may scroll sideways.
 
 use crate::browser::skipped;
 use wushe_testkit::webdriver::{Browser, axe_source};
@@ -267,7 +268,8 @@ async fn axe_finds_no_serious_problem_on_any_roles_pages_in_either_text_mode() {
     };
     let app = TestApp::spawn_at(Engine::Sqlite, "axe", wushe_testkit::next_wednesday_10()).await.expect("sqlite");
     let b = Browser::start().await.expect("start chromium");
-    b.resize(390, 844).await.expect("resize");
+    // The narrowest phone we design for: every page is also checked for sideways scrolling.
+    b.resize(360, 740).await.expect("resize");
     let result = audit_all(&app, &b, &axe).await;
     b.quit().await;
     let (checked, problems) = result.unwrap();
@@ -309,6 +311,13 @@ async fn audit_all(app: &TestApp, b: &Browser, axe: &str) -> Result<(usize, Vec<
                 }
                 b.goto(&app.url(p)).await?;
                 checked += 1;
+                let m = b.eval("return [document.documentElement.scrollWidth, window.innerWidth]").await?;
+                if m[1].as_f64().unwrap_or(0.0) > 400.0 {
+                    return Err(format!("the window is {} px wide, not a phone's", m[1]));
+                }
+                if m[0].as_f64() > m[1].as_f64() {
+                    problems.push(format!("{user} {p} large={mode}: scrolls sideways at 360 px ({} > {})", m[0], m[1]));
+                }
                 problems.extend(axe_run(b, axe).await?.into_iter().map(|v| format!("{user} {p} large={mode}: {v}")));
                 if mode == "off" {
                     let found = b.eval(RECORD_LINKS).await?;
