@@ -104,7 +104,7 @@ async fn the_header_fits_a_phone_in_both_text_modes_and_its_menu_opens_without_j
 }
 
 /// What a screenshot is for: looking at it. Written to `target/screenshots/`.
-async fn keep(b: &Browser, name: &str) -> Result<(), String> {
+pub(crate) async fn keep(b: &Browser, name: &str) -> Result<(), String> {
     let dir = wushe_testkit::target_dir().join("screenshots");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join(format!("{name}.png")), b.screenshot().await?).map_err(|e| e.to_string())

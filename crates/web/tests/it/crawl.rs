@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use wushe_testkit::{Engine, TestApp};
 
 /// One account per role, in both demo communities.
-const ACCOUNTS: [&str; 12] = [
+pub(crate) const ACCOUNTS: [&str; 12] = [
     "resident.s",
     "grid.s1",
     "admin.s",
@@ -40,7 +40,7 @@ pub fn links(html: &str) -> Vec<String> {
 }
 
 /// `/needs/123?page=2` → `/needs/N?page=N`: one shape of address.
-fn shape(path: &str) -> String {
+pub(crate) fn shape(path: &str) -> String {
     let mut s = String::new();
     let mut in_digits = false;
     for c in path.chars() {

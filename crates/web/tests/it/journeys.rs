@@ -7,7 +7,8 @@
 //! scrolling. axe-core then checks every page each demo role's menu offers, in both modes, on a
 //! 360 px phone that none of them may scroll sideways.
 
-use crate::browser::skipped;
+use crate::browser::{keep, skipped};
+use crate::crawl::{ACCOUNTS, shape};
 use wushe_testkit::webdriver::{Browser, axe_source};
 use wushe_testkit::{Engine, TestApp, extract_csrf};
 
@@ -87,10 +88,7 @@ impl Walk<'_> {
     }
 
     async fn keep(&self, name: &str) -> Result<(), String> {
-        let dir = wushe_testkit::target_dir().join("screenshots");
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join(format!("{}-{name}.png", self.setting.name)), self.b.screenshot().await?)
-            .map_err(|e| e.to_string())
+        keep(self.b, &format!("{}-{name}", self.setting.name)).await
     }
 }
 
@@ -237,22 +235,6 @@ async fn list_a_need(app: &TestApp) {
     assert_eq!(r.status(), 303, "listed");
 }
 
-/// The accounts whose pages axe-core checks: one per role, in both demo communities.
-const ACCOUNTS: [&str; 12] = [
-    "resident.s",
-    "grid.s1",
-    "admin.s",
-    "social.s",
-    "street.s",
-    "volunteer.s",
-    "org.s",
-    "donor.s",
-    "foundation.s",
-    "admin.a",
-    "grid.a1",
-    "street.a",
-];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_finds_no_serious_problem_on_any_roles_pages_in_either_text_mode() {
     if skipped("journeys::axe_finds_no_serious_problem_on_any_roles_pages_in_either_text_mode") {
@@ -305,8 +287,7 @@ async fn audit_all(app: &TestApp, b: &Browser, axe: &str) -> Result<(usize, Vec<
                 }
                 // Each shape of page (digits aside) once per role and mode: what a role sees on
                 // a page differs from another role's, the same page twice does not.
-                let shape: String = p.chars().map(|c| if c.is_ascii_digit() { '0' } else { c }).collect();
-                if !seen.insert((user, shape, mode)) {
+                if !seen.insert((user, shape(p), mode)) {
                     continue;
                 }
                 b.goto(&app.url(p)).await?;
@@ -322,10 +303,7 @@ async fn audit_all(app: &TestApp, b: &Browser, axe: &str) -> Result<(usize, Vec<
                 if mode == "off" {
                     let found = b.eval(RECORD_LINKS).await?;
                     for r in strings(&found) {
-                        let shape: String = r.chars().map(|c| if c.is_ascii_digit() { '0' } else { c }).collect();
-                        if !records.iter().any(|x| {
-                            x.chars().map(|c| if c.is_ascii_digit() { '0' } else { c }).collect::<String>() == shape
-                        }) {
+                        if !records.iter().any(|x| shape(x) == shape(&r)) {
                             records.push(r);
                         }
                     }
