@@ -85,14 +85,14 @@ async fn form_page(
         }
     }
     let home = if staff {
-        match areas::by_code(&s.db, f.household_code.trim()).await {
+        match areas::by_code_cached(&s.db, f.household_code.trim()).await {
             Ok(h) if h.kind == wushe_domain::areas::AreaKind::Household && mine(&h) => h.name,
             _ => String::new(),
         }
     } else {
         let homes = wushe_app::needs::own_households(&ctx.actor);
         match homes.iter().find(|p| p.starts_with(&community.path)) {
-            Some(p) => areas::by_code(&s.db, p.trim_end_matches('/').rsplit('/').next().unwrap_or(""))
+            Some(p) => areas::by_code_cached(&s.db, p.trim_end_matches('/').rsplit('/').next().unwrap_or(""))
                 .await
                 .map(|h| h.name)
                 .unwrap_or_default(),
