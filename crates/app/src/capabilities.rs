@@ -13,6 +13,8 @@ pub static REACTIONS: &[Reaction] = &[
     crate::claims::on_need_step,
     // S4: a new organization is found in the directory at once.
     crate::directory::on_organization_created,
+    // V3: a mediation recorded on a need earns its recorder points.
+    crate::volunteers::on_need_step,
 ];
 
 impl Db {
@@ -71,6 +73,25 @@ mod tests {
         ("bookings", &["bookings", "booking_slots", "calendar_feeds"]),
         ("resources", &["resources", "resource_exceptions", "resource_stock_moves"]),
         ("open311", &["open311_keys"]),
+        (
+            "volunteers",
+            &[
+                "volunteers",
+                "volunteer_groups",
+                "volunteer_trainings",
+                "activities",
+                "activity_signups",
+                "service_records",
+                "points_rules",
+                "points_settings",
+                "points_items",
+                "points_redemptions",
+                "points_entries",
+                "courses",
+                "mentorships",
+                "mentorship_notes",
+            ],
+        ),
         ("db", &["schema_migrations"]),
     ];
 

@@ -28,6 +28,7 @@ pub mod organizations;
 pub mod people;
 pub mod resources;
 pub mod sheets;
+pub mod volunteers;
 
 pub use clock::{Clock, SystemClock};
 pub use db::{Backend, Db};

@@ -110,10 +110,19 @@ pub enum Action {
     /// The outbox of a community's e-mail and SMS: what is pending, failed or sent, and
     /// sending again (A2).
     OutboxManage,
+    /// Volunteers of an area: profiles, groups, totals, retention and the roll-up (V1, V5, V6).
+    VolunteerRead,
+    /// Approving registrations, entering volunteers, groups, points rules, the catalogue,
+    /// roster imports and mentorship pairs (V1, V3, V4).
+    VolunteerManage,
+    /// Creating and running activities: slots, check-in codes, the organizer's hours (V2).
+    ActivityOrganize,
+    /// Verifying service hours: social workers (and an activity's organizer, per record) (V2).
+    HoursVerify,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 28] = [
         Action::Public,
         Action::OwnAccount,
         Action::OverviewRead,
@@ -138,6 +147,10 @@ impl Action {
         Action::FacilityBook,
         Action::BookingManage,
         Action::OutboxManage,
+        Action::VolunteerRead,
+        Action::VolunteerManage,
+        Action::ActivityOrganize,
+        Action::HoursVerify,
     ];
 }
 
@@ -169,6 +182,11 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         Action::NeedClaim => matches!(role, OrgMember | Volunteer),
         // Every signed-in member of a community may book its spaces; the space's rules say who.
         Action::FacilityBook => true,
+        Action::VolunteerRead => role.is_staff(),
+        Action::VolunteerManage => matches!(role, CommunityAdmin | SocialWorker),
+        Action::ActivityOrganize => matches!(role, CommunityAdmin | SocialWorker | OrgMember),
+        // `004` §6.2: hours are verified by the social worker (or the organizer, per record).
+        Action::HoursVerify => matches!(role, SocialWorker),
     }
 }
 

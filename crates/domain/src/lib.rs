@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod people;
 pub mod policy;
 pub mod resources;
+pub mod volunteers;
 
 pub use error::{FieldError, FieldErrors};
 

@@ -67,6 +67,7 @@ code_enum!(
     Listed => "listed",
     Claimed => "claimed",
     Released => "released",
+    Mediated => "mediated",
 });
 
 /// Why a transition was refused; the message key names the rule.
@@ -103,7 +104,11 @@ impl NeedStatus {
             (S::Submitted | S::Accepted | S::Reopened, E::Claimed) => S::Assigned,
             (S::Assigned | S::InProgress, E::Released) => S::Accepted,
             (S::Submitted | S::Accepted | S::Assigned, E::Merged) => S::Merged,
-            (s, E::Commented | E::Whistled | E::Reported | E::Overdue | E::Grouped | E::Listed) if !s.is_closed() => s,
+            (s, E::Commented | E::Mediated | E::Whistled | E::Reported | E::Overdue | E::Grouped | E::Listed)
+                if !s.is_closed() =>
+            {
+                s
+            }
             (S::Resolved | S::Confirmed, E::Commented) => self,
             _ => return Err(TransitionError { from: self, event }),
         };
@@ -186,7 +191,10 @@ pub fn parse_note(raw: &str, required: bool) -> Result<Option<String>, FieldErro
 
 /// Which transitions must say why.
 pub fn note_required(event: EventKind) -> bool {
-    matches!(event, EventKind::Rejected | EventKind::Reopened | EventKind::Merged | EventKind::Whistled)
+    matches!(
+        event,
+        EventKind::Rejected | EventKind::Reopened | EventKind::Merged | EventKind::Whistled | EventKind::Mediated
+    )
 }
 
 /// N6 — how alike two texts are, from their word sets (Jaccard index, 0–1). Single

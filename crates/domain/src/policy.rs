@@ -31,8 +31,10 @@ pub struct Ties {
     pub member: bool,
     /// Holds the active claim on the need.
     pub claim_holder: bool,
-    /// Owns the resource personally (a volunteer's skill).
+    /// Owns the resource personally (a volunteer's skill), or is the volunteer whose record it is.
     pub owner: bool,
+    /// Organized the activity the record belongs to.
+    pub organizer: bool,
 }
 
 /// One record as the policy sees it.
@@ -76,6 +78,13 @@ pub enum Ask {
     ResourceManage,
     /// See a person-owned resource's full contact and address.
     ResourceContact,
+    /// See a volunteer's profile, hours and points: the volunteer, or staff of the area.
+    VolunteerRecord,
+    /// Verify or reject hours: a social worker of the area, or the activity's organizer, never
+    /// for their own hours.
+    HoursVerify,
+    /// Run an activity (its check-in code, its sign-ups): volunteer staff or its organizer.
+    ActivityRun,
 }
 
 impl Asker<'_> {
@@ -113,6 +122,8 @@ pub fn allows(who: Asker, r: &Record, ask: Ask) -> bool {
             EventKind::Started | EventKind::Resolved => manage || assignee,
             EventKind::Confirmed | EventKind::Reopened => requester || manage,
             EventKind::Commented => read,
+            // A mediation is recorded by whoever did it: the assignee, or staff.
+            EventKind::Mediated => manage || assignee,
             _ => false,
         },
         Ask::NeedAddPhoto => !r.closed && (requester || manage || assignee),
@@ -125,6 +136,9 @@ pub fn allows(who: Asker, r: &Record, ask: Ask) -> bool {
         Ask::ResourceManage => who.at(Action::ResourceManage, path),
         Ask::ResourceEdit => resource_edit(who, r),
         Ask::ResourceContact => !r.personal || resource_edit(who, r) || who.at(Action::ResidentReadSensitive, path),
+        Ask::VolunteerRecord => (who.person && t.owner) || who.at(Action::VolunteerRead, path),
+        Ask::HoursVerify => !t.owner && (who.at(Action::HoursVerify, path) || (who.person && t.organizer)),
+        Ask::ActivityRun => who.at(Action::VolunteerManage, path) || (who.person && t.organizer),
     }
 }
 
@@ -152,6 +166,32 @@ mod tests {
 
     fn person(g: &Grants) -> Asker<'_> {
         Asker { grants: g, operator: false, person: true }
+    }
+
+    #[test]
+    fn hours_are_verified_by_social_workers_or_the_organizer_never_by_oneself() {
+        let social = grants(Role::SocialWorker, COMMUNITY);
+        let admin = grants(Role::CommunityAdmin, COMMUNITY);
+        let volunteer = grants(Role::Volunteer, COMMUNITY);
+        let record = need(HOME, Ties::default());
+        assert!(allows(person(&social), &record, Ask::HoursVerify));
+        assert!(!allows(person(&admin), &record, Ask::HoursVerify));
+        assert!(!allows(person(&volunteer), &record, Ask::HoursVerify));
+        let organized = need(HOME, Ties { organizer: true, ..Ties::default() });
+        assert!(allows(person(&volunteer), &organized, Ask::HoursVerify));
+        let own = need(HOME, Ties { owner: true, organizer: true, ..Ties::default() });
+        assert!(!allows(person(&volunteer), &own, Ask::HoursVerify));
+        assert!(!allows(person(&social), &Record { area_path: "/51/a/".into(), ..record.clone() }, Ask::HoursVerify));
+    }
+
+    #[test]
+    fn a_volunteer_sees_only_their_own_record() {
+        let volunteer = grants(Role::Volunteer, COMMUNITY);
+        let own = need(COMMUNITY, Ties { owner: true, ..Ties::default() });
+        let other = need(COMMUNITY, Ties::default());
+        assert!(allows(person(&volunteer), &own, Ask::VolunteerRecord));
+        assert!(!allows(person(&volunteer), &other, Ask::VolunteerRecord));
+        assert!(allows(person(&grants(Role::GridWorker, COMMUNITY)), &other, Ask::VolunteerRecord));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub static ALL: &[&Manifest] = &[
     &crate::claims::MANIFEST,
     &crate::bookings::MANIFEST,
     &crate::hsds::MANIFEST,
+    &crate::volunteers::MANIFEST,
 ];
 
 #[derive(OpenApi)]

@@ -20,6 +20,7 @@ pub mod organizations;
 pub mod people;
 pub mod resources;
 pub mod shell;
+pub mod volunteers;
 
 use axum::Router;
 

@@ -97,6 +97,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Volunteers' points ledger tools.
+    Points {
+        #[command(subcommand)]
+        command: PointsCommand,
+    },
     /// Open Referral HSDS directory files.
     Hsds {
         #[command(subcommand)]
@@ -187,6 +192,13 @@ enum TokenCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum PointsCommand {
+    /// Checks that every balance equals the sum of its ledger entries and none is negative;
+    /// exits non-zero naming each account that differs.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -392,6 +404,21 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     };
                     return Err(format!("audit chain broken at entry {seq} {whose} ({reason})").into());
                 }
+            }
+        }
+        Command::Points { command: PointsCommand::Verify } => {
+            let db = open(&cli.database).await?;
+            let (accounts, wrong) = wushe_app::volunteers::verify_points(&db).await?;
+            if wrong.is_empty() {
+                println!("points ledger consistent: {accounts} accounts, every balance the sum of its entries");
+            } else {
+                for m in &wrong {
+                    eprintln!(
+                        "volunteer {} of community {}: balance {} but its entries sum to {}",
+                        m.volunteer_id, m.community_code, m.balance, m.ledger
+                    );
+                }
+                return Err(format!("{} of {accounts} points accounts differ from their ledgers", wrong.len()).into());
             }
         }
         Command::Bench { command } => bench::run(&cli.database, command).await?,

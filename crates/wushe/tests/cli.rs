@@ -356,3 +356,29 @@ impl ReplaceFirst for Vec<u8> {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn points_verify_names_an_account_that_differs_from_its_ledger() {
+    let db = temp_db("points");
+    let conn = wushe_app::Db::connect(&db).await.unwrap();
+    conn.migrate().await.unwrap();
+    wushe_app::demo::seed_papers(&conn, 1_780_000_000_000, 2026).await.unwrap();
+    let o = wushe(&db, &["points", "verify"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("points ledger consistent"), "{}", out(&o));
+    let id: i64 = sqlx::query_scalar(
+        "SELECT v.id FROM volunteers v JOIN users u ON u.id = v.user_id WHERE u.username = 'volunteer.s'",
+    )
+    .fetch_one(&conn.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE volunteers SET balance = balance - 5 WHERE id = $1")
+        .bind(id)
+        .execute(&conn.pool)
+        .await
+        .unwrap();
+    conn.pool.close().await;
+    let o = wushe(&db, &["points", "verify"], None);
+    assert!(!o.status.success());
+    assert!(out(&o).contains(&format!("volunteer {id} of community 510104001001")), "{}", out(&o));
+}

@@ -41,7 +41,7 @@ pub type DemoStep =
 /// The papers' demo (`serve --demo`), one step per capability, in the order they depend on
 /// each other: areas and residents, then organizations, needs, accounts, resources. A new
 /// capability adds its step here.
-pub static STEPS: &[DemoStep] = &[areas_and_people, organizations, needs, accounts, resources];
+pub static STEPS: &[DemoStep] = &[areas_and_people, organizations, needs, accounts, resources, volunteers];
 
 /// Seeds S社区 and A社区 with accounts, unless a community already exists.
 pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Generated>, AppError> {
@@ -201,4 +201,11 @@ pub(crate) fn resources<'r, 'a>(
         run.generated.resources += seed_resources(run.db, run.at).await?;
         Ok(())
     })
+}
+
+/// V1–V3: functional groups, `volunteer.s`'s verified records and points, coming activities.
+pub(crate) fn volunteers<'r, 'a>(
+    run: &'r mut DemoRun<'a>,
+) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'r>> {
+    Box::pin(async move { super::volunteers::seed(run).await })
 }

@@ -17,7 +17,10 @@ use wushe_domain::policy::Ask;
 #[derive(Debug, Clone)]
 pub struct Stepped {
     pub need_id: NeedId,
+    pub community_id: i64,
     pub event: EventKind,
+    /// Who took the step (a mediation earns its recorder points, V3).
+    pub actor_user_id: Option<i64>,
     pub at: i64,
 }
 
@@ -146,7 +149,18 @@ pub async fn step(db: &Db, actor: &Actor, at: i64, id: NeedId, s: Step) -> Resul
     rollups.change(Some(&need), Some(&updated));
     rollups.write(&mut tx.tx).await?;
     insert_event(&mut tx.tx, &updated, at, actor.user_id, s.event, note.as_deref(), &data).await?;
-    crate::events::publish(db, &mut tx.tx, &Stepped { need_id: updated.id, event: s.event, at }).await?;
+    crate::events::publish(
+        db,
+        &mut tx.tx,
+        &Stepped {
+            need_id: updated.id,
+            community_id: updated.community_id,
+            event: s.event,
+            actor_user_id: actor.user_id,
+            at,
+        },
+    )
+    .await?;
     // A2: tell the people who must act next, in the same transaction as the step.
     let recipients = match (s.event, org, user) {
         (EventKind::Assigned, Some(o), _) => notifications::members_of(&mut tx.tx, o).await?,

@@ -5,3 +5,4 @@ mod needs;
 mod notifications;
 mod resources;
 mod storage;
+mod volunteers;

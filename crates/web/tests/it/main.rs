@@ -14,3 +14,4 @@ mod routes;
 mod security_http;
 mod sheets_http;
 mod snapshots;
+mod volunteers_http;

@@ -35,6 +35,10 @@ pub(crate) fn expected(role: Option<Role>, action: Action) -> bool {
         Action::NeedClaim => matches!(role, OrgMember | Volunteer),
         Action::FacilityBook => true,
         Action::OutboxManage => role == CommunityAdmin,
+        Action::VolunteerRead => staff,
+        Action::VolunteerManage => matches!(role, CommunityAdmin | SocialWorker),
+        Action::ActivityOrganize => matches!(role, CommunityAdmin | SocialWorker | OrgMember),
+        Action::HoursVerify => role == SocialWorker,
     }
 }
 
