@@ -227,8 +227,9 @@ mod tests {
         assert_eq!(band(Tenure::OverThreeYears), 1);
         assert_eq!(band(Tenure::UnderSixMonths), 2);
         assert_eq!(band(Tenure::SixToTwelveMonths), 1);
-        // Silent for 8 weeks: the one who left off 400 days ago, the one never served, and the one 90 days ago.
-        assert_eq!(f.inactive, 3);
+        // Silent for 8 weeks: the one who left off 400 days ago and the one 90 days ago; the one who joined
+        // 30 days ago has not yet had eight weeks to be silent in.
+        assert_eq!(f.inactive, 2);
         assert_eq!(f.growth.len(), 12);
         assert_eq!(f.growth.last().unwrap().1, 4);
     }
