@@ -152,6 +152,18 @@ pub fn earned_for_record(
         .collect()
 }
 
+/// The drop-out warning's span in weeks (1–104); empty means the default of 8.
+pub fn parse_weeks(raw: Option<&str>) -> Result<i64, FieldError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(8),
+        Some(w) => w
+            .parse::<i64>()
+            .ok()
+            .filter(|w| (1..=104).contains(w))
+            .ok_or(FieldError::new("weeks", "errors.weeks.invalid")),
+    }
+}
+
 /// Parses a rule's points: a whole number from 1 to 1000.
 pub fn parse_points(raw: &str) -> Result<i64, FieldError> {
     raw.trim()
@@ -208,7 +220,7 @@ pub fn expiring(expired_earned: i64, debits: i64, balance: i64) -> i64 {
 /// Parses hours entered by hand ("2", "1.5", "0.25"): more than 0 and at most 24, in
 /// quarter hours at the finest; returned as minutes.
 pub fn parse_hours(raw: &str) -> Result<i64, FieldError> {
-    let bad = FieldError::new("hours", "errors.hours.invalid");
+    let bad = FieldError::new("duration", "errors.hours.invalid");
     let s = raw.trim().trim_end_matches(['h', '时']).trim_end_matches('小').trim();
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     if whole.is_empty() && frac.is_empty() || whole.len() > 2 || frac.len() > 2 {
@@ -233,7 +245,7 @@ pub fn parse_correction(raw: &str) -> Result<i64, FieldError> {
         Some(r) => (-1, r),
         None => (1, s.strip_prefix('+').unwrap_or(s)),
     };
-    parse_hours(rest).map(|m| sign * m).map_err(|_| FieldError::new("hours", "errors.hours.correction"))
+    parse_hours(rest).map(|m| sign * m).map_err(|_| FieldError::new("duration", "errors.hours.correction"))
 }
 
 /// The minutes served between a check-in and a check-out: the check-out must come after the

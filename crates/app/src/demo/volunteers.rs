@@ -89,7 +89,7 @@ pub(crate) async fn seed(run: &mut DemoRun<'_>) -> Result<(), AppError> {
             activity_id: a.id.to_string(),
             date: form.date.clone(),
             from: "14:00".into(),
-            hours: "2".into(),
+            duration: "2".into(),
             role: if council { "participant" } else { "organizer" }.into(),
             note: String::new(),
         };
@@ -100,7 +100,7 @@ pub(crate) async fn seed(run: &mut DemoRun<'_>) -> Result<(), AppError> {
     let waiting = HoursForm {
         date: day_text(at - 2 * DAY_MS),
         from: "09:00".into(),
-        hours: "3".into(),
+        duration: "3".into(),
         note: "探访独居老人".into(),
         ..Default::default()
     };

@@ -78,3 +78,17 @@ pub fn may_verify(actor: &Actor, v: &Volunteer, r: &ServiceRecord, activity: Opt
     r.status == wushe_domain::volunteers::RecordStatus::Pending
         && actor.may(&service_record(actor, v, activity), Ask::HoursVerify)
 }
+
+/// The community a signed-in person belongs to (where they would register as a volunteer):
+/// their volunteer profile's, else their registered home's.
+pub async fn home_of(db: &Db, actor: &Actor) -> Result<Option<crate::areas::Area>, AppError> {
+    if let Some(v) = mine(db, actor).await? {
+        return Ok(Some(crate::areas::by_id(db, v.community_id).await?));
+    }
+    let Some(uid) = actor.user_id else { return Ok(None) };
+    let Some(person) = crate::accounts::person_of(db, uid).await? else { return Ok(None) };
+    match crate::people::place_of(db, person).await? {
+        Some((community, _)) => Ok(Some(crate::areas::by_id(db, community).await?)),
+        None => Ok(None),
+    }
+}

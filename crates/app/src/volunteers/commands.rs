@@ -716,7 +716,7 @@ pub async fn correct(
         return Err(conflict("record", "errors.record.not_correctable"));
     }
     if r.minutes + minutes < 0 {
-        return Err(FieldError::new("hours", "errors.hours.correction").into());
+        return Err(FieldError::new("duration", "errors.hours.correction").into());
     }
     let mut tx = AuditedTx::begin(db, at).await?;
     let id = insert_record(

@@ -191,7 +191,7 @@ pub struct HoursForm {
     pub date: String,
     /// When the service began (local clock).
     pub from: String,
-    pub hours: String,
+    pub duration: String,
     pub role: String,
     pub note: String,
 }
@@ -211,7 +211,7 @@ impl HoursForm {
         let activity_id = e.check(optional_id("activity_id", &self.activity_id)).flatten();
         let day = e.check(local_midnight(&self.date, "date"));
         let from = e.check(parse_clock(&self.from).ok_or(FieldError::new("from", "errors.time.invalid")));
-        let minutes = e.check(v::parse_hours(&self.hours));
+        let minutes = e.check(v::parse_hours(&self.duration));
         let role = e.check(if self.role.trim().is_empty() {
             Ok(RecordRole::Participant)
         } else {
@@ -238,14 +238,14 @@ impl HoursForm {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct CorrectionForm {
-    pub hours: String,
+    pub duration: String,
     pub note: String,
 }
 
 impl CorrectionForm {
     pub fn parse(&self) -> Result<(i64, String), FieldErrors> {
         let mut e = FieldErrors::default();
-        let m = e.check(v::parse_correction(&self.hours));
+        let m = e.check(v::parse_correction(&self.duration));
         let note = self.note.trim().to_string();
         if note.is_empty() || note.chars().count() > 500 {
             e.0.push(FieldError::new("note", "errors.required"));
@@ -366,9 +366,9 @@ mod tests {
     #[test]
     fn hours_need_a_date_a_start_and_a_length() {
         let f =
-            HoursForm { date: "2026-12-01".into(), from: "14:00".into(), hours: "2.5".into(), ..Default::default() };
+            HoursForm { date: "2026-12-01".into(), from: "14:00".into(), duration: "2.5".into(), ..Default::default() };
         let h = f.parse().unwrap();
         assert_eq!(h.minutes, 150);
-        assert!(HoursForm { hours: "30".into(), ..f }.parse().is_err());
+        assert!(HoursForm { duration: "30".into(), ..f }.parse().is_err());
     }
 }

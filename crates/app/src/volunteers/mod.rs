@@ -22,7 +22,7 @@ mod queries;
 mod retention;
 mod roster;
 
-pub use access::{activity_record, get, may_verify, mine, service_record, volunteer_record};
+pub use access::{activity_record, get, home_of, may_verify, mine, service_record, volunteer_record};
 pub use commands::{
     CHECKIN_OPENS_MS, PLACE_HELD_MS, activity, add_training, check_in, check_out, correct, create_activity,
     create_group, decide_hours, decide_registration, enter, enter_hours, expire_places, record, register, release,

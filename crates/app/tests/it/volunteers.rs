@@ -134,7 +134,7 @@ async fn verify_body(db: Db, engine: Engine) {
     let clash = HoursForm {
         date: day_text(r.started_at),
         from: wushe_app::clock::local_text(r.started_at, "%H:%M"),
-        hours: "1".into(),
+        duration: "1".into(),
         ..Default::default()
     };
     let e = volunteers::enter_hours(&db, &vol, at, after.id, clash.parse().unwrap()).await.unwrap_err();

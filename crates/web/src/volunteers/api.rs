@@ -165,14 +165,7 @@ async fn retention(
     ApiQuery(q): ApiQuery<RetentionQuery>,
 ) -> ApiResult {
     let area = areas::visible(&s.db, &ctx.actor, Action::VolunteerRead, &code).await?;
-    let weeks = match q.weeks.as_deref().map(str::trim) {
-        None | Some("") => 8,
-        Some(w) => w
-            .parse::<i64>()
-            .ok()
-            .filter(|w| (1..=104).contains(w))
-            .ok_or(AppError::Invalid(wushe_domain::FieldError::new("weeks", "errors.weeks.invalid").into()))?,
-    };
+    let weeks = wushe_domain::volunteers::parse_weeks(q.weeks.as_deref()).map_err(AppError::from)?;
     let f = volunteers::figures(&s.db, &ctx.actor, &area, s.now(), weeks).await?;
     let total_share = wushe_domain::volunteers::permille(f.deciders_under_35, f.deciders);
     Ok(Json(RetentionDto {
