@@ -258,6 +258,14 @@ pub fn served_minutes(check_in: i64, check_out: i64) -> Result<i64, FieldError> 
     Ok(m.max(1))
 }
 
+/// The minutes a check-in and check-out count for an activity: only the part within the
+/// activity's own hours (arriving early or forgetting to check out adds nothing), at least one.
+pub fn counted_minutes(check_in: i64, check_out: i64, starts: i64, ends: i64) -> Result<i64, FieldError> {
+    let from = check_in.max(starts).min(ends);
+    let to = check_out.min(ends).max(from + 60_000);
+    served_minutes(from, to)
+}
+
 /// Whether two spans of time share any moment; spans are half open, `[from, to)`.
 pub fn overlaps(a: (i64, i64), b: (i64, i64)) -> bool {
     a.0 < b.1 && b.0 < a.1
@@ -419,6 +427,11 @@ mod tests {
         assert_eq!(served_minutes(0, 90 * 60_000), Ok(90));
         assert!(served_minutes(10, 10).is_err());
         assert!(served_minutes(0, 25 * 3_600_000).is_err());
+        // Early arrival and a forgotten check-out count only the activity's own hours.
+        let h = 3_600_000;
+        assert_eq!(counted_minutes(9 * h + h / 6 * 5, 11 * h + h / 2, 10 * h, 12 * h), Ok(90));
+        assert_eq!(counted_minutes(10 * h, 20 * h, 10 * h, 12 * h), Ok(120));
+        assert_eq!(counted_minutes(9 * h, 9 * h + h / 2, 10 * h, 12 * h), Ok(1));
     }
 
     #[test]

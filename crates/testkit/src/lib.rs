@@ -242,6 +242,17 @@ impl TestApp {
         Some(Self::spawn_with(db, clock).await)
     }
 
+    /// A server on a clock the test holds and moves (`clock.0.store(…)`), for stories that
+    /// span time: checking in at an activity's start and out when it ends.
+    pub async fn spawn_clocked(
+        engine: Engine,
+        test: &str,
+        clock: Arc<wushe_app::clock::ManualClock>,
+    ) -> Option<TestApp> {
+        let db = seeded_db(engine, test).await?;
+        Some(Self::spawn_with(db, clock).await)
+    }
+
     pub async fn spawn_on(db: Db) -> TestApp {
         Self::spawn_with(db, Arc::new(SystemClock)).await
     }

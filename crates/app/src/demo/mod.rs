@@ -16,6 +16,7 @@ pub(crate) mod papers;
 mod resources;
 mod rng;
 mod synthetic;
+mod volunteer_story;
 mod volunteers;
 
 pub use accounts::{DEMO_ACCOUNTS, DEMO_PASSWORD};

@@ -5,7 +5,7 @@
 
 use super::papers::DemoRun;
 use crate::volunteers::{self, ActivityForm, HoursForm, Profile};
-use crate::{Actor, AppError, areas};
+use crate::{Actor, AppError, Db, areas};
 use wushe_domain::resources::date_of;
 use wushe_domain::volunteers::DAY_MS;
 
@@ -118,6 +118,34 @@ pub(crate) async fn seed(run: &mut DemoRun<'_>) -> Result<(), AppError> {
             ..Default::default()
         };
         volunteers::create_activity(db, &op, at, &s, form.parse()?).await?;
+    }
+    link_resident(db, at).await?;
+    super::volunteer_story::seed(db, at, i64::from(run.this_year)).await
+}
+
+/// `resident.s` is a resident of 1栋 in the register, so they can register as a volunteer as
+/// any resident would.
+async fn link_resident(db: &Db, at: i64) -> Result<(), AppError> {
+    // Their household's first member not yet an account of their own, else a neighbour of 1栋.
+    let household = areas::by_code(db, "510104001001010010001").await?;
+    let building = areas::by_id(db, household.parent_id.unwrap_or(household.id)).await?;
+    let person: Option<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM people p WHERE p.household_path >= $1 AND p.household_path < $2 \
+         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.person_id = p.id) \
+         AND NOT EXISTS (SELECT 1 FROM volunteers v WHERE v.person_id = p.id) \
+         ORDER BY CASE WHEN p.household_id = $3 THEN 0 ELSE 1 END, p.is_household_head DESC, p.id LIMIT 1",
+    )
+    .bind(&building.path)
+    .bind(crate::db::upper(&building.path))
+    .bind(household.id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let user: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE username = 'resident.s'").fetch_one(&db.pool).await?;
+    if let Some(person) = person {
+        let mut tx = crate::audit::AuditedTx::begin(db, at).await?;
+        crate::accounts::link_person(&mut tx.tx, user, person).await?;
+        tx.commit().await?;
     }
     Ok(())
 }

@@ -92,3 +92,12 @@ pub async fn home_of(db: &Db, actor: &Actor) -> Result<Option<crate::areas::Area
         None => Ok(None),
     }
 }
+
+/// A volunteer read inside a transaction that wrote it (the demo's and imports' batches).
+pub(crate) async fn by_id_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<Volunteer, AppError> {
+    sqlx::query_as(crate::sql!("SELECT {VOLUNTEER_COLS} FROM {VOLUNTEER_FROM} WHERE v.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)
+}

@@ -553,7 +553,7 @@ pub async fn check_out(db: &Db, actor: &Actor, at: i64, activity_id: i64) -> Res
     let (Some(start), None) = (s.checkin_at, s.checkout_at) else {
         return Err(conflict("activity", "errors.checkin.not_in"));
     };
-    let minutes = v::served_minutes(start, at.max(start + 60_000))?;
+    let minutes = v::counted_minutes(start, at, a.starts_at, a.ends_at)?;
     let mut tx = AuditedTx::begin(db, at).await?;
     let done = sqlx::query(
         "UPDATE activity_signups SET checkout_at = $1, status = 'done', ended_at = $1 WHERE id = $2 AND checkout_at IS NULL",
@@ -737,6 +737,71 @@ pub async fn correct(
         .await?;
     tx.commit().await?;
     record(db, id).await
+}
+
+/// One verified service of a volunteer's past, as an old ledger (Excel or paper) holds it.
+pub(crate) struct Served {
+    pub activity_id: Option<i64>,
+    pub started_at: i64,
+    pub minutes: i64,
+    pub role: RecordRole,
+    /// A residents' council meeting: counts as taking part in a decision.
+    pub council: bool,
+}
+
+/// Writes a volunteer's past service, already verified by the ledger it comes from, and keeps
+/// their totals with it (the demo's history and migrations from old ledgers). The points
+/// scheme starts with the platform, so history earns no points. Rows go in batches; every
+/// value is a number or a fixed code, so the batch is plain SQL.
+pub(crate) async fn insert_history(
+    tx: &mut Transaction<'_, Any>,
+    vol: &Volunteer,
+    list: &[Served],
+    at: i64,
+) -> Result<(), AppError> {
+    for chunk in list.chunks(200) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|x| {
+                format!(
+                    "({}, {}, {}, 'entered', '{}', {}, {}, {}, 'verified', '', {}, {})",
+                    vol.community_id,
+                    vol.id,
+                    x.activity_id.map_or("NULL".to_string(), |a| a.to_string()),
+                    x.role.code(),
+                    x.started_at,
+                    x.started_at + x.minutes * 60_000,
+                    x.minutes,
+                    x.started_at,
+                    at
+                )
+            })
+            .collect();
+        sqlx::query(crate::sql!(
+            "INSERT INTO service_records (community_id, volunteer_id, activity_id, source, role, started_at, ended_at, \
+             minutes, status, note, decided_at, created_at) VALUES {}",
+            rows.join(", ")
+        ))
+        .execute(&mut **tx)
+        .await?;
+    }
+    let minutes: i64 = list.iter().map(|x| x.minutes).sum();
+    let led = list.iter().filter(|x| x.role == RecordRole::Organizer).count() as i64;
+    let decisions = list.iter().filter(|x| x.council).count() as i64;
+    let last = list.iter().map(|x| x.started_at + x.minutes * 60_000).max();
+    sqlx::query(
+        "UPDATE volunteers SET minutes = minutes + $1, tasks = tasks + $2, led = led + $3, decisions = decisions + $4, \
+         last_served_at = CASE WHEN last_served_at IS NULL OR last_served_at < $5 THEN $5 ELSE last_served_at END WHERE id = $6",
+    )
+    .bind(minutes)
+    .bind(list.len() as i64)
+    .bind(led)
+    .bind(decisions)
+    .bind(last.unwrap_or(0))
+    .bind(vol.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// V2 — verifies or rejects records in bulk, all or none: each must be waiting and the actor

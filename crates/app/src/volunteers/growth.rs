@@ -299,3 +299,22 @@ pub async fn assess(db: &Db, actor: &Actor, at: i64, id: i64, passed: bool) -> R
     tx.record(actor, Some(m.community_id), "mentorship.assess", &format!("mentorship:{}", m.id), next.code()).await?;
     tx.commit().await
 }
+
+/// A pairing's case report and, when given, its passed assessment, as the demo's history holds
+/// them (a plan begun before the platform).
+pub(crate) async fn insert_outcome(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+    report: &str,
+    completed_at: Option<i64>,
+) -> Result<(), AppError> {
+    let status = if completed_at.is_some() { MentorshipStatus::Completed } else { MentorshipStatus::Active };
+    sqlx::query("UPDATE mentorships SET case_report = $1, status = $2, assessed_at = $3 WHERE id = $4")
+        .bind(report)
+        .bind(status.code())
+        .bind(completed_at)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

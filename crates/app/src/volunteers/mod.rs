@@ -55,7 +55,8 @@ pub use roster::{COLUMNS as ROSTER_COLUMNS, import as import_roster, template as
 /// Writes for the demo's step, inside its transactions.
 #[allow(unused_imports)]
 pub(crate) mod bulk {
-    pub(crate) use super::commands::{insert_activity, insert_record, insert_volunteer};
-    pub(crate) use super::growth::{insert_course, insert_note, insert_pair};
+    pub(crate) use super::access::{by_id, by_id_in};
+    pub(crate) use super::commands::{Served, insert_activity, insert_history, insert_record, insert_volunteer};
+    pub(crate) use super::growth::{insert_course, insert_note, insert_outcome, insert_pair};
     pub(crate) use super::points::{ensure_defaults, post};
 }

@@ -354,7 +354,11 @@ async fn redeem(State(s): State<AppState>, ctx: Ctx, PageForm(f): PageForm<Redee
         Err(r) => return Ok(r),
     };
     let r = async {
-        let id = crate::shell::extract::parse_id(&f.item_id)?;
+        let id = f
+            .item_id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::Invalid(wushe_domain::FieldError::new("item_id", "errors.id.invalid").into()))?;
         let item = volunteers::item(&s.db, id).await?;
         volunteers::redeem(&s.db, &ctx.actor, s.now(), id).await.map(|_| item)
     }

@@ -482,7 +482,12 @@ async fn decide_hours(
     let t = ctx.t();
     let c = areas::by_code(&s.db, &code).await.map_err(|e| WebError::page(e, t))?;
     let r = async {
-        let ids = f.ids.iter().map(|i| crate::shell::extract::parse_id(i)).collect::<Result<Vec<_>, _>>()?;
+        let ids = f
+            .ids
+            .iter()
+            .map(|i| i.trim().parse::<i64>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| AppError::Invalid(wushe_domain::FieldError::new("ids", "errors.id.invalid").into()))?;
         if ids.is_empty() {
             return Err(AppError::Invalid(wushe_domain::FieldErrors(vec![wushe_domain::FieldError::new(
                 "ids",

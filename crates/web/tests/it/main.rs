@@ -14,4 +14,5 @@ mod routes;
 mod security_http;
 mod sheets_http;
 mod snapshots;
+mod volunteer_pages;
 mod volunteers_http;
