@@ -28,12 +28,20 @@ pub static MANIFEST: Manifest = Manifest {
         },
         NavEntry { rank: 145, label: "nav.my_volunteer", href: Href::Fixed("/my/volunteer"), shown: Shown::SignedIn },
     ],
-    start: &[NavEntry {
-        rank: 45,
-        label: "start.my_volunteer",
-        href: Href::Fixed("/my/volunteer"),
-        shown: Shown::AllowedNot(Action::NeedClaim, Action::VolunteerRead),
-    }],
+    start: &[
+        NavEntry {
+            rank: 45,
+            label: "start.my_volunteer",
+            href: Href::Fixed("/my/volunteer"),
+            shown: Shown::AllowedNot(Action::OwnAccount, Action::VolunteerRead),
+        },
+        NavEntry {
+            rank: 55,
+            label: "start.verify_hours",
+            href: Href::Community("/communities/{c}/volunteers/hours"),
+            shown: Shown::Allowed(Action::HoursVerify),
+        },
+    ],
     jobs: &[
         Job {
             name: "activity-places-expire",

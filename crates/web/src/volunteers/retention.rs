@@ -107,16 +107,16 @@ async fn page(
         (t.t("page.retention.young_deciders").to_string(), percent(permille(f.deciders_under_35, f.deciders))),
         (t.f1("page.retention.inactive", weeks), f.inactive.to_string()),
     ];
-    // Tenure: four horizontal bars, 300 units for the largest band.
+    // Tenure: four horizontal bars, 170 units for the largest band, in a chart as wide as a phone.
     let most = f.tenure.iter().map(|x| x.1).max().unwrap_or(0).max(1);
     let tenure = f
         .tenure
         .iter()
         .enumerate()
         .map(|(i, (band, n))| Bar {
-            x: 110,
+            x: 96,
             y: 8 + i as i64 * 30,
-            w: n * 300 / most,
+            w: n * 170 / most,
             h: 20,
             label: t.t(&format!("tenure.{}", band.code())).to_string(),
             value: format!("{n} ({})", percent(permille(*n, served_total))),
@@ -125,15 +125,15 @@ async fn page(
     // Growth: twelve months, the registered total and those who served in the month.
     let top = f.growth.iter().map(|g| g.1).max().unwrap_or(0).max(1);
     let bar = |i: usize, n: i64, dx: i64, label: &str| Bar {
-        x: 10 + i as i64 * 38 + dx,
+        x: 8 + i as i64 * 34 + dx,
         y: 110 - n * 100 / top,
-        w: 15,
+        w: 14,
         h: n * 100 / top,
         label: label[5..].to_string(),
         value: n.to_string(),
     };
     let growth = f.growth.iter().enumerate().map(|(i, g)| bar(i, g.1, 0, &g.0)).collect();
-    let served = f.growth.iter().enumerate().map(|(i, g)| bar(i, g.2, 16, &g.0)).collect();
+    let served = f.growth.iter().enumerate().map(|(i, g)| bar(i, g.2, 14, &g.0)).collect();
     let parts = volunteers::parts(&s.db, &ctx.actor, &area)
         .await?
         .into_iter()

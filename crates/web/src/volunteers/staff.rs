@@ -167,8 +167,13 @@ async fn list_page(
     })
 }
 
+/// The roster as far as the reader reaches: a grid worker sees their grid's volunteers.
 async fn list(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
-    let c = community(&s, &ctx, &code, Action::VolunteerRead).await?;
+    let t = ctx.t();
+    let c = areas::by_code(&s.db, &code).await.map_err(|e| WebError::page(e, t))?;
+    if c.kind != AreaKind::Community {
+        return Err(WebError::page(AppError::NotFound, t));
+    }
     Ok(html(&list_page(&s, &ctx, &c, q, vec![]).await?))
 }
 

@@ -201,10 +201,56 @@ async fn journeys(w: &mut Walk<'_>) -> Result<(), String> {
     let msg = w.flash().await?;
     assert!(!msg.is_empty());
     w.done("volunteer books a room", 3);
+
+    // A volunteer signs up for an activity: volunteering, the activity, sign up.
+    w.start("volunteer.s").await?;
+    w.tap("#start a[href='/my/volunteer']").await?;
+    w.fits().await?;
+    w.keep("volunteer-home").await?;
+    w.tap("#upcoming li:first-child a").await?;
+    w.fits().await?;
+    w.tap("#sign-up button[type=submit]").await?;
+    let msg = w.flash().await?;
+    assert!(!msg.is_empty());
+    w.b.find("#check-in #code").await?;
+    w.keep("activity-volunteer").await?;
+    w.done("volunteer signs up for an activity", 3);
+    for (page, name) in [("/my/volunteer/points", "volunteer-points"), ("/my/volunteer/certificate", "volunteer-certificate")] {
+        w.b.goto(&w.app.url(page)).await?;
+        w.fits().await?;
+        w.keep(name).await?;
+    }
+
+    // The social worker verifies the waiting hours at once: hours to verify, verify.
+    enter_hours(w.app, if en { "17:00" } else { "14:00" }).await;
+    w.start("social.s").await?;
+    w.tap("#start a[href$='/volunteers/hours']").await?;
+    w.fits().await?;
+    w.keep("hours-queue").await?;
+    w.tap("#bulk button[value='verify']").await?;
+    let msg = w.flash().await?;
+    assert!(msg.contains(if en { "verified" } else { "已核实" }), "{msg}");
+    w.done("social worker verifies hours in bulk", 2);
+    w.b.goto(&w.app.url("/areas/510104001001/volunteers/retention")).await?;
+    w.fits().await?;
+    w.keep("retention").await?;
+    w.b.eval("document.getElementById('tenure-chart').scrollIntoView(); return true").await?;
+    w.keep("retention-charts").await?;
     Ok(())
 }
 
 /// Accepts, assigns and resolves need `id` as the community admin, through the page forms.
+/// The volunteer enters two hours of home visits from `from` (over HTTP), so hours wait for
+/// verification; each setting's hours start at a different time, as overlapping hours are refused.
+async fn enter_hours(app: &TestApp, from: &str) {
+    let c = app.login_as("volunteer.s").await;
+    let csrf = app.csrf(&c).await;
+    let day = wushe_app::clock::local_text(wushe_testkit::next_wednesday_10() - 86_400_000, "%Y-%m-%d");
+    let form = [("csrf", csrf.as_str()), ("date", &day), ("from", from), ("duration", "2"), ("note", "入户探访")];
+    let r = app.post_form(&c, "/my/volunteer/hours", &form).await;
+    assert_eq!(r.status(), 303, "hours entered");
+}
+
 async fn resolve(app: &TestApp, id: i64) {
     let admin = app.login_as("admin.s").await;
     for (event, assignee) in [("assigned", true), ("resolved", false)] {
