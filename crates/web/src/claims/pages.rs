@@ -52,6 +52,8 @@ struct ListPage {
     widened: bool,
     rows: Vec<ClaimRow>,
     mine: Vec<MineRow>,
+    /// Activity places open to a volunteer, claimed the same way (V2).
+    places: Vec<crate::volunteers::views::ActivityRow>,
     orgs: Vec<(i64, String)>,
     errors: Vec<crate::shell::error::FormError>,
 }
@@ -116,7 +118,8 @@ async fn page(
     {
         orgs = organizations::posts_of(&s.db, p).await?.into_iter().map(|(o, _)| (o.id.get(), o.name)).collect();
     }
-    Ok(ListPage { l: Layout::new(ctx, "page.claims.title"), all, widened, rows, mine, orgs, errors })
+    let places = crate::volunteers::pages::open_places(s, ctx).await?;
+    Ok(ListPage { l: Layout::new(ctx, "page.claims.title"), all, widened, rows, mine, places, orgs, errors })
 }
 
 async fn list(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {

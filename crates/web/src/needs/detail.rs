@@ -112,6 +112,10 @@ fn allowed_events(n: &Need, actor: &Actor, rec: &Record) -> Vec<EventKind> {
     if actor.may(rec, Ask::NeedStep(EventKind::Merged)) && n.status.apply(EventKind::Merged).is_ok() {
         v.push(EventKind::Merged);
     }
+    // A dispute mediated on the need (V3: earns the mediator the mediation rule's points).
+    if !n.status.is_closed() && actor.may(rec, Ask::NeedStep(EventKind::Mediated)) {
+        v.push(EventKind::Mediated);
+    }
     if !n.status.is_closed() {
         v.push(EventKind::Commented);
     }

@@ -159,6 +159,23 @@ async fn home_page(s: &AppState, ctx: &Ctx, f: ProfileForm, errors: Vec<FormErro
     })
 }
 
+/// Activity places open to the reader, for the claim list beside needs: an active volunteer's
+/// community's coming activities with a free place they do not hold yet.
+pub async fn open_places(s: &AppState, ctx: &Ctx) -> Result<Vec<ActivityRow>, AppError> {
+    let Some(v) = volunteers::mine(&s.db, &ctx.actor).await? else { return Ok(Vec::new()) };
+    if v.status != VolunteerStatus::Active {
+        return Ok(Vec::new());
+    }
+    let now = s.now();
+    let held: Vec<i64> = volunteers::my_places(&s.db, &v, now).await?.into_iter().map(|(_, a)| a.id).collect();
+    Ok(volunteers::upcoming(&s.db, v.community_id, now, 20)
+        .await?
+        .iter()
+        .filter(|(a, taken)| !held.contains(&a.id) && *taken < a.slots)
+        .map(|(a, taken)| activity_row(ctx.t(), a, *taken))
+        .collect())
+}
+
 async fn home(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     Ok(html(&home_page(&s, &ctx, ProfileForm::default(), vec![]).await?))
 }

@@ -215,7 +215,9 @@ async fn journeys(w: &mut Walk<'_>) -> Result<(), String> {
     w.b.find("#check-in #code").await?;
     w.keep("activity-volunteer").await?;
     w.done("volunteer signs up for an activity", 3);
-    for (page, name) in [("/my/volunteer/points", "volunteer-points"), ("/my/volunteer/certificate", "volunteer-certificate")] {
+    for (page, name) in
+        [("/my/volunteer/points", "volunteer-points"), ("/my/volunteer/certificate", "volunteer-certificate")]
+    {
         w.b.goto(&w.app.url(page)).await?;
         w.fits().await?;
         w.keep(name).await?;

@@ -110,9 +110,14 @@ async fn an_activity_runs_from_sign_up_to_verified_hours_on_the_pages() {
     // The volunteer does not see the code, only the form to type it.
     let public = app.get(&vol, &format!("/activities/{id}")).await.text().await.unwrap();
     assert!(!public.contains(&code) && public.contains("id=\"sign-up\""));
+    // Its places are on the claim list beside needs, until the volunteer holds one.
+    let claims = app.get(&vol, "/claims").await.text().await.unwrap();
+    assert!(claims.contains(&format!("action=\"/activities/{id}/signup\"")));
 
     let (_, page) = post(&app, &vol, &format!("/activities/{id}/signup"), &[]).await;
     assert!(page.contains("id=\"check-in\""), "signed up, the check-in form shows");
+    let claims = app.get(&vol, "/claims").await.text().await.unwrap();
+    assert!(!claims.contains(&format!("action=\"/activities/{id}/signup\"")), "a held place leaves the list");
     let (status, page) = post(&app, &vol, &format!("/activities/{id}/check-in"), &[("code", "WRONG9")]).await;
     assert_eq!(status, 422);
     assert!(errors(&page).contains("签到码"), "{}", errors(&page));
@@ -219,6 +224,12 @@ async fn a_resident_registers_and_staff_approve_and_nobody_sees_what_is_not_thei
     let anon = TestApp::new_client();
     let public = app.get(&anon, &format!("/communities/{S}/activities")).await.text().await.unwrap();
     assert!(public.contains("id=\"activities\"") && !public.contains("罗伟"));
+    // Staff record a mediation on an open need from its page, a note required.
+    let ledger = app.get(&admin, &format!("/communities/{S}/needs?status=open")).await.text().await.unwrap();
+    let need = number_after(&ledger, "href=\"/needs/").expect("an open need");
+    let page = app.get(&admin, &format!("/needs/{need}")).await.text().await.unwrap();
+    let form = page.split("id=\"step-mediated\"").nth(1).expect("the mediation form").split("</form>").next().unwrap();
+    assert!(form.contains("name=\"note\" required"), "{form}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
