@@ -9,6 +9,7 @@
 //! are synthetic. The same seed always yields the same data.
 
 mod accounts;
+mod city;
 mod communities;
 mod needs;
 mod organizations;
@@ -20,6 +21,7 @@ mod volunteer_story;
 mod volunteers;
 
 pub use accounts::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+pub use city::{CityGenerated, CityScale, generate_city};
 pub use communities::{CommunitySpec, Generated};
 pub use organizations::Flavour;
 pub use papers::{DemoRun, DemoStep, STEPS, seed_papers};

@@ -21,6 +21,7 @@ mod points;
 mod queries;
 mod retention;
 mod roster;
+mod synthetic;
 
 pub use access::{activity_record, get, home_of, may_verify, mine, service_record, volunteer_record};
 pub use commands::{
@@ -59,4 +60,5 @@ pub(crate) mod bulk {
     pub(crate) use super::commands::{Served, insert_activity, insert_history, insert_record, insert_volunteer};
     pub(crate) use super::growth::{insert_course, insert_note, insert_outcome, insert_pair};
     pub(crate) use super::points::{ensure_defaults, post};
+    pub(crate) use super::synthetic::{Synthetic, insert_entries, insert_records, insert_volunteers};
 }

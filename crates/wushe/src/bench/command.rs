@@ -4,6 +4,7 @@ use super::import::import_bench;
 use super::load::{measure, ms, temp_sqlite};
 use super::needs::needs_bench;
 use super::resources::resources_bench;
+use super::volunteers::volunteers_bench;
 use clap::Subcommand;
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,6 +52,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Volunteers (issue 13): a generated city of N volunteers in 1,000 communities with M
+    /// verified records; a street's retention page and API, one person's balance and history,
+    /// and concurrent redemptions against a stock of 100 and against a balance.
+    /// `--database postgres://…` (empty) runs on PostgreSQL.
+    Volunteers {
+        #[arg(long, default_value_t = 1_000_000)]
+        volunteers: usize,
+        #[arg(long, default_value_t = 10_000_000)]
+        records: usize,
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+        #[arg(long, default_value_t = 1000)]
+        concurrent: usize,
+    },
     /// Server time of the area-tree pages with N demo-size communities loaded.
     Pages {
         #[arg(long, default_value_t = 10)]
@@ -72,6 +87,9 @@ pub async fn run(database: &str, cmd: BenchCommand) -> Result<(), Box<dyn std::e
             resources_bench(database, resources, seconds, attempts, rounds).await
         }
         BenchCommand::Import { rows, clients, seconds } => import_bench(database, rows, clients, seconds).await,
+        BenchCommand::Volunteers { volunteers, records, iterations, concurrent } => {
+            volunteers_bench(database, volunteers, records, iterations, concurrent).await
+        }
         BenchCommand::Pages { communities, households_per_community, iterations } => {
             pages(database, communities, households_per_community, iterations).await
         }

@@ -6,5 +6,6 @@ mod import;
 mod load;
 mod needs;
 mod resources;
+mod volunteers;
 
 pub use command::{BenchCommand, run};
