@@ -32,7 +32,14 @@ pub struct CityGenerated {
     pub entries: usize,
 }
 
-async fn area(db: &Db, parent: &areas::Area, kind: AreaKind, code: &str, name: String, at: i64) -> Result<areas::Area, AppError> {
+async fn area(
+    db: &Db,
+    parent: &areas::Area,
+    kind: AreaKind,
+    code: &str,
+    name: String,
+    at: i64,
+) -> Result<areas::Area, AppError> {
     let mut tx = db.pool.begin().await?;
     let new = areas::NewArea { parent_code: None, kind, code: AreaCode::parse(code)?, name, geojson: None };
     let a = areas::insert(&mut tx, Some(parent), &new, at).await?;
@@ -40,34 +47,61 @@ async fn area(db: &Db, parent: &areas::Area, kind: AreaKind, code: &str, name: S
     Ok(a)
 }
 
-pub async fn generate_city(db: &Db, scale: CityScale, seed: u64, at: i64, this_year: i32) -> Result<CityGenerated, AppError> {
+pub async fn generate_city(
+    db: &Db,
+    scale: CityScale,
+    seed: u64,
+    at: i64,
+    this_year: i32,
+) -> Result<CityGenerated, AppError> {
     let mut rng = Rng::new(seed);
-    let city = ensure_parents(db, at, &[("45", AreaKind::Province, "广西壮族自治区"), ("4501", AreaKind::City, "演示市")]).await?;
+    let city =
+        ensure_parents(db, at, &[("45", AreaKind::Province, "广西壮族自治区"), ("4501", AreaKind::City, "演示市")])
+            .await?;
     let communities = scale.streets * scale.communities_per_street;
     let per_community = scale.volunteers.div_ceil(communities.max(1));
     let per_volunteer = scale.records as f64 / scale.volunteers.max(1) as f64;
     let mut g = CityGenerated::default();
     let mut district = None;
     for st in 0..scale.streets {
-        if st % 10 == 0 {
+        if st.is_multiple_of(10) {
             let code = format!("4501{:02}", st / 10 + 1);
             district = Some(area(db, &city, AreaKind::District, &code, format!("演示{}区", st / 10 + 1), at).await?);
         }
         let d = district.as_ref().expect("a district");
-        let street = area(db, d, AreaKind::Street, &format!("{}{:03}", d.code, st % 10 + 1), format!("演示{}街道", st + 1), at).await?;
+        let street =
+            area(db, d, AreaKind::Street, &format!("{}{:03}", d.code, st % 10 + 1), format!("演示{}街道", st + 1), at)
+                .await?;
         if g.street.is_empty() {
             g.street = street.code.clone();
         }
         for c in 0..scale.communities_per_street {
-            let community =
-                area(db, &street, AreaKind::Community, &format!("{}{:03}", street.code, c + 1), format!("演示{}-{}社区", st + 1, c + 1), at)
-                    .await?;
+            let community = area(
+                db,
+                &street,
+                AreaKind::Community,
+                &format!("{}{:03}", street.code, c + 1),
+                format!("演示{}-{}社区", st + 1, c + 1),
+                at,
+            )
+            .await?;
             let mut grids = Vec::new();
             for k in 1..=4 {
-                grids.push(area(db, &community, AreaKind::Grid, &format!("{}{k:02}", community.code), format!("第{k}网格"), at).await?);
+                grids.push(
+                    area(
+                        db,
+                        &community,
+                        AreaKind::Grid,
+                        &format!("{}{k:02}", community.code),
+                        format!("第{k}网格"),
+                        at,
+                    )
+                    .await?,
+                );
             }
             let n = per_community.min(scale.volunteers - g.volunteers);
-            let (recs, ents) = community_volunteers(db, &mut rng, &community, &grids, n, per_volunteer, at, this_year).await?;
+            let (recs, ents) =
+                community_volunteers(db, &mut rng, &community, &grids, n, per_volunteer, at, this_year).await?;
             g.communities += 1;
             g.volunteers += n;
             g.records += recs;
@@ -113,7 +147,7 @@ async fn community_volunteers(
             .fetch_all(&mut *tx.tx)
             .await?;
     // Loads: a tenth carry about 63% of the work (`004` §5.2); the rest share what is left.
-    let busy = |i: usize| i % 10 == 0;
+    let busy = |i: usize| i.is_multiple_of(10);
     let mean_busy = per_volunteer * 6.3;
     let mean_rest = per_volunteer * 0.37 / 0.9;
     let mut plans = Vec::with_capacity(n);
@@ -123,12 +157,17 @@ async fn community_volunteers(
         let tasks = ((mean * (0.5 + rng.below(1000) as f64 / 1000.0)).round() as i64).max(1);
         let joined = at - DAY_MS - rng.below((6 * YEAR_MS) as u64) as i64;
         let active = rng.chance(0.7);
-        let end = if active { at - rng.below((10 * 7 * DAY_MS) as u64) as i64 } else { joined + rng.below((YEAR_MS / 2) as u64) as i64 };
+        let end = if active {
+            at - rng.below((10 * 7 * DAY_MS) as u64) as i64
+        } else {
+            joined + rng.below((YEAR_MS / 2) as u64) as i64
+        };
         let end = end.max(joined + DAY_MS);
         let mut minutes = 0;
         let mut last = joined;
         for k in 0..tasks {
-            let started = if k == tasks - 1 { end - 2 * 3_600_000 } else { joined + rng.below((end - joined) as u64) as i64 };
+            let started =
+                if k == tasks - 1 { end - 2 * 3_600_000 } else { joined + rng.below((end - joined) as u64) as i64 };
             let m = 60 + 30 * rng.below(4) as i64;
             minutes += m;
             last = last.max(started + m * 60_000);

@@ -62,7 +62,7 @@ fn s_plans(rng: &mut Rng, now: i64) -> Vec<Plan> {
         });
     }
     // 50 more over three years, serving now and then; 30 sit in council (6 young); 5 fell silent.
-    for i in 0..50 {
+    for i in 0..50u32 {
         let joined = now - span(rng, 3 * YEAR_MS + 2 * MONTH_MS, 7 * YEAR_MS);
         let last = if i < 5 { now - span(rng, 10 * WEEK_MS, 20 * WEEK_MS) } else { recent(rng) };
         out.push(Plan {
@@ -72,7 +72,7 @@ fn s_plans(rng: &mut Rng, now: i64) -> Vec<Plan> {
             tasks: span(rng, 15, 36),
             decider: i >= 20,
             young: i >= 44,
-            organized: i64::from(i % 7 == 0),
+            organized: i64::from(i.is_multiple_of(7)),
         });
     }
     // One to three years: 12, all in council, 9 young.
@@ -135,7 +135,7 @@ fn s_plans(rng: &mut Rng, now: i64) -> Vec<Plan> {
 
 /// A社区's roster: seven in each of its seven groups, an ordinary spread of tenures.
 fn a_plans(rng: &mut Rng, now: i64) -> Vec<Plan> {
-    (0..49)
+    (0..49u32)
         .map(|i| {
             let joined = now - (MONTH_MS + rng.below((6 * YEAR_MS) as u64) as i64);
             let last = (now - rng.below((8 * WEEK_MS) as u64) as i64).max(joined + DAY_MS);
@@ -144,9 +144,9 @@ fn a_plans(rng: &mut Rng, now: i64) -> Vec<Plan> {
                 last,
                 status: VolunteerStatus::Active,
                 tasks: 3 + rng.below(40) as i64,
-                decider: i % 3 == 0,
-                young: i % 4 == 0,
-                organized: i64::from(i % 5 == 0) * 3,
+                decider: i.is_multiple_of(3),
+                young: i.is_multiple_of(4),
+                organized: i64::from(i.is_multiple_of(5)) * 3,
             }
         })
         .collect()

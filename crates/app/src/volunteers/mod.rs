@@ -50,7 +50,7 @@ pub use queries::{
     ListFilter, Waiting, groups, has_waiting, list, my_place, my_places, past, pending_registrations, records_of,
     signups, taken, totals, trainings, upcoming, waiting,
 };
-pub use retention::{Figures, Part, figures, inactive, parts};
+pub use retention::{Figures, Part, figures, figures_and_parts, inactive, parts};
 pub use roster::{COLUMNS as ROSTER_COLUMNS, import as import_roster, template as roster_template};
 
 /// Writes for the demo's step, inside its transactions.

@@ -147,6 +147,23 @@ fn compute(rows: &[Row], now: i64, weeks: i64) -> Figures {
 /// The roll-up one level down: each child area's volunteers, active ones and hours.
 pub async fn parts(db: &Db, actor: &Actor, area: &areas::Area) -> Result<Vec<Part>, AppError> {
     let rows = rows(db, actor, area).await?;
+    parts_of(db, actor, area, &rows).await
+}
+
+/// The figures and the roll-up from one read of the rows (the retention page shows both).
+pub async fn figures_and_parts(
+    db: &Db,
+    actor: &Actor,
+    area: &areas::Area,
+    now: i64,
+    weeks: i64,
+) -> Result<(Figures, Vec<Part>), AppError> {
+    let rows = rows(db, actor, area).await?;
+    let parts = parts_of(db, actor, area, &rows).await?;
+    Ok((compute(&rows, now, weeks), parts))
+}
+
+async fn parts_of(db: &Db, actor: &Actor, area: &areas::Area, rows: &[Row]) -> Result<Vec<Part>, AppError> {
     let kids = areas::children(db, actor, Action::VolunteerRead, area).await?;
     Ok(kids
         .into_iter()

@@ -75,7 +75,10 @@ pub(crate) async fn insert_records(
         let rows: Vec<String> = chunk
             .iter()
             .map(|(v, s, m)| {
-                format!("({community_id}, {v}, 'entered', 'participant', {s}, {}, {m}, 'verified', {s}, {at})", s + m * 60_000)
+                format!(
+                    "({community_id}, {v}, 'entered', 'participant', {s}, {}, {m}, 'verified', {s}, {at})",
+                    s + m * 60_000
+                )
             })
             .collect();
         sqlx::query(crate::sql!(
@@ -96,11 +99,12 @@ pub(crate) async fn insert_entries(
     community_id: i64,
     list: &[(i64, i64, i64, i64)],
 ) -> Result<(), AppError> {
-    let rule: i64 =
-        sqlx::query_scalar("SELECT id FROM points_rules WHERE community_id = $1 AND trigger_code = 'council' ORDER BY id LIMIT 1")
-            .bind(community_id)
-            .fetch_one(&mut **tx)
-            .await?;
+    let rule: i64 = sqlx::query_scalar(
+        "SELECT id FROM points_rules WHERE community_id = $1 AND trigger_code = 'council' ORDER BY id LIMIT 1",
+    )
+    .bind(community_id)
+    .fetch_one(&mut **tx)
+    .await?;
     for chunk in list.chunks(500) {
         let rows: Vec<String> = chunk
             .iter()
@@ -120,7 +124,11 @@ pub(crate) async fn insert_entries(
         *sums.entry(*v).or_default() += p;
     }
     for (v, p) in sums {
-        sqlx::query("UPDATE volunteers SET balance = balance + $1 WHERE id = $2").bind(p).bind(v).execute(&mut **tx).await?;
+        sqlx::query("UPDATE volunteers SET balance = balance + $1 WHERE id = $2")
+            .bind(p)
+            .bind(v)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -53,7 +53,7 @@ struct ListPage {
     rows: Vec<ClaimRow>,
     mine: Vec<MineRow>,
     /// Activity places open to a volunteer, claimed the same way (V2).
-    places: Vec<crate::volunteers::views::ActivityRow>,
+    places: Vec<crate::shell::views::ActivityRow>,
     orgs: Vec<(i64, String)>,
     errors: Vec<crate::shell::error::FormError>,
 }
@@ -118,7 +118,7 @@ async fn page(
     {
         orgs = organizations::posts_of(&s.db, p).await?.into_iter().map(|(o, _)| (o.id.get(), o.name)).collect();
     }
-    let places = crate::volunteers::pages::open_places(s, ctx).await?;
+    let places = crate::shell::views::open_places(s, ctx).await?;
     Ok(ListPage { l: Layout::new(ctx, "page.claims.title"), all, widened, rows, mine, places, orgs, errors })
 }
 

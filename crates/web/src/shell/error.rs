@@ -252,3 +252,12 @@ pub type ApiResult = Result<Response, WebError>;
 
 /// What a page handler returns: the page, or an error its route's guard renders as a page.
 pub type PageResult = Result<Response, WebError>;
+
+/// A failed form post's outcome: its problems to show with the form again (422 or 409), or the
+/// error itself when it is not about the input (not found, forbidden), for the error page.
+pub fn refusal(err: AppError, t: T) -> Result<(StatusCode, Vec<FormError>), AppError> {
+    match err {
+        err @ (AppError::Invalid(_) | AppError::Conflict(_)) => Ok(form_problems(&err, t)),
+        err => Err(err),
+    }
+}

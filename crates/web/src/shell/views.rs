@@ -96,3 +96,61 @@ pub async fn organization_name(s: &AppState, id: i64) -> String {
         .map(|o| o.name)
         .unwrap_or_default()
 }
+
+/// The name of an activity's kind (volunteers' activities, shown on the claim list too).
+pub fn activity_kind_label(t: T, k: wushe_domain::volunteers::ActivityKind) -> String {
+    t.t(&format!("activity.kind.{}", k.code())).to_string()
+}
+
+/// An activity as one card of a list.
+pub struct ActivityRow {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub place: String,
+    pub when: String,
+    pub free: i64,
+    pub slots: i64,
+}
+
+pub fn activity_row(t: T, a: &wushe_app::volunteers::Activity, taken: i64) -> ActivityRow {
+    ActivityRow {
+        id: a.id,
+        title: a.title.clone(),
+        kind: activity_kind_label(t, a.kind),
+        place: a.place.clone(),
+        when: span(a.starts_at, a.ends_at),
+        free: (a.slots - taken).max(0),
+        slots: a.slots,
+    }
+}
+
+/// "2026-12-05 09:00–11:30", the date once when both ends fall on one day.
+pub fn span(from: i64, to: i64) -> String {
+    let (a, b) = (crate::shell::layout::local_time(from), crate::shell::layout::local_time(to));
+    match (a.split_once(' '), b.split_once(' ')) {
+        (Some((da, _)), Some((db, tb))) if da == db => format!("{a}–{tb}"),
+        _ => format!("{a} – {b}"),
+    }
+}
+
+/// Activity places open to the reader, for the claim list beside needs: an active volunteer's
+/// community's coming activities with a free place they do not hold yet.
+pub async fn open_places(
+    s: &crate::shell::AppState,
+    ctx: &crate::shell::ctx::Ctx,
+) -> Result<Vec<ActivityRow>, wushe_app::AppError> {
+    let Some(v) = wushe_app::volunteers::mine(&s.db, &ctx.actor).await? else { return Ok(Vec::new()) };
+    if v.status != wushe_domain::volunteers::VolunteerStatus::Active {
+        return Ok(Vec::new());
+    }
+    let now = s.now();
+    let held: Vec<i64> =
+        wushe_app::volunteers::my_places(&s.db, &v, now).await?.into_iter().map(|(_, a)| a.id).collect();
+    Ok(wushe_app::volunteers::upcoming(&s.db, v.community_id, now, 20)
+        .await?
+        .iter()
+        .filter(|(a, taken)| !held.contains(&a.id) && *taken < a.slots)
+        .map(|(a, taken)| activity_row(ctx.t(), a, *taken))
+        .collect())
+}

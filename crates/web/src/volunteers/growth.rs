@@ -6,7 +6,7 @@
 use super::staff::community;
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::{FormError, PageResult, WebError, form_problems};
+use crate::shell::error::{FormError, PageResult, refusal};
 use crate::shell::extract::{Id, PageForm};
 use crate::shell::flash::{Flash, redirect};
 use crate::shell::layout::{Layout, html, local_time};
@@ -28,13 +28,6 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/mentorships/{id}/notes", Action::OwnAccount, add_note);
     r.page(Method::POST, "/mentorships/{id}/report", Action::OwnAccount, report);
     r.page(Method::POST, "/mentorships/{id}/assessment", Action::VolunteerManage, assess);
-}
-
-fn refused(err: AppError, ctx: &Ctx) -> Result<(axum::http::StatusCode, Vec<FormError>), WebError> {
-    match err {
-        err @ (AppError::Invalid(_) | AppError::Conflict(_)) => Ok(form_problems(&err, ctx.t())),
-        err => Err(WebError::page(err, ctx.t())),
-    }
 }
 
 pub struct CourseRow {
@@ -144,7 +137,7 @@ async fn after(s: &AppState, ctx: &Ctx, c: &areas::Area, r: Result<(), AppError>
     match r {
         Ok(()) => Ok(redirect(&format!("/communities/{}/volunteers/growth", c.code), Flash::success(ctx.t().t(done)))),
         Err(err) => {
-            let (status, msgs) = refused(err, ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&growth_page(s, ctx, c, msgs).await?)).into_response())
         }
     }
@@ -281,7 +274,7 @@ async fn after_pair(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>, d
     match r {
         Ok(()) => Ok(redirect(&format!("/mentorships/{id}"), Flash::success(ctx.t().t(done)))),
         Err(err) => {
-            let (status, msgs) = refused(err, ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&mentorship_page(s, ctx, id, msgs).await?)).into_response())
         }
     }

@@ -7,7 +7,7 @@ use super::views::{
 };
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::{FormError, PageResult, WebError, form_problems};
+use crate::shell::error::{FormError, PageResult, WebError, refusal};
 use crate::shell::extract::{Id, PageForm};
 use crate::shell::flash::{Flash, redirect};
 use crate::shell::layout::{Layout, html, local_time};
@@ -41,14 +41,6 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/activities/{id}/check-in", Action::OwnAccount, check_in_form);
     r.page(Method::POST, "/activities/{id}/check-in", Action::OwnAccount, check_in);
     r.page(Method::POST, "/activities/{id}/check-out", Action::OwnAccount, check_out);
-}
-
-/// A write that failed on the reader's input: the page again with the message, or the error page.
-fn refused(err: AppError, ctx: &Ctx) -> Result<(axum::http::StatusCode, Vec<FormError>), WebError> {
-    match err {
-        err @ (AppError::Invalid(_) | AppError::Conflict(_)) => Ok(form_problems(&err, ctx.t())),
-        err => Err(WebError::page(err, ctx.t())),
-    }
 }
 
 /// One place the volunteer holds, on their home page.
@@ -159,23 +151,6 @@ async fn home_page(s: &AppState, ctx: &Ctx, f: ProfileForm, errors: Vec<FormErro
     })
 }
 
-/// Activity places open to the reader, for the claim list beside needs: an active volunteer's
-/// community's coming activities with a free place they do not hold yet.
-pub async fn open_places(s: &AppState, ctx: &Ctx) -> Result<Vec<ActivityRow>, AppError> {
-    let Some(v) = volunteers::mine(&s.db, &ctx.actor).await? else { return Ok(Vec::new()) };
-    if v.status != VolunteerStatus::Active {
-        return Ok(Vec::new());
-    }
-    let now = s.now();
-    let held: Vec<i64> = volunteers::my_places(&s.db, &v, now).await?.into_iter().map(|(_, a)| a.id).collect();
-    Ok(volunteers::upcoming(&s.db, v.community_id, now, 20)
-        .await?
-        .iter()
-        .filter(|(a, taken)| !held.contains(&a.id) && *taken < a.slots)
-        .map(|(a, taken)| activity_row(ctx.t(), a, *taken))
-        .collect())
-}
-
 async fn home(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     Ok(html(&home_page(&s, &ctx, ProfileForm::default(), vec![]).await?))
 }
@@ -188,7 +163,7 @@ async fn register(State(s): State<AppState>, ctx: Ctx, PageForm(f): PageForm<Pro
     match r {
         Ok(_) => Ok(redirect("/my/volunteer", Flash::success(t.t("flash.volunteers.registered")))),
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&home_page(&s, &ctx, f, msgs).await?)).into_response())
         }
     }
@@ -259,7 +234,7 @@ async fn enter_hours(State(s): State<AppState>, ctx: Ctx, PageForm(f): PageForm<
     match r {
         Ok(_) => Ok(redirect("/my/volunteer/hours", Flash::success(t.t("flash.volunteers.hours_entered")))),
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&hours_page(&s, &ctx, &v, f, msgs).await?)).into_response())
         }
     }
@@ -279,7 +254,7 @@ async fn correct(State(s): State<AppState>, ctx: Ctx, Id(id): Id, PageForm(f): P
     match r {
         Ok(_) => Ok(redirect("/my/volunteer/hours", Flash::success(t.t("flash.volunteers.correction_asked")))),
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&hours_page(&s, &ctx, &v, HoursForm::default(), msgs).await?)).into_response())
         }
     }
@@ -383,7 +358,7 @@ async fn redeem(State(s): State<AppState>, ctx: Ctx, PageForm(f): PageForm<Redee
     match r {
         Ok(item) => Ok(redirect("/my/volunteer/points", Flash::success(t.f1("flash.volunteers.redeemed", &item.name)))),
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&points_page(&s, &ctx, &v, msgs).await?)).into_response())
         }
     }
@@ -541,7 +516,7 @@ async fn create_activity(
             Ok(redirect(&format!("/activities/{}", a.id), Flash::success(t.f1("flash.activities.created", &a.title))))
         }
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&activity_form(&s, &ctx, &c, f, msgs).await?)).into_response())
         }
     }
@@ -670,7 +645,7 @@ async fn after(
     match r {
         Ok(()) => Ok(redirect(&format!("/activities/{id}"), Flash::success(ctx.t().t(done)))),
         Err(err) => {
-            let (status, msgs) = refused(err, ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&activity_page(s, ctx, headers, id, msgs).await?)).into_response())
         }
     }

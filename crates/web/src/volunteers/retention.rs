@@ -89,7 +89,7 @@ async fn page(
         Err(e) => (8, form_errors(&AppError::from(e), t), StatusCode::UNPROCESSABLE_ENTITY),
     };
     let now = s.now();
-    let f = volunteers::figures(&s.db, &ctx.actor, &area, now, weeks).await?;
+    let (f, parts) = volunteers::figures_and_parts(&s.db, &ctx.actor, &area, now, weeks).await?;
     let served_total: i64 = f.tenure.iter().map(|x| x.1).sum();
     let figures = vec![
         (t.t("page.retention.volunteers").to_string(), f.volunteers.to_string()),
@@ -134,8 +134,7 @@ async fn page(
     };
     let growth = f.growth.iter().enumerate().map(|(i, g)| bar(i, g.1, 0, &g.0)).collect();
     let served = f.growth.iter().enumerate().map(|(i, g)| bar(i, g.2, 14, &g.0)).collect();
-    let parts = volunteers::parts(&s.db, &ctx.actor, &area)
-        .await?
+    let parts = parts
         .into_iter()
         .map(|p| PartRow {
             code: p.code,

@@ -5,7 +5,7 @@
 use super::views::{RecordRow, entry_label, hours, record_row, status_label};
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
-use crate::shell::error::{FormError, PageResult, WebError, form_problems};
+use crate::shell::error::{FormError, PageResult, WebError, refusal};
 use crate::shell::extract::{Id, PageForm};
 use crate::shell::flash::{Flash, redirect};
 use crate::shell::layout::{Layout, html, local_time};
@@ -49,13 +49,6 @@ pub(crate) async fn community(s: &AppState, ctx: &Ctx, code: &str, action: Actio
     }
     ctx.actor.require(action, Some(&c.path)).map_err(|e| WebError::page(e, t))?;
     Ok(c)
-}
-
-fn refused(err: AppError, ctx: &Ctx) -> Result<(axum::http::StatusCode, Vec<FormError>), WebError> {
-    match err {
-        err @ (AppError::Invalid(_) | AppError::Conflict(_)) => Ok(form_problems(&err, ctx.t())),
-        err => Err(WebError::page(err, ctx.t())),
-    }
 }
 
 pub struct VolunteerRow {
@@ -198,7 +191,7 @@ async fn add_group(
             Flash::success(t.t("flash.volunteers.group_added")),
         )),
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&list_page(&s, &ctx, &c, ListQuery::default(), msgs).await?)).into_response())
         }
     }
@@ -271,7 +264,7 @@ async fn create(
             Ok(redirect(&format!("/volunteers/{}", v.id), Flash::success(t.f1("flash.volunteers.entered", &v.name))))
         }
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&enter_page(&s, &ctx, &c, f, msgs).await?)).into_response())
         }
     }
@@ -356,7 +349,7 @@ async fn after(s: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>, done: 
     match r {
         Ok(()) => Ok(redirect(&format!("/volunteers/{id}"), Flash::success(ctx.t().t(done)))),
         Err(err) => {
-            let (status, msgs) = refused(err, ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&show_page(s, ctx, id, msgs).await?)).into_response())
         }
     }
@@ -512,7 +505,7 @@ async fn decide_hours(
             Ok(redirect(&format!("/communities/{code}/volunteers/hours"), Flash::success(t.f1(key, n))))
         }
         Err(err) => {
-            let (status, msgs) = refused(err, &ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&waiting_page(&s, &ctx, &c, msgs).await?)).into_response())
         }
     }
@@ -574,7 +567,7 @@ async fn after_points(s: &AppState, ctx: &Ctx, c: &areas::Area, r: Result<(), Ap
             Flash::success(ctx.t().t("flash.volunteers.points_saved")),
         )),
         Err(err) => {
-            let (status, msgs) = refused(err, ctx)?;
+            let (status, msgs) = refusal(err, ctx.t())?;
             Ok((status, html(&points_page(s, ctx, c, msgs).await?)).into_response())
         }
     }

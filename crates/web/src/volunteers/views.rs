@@ -3,15 +3,12 @@
 
 use crate::shell::i18n::T;
 use crate::shell::layout::local_time;
-use wushe_app::volunteers::{Activity, ServiceRecord};
-use wushe_domain::volunteers::{ActivityKind, EntryKind, RecordRole, RecordSource, RecordStatus, VolunteerStatus};
+pub use crate::shell::views::{ActivityRow, activity_kind_label as kind_label, activity_row, span};
+use wushe_app::volunteers::ServiceRecord;
+use wushe_domain::volunteers::{EntryKind, RecordRole, RecordSource, RecordStatus, VolunteerStatus};
 
 pub fn status_label(t: T, s: VolunteerStatus) -> String {
     t.t(&format!("volunteer.status.{}", s.code())).to_string()
-}
-
-pub fn kind_label(t: T, k: ActivityKind) -> String {
-    t.t(&format!("activity.kind.{}", k.code())).to_string()
 }
 
 pub fn record_status_label(t: T, s: RecordStatus) -> String {
@@ -66,38 +63,6 @@ pub fn record_row(t: T, r: &ServiceRecord, title: &str) -> RecordRow {
         tone: record_tone(r.status),
         note: r.note.clone(),
         correctable: r.status == RecordStatus::Verified && r.source != RecordSource::Correction,
-    }
-}
-
-/// An activity as one card of a list.
-pub struct ActivityRow {
-    pub id: i64,
-    pub title: String,
-    pub kind: String,
-    pub place: String,
-    pub when: String,
-    pub free: i64,
-    pub slots: i64,
-}
-
-pub fn activity_row(t: T, a: &Activity, taken: i64) -> ActivityRow {
-    ActivityRow {
-        id: a.id,
-        title: a.title.clone(),
-        kind: kind_label(t, a.kind),
-        place: a.place.clone(),
-        when: span(a.starts_at, a.ends_at),
-        free: (a.slots - taken).max(0),
-        slots: a.slots,
-    }
-}
-
-/// "2026-12-05 09:00–11:30", the date once when both ends fall on one day.
-pub fn span(from: i64, to: i64) -> String {
-    let (a, b) = (local_time(from), local_time(to));
-    match (a.split_once(' '), b.split_once(' ')) {
-        (Some((da, _)), Some((db, tb))) if da == db => format!("{a}–{tb}"),
-        _ => format!("{a} – {b}"),
     }
 }
 

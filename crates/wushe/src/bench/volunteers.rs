@@ -98,7 +98,12 @@ pub(crate) async fn volunteers_bench(
 /// `concurrent` redemptions sent at once, each its own request through the whole service: first
 /// against an item with stock 100 (the balance covers all), then against a balance that covers
 /// ten (the stock covers all). Returns whether both ended exactly so.
-async fn redemptions(db: &Db, app: &axum::Router, now: i64, concurrent: usize) -> Result<bool, Box<dyn std::error::Error>> {
+async fn redemptions(
+    db: &Db,
+    app: &axum::Router,
+    now: i64,
+    concurrent: usize,
+) -> Result<bool, Box<dyn std::error::Error>> {
     let op = Actor::operator();
     let s = wushe_app::areas::by_code(db, "510104001001").await?;
     let (vol, _) = balance_of(db).await?;
