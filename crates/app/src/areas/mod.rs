@@ -12,6 +12,6 @@ pub use commands::{create, insert, insert_many, set_geojson};
 pub use forms::{AreaForm, NewArea};
 pub use model::{Area, AreaSummary};
 pub use queries::{
-    Place, all_communities, ancestors, by_code, by_code_cached, by_codes, by_id, by_ids, children, communities,
-    count_in_subtree, divisions, in_subtree, places_in, visible,
+    Place, all_communities, ancestors, by_code, by_code_cached, by_codes, by_id, by_ids, by_path_in, children,
+    communities, count_in_subtree, divisions, in_subtree, places_in, visible,
 };

@@ -25,6 +25,16 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Area, AppError> {
     from_row(&r)
 }
 
+/// An area by its path, inside a transaction (a record placed at a path being written).
+pub async fn by_path_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, path: &str) -> Result<Area, AppError> {
+    let r = sqlx::query(crate::sql!("SELECT {COLS} FROM areas WHERE path = $1"))
+        .bind(path)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    from_row(&r)
+}
+
 /// Many areas by id in one query per 500 (labels of a list of records).
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Area>, AppError> {
     let mut ids = ids.to_vec();

@@ -23,6 +23,7 @@ mod queries;
 pub mod sheets;
 mod snapshot;
 mod stock;
+mod volunteer_skills;
 
 pub use access::{Accessor, editable, get, record, shown_address, shown_contact};
 pub use commands::{create, insert, update};
@@ -36,3 +37,5 @@ pub use queries::{
 };
 pub use snapshot::{SNAPSHOT_TTL, SnapItem, Snapshot, SnapshotCache, build_snapshot, forget_all, snapshot};
 pub use stock::{StockMove, add_exception, availability, move_stock, remove_exception, stock_moves};
+pub use volunteer_skills::VolunteerSkills;
+pub(crate) use volunteer_skills::keep_volunteer_skills;

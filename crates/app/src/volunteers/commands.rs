@@ -95,6 +95,22 @@ pub(crate) async fn insert_volunteer(
     Ok(id)
 }
 
+/// Keeps an active volunteer's skills in the resource database (V1: shared with it, as the
+/// person's skill resource that matching and the claim list find), in the transaction that set
+/// them. The resources capability owns that record; this asks it, downward.
+pub(crate) async fn declare_skills(tx: &mut Transaction<'_, Any>, vol: &Volunteer, at: i64) -> Result<(), AppError> {
+    let skills = crate::resources::VolunteerSkills {
+        community_id: vol.community_id,
+        volunteer_id: vol.id,
+        person_id: vol.person_id,
+        user_id: vol.user_id,
+        area_path: vol.area_path.clone(),
+        skills: vol.skill_list().into_iter().map(str::to_string).collect(),
+        availability: vol.availability.clone(),
+    };
+    crate::resources::keep_volunteer_skills(tx, &skills, at).await
+}
+
 /// V1 — a signed-in resident registers as a volunteer of their community; staff approve.
 pub async fn register(db: &Db, actor: &Actor, at: i64, p: Profile) -> Result<Volunteer, AppError> {
     let uid = actor.user_id.ok_or(AppError::Unauthenticated)?;
@@ -163,9 +179,11 @@ pub async fn enter(
         at,
     )
     .await?;
+    let vol = super::access::by_id_in(&mut tx.tx, id).await?;
+    declare_skills(&mut tx.tx, &vol, at).await?;
     tx.record(actor, Some(community.id), "volunteer.enter", &format!("volunteer:{id}"), "").await?;
     tx.commit().await?;
-    by_id(db, id).await
+    Ok(vol)
 }
 
 /// Approves (or declines) a pending registration.
@@ -203,6 +221,9 @@ pub async fn decide_registration(
             body: String::new(),
         };
         notifications::queue(&mut tx.tx, at, &[u], &msg).await?;
+    }
+    if approve {
+        declare_skills(&mut tx.tx, &vol, at).await?;
     }
     let action = if approve { "volunteer.approve" } else { "volunteer.decline" };
     tx.record(actor, Some(vol.community_id), action, &format!("volunteer:{id}"), "").await?;
@@ -253,6 +274,10 @@ pub async fn update_profile(
     .await?;
     if done.rows_affected() == 0 {
         return Err(conflict("version", "errors.stale_version"));
+    }
+    let now = super::access::by_id_in(&mut tx.tx, id).await?;
+    if now.status == VolunteerStatus::Active {
+        declare_skills(&mut tx.tx, &now, at).await?;
     }
     tx.record(actor, Some(vol.community_id), "volunteer.update", &format!("volunteer:{id}"), "").await?;
     tx.commit().await?;

@@ -159,7 +159,7 @@ pub async fn import(
     }
     let mut tx = AuditedTx::begin(db, at).await.map_err(ImportError::App)?;
     for (person, user, p) in &rows {
-        insert_volunteer(
+        let id = insert_volunteer(
             &mut tx.tx,
             community.id,
             &community.path,
@@ -171,6 +171,8 @@ pub async fn import(
             at,
         )
         .await?;
+        let vol = super::access::by_id_in(&mut tx.tx, id).await?;
+        super::commands::declare_skills(&mut tx.tx, &vol, at).await?;
     }
     tx.record(
         actor,

@@ -210,6 +210,10 @@ async fn a_resident_registers_and_staff_approve_and_nobody_sees_what_is_not_thei
     assert!(!page.contains(&format!("id=\"pending-{pending}\"")));
     let mine = app.get(&resident, "/my/volunteer").await.text().await.unwrap();
     assert!(mine.contains("在册") && mine.contains("id=\"my-figures\""));
+    // Their skills are in the resource database now, as their skill resource.
+    let found =
+        app.get(&admin, &format!("/communities/{S}/resources?q=%E9%99%AA%E8%AF%8A")).await.text().await.unwrap();
+    assert!(found.contains("志愿服务：陪诊、理发"), "the volunteer's skills are shared with the resource database");
 
     // A volunteer sees only their own: another's profile, the roster and the queue are refused.
     let vol = app.login_as("volunteer.s").await;
@@ -280,4 +284,61 @@ async fn the_demo_shows_the_papers_volunteer_figures() {
         assert!(pairs.contains(month), "{month}");
     }
     assert!(pairs.contains("已结业"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_imports_whole_or_not_at_all_with_each_bad_cell_named() {
+    let Some(app) = TestApp::spawn(Engine::Sqlite, "roster_page").await else { return };
+    let admin = app.login_as("admin.s").await;
+    let count = || async {
+        let (n,): (i64,) =
+            wushe_testkit::sqlx::query_as("SELECT COUNT(*) FROM volunteers").fetch_one(&app.db.pool).await.unwrap();
+        n
+    };
+    let people: Vec<(String, String)> = wushe_testkit::sqlx::query_as(
+        "SELECT p.name, p.phone FROM people p JOIN areas a ON a.id = p.community_id WHERE a.code = $1 AND p.phone IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM volunteers v WHERE v.person_id = p.id) ORDER BY p.id LIMIT 2",
+    )
+    .bind(S)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(people.len(), 2);
+    let form = app.get(&admin, &format!("/communities/{S}/volunteers/import")).await.text().await.unwrap();
+    assert!(form.contains("id=\"import-form\"") && form.contains("手机号"));
+    let template = app.get(&admin, &format!("/communities/{S}/volunteers/roster-template.xlsx")).await;
+    assert_eq!(template.status(), 200);
+    assert!(template.bytes().await.unwrap().starts_with(b"PK"), "an .xlsx file");
+    let csrf = app.csrf(&admin).await;
+    let upload = |csv: String| {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("名册.csv".to_string()));
+        admin.post(app.url(&format!("/communities/{S}/volunteers/import?csrf={csrf}"))).multipart(form).send()
+    };
+    let before = count().await;
+    // One good row and one bad: nothing is written, the bad cells are named by row and column.
+    let csv = format!(
+        "姓名,手机号,服务队,技能,党员,保险到期,加入日期\r\n{},{},,陪诊,是,2027-06-30,2025-01-01\r\n无此人,1380013,,,,明年,\r\n",
+        people[0].0, people[0].1
+    );
+    let r = upload(csv).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    let report = page.split("id=\"import-errors\"").nth(1).expect("a report").to_string();
+    assert!(report.contains("<td>3</td>") && report.contains("手机号") && report.contains("保险到期"), "{report}");
+    assert_eq!(count().await, before, "all or nothing");
+    // Both rows right: both are volunteers now, and the same roster again adds nobody.
+    let csv = format!(
+        "姓名,手机号,服务队,技能,党员,保险到期,加入日期\r\n{},{},,陪诊,是,2027-06-30,2025-01-01\r\n{},{},,,否,,\r\n",
+        people[0].0, people[0].1, people[1].0, people[1].1
+    );
+    let r = upload(csv.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"import-done\""));
+    assert_eq!(count().await, before + 2);
+    assert_eq!(upload(csv).await.unwrap().status(), 200);
+    assert_eq!(count().await, before + 2, "a re-imported roster adds nothing");
+    // Only staff who manage volunteers import.
+    let social = app.login_as("grid.s1").await;
+    assert_eq!(app.get(&social, &format!("/communities/{S}/volunteers/import")).await.status(), 403);
 }
