@@ -47,8 +47,8 @@ pub use points::{
     expiry_months, item, redeem, redemptions_of, restock, rules, verify as verify_points,
 };
 pub use queries::{
-    ListFilter, Waiting, groups, has_waiting, list, my_place, my_places, past, pending_registrations, records_of,
-    signups, taken, totals, trainings, upcoming, waiting,
+    ListFilter, Waiting, group_years, groups, has_waiting, list, my_place, my_places, past, pending_registrations,
+    records_of, signups, taken, totals, trainings, upcoming, waiting,
 };
 pub use retention::{Figures, Part, figures, figures_and_parts, inactive, parts};
 pub use roster::{COLUMNS as ROSTER_COLUMNS, import as import_roster, template as roster_template};

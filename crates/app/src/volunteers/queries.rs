@@ -88,6 +88,23 @@ pub async fn list(
     Ok((out, total))
 }
 
+/// Verified minutes of each group of a community by local year, newest year first:
+/// (group id, year, minutes). Records count for the group their volunteer is in now.
+pub async fn group_years(db: &Db, community_id: i64) -> Result<Vec<(i64, String, i64)>, AppError> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT v.group_id, r.started_at, r.minutes FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id \
+         WHERE r.community_id = $1 AND r.status = 'verified' AND v.group_id IS NOT NULL",
+    )
+    .bind(community_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut sums = std::collections::BTreeMap::<(String, i64), i64>::new();
+    for (group, at, minutes) in rows {
+        *sums.entry((crate::clock::local_text(at, "%Y"), group)).or_default() += minutes;
+    }
+    Ok(sums.into_iter().rev().map(|((year, group), m)| (group, year, m)).collect())
+}
+
 /// A community's functional groups with their members' count and verified minutes.
 pub async fn groups(db: &Db, community_id: i64) -> Result<Vec<(Group, i64, i64)>, AppError> {
     let rows: Vec<(i64, i64, String, String, i64, i64)> = sqlx::query_as(

@@ -59,6 +59,8 @@ struct HomePage {
     me: Option<MeView>,
     places: Vec<PlaceRow>,
     upcoming: Vec<ActivityRow>,
+    /// The reader's mentor pairings: (id, "as mentor"/"as mentee" in words, plan month).
+    pairings: Vec<(i64, String, i64)>,
     groups: Vec<(i64, String)>,
     grids: Vec<(String, String)>,
     f: ProfileForm,
@@ -122,7 +124,19 @@ async fn home_page(s: &AppState, ctx: &Ctx, f: ProfileForm, errors: Vec<FormErro
         view.status = status_label(t, v.status);
         me = Some(view);
     }
-    let (mut upcoming, mut groups, mut grids) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut upcoming, mut groups, mut grids, mut pairings) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    if let (Some(c), Some(v)) = (&community, &mine) {
+        for m in volunteers::pairs(&s.db, &ctx.actor, c).await? {
+            if m.mentor_id == v.id || m.mentee_id == v.id {
+                let role = if m.mentor_id == v.id { "page.volunteers.as_mentor" } else { "page.volunteers.as_mentee" };
+                pairings.push((
+                    m.id,
+                    t.t(role).to_string(),
+                    wushe_domain::volunteers::plan_month(m.started_at, now).min(6),
+                ));
+            }
+        }
+    }
     if let Some(c) = &community {
         let held: Vec<i64> = places.iter().map(|p| p.activity.id).collect();
         upcoming = volunteers::upcoming(&s.db, c.id, now, 6)
@@ -144,6 +158,7 @@ async fn home_page(s: &AppState, ctx: &Ctx, f: ProfileForm, errors: Vec<FormErro
         me,
         places,
         upcoming,
+        pairings,
         groups,
         grids,
         f,

@@ -98,12 +98,16 @@ struct ListPage {
     q: ListQuery,
     statuses: Vec<(&'static str, String)>,
     groups: Vec<(i64, String, i64, String)>,
+    /// The last three years' verified hours of each group: (year, hours in the groups' order).
+    group_years: Vec<(String, Vec<String>)>,
     pending: Vec<VolunteerRow>,
     rows: Vec<VolunteerRow>,
     count: String,
     pager: crate::shell::pager::Pager,
     can_manage: bool,
     can_verify: bool,
+    /// The community-wide pages (training camp and mentorship), for those who read all of it.
+    whole: bool,
     errors: Vec<FormError>,
 }
 
@@ -136,8 +140,23 @@ async fn list_page(
     } else {
         Vec::new()
     };
+    let by_year = volunteers::group_years(&s.db, c.id).await?;
+    let mut years: Vec<String> = by_year.iter().map(|x| x.1.clone()).collect();
+    years.dedup();
+    let group_years = years
+        .into_iter()
+        .take(3)
+        .map(|y| {
+            let cells = names
+                .iter()
+                .map(|(g, _)| hours(by_year.iter().filter(|x| x.0 == *g && x.1 == y).map(|x| x.2).sum()))
+                .collect();
+            (y, cells)
+        })
+        .collect();
     Ok(ListPage {
         l: Layout::with_title(ctx, t.f1("page.volunteers.list_title", &c.name)),
+        group_years,
         code: c.code.clone(),
         statuses: VolunteerStatus::ALL.iter().map(|x| (x.code(), status_label(t, *x))).collect(),
         groups: groups.into_iter().map(|(g, n, m)| (g.id, g.name, n, hours(m))).collect(),
@@ -155,6 +174,7 @@ async fn list_page(
         can_manage,
         can_verify: ctx.actor.can(Action::HoursVerify, Some(&c.path))
             || ctx.actor.can(Action::ActivityOrganize, Some(&c.path)),
+        whole: ctx.actor.can(Action::VolunteerRead, Some(&c.path)),
         q,
         errors,
     })
