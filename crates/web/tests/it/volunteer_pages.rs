@@ -204,7 +204,8 @@ async fn a_resident_registers_and_staff_approve_and_nobody_sees_what_is_not_thei
     let admin = app.login_as("admin.s").await;
     let list = app.get(&admin, &format!("/communities/{S}/volunteers")).await.text().await.unwrap();
     let pending = number_after(&list, "id=\"pending-").expect("the registration waits");
-    let years = list.split("id=\"group-years\"").nth(1).expect("teams' hours by year").split("</table>").next().unwrap();
+    let years =
+        list.split("id=\"group-years\"").nth(1).expect("teams' hours by year").split("</table>").next().unwrap();
     assert!(years.contains("党员先锋队") && years.contains("<th scope=\"row\">20"), "{years}");
     let (status, page) =
         post(&app, &admin, &format!("/volunteers/{pending}/decision"), &[("decision", "approve")]).await;
