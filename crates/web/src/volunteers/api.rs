@@ -133,6 +133,25 @@ pub struct RetentionQuery {
     weeks: Option<String>,
 }
 
+/// One tenure band: how long people served (first service to last).
+#[derive(Serialize, ToSchema)]
+pub struct TenureBandDto {
+    /// under_6m, 6_12m, 1_3y or over_3y.
+    band: String,
+    volunteers: i64,
+}
+
+/// One month of the last twelve.
+#[derive(Serialize, ToSchema)]
+pub struct MonthDto {
+    /// YYYY-MM, local time.
+    month: String,
+    /// Volunteers registered by the month's end.
+    volunteers: i64,
+    /// Of them, those who served in the month.
+    served: i64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct RetentionDto {
     volunteers: i64,
@@ -141,8 +160,8 @@ pub struct RetentionDto {
     /// Verified hours.
     hours: i64,
     tasks: i64,
-    /// Volunteers per tenure band (under_6m, 6_12m, 1_3y, over_3y).
-    tenure: Vec<(String, i64)>,
+    /// Volunteers per tenure band, shortest first.
+    tenure: Vec<TenureBandDto>,
     /// Share of tasks carried by the busiest tenth, in per mille.
     top_tenth_permille: i64,
     deciders: i64,
@@ -151,7 +170,7 @@ pub struct RetentionDto {
     inactive: i64,
     weeks: i64,
     /// The last 12 months: (month, volunteers by its end, of them served in it).
-    growth: Vec<(String, i64, i64)>,
+    growth: Vec<MonthDto>,
 }
 
 /// V5, V6 — retention figures of a community, street, district or city.
@@ -174,13 +193,17 @@ async fn retention(
         pending: f.pending,
         hours: f.minutes / 60,
         tasks: f.tasks,
-        tenure: f.tenure.iter().map(|(t, n)| (t.code().to_string(), *n)).collect(),
+        tenure: f.tenure.iter().map(|(t, n)| TenureBandDto { band: t.code().to_string(), volunteers: *n }).collect(),
         top_tenth_permille: f.top_tenth,
         deciders: f.deciders,
         deciders_under_35_permille: total_share,
         inactive: f.inactive,
         weeks: f.weeks,
-        growth: f.growth,
+        growth: f
+            .growth
+            .into_iter()
+            .map(|(month, volunteers, served)| MonthDto { month, volunteers, served })
+            .collect(),
     })
     .into_response())
 }

@@ -269,8 +269,8 @@ async fn the_demo_shows_the_papers_volunteer_figures() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|b| b[0] == code)
-            .map(|b| b[1].as_i64().unwrap() * 1000 / n)
+            .find(|b| b["band"] == code)
+            .map(|b| b["volunteers"].as_i64().unwrap() * 1000 / n)
             .unwrap()
     };
     // About 28% over three years, 65% under six months, the top tenth carrying about 63%,
