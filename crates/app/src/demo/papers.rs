@@ -207,5 +207,5 @@ pub(crate) fn resources<'r, 'a>(
 pub(crate) fn volunteers<'r, 'a>(
     run: &'r mut DemoRun<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'r>> {
-    Box::pin(async move { super::volunteers::seed(run).await })
+    Box::pin(async move { super::volunteers::seed(run.db, run.at, run.this_year).await })
 }

@@ -3,7 +3,6 @@
 //! meetings and activities they organized (so their points come from the rules), and the
 //! coming weeks' activities with open places.
 
-use super::papers::DemoRun;
 use crate::volunteers::{self, ActivityForm, HoursForm, Profile};
 use crate::{Actor, AppError, Db, areas};
 use wushe_domain::resources::date_of;
@@ -40,8 +39,9 @@ fn day_text(at: i64) -> String {
     date_of((at + wushe_domain::LOCAL_OFFSET_MS).div_euclid(DAY_MS))
 }
 
-pub(crate) async fn seed(run: &mut DemoRun<'_>) -> Result<(), AppError> {
-    let (db, at) = (run.db, run.at);
+/// Takes the database, the demo's time and year rather than the run, so the demo step list
+/// (`papers.rs`) is the only file that knows both.
+pub(crate) async fn seed(db: &Db, at: i64, this_year: i32) -> Result<(), AppError> {
     let op = Actor::operator();
     for (code, groups) in GROUPS {
         let c = areas::by_code(db, code).await?;
@@ -120,7 +120,7 @@ pub(crate) async fn seed(run: &mut DemoRun<'_>) -> Result<(), AppError> {
         volunteers::create_activity(db, &op, at, &s, form.parse()?).await?;
     }
     link_resident(db, at).await?;
-    super::volunteer_story::seed(db, at, i64::from(run.this_year)).await
+    super::volunteer_story::seed(db, at, i64::from(this_year)).await
 }
 
 /// `resident.s` is a resident of 1栋 in the register, so they can register as a volunteer as
