@@ -16,6 +16,7 @@ mod access;
 mod commands;
 mod forms;
 mod growth;
+mod hours;
 mod model;
 mod points;
 mod queries;
@@ -25,9 +26,8 @@ mod synthetic;
 
 pub use access::{activity_record, get, home_of, may_verify, mine, service_record, volunteer_record};
 pub use commands::{
-    CHECKIN_OPENS_MS, PLACE_HELD_MS, activity, add_training, check_in, check_out, correct, create_activity,
-    create_group, decide_hours, decide_registration, enter, enter_hours, expire_places, record, register, release,
-    sign_up, update_profile,
+    CHECKIN_OPENS_MS, PLACE_HELD_MS, activity, add_training, check_in, check_out, create_activity, create_group,
+    decide_registration, enter, expire_places, register, release, sign_up, update_profile,
 };
 pub use forms::{
     ActivityForm, CorrectionForm, HoursForm, ItemForm, NewActivity, NewHours, PointsCorrectionForm, Profile,
@@ -37,6 +37,7 @@ pub use growth::{
     add_note, assess, attendance, completed, courses, create_course, eligible, mentors, mentorship, notes, pair, pairs,
     submit_report, visible as mentorship_visible,
 };
+pub use hours::{correct, decide_hours, enter_hours, record};
 pub use model::{
     Activity, Course, Group, Item, Mentorship, MentorshipNote, PointsEntry, Redemption, ServiceRecord, Signup,
     StoredRule, Training, Volunteer,
@@ -57,8 +58,9 @@ pub use roster::{COLUMNS as ROSTER_COLUMNS, import as import_roster, template as
 #[allow(unused_imports)]
 pub(crate) mod bulk {
     pub(crate) use super::access::{by_id, by_id_in};
-    pub(crate) use super::commands::{Served, insert_activity, insert_history, insert_record, insert_volunteer};
+    pub(crate) use super::commands::{insert_activity, insert_volunteer};
     pub(crate) use super::growth::{insert_course, insert_note, insert_outcome, insert_pair};
+    pub(crate) use super::hours::{Served, insert_history, insert_record};
     pub(crate) use super::points::{ensure_defaults, post};
     pub(crate) use super::synthetic::{Synthetic, insert_entries, insert_records, insert_volunteers};
 }
