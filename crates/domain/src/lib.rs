@@ -10,6 +10,7 @@ mod macros;
 
 pub mod access;
 pub mod areas;
+pub mod dispatch;
 pub mod error;
 pub mod ids;
 pub mod matching;

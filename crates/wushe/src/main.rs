@@ -1,6 +1,7 @@
 //! `wushe` — the one binary: serve, migrate, demo data, users, tokens, audit, benchmarks.
 
 mod bench;
+mod dispatch;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -106,6 +107,11 @@ enum Command {
     Hsds {
         #[command(subcommand)]
         command: HsdsCommand,
+    },
+    /// The dispatch optimiser on instance files (issue 14): solve, generate.
+    Dispatch {
+        #[command(subcommand)]
+        command: dispatch::DispatchCommand,
     },
     /// Measure speed; prints figures with their ratio to a trivial baseline.
     Bench {
@@ -421,6 +427,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 return Err(format!("{} of {accounts} points accounts differ from their ledgers", wrong.len()).into());
             }
         }
+        Command::Dispatch { command } => dispatch::run(command)?,
         Command::Bench { command } => bench::run(&cli.database, command).await?,
     }
     Ok(())

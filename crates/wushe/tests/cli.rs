@@ -382,3 +382,71 @@ async fn points_verify_names_an_account_that_differs_from_its_ledger() {
     assert!(!o.status.success());
     assert!(out(&o).contains(&format!("volunteer {id} of community 510104001001")), "{}", out(&o));
 }
+
+/// `wushe dispatch solve DIR` as the interface contract of issue 14 states it: the files it
+/// reads and writes, its last line, and a clear message naming line and column for bad input.
+#[test]
+fn dispatch_solve_reads_an_instance_and_writes_the_assignment() {
+    let dir = std::env::temp_dir().join(format!("wushe-cli-{}-dispatch", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display().to_string();
+    // Two tasks near one medical volunteer with one place: the urgent one is served; the
+    // language task has nobody who speaks it; the far task is out of reach.
+    std::fs::write(
+        dir.join("volunteers.csv"),
+        "id,x,y,capacity,skills\nv-a,0,0,1,general;medical\nv-b,300,0,2,general\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tasks.csv"),
+        "id,x,y,skill,priority\nt1,10,0,medical,1\nt2,0,20,medical,3\nt3,5,5,language,2\nt4,5000,0,general,1\nt5,290,0,general,2\n",
+    )
+    .unwrap();
+    let o = wushe("sqlite://unused.db", &["dispatch", "solve", &d], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let last = text.lines().last().unwrap();
+    // t2 to v-a (20 m × 3), t5 to v-b (10 m × 2); t1, t3, t4 unassigned: 10,000 × (1 + 2 + 1).
+    assert!(last.starts_with("cost=40080 unassigned=3 seconds="), "{last}");
+    let seconds: f64 = last.rsplit('=').next().unwrap().parse().unwrap();
+    assert!(seconds >= 0.0);
+    let assignment = std::fs::read_to_string(dir.join("assignment.csv")).unwrap();
+    assert_eq!(assignment, "task_id,volunteer_id\nt1,\nt2,v-a\nt3,\nt4,\nt5,v-b\n");
+
+    let o = wushe("sqlite://unused.db", &["dispatch", "solve", &d, "--greedy"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    // Nearest-first serves t2 (urgent) first here too, so greedy happens to match.
+    assert!(String::from_utf8_lossy(&o.stdout).lines().last().unwrap().starts_with("cost=40080 unassigned=3"));
+
+    std::fs::write(dir.join("tasks.csv"), "id,x,y,skill,priority\nt1,10,0,medical,4\n").unwrap();
+    let o = wushe("sqlite://unused.db", &["dispatch", "solve", &d], None);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("tasks.csv line 2, column priority"), "{}", out(&o));
+    std::fs::write(dir.join("tasks.csv"), "id,x,y,skill,priority\nt1,ten,0,medical,1\n").unwrap();
+    assert!(out(&wushe("sqlite://unused.db", &["dispatch", "solve", &d], None)).contains("tasks.csv line 2, column x"));
+    std::fs::write(dir.join("tasks.csv"), "id,x,y,skill,priority\nt1,1,0,cooking,1\n").unwrap();
+    assert!(
+        out(&wushe("sqlite://unused.db", &["dispatch", "solve", &d], None)).contains("tasks.csv line 2, column skill")
+    );
+    std::fs::write(dir.join("tasks.csv"), "id,x,y,skill\n").unwrap();
+    assert!(out(&wushe("sqlite://unused.db", &["dispatch", "solve", &d], None)).contains("the first line must be"));
+    std::fs::write(dir.join("volunteers.csv"), "id,x,y,capacity,skills\nv,1,1,-1,general\n").unwrap();
+    std::fs::write(dir.join("tasks.csv"), "id,x,y,skill,priority\n").unwrap();
+    assert!(
+        out(&wushe("sqlite://unused.db", &["dispatch", "solve", &d], None))
+            .contains("volunteers.csv line 2, column capacity")
+    );
+
+    // The generator writes instances the solver reads back.
+    let o = wushe(
+        "sqlite://unused.db",
+        &["dispatch", "generate", &d, "--tasks", "400", "--volunteers", "100", "--seed", "3"],
+        None,
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let o = wushe("sqlite://unused.db", &["dispatch", "solve", &d], None);
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(std::fs::read_to_string(dir.join("assignment.csv")).unwrap().lines().count(), 401);
+    let _ = std::fs::remove_dir_all(&dir);
+}

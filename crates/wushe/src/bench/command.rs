@@ -1,5 +1,6 @@
 //! The `wushe bench` subcommands, start-up time and the area pages.
 
+use super::dispatch::dispatch_bench;
 use super::import::import_bench;
 use super::load::{measure, ms, temp_sqlite};
 use super::needs::needs_bench;
@@ -66,6 +67,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         concurrent: usize,
     },
+    /// Dispatch (issue 14): the optimiser on generated districts against the exact optimum,
+    /// greedy nearest-first and, with `--ortools PYTHON` (scripts/bench-dispatch), OR-Tools.
+    Dispatch {
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        sizes: Vec<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A Python with the `ortools` package, to compare against its min-cost flow.
+        #[arg(long)]
+        ortools: Option<String>,
+    },
     /// Server time of the area-tree pages with N demo-size communities loaded.
     Pages {
         #[arg(long, default_value_t = 10)]
@@ -90,6 +102,7 @@ pub async fn run(database: &str, cmd: BenchCommand) -> Result<(), Box<dyn std::e
         BenchCommand::Volunteers { volunteers, records, iterations, concurrent } => {
             volunteers_bench(database, volunteers, records, iterations, concurrent).await
         }
+        BenchCommand::Dispatch { sizes, seed, ortools } => dispatch_bench(&sizes, seed, ortools.as_deref()),
         BenchCommand::Pages { communities, households_per_community, iterations } => {
             pages(database, communities, households_per_community, iterations).await
         }

@@ -2,6 +2,7 @@
 //! baseline measured in the same run (ground rule 6). Results go to docs/benchmarks.md.
 
 mod command;
+mod dispatch;
 mod import;
 mod load;
 mod needs;
