@@ -130,8 +130,15 @@ impl Instance {
             inst.task_ids.push(r[0].to_string());
             inst.tasks.push(Task { x: number(T, line, "x", &r[1])?, y: number(T, line, "y", &r[2])?, skill, priority });
         }
-        if inst.helpers.len() >= u32::MAX as usize || inst.tasks.len() >= u32::MAX as usize {
+        if inst.helpers.len() >= u32::MAX as usize / 2 || inst.tasks.len() >= u32::MAX as usize / 2 {
             return Err("too many rows".into());
+        }
+        // An id names one row: the assignment file would be ambiguous otherwise.
+        for (file, ids) in [(V, &inst.helper_ids), (T, &inst.task_ids)] {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(dup) = ids.iter().find(|id| !seen.insert(id.as_str())) {
+                return Err(format!("{file}: the id `{dup}` appears more than once").into());
+            }
         }
         Ok(inst)
     }

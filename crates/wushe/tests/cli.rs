@@ -429,6 +429,11 @@ fn dispatch_solve_reads_an_instance_and_writes_the_assignment() {
     assert!(
         out(&wushe("sqlite://unused.db", &["dispatch", "solve", &d], None)).contains("tasks.csv line 2, column skill")
     );
+    std::fs::write(dir.join("tasks.csv"), "id,x,y,skill,priority\nt1,1,0,general,1\nt1,2,0,general,1\n").unwrap();
+    assert!(
+        out(&wushe("sqlite://unused.db", &["dispatch", "solve", &d], None))
+            .contains("the id `t1` appears more than once")
+    );
     std::fs::write(dir.join("tasks.csv"), "id,x,y,skill\n").unwrap();
     assert!(out(&wushe("sqlite://unused.db", &["dispatch", "solve", &d], None)).contains("the first line must be"));
     std::fs::write(dir.join("volunteers.csv"), "id,x,y,capacity,skills\nv,1,1,-1,general\n").unwrap();

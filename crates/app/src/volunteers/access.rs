@@ -1,7 +1,8 @@
 //! Who may see and change volunteers' records: the facts the record-level policy needs.
 
-use super::model::{Activity, ServiceRecord, VOLUNTEER_COLS, VOLUNTEER_FROM, Volunteer};
+use super::model::{ACTIVITY_COLS, Activity, ServiceRecord, VOLUNTEER_COLS, VOLUNTEER_FROM, Volunteer};
 use crate::{Actor, AppError, Db};
+use wushe_domain::FieldError;
 use wushe_domain::policy::{Ask, Record, Ties};
 
 /// A volunteer's profile as the policy sees it: the volunteer owns it.
@@ -98,6 +99,21 @@ pub(crate) async fn by_id_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64)
     sqlx::query_as(crate::sql!("SELECT {VOLUNTEER_COLS} FROM {VOLUNTEER_FROM} WHERE v.id = $1"))
         .bind(id)
         .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A refusal that names the field (a state that does not allow the step).
+pub(super) fn conflict(field: &'static str, key: &'static str) -> AppError {
+    AppError::Conflict(FieldError::new(field, key))
+}
+
+/// One activity (public: activity lists are public; the check-in code is shown only to those
+/// who run it).
+pub async fn activity(db: &Db, id: i64) -> Result<Activity, AppError> {
+    sqlx::query_as(crate::sql!("SELECT {ACTIVITY_COLS} FROM activities WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)
 }

@@ -1,6 +1,6 @@
 //! Profiles, groups, activities with their places, check-in and check-out, and hours.
 
-use super::access::{active_self, by_id, get, mine};
+use super::access::{active_self, activity, by_id, conflict, get, mine};
 use super::forms::{NewActivity, Profile};
 use super::hours::{insert_record, record};
 use super::model::{ACTIVITY_COLS, Activity, SIGNUP_COLS, ServiceRecord, Signup, Volunteer};
@@ -17,10 +17,6 @@ use wushe_domain::volunteers::{self as v, RecordRole, RecordSource, SignupStatus
 pub const CHECKIN_OPENS_MS: i64 = 60 * 60_000;
 /// A place not checked into within this time of the start goes back to the others.
 pub const PLACE_HELD_MS: i64 = 30 * 60_000;
-
-pub(super) fn conflict(field: &'static str, key: &'static str) -> AppError {
-    AppError::Conflict(FieldError::new(field, key))
-}
 
 fn unique(e: sqlx::Error, field: &'static str, key: &'static str) -> AppError {
     match &e {
@@ -410,16 +406,6 @@ pub(crate) async fn insert_activity(
     .bind(at)
     .fetch_one(&mut **tx)
     .await?)
-}
-
-/// One activity (public: activity lists are public; the check-in code is shown only to those
-/// who run it).
-pub async fn activity(db: &Db, id: i64) -> Result<Activity, AppError> {
-    sqlx::query_as(crate::sql!("SELECT {ACTIVITY_COLS} FROM activities WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 async fn signup_of(db: &Db, activity_id: i64, volunteer_id: i64) -> Result<Option<Signup>, AppError> {

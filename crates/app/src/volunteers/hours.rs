@@ -2,8 +2,7 @@
 //! by new entries, verified in bulk by a social worker or the organizer (which keeps the
 //! person's totals and earns points in the same transaction), and the past brought in whole.
 
-use super::access::{activity_record, by_id, get, may_verify};
-use super::commands::{activity, conflict};
+use super::access::{activity, activity_record, by_id, conflict, get, may_verify};
 use super::forms::NewHours;
 use super::model::{RECORD_COLS, ServiceRecord, Volunteer};
 use super::points;

@@ -24,9 +24,9 @@ mod retention;
 mod roster;
 mod synthetic;
 
-pub use access::{activity_record, get, home_of, may_verify, mine, service_record, volunteer_record};
+pub use access::{activity, activity_record, get, home_of, may_verify, mine, service_record, volunteer_record};
 pub use commands::{
-    CHECKIN_OPENS_MS, PLACE_HELD_MS, activity, add_training, check_in, check_out, create_activity, create_group,
+    CHECKIN_OPENS_MS, PLACE_HELD_MS, add_training, check_in, check_out, create_activity, create_group,
     decide_registration, enter, expire_places, register, release, sign_up, update_profile,
 };
 pub use forms::{
@@ -51,7 +51,7 @@ pub use queries::{
     ListFilter, Waiting, group_years, groups, has_waiting, list, my_place, my_places, past, pending_registrations,
     records_of, signups, taken, totals, trainings, upcoming, waiting,
 };
-pub use retention::{Figures, Part, figures, figures_and_parts, inactive, parts};
+pub use retention::{Figures, Part, figures, figures_and_parts, inactive};
 pub use roster::{COLUMNS as ROSTER_COLUMNS, import as import_roster, template as roster_template};
 
 /// Writes for the demo's step, inside its transactions.

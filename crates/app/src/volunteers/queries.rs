@@ -195,7 +195,7 @@ pub async fn my_places(db: &Db, vol: &Volunteer, now: i64) -> Result<Vec<(Signup
     .await?;
     let mut out = Vec::new();
     for s in list {
-        let a = super::commands::activity(db, s.activity_id).await?;
+        let a = super::access::activity(db, s.activity_id).await?;
         if a.ends_at > now || s.checkin_at.is_some() {
             out.push((s, a));
         }
@@ -232,7 +232,7 @@ async fn titled(db: &Db, list: Vec<ServiceRecord>) -> Result<Vec<(ServiceRecord,
         let title = match r.activity_id {
             Some(a) => {
                 if let std::collections::hash_map::Entry::Vacant(e) = titles.entry(a) {
-                    e.insert(super::commands::activity(db, a).await.map(|x| x.title).unwrap_or_default());
+                    e.insert(super::access::activity(db, a).await.map(|x| x.title).unwrap_or_default());
                 }
                 titles[&a].clone()
             }
@@ -293,7 +293,7 @@ pub async fn waiting(
         let act = match r.activity_id {
             Some(a) => {
                 if let std::collections::hash_map::Entry::Vacant(e) = acts.entry(a) {
-                    e.insert(super::commands::activity(db, a).await?);
+                    e.insert(super::access::activity(db, a).await?);
                 }
                 acts.get(&a).cloned()
             }

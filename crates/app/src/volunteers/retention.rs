@@ -144,13 +144,8 @@ fn compute(rows: &[Row], now: i64, weeks: i64) -> Figures {
     f
 }
 
-/// The roll-up one level down: each child area's volunteers, active ones and hours.
-pub async fn parts(db: &Db, actor: &Actor, area: &areas::Area) -> Result<Vec<Part>, AppError> {
-    let rows = rows(db, actor, area).await?;
-    parts_of(db, actor, area, &rows).await
-}
-
-/// The figures and the roll-up from one read of the rows (the retention page shows both).
+/// The figures and the roll-up one level down (each child area's volunteers, active ones and
+/// hours) from one read of the rows (the retention page shows both).
 pub async fn figures_and_parts(
     db: &Db,
     actor: &Actor,

@@ -141,6 +141,27 @@ fn a_task_stays_unassigned_only_when_nobody_can_take_it() {
 }
 
 #[test]
+fn nothing_to_dispatch_and_nobody_to_send_are_answers_too() {
+    use Skill::*;
+    assert_eq!(exact(&[], &[helper(0, 0, 3, &[General])]).cost, 0);
+    let sol = exact(&[task(0, 0, General, 2)], &[]);
+    assert_eq!((sol.cost, sol.assignment.unassigned()), (20_000, 1));
+    // A helper with no places is nobody's candidate.
+    let sol = exact(&[task(0, 0, General, 1)], &[helper(0, 0, 0, &[General])]);
+    assert_eq!(sol.assignment.helper_of, vec![None]);
+}
+
+#[test]
+fn coordinates_at_the_ends_of_the_range_do_not_overflow() {
+    use Skill::*;
+    let tasks = [task(i32::MAX, i32::MIN, General, 3), task(i32::MIN, i32::MAX, General, 1)];
+    let helpers = [helper(i32::MAX - 100, i32::MIN + 100, 1, &[General]), helper(i32::MIN, i32::MAX, 1, &[General])];
+    let sol = exact(&tasks, &helpers);
+    assert_eq!(sol.assignment.helper_of, vec![Some(0), Some(1)]);
+    assert_eq!(sol.cost, 200 * 3);
+}
+
+#[test]
 fn reach_is_manhattan_and_inclusive() {
     use Skill::*;
     let tasks = [task(0, 0, General, 1), task(0, 0, General, 1)];
