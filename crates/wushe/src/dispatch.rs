@@ -12,11 +12,15 @@ use wushe_domain::dispatch::{self, Assignment, Candidates, Helper, Priority, Rea
 pub enum DispatchCommand {
     /// Solves DIR/volunteers.csv (`id,x,y,capacity,skills`) × DIR/tasks.csv
     /// (`id,x,y,skill,priority`) into DIR/assignment.csv (`task_id,volunteer_id`); the last
-    /// line printed is `cost=… unassigned=… seconds=…`.
+    /// line printed is `cost=… unassigned=… seconds=…`. By default as the product dispatches:
+    /// exactly up to 2,000 tasks, beyond that on the sector graph within 0.1% of its optimum.
     Solve {
         dir: PathBuf,
-        /// Keep each task's nearest K helpers in each of 24 sectors around it instead of
-        /// everyone within reach (faster on large districts; the optimum of a thinner graph).
+        /// The exact optimum over every helper in reach, whatever the size.
+        #[arg(long)]
+        exact: bool,
+        /// The exact optimum on the graph of each task's nearest K helpers in each of 32
+        /// sectors around it.
         #[arg(long)]
         per_sector: Option<usize>,
         /// Nearest-first instead of optimal (the baseline).
@@ -37,19 +41,22 @@ pub enum DispatchCommand {
 
 pub fn run(cmd: DispatchCommand) -> Result<(), Box<dyn std::error::Error>> {
     match cmd {
-        DispatchCommand::Solve { dir, per_sector, greedy } => {
+        DispatchCommand::Solve { dir, exact, per_sector, greedy } => {
             let started = Instant::now();
             let inst = Instance::read(&dir)?;
-            let cands = Candidates::build(&inst.tasks, &inst.helpers, per_sector.map_or(Reach::All, Reach::Sectors));
+            let (tasks, helpers) = (&inst.tasks, &inst.helpers);
+            let reach = |default| per_sector.map_or(default, Reach::Sectors);
             let assignment = if greedy {
-                dispatch::greedy(&inst.tasks, &inst.helpers, &cands)
+                dispatch::greedy(tasks, helpers, &Candidates::build(tasks, helpers, reach(Reach::All)))
+            } else if exact || per_sector.is_some() {
+                dispatch::solve(tasks, helpers, &Candidates::build(tasks, helpers, reach(Reach::All))).assignment
             } else {
-                dispatch::solve(&inst.tasks, &inst.helpers, &cands).assignment
+                dispatch::plan(tasks, helpers).assignment
             };
             let seconds = started.elapsed().as_secs_f64();
-            let cost = assignment.cost(&inst.tasks, &inst.helpers).map_err(|e| format!("infeasible: {e:?}"))?;
+            let cost = assignment.cost(tasks, helpers).map_err(|e| format!("infeasible: {e:?}"))?;
             inst.write_assignment(&dir, &assignment)?;
-            println!("tasks={} volunteers={} candidates={}", inst.tasks.len(), inst.helpers.len(), cands.edges());
+            println!("tasks={} volunteers={}", tasks.len(), helpers.len());
             println!("cost={cost} unassigned={} seconds={seconds:.6}", assignment.unassigned());
         }
         DispatchCommand::Generate { dir, tasks, volunteers, seed } => {

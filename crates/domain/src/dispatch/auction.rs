@@ -47,20 +47,34 @@ struct Auction<'a> {
     rev: Vec<(u32, i64)>,
 }
 
+/// The optimum on `cands`, exactly.
 pub fn solve(tasks: &[Task], helpers: &[Helper], cands: &Candidates) -> Solution {
+    solve_within(tasks, helpers, cands, 0)
+}
+
+/// An assignment at most `ppm` millionths of its cost above the optimum on `cands` (0: the
+/// optimum). Each round ends ε-optimal, within tasks × ε (scaled) of the optimum, so the
+/// rounds that would only shave less than that are skipped.
+pub fn solve_within(tasks: &[Task], helpers: &[Helper], cands: &Candidates, ppm: i64) -> Solution {
     assert_eq!(cands.tasks(), tasks.len(), "candidates built for these tasks");
     let mut a = Auction::new(tasks, helpers, cands);
     let mut free: Vec<u32> = (0..tasks.len() as u32).rev().collect();
     loop {
         a.forward(&mut free);
         a.reverse();
-        if a.eps > 1 {
-            a.eps = (a.eps / SHRINK).max(1);
+        let slack = i128::from(a.eps) * tasks.len() as i128 * 1_000_000;
+        if a.eps == 1 || slack <= i128::from(ppm) * a.scaled_cost() {
+            // Confirm at this ε that nobody is left unhappy: then the guarantee holds.
+            a.unhappy(&mut free);
+            if free.is_empty() {
+                break;
+            }
+            continue;
         }
+        a.eps = (a.eps / SHRINK).max(1);
         // Sets free whoever is not within the new ε; and when the prices already prove the
         // assignment optimal (their bound meets its cost), there is nothing left to do.
-        let proved = a.unhappy(&mut free);
-        if proved || (a.eps == 1 && free.is_empty()) {
+        if a.unhappy(&mut free) {
             break;
         }
     }
@@ -114,6 +128,18 @@ impl<'a> Auction<'a> {
 
     fn room(&self, h: usize) -> u32 {
         self.start[h + 1] - self.start[h]
+    }
+
+    /// The assignment's cost, scaled.
+    fn scaled_cost(&self) -> i128 {
+        (0..self.held.len())
+            .map(|t| {
+                i128::from(match self.held[t] {
+                    DROPPED | FREE => self.drop_cost[t],
+                    _ => self.walk[t],
+                })
+            })
+            .sum()
     }
 
     /// What task `t` pays now, scaled.

@@ -16,7 +16,7 @@ mod candidates;
 mod greedy;
 pub mod synthetic;
 
-pub use auction::solve;
+pub use auction::{solve, solve_within};
 pub use bound::lower_bound;
 pub use candidates::{Candidates, Reach};
 pub use greedy::greedy;
@@ -104,7 +104,19 @@ pub struct Task {
 /// incident (the exact optimum), the nearest few per sector beyond that (docs/benchmarks.md
 /// measures what it gives up).
 pub fn reach_for(tasks: usize) -> Reach {
-    if tasks <= 2_000 { Reach::All } else { Reach::Sectors(3) }
+    if tasks <= EXACT_UP_TO { Reach::All } else { Reach::Sectors(2) }
+}
+
+/// Up to this many tasks the product dispatches exactly; beyond, on the sector graph and to
+/// within `NEAR_PPM` of its optimum.
+pub const EXACT_UP_TO: usize = 2_000;
+pub const NEAR_PPM: i64 = 1_000;
+
+/// How the product dispatches: the candidate graph for the size, then the solver.
+pub fn plan(tasks: &[Task], helpers: &[Helper]) -> Solution {
+    let cands = Candidates::build(tasks, helpers, reach_for(tasks.len()));
+    let ppm = if tasks.len() <= EXACT_UP_TO { 0 } else { NEAR_PPM };
+    solve_within(tasks, helpers, &cands, ppm)
 }
 
 /// Walking distance in metres along a street grid.

@@ -282,3 +282,17 @@ fn the_generator_is_deterministic_and_clustered() {
     assert!(medical < a.helpers.len() / 8, "medical skill is scarce: {medical}");
     assert!(a.helpers.iter().all(|h| (2..=6).contains(&h.capacity)));
 }
+
+#[test]
+fn the_product_plan_is_exact_for_a_community_and_near_optimal_beyond() {
+    let small = district(600, 150, 11);
+    assert_eq!(plan(&small.tasks, &small.helpers).cost, exact(&small.tasks, &small.helpers).cost);
+    let big = district(EXACT_UP_TO + 500, (EXACT_UP_TO + 500) / 4, 12);
+    let sectors = Candidates::build(&big.tasks, &big.helpers, reach_for(big.tasks.len()));
+    let best_on_sectors = solve(&big.tasks, &big.helpers, &sectors).cost;
+    let planned = plan(&big.tasks, &big.helpers).cost;
+    assert!(planned >= best_on_sectors);
+    assert!((planned - best_on_sectors) * 1_000_000 <= NEAR_PPM * best_on_sectors, "{planned} vs {best_on_sectors}");
+    let optimum = exact(&big.tasks, &big.helpers).cost;
+    assert!(planned < optimum + optimum / 100, "within 1% of the optimum: {planned} vs {optimum}");
+}
