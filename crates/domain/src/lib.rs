@@ -11,6 +11,7 @@ mod macros;
 pub mod access;
 pub mod areas;
 pub mod dispatch;
+pub mod emergency;
 pub mod error;
 pub mod ids;
 pub mod matching;

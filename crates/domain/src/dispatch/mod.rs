@@ -62,7 +62,30 @@ impl Skills {
     pub fn has(self, skill: Skill) -> bool {
         self.0 & skill.bit() != 0
     }
+
+    /// What a volunteer's own words for their skills (V1 keeps them as written) mean for a
+    /// check-in: anyone can make a general one; the words below add medical, mobility or
+    /// language help.
+    pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Skills {
+        let mut set = Skills::of(&[Skill::General]);
+        for w in words {
+            let w = w.trim().to_lowercase();
+            for (skill, known) in WORDS {
+                if known.iter().any(|k| w.contains(k)) {
+                    set.0 |= skill.bit();
+                }
+            }
+        }
+        set
+    }
 }
+
+/// Words in volunteers' skill lists that make them fit for a skilled check-in.
+const WORDS: [(Skill, &[&str]); 3] = [
+    (Skill::Medical, &["急救", "医疗", "医生", "护士", "护理", "陪诊", "medical", "first aid", "nurse", "doctor"]),
+    (Skill::Mobility, &["搬运", "轮椅", "助行", "驾驶", "背运", "mobility", "wheelchair", "driving"]),
+    (Skill::Language, &["外语", "英语", "手语", "方言", "翻译", "language", "sign", "interpret"]),
+];
 
 /// How urgent a task is: 1 to 3, 3 most urgent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

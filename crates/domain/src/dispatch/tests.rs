@@ -195,6 +195,16 @@ fn skills_parse_and_bad_codes_name_the_field() {
 }
 
 #[test]
+fn volunteers_own_words_become_dispatch_skills() {
+    let s = Skills::from_words(["急救", "理发"]);
+    assert!(s.has(Skill::General) && s.has(Skill::Medical) && !s.has(Skill::Mobility));
+    let s = Skills::from_words(["手语翻译", "轮椅护送"]);
+    assert!(s.has(Skill::Language) && s.has(Skill::Mobility) && !s.has(Skill::Medical));
+    assert_eq!(Skills::from_words([]), Skills::of(&[Skill::General]));
+    assert!(Skills::from_words(["First Aid"]).has(Skill::Medical));
+}
+
+#[test]
 fn the_cost_judge_refuses_what_breaks_the_rules() {
     use Skill::*;
     let tasks = [task(0, 0, Medical, 1), task(0, 0, General, 1)];
