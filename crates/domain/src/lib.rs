@@ -21,6 +21,7 @@ pub mod organizations;
 pub mod people;
 pub mod policy;
 pub mod resources;
+pub mod rng;
 pub mod volunteers;
 
 pub use error::{FieldError, FieldErrors};

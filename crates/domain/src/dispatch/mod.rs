@@ -137,8 +137,9 @@ pub const NEAR_PPM: i64 = 1_000;
 
 /// How the product dispatches: the candidate graph for the size, then the solver.
 pub fn plan(tasks: &[Task], helpers: &[Helper]) -> Solution {
-    let cands = Candidates::build(tasks, helpers, reach_for(tasks.len()));
-    let ppm = if tasks.len() <= EXACT_UP_TO { 0 } else { NEAR_PPM };
+    let reach = reach_for(tasks.len());
+    let cands = Candidates::build(tasks, helpers, reach);
+    let ppm = if reach == Reach::All { 0 } else { NEAR_PPM };
     solve_within(tasks, helpers, &cands, ppm)
 }
 

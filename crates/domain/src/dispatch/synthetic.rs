@@ -5,33 +5,17 @@
 //! district on every machine.
 
 use super::{Helper, Priority, Skill, Skills, Task};
+use crate::rng::Rng;
 
-/// A small, fast, reproducible generator (SplitMix64).
-pub struct Rng(u64);
+/// Uniform in `0..n` by multiply-shift (how these districts were first drawn; the figures in
+/// docs/benchmarks.md are for them).
+fn below(rng: &mut Rng, n: u64) -> u64 {
+    ((u128::from(rng.next_u64()) * u128::from(n)) >> 64) as u64
+}
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Roughly normal, mean 0, deviation 1 (sum of four uniforms).
-    fn normalish(&mut self) -> f64 {
-        (self.unit() + self.unit() + self.unit() + self.unit() - 2.0) * 1.732
-    }
+/// Roughly normal, mean 0, deviation 1 (sum of four uniforms).
+fn normalish(rng: &mut Rng) -> f64 {
+    (rng.unit() + rng.unit() + rng.unit() + rng.unit() - 2.0) * 1.732
 }
 
 /// One generated district.
@@ -61,20 +45,20 @@ pub fn district(tasks: usize, helpers: usize, seed: u64) -> District {
 
     let place = |rng: &mut Rng, weights: &[f64]| -> (i32, i32) {
         let c = &compounds[pick(rng, weights)];
-        let x = (c.x + rng.normalish() * c.radius).clamp(0.0, side);
-        let y = (c.y + rng.normalish() * c.radius).clamp(0.0, side);
+        let x = (c.x + normalish(rng) * c.radius).clamp(0.0, side);
+        let y = (c.y + normalish(rng) * c.radius).clamp(0.0, side);
         (x as i32, y as i32)
     };
     let tasks = (0..tasks)
         .map(|_| {
             let (x, y) = place(&mut rng, &need_weight);
-            let skill = match rng.below(100) {
+            let skill = match below(&mut rng, 100) {
                 0..70 => Skill::General,
                 70..85 => Skill::Mobility,
                 85..95 => Skill::Medical,
                 _ => Skill::Language,
             };
-            let priority = match rng.below(10) {
+            let priority = match below(&mut rng, 10) {
                 0..2 => Priority::HIGH,
                 2..5 => Priority(2),
                 _ => Priority::LOW,
@@ -85,25 +69,25 @@ pub fn district(tasks: usize, helpers: usize, seed: u64) -> District {
     let helpers = (0..helpers)
         .map(|_| {
             // One in ten lives outside the compounds (shops, schools, offices).
-            let (x, y) = if rng.below(10) == 0 {
+            let (x, y) = if below(&mut rng, 10) == 0 {
                 ((rng.unit() * side) as i32, (rng.unit() * side) as i32)
             } else {
                 place(&mut rng, &help_weight)
             };
             let mut skills = Vec::new();
-            if rng.below(100) < 90 {
+            if below(&mut rng, 100) < 90 {
                 skills.push(Skill::General);
             }
-            if rng.below(100) < 20 {
+            if below(&mut rng, 100) < 20 {
                 skills.push(Skill::Mobility);
             }
-            if rng.below(100) < 6 {
+            if below(&mut rng, 100) < 6 {
                 skills.push(Skill::Medical);
             }
-            if rng.below(100) < 8 {
+            if below(&mut rng, 100) < 8 {
                 skills.push(Skill::Language);
             }
-            Helper { x, y, capacity: 2 + rng.below(5) as u32, skills: Skills::of(&skills) }
+            Helper { x, y, capacity: 2 + below(&mut rng, 5) as u32, skills: Skills::of(&skills) }
         })
         .collect();
     District { tasks, helpers }

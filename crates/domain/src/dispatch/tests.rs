@@ -2,8 +2,9 @@
 //! tried one by one, and a textbook min-cost flow (Bellman–Ford on an explicit arc list) on
 //! larger ones. Costs always come from `Assignment::cost`, which checks every rule.
 
-use super::synthetic::{Rng, district};
+use super::synthetic::district;
 use super::*;
+use crate::rng::Rng;
 use proptest::prelude::*;
 
 fn task(x: i32, y: i32, skill: Skill, p: i64) -> Task {
