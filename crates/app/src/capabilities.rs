@@ -92,6 +92,18 @@ mod tests {
                 "mentorship_notes",
             ],
         ),
+        (
+            "emergency",
+            &[
+                "emergency_plans",
+                "incidents",
+                "incident_areas",
+                "incident_log",
+                "emergency_alerts",
+                "checkins",
+                "checkin_events",
+            ],
+        ),
         ("db", &["schema_migrations"]),
     ];
 

@@ -49,6 +49,7 @@ static MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "audit_chains", include_str!("../migrations/0012_audit_chains.sql")),
     (13, "outbox_community", include_str!("../migrations/0013_outbox_community.sql")),
     (14, "volunteers", include_str!("../migrations/0014_volunteers.sql")),
+    (15, "emergency", include_str!("../migrations/0015_emergency.sql")),
 ];
 
 /// Renders a migration for one engine.

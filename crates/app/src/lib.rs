@@ -18,6 +18,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod directory;
+pub mod emergency;
 pub mod error;
 pub mod events;
 pub mod mail;

@@ -119,10 +119,21 @@ pub enum Action {
     ActivityOrganize,
     /// Verifying service hours: social workers (and an activity's organizer, per record) (V2).
     HoursVerify,
+    /// A community's emergency pages: the situation board, its alerts, the incidents' history.
+    /// Every member of the community; what each sees depends on their duty (E2).
+    EmergencyRead,
+    /// Declaring an incident and switching back to normal: the community's admins, and street
+    /// officers for the communities of their street (E2).
+    EmergencyDeclare,
+    /// Writing the emergency plans (E1): admins and social workers.
+    EmergencyPlan,
+    /// Being on duty in an incident: checking on vulnerable residents, recording what was found.
+    /// Staff of the area are always on duty; volunteers for the tasks dispatched to them (E3).
+    EmergencyDuty,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 32] = [
         Action::Public,
         Action::OwnAccount,
         Action::OverviewRead,
@@ -151,6 +162,10 @@ impl Action {
         Action::VolunteerManage,
         Action::ActivityOrganize,
         Action::HoursVerify,
+        Action::EmergencyRead,
+        Action::EmergencyDeclare,
+        Action::EmergencyPlan,
+        Action::EmergencyDuty,
     ];
 }
 
@@ -187,6 +202,11 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         Action::ActivityOrganize => matches!(role, CommunityAdmin | SocialWorker | OrgMember),
         // `004` §6.2: hours are verified by the social worker (or the organizer, per record).
         Action::HoursVerify => matches!(role, SocialWorker),
+        Action::EmergencyRead => true,
+        Action::EmergencyDeclare => matches!(role, CommunityAdmin | StreetOfficer),
+        Action::EmergencyPlan => matches!(role, CommunityAdmin | SocialWorker),
+        // Street officers coordinate; they do not visit homes or read personal data.
+        Action::EmergencyDuty => matches!(role, CommunityAdmin | GridWorker | SocialWorker | Volunteer),
     }
 }
 

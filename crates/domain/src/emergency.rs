@@ -7,7 +7,9 @@
 //! is an incident flagged as such everywhere: its alerts are CAP `Exercise` messages that never
 //! reach the public feed or anyone outside the drill group.
 
+use crate::dispatch::{Priority, Skill};
 use crate::error::FieldError;
+use crate::people::{Vulnerabilities, Vulnerability};
 
 code_enum!(
     /// What the plan and the incident are about (E1's hazards).
@@ -165,6 +167,98 @@ impl AlertKind {
     }
 }
 
+/// Whom a plan checks on and how (E1's check-in rules): the flags that make a resident's
+/// check-in a task (none: every flag), how often they are checked again while the incident
+/// lasts, how long a dispatched visit may take before it goes to someone else, and how many
+/// homes one volunteer or one grid worker takes at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinRules {
+    pub flags: Vulnerabilities,
+    pub every_hours: i64,
+    pub within_minutes: i64,
+    pub per_volunteer: u32,
+    pub per_grid_worker: u32,
+}
+
+impl Default for CheckinRules {
+    fn default() -> Self {
+        CheckinRules {
+            flags: Vulnerabilities::default(),
+            every_hours: 12,
+            within_minutes: 60,
+            per_volunteer: 4,
+            per_grid_worker: 10,
+        }
+    }
+}
+
+/// A whole number from a form field within bounds, named by the field when it is not.
+pub fn parse_count(raw: &str, field: &'static str, lo: i64, hi: i64) -> Result<i64, FieldError> {
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(FieldError::new(field, "errors.emergency.count")),
+    }
+}
+
+impl CheckinRules {
+    pub fn parse(
+        flags: &[String],
+        every: &str,
+        within: &str,
+        per_volunteer: &str,
+        per_grid: &str,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut ok = |r: Result<i64, FieldError>| r.map_err(|e| errors.push(e)).unwrap_or(0);
+        let every_hours = ok(parse_count(every, "every_hours", 1, 72));
+        let within_minutes = ok(parse_count(within, "within_minutes", 10, 720));
+        let per_volunteer = ok(parse_count(per_volunteer, "per_volunteer", 1, 20)) as u32;
+        let per_grid_worker = ok(parse_count(per_grid, "per_grid_worker", 1, 50)) as u32;
+        let flags = flags.iter().map(|f| Vulnerability::parse(f)).collect::<Result<Vec<_>, _>>();
+        let flags = match flags {
+            Ok(v) => Vulnerabilities::new(v),
+            Err(_) => {
+                errors.push(FieldError::new("flags", "errors.vulnerability.invalid"));
+                Vulnerabilities::default()
+            }
+        };
+        if errors.is_empty() {
+            Ok(CheckinRules { flags, every_hours, within_minutes, per_volunteer, per_grid_worker })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Whether a resident with these flags gets a check-in, with the skill the visit needs and
+    /// how urgent it is: someone alone or who cannot move comes first (3), the sick, the
+    /// pregnant and the elderly next (2), hardship last (1). A wheelchair user needs someone
+    /// who can move them, the chronically ill someone with first aid.
+    pub fn task_for(&self, flags: &Vulnerabilities) -> Option<(Skill, Priority)> {
+        let wanted: Vec<Vulnerability> =
+            flags.iter().filter(|f| self.flags.is_empty() || self.flags.iter().any(|w| w == *f)).collect();
+        if wanted.is_empty() {
+            return None;
+        }
+        use Vulnerability as V;
+        let has = |v: V| wanted.contains(&v);
+        let skill = if has(V::Disabled) {
+            Skill::Mobility
+        } else if has(V::ChronicIllness) || has(V::Pregnant) {
+            Skill::Medical
+        } else {
+            Skill::General
+        };
+        let priority = if has(V::ElderlyAlone) || has(V::Disabled) || has(V::ChildAlone) {
+            3
+        } else if has(V::ChronicIllness) || has(V::Pregnant) || has(V::Elderly) {
+            2
+        } else {
+            1
+        };
+        Some((skill, Priority::new(priority).expect("1–3")))
+    }
+}
+
 /// CAP `<status>`: a drill's messages are exercises, never actual alerts.
 pub fn cap_status(drill: bool) -> &'static str {
     if drill { "Exercise" } else { "Actual" }
@@ -265,6 +359,27 @@ mod tests {
             S::Done.apply(E::Record(CheckinResult::Safe), Some(CheckinResult::Safe)),
             Err(Refused("errors.checkin.done"))
         );
+    }
+
+    #[test]
+    fn check_in_rules_pick_residents_skills_and_priorities() {
+        let any = CheckinRules::default();
+        let flags = |s: &str| Vulnerabilities::parse_list(s).unwrap();
+        assert_eq!(any.task_for(&flags("")), None);
+        assert_eq!(any.task_for(&flags("elderly_alone")), Some((Skill::General, Priority::HIGH)));
+        assert_eq!(any.task_for(&flags("disabled,elderly")), Some((Skill::Mobility, Priority::HIGH)));
+        assert_eq!(any.task_for(&flags("chronic_illness")), Some((Skill::Medical, Priority::new(2).unwrap())));
+        assert_eq!(any.task_for(&flags("low_income")), Some((Skill::General, Priority::LOW)));
+        let only_alone =
+            CheckinRules::parse(&["elderly_alone".into(), "child_alone".into()], "6", "45", "3", "8").unwrap();
+        assert_eq!(only_alone.task_for(&flags("low_income,chronic_illness")), None);
+        assert_eq!(
+            only_alone.task_for(&flags("elderly_alone,chronic_illness")),
+            Some((Skill::General, Priority::HIGH))
+        );
+        let bad = CheckinRules::parse(&["ghost".into()], "0", "5", "x", "51").unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["every_hours", "within_minutes", "per_volunteer", "per_grid_worker", "flags"]);
     }
 
     #[test]

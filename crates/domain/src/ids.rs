@@ -62,6 +62,18 @@ record_id!(
     /// An organization (S3).
     OrganizationId
 );
+record_id!(
+    /// An emergency plan (E1).
+    PlanId
+);
+record_id!(
+    /// An incident or a drill (E2, E6).
+    IncidentId
+);
+record_id!(
+    /// A check-in on a vulnerable resident (E3).
+    CheckinId
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ pub mod areas;
 pub mod dispatch;
 pub mod emergency;
 pub mod error;
+pub mod geo;
 pub mod ids;
 pub mod matching;
 pub mod metrics;

@@ -85,6 +85,12 @@ pub enum Ask {
     HoursVerify,
     /// Run an activity (its check-in code, its sign-ups): volunteer staff or its organizer.
     ActivityRun,
+    /// Record what a check-in found (E3): the person it is dispatched to, or staff who record
+    /// for residents of the area; only while the incident is active (`closed` is its end).
+    CheckinRecord,
+    /// See a vulnerable resident's name, address and phone on the check-in list (E3): the
+    /// same people, while the incident is active; afterwards everyone sees them masked again.
+    VulnerableList,
 }
 
 impl Asker<'_> {
@@ -139,6 +145,11 @@ pub fn allows(who: Asker, r: &Record, ask: Ask) -> bool {
         Ask::VolunteerRecord => (who.person && t.owner) || who.at(Action::VolunteerRead, path),
         Ask::HoursVerify => !t.owner && (who.at(Action::HoursVerify, path) || (who.person && t.organizer)),
         Ask::ActivityRun => who.at(Action::VolunteerManage, path) || (who.person && t.organizer),
+        Ask::CheckinRecord | Ask::VulnerableList => {
+            !r.closed
+                && (who.at(Action::NeedRecord, path)
+                    || (who.person && t.assignee && who.at(Action::EmergencyDuty, path)))
+        }
     }
 }
 
@@ -182,6 +193,25 @@ mod tests {
         let own = need(HOME, Ties { owner: true, organizer: true, ..Ties::default() });
         assert!(!allows(person(&volunteer), &own, Ask::HoursVerify));
         assert!(!allows(person(&social), &Record { area_path: "/51/a/".into(), ..record.clone() }, Ask::HoursVerify));
+    }
+
+    #[test]
+    fn check_ins_are_for_their_assignee_and_the_areas_staff_only_while_the_incident_lasts() {
+        let volunteer = grants(Role::Volunteer, COMMUNITY);
+        let grid = grants(Role::GridWorker, GRID);
+        let street = grants(Role::StreetOfficer, "/51/");
+        let mine = need(HOME, Ties { assignee: true, ..Ties::default() });
+        let other = need(HOME, Ties::default());
+        for ask in [Ask::CheckinRecord, Ask::VulnerableList] {
+            assert!(allows(person(&volunteer), &mine, ask));
+            assert!(!allows(person(&volunteer), &other, ask));
+            assert!(allows(person(&grid), &other, ask));
+            assert!(!allows(person(&grid), &need("/51/s/g2/h9/", Ties::default()), ask));
+            assert!(!allows(person(&street), &other, ask), "street officers read no personal data");
+            let over = Record { closed: true, ..mine.clone() };
+            assert!(!allows(person(&volunteer), &over, ask));
+            assert!(!allows(person(&grid), &Record { closed: true, ..other.clone() }, ask));
+        }
     }
 
     #[test]

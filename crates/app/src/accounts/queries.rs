@@ -87,3 +87,36 @@ pub async fn member_org_ids(db: &Db, user_id: Option<i64>) -> Result<Vec<i64>, A
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// Enabled users holding `role` somewhere inside `path`'s subtree, with the grant's area path
+/// and their own household's path if they live there (where a grid worker sets out from).
+pub(crate) async fn holders_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    role: wushe_domain::access::Role,
+    path: &str,
+) -> Result<Vec<(i64, String, Option<String>)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, MIN(a.path), MIN(p.household_path) FROM users u JOIN grants g ON g.user_id = u.id \
+         JOIN areas a ON a.id = g.area_id LEFT JOIN people p ON p.id = u.person_id \
+         WHERE g.role = $1 AND a.path >= $2 AND a.path < $3 AND u.disabled = 0 GROUP BY u.id ORDER BY u.id",
+    )
+    .bind(role.code())
+    .bind(path)
+    .bind(crate::db::upper(path))
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Enabled users holding any grant inside `path`'s subtree (residents of its households,
+/// staff of its grids): whom an emergency alert for that area reaches.
+pub(crate) async fn users_inside(tx: &mut sqlx::Transaction<'_, sqlx::Any>, path: &str) -> Result<Vec<i64>, AppError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT g.user_id FROM grants g JOIN areas a ON a.id = g.area_id JOIN users u ON u.id = g.user_id \
+         WHERE a.path >= $1 AND a.path < $2 AND u.disabled = 0",
+    )
+    .bind(path)
+    .bind(crate::db::upper(path))
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -568,3 +568,46 @@ pub(crate) async fn insert_event(
         .await?;
     Ok(())
 }
+
+/// An emergency need found on a check-in (E3), recorded inside the caller's transaction: urgent,
+/// in the emergency category, for the resident's household, as a visit by whoever went.
+/// Staff and volunteers on duty record it alike; the check-in's own policy let them in.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_found(
+    db: &Db,
+    tx: &mut AuditedTx<'_>,
+    by: Option<i64>,
+    at: i64,
+    community: &Area,
+    household: &Area,
+    person_id: i64,
+    title: &str,
+    description: &str,
+) -> Result<Need, AppError> {
+    let cats = categories_cached(db, community.id).await?;
+    let category = cats
+        .iter()
+        .find(|c| c.code == "emergency")
+        .or_else(|| cats.iter().find(|c| c.active))
+        .cloned()
+        .ok_or_else(|| AppError::Internal("the community has no need categories".into()))?;
+    let new = NewNeed {
+        calendar: calendar_cached(db, community.id).await?,
+        area: household.clone(),
+        household: Some(household.clone()),
+        category,
+        title: parse_title(title)?,
+        description: parse_description(description)?,
+        urgency: Urgency::Urgent,
+        scope: Scope::Individual,
+        channel: Channel::Visit,
+        contact_phone: None,
+        requester_person_id: Some(person_id),
+        location: None,
+    };
+    let actor = Actor { user_id: by, ..Actor::intake_client(&community.path) };
+    let mut rollups = Deltas::default();
+    let need = write_submission(tx, &actor, at, &new, &mut rollups).await?;
+    rollups.write(&mut tx.tx).await?;
+    Ok(need)
+}

@@ -30,9 +30,10 @@ pub use categories::{
 pub use contact::{Contact, contact};
 pub use grouping::{bulk_assign, group, members_of, similar};
 pub use history::{History, existing_ids, insert_histories, set_merged_into};
+pub(crate) use intake::record_found;
 pub use intake::{Location, NeedForm, NewNeed, SubmitQueue, authorize_submit, parse_form, submit};
 pub use model::Need;
-pub use queries::{Filter, assigned_to_me, ledger, mine, open_counts, open_loads};
+pub use queries::{Filter, assigned_to_me, ledger, mine, open_counts, open_loads, urgent_open_since};
 pub(crate) use queries::{by_id, by_ids};
 pub use views::{SavedView, delete_view, save_view, views};
 pub use whistles::{Whistle, Whistling, report, reporter, whistle, whistles};

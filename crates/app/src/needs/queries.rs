@@ -288,3 +288,23 @@ pub async fn open_counts(db: &Db, community: &Area) -> Result<Vec<(String, i64, 
     }
     Ok(by_division.into_iter().map(|(k, (n, o))| (k, n, o)).collect())
 }
+
+/// Open urgent needs recorded in `path`'s subtree since `since` (an incident's declaration),
+/// newest first: (id, title, status code, created). The situation board's "open emergency needs".
+pub async fn urgent_open_since(
+    db: &Db,
+    path: &str,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, String, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, title, status, created_at FROM needs WHERE area_path >= $1 AND area_path < $2 AND urgency = 'urgent' \
+         AND created_at >= $3 AND status IN ('submitted', 'accepted', 'assigned', 'in_progress', 'reopened') ORDER BY id DESC LIMIT $4",
+    )
+    .bind(path)
+    .bind(upper(path))
+    .bind(since)
+    .bind(limit.clamp(1, 500))
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -262,3 +262,41 @@ pub async fn find_households(
     }
     Ok(out)
 }
+
+/// Residents with any vulnerability flag living in `path`'s subtree of one community, for
+/// emergency check-ins: (person, household path, flags as stored).
+pub(crate) async fn vulnerable_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    community_id: i64,
+    path: &str,
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, household_path, vulnerability FROM people WHERE community_id = $1 AND household_path >= $2 \
+         AND household_path < $3 AND vulnerability <> '' ORDER BY household_path, id",
+    )
+    .bind(community_id)
+    .bind(path)
+    .bind(upper(path))
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Name, phone and flags of the given residents, unmasked: for the callers that checked the
+/// reader may see them (the emergency check-in list of the people on duty).
+pub(crate) async fn contacts(
+    db: &Db,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (String, Option<String>, String)>, AppError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in crate::db::statement_chunks(ids, 1) {
+        let list = db.backend.in_list(chunk.len());
+        let mut q = sqlx::query_as::<_, (i64, String, Option<String>, String)>(crate::sql!(
+            "SELECT id, name, phone, vulnerability FROM people WHERE id IN ({list})"
+        ));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(&db.pool).await?.into_iter().map(|(id, n, p, v)| (id, (n, p, v))));
+    }
+    Ok(out)
+}

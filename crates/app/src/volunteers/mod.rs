@@ -47,9 +47,10 @@ pub use points::{
     Mismatch, account, add_item, add_rule, catalogue, correct as correct_points, end_rule, expire as expire_points,
     expiry_months, item, redeem, redemptions_of, restock, rules, verify as verify_points,
 };
+pub(crate) use queries::on_call;
 pub use queries::{
-    ListFilter, Waiting, group_years, groups, has_waiting, list, my_place, my_places, past, pending_registrations,
-    records_of, signups, taken, totals, trainings, upcoming, waiting,
+    ListFilter, OnCall, Waiting, group_years, groups, has_waiting, list, my_place, my_places, past,
+    pending_registrations, records_of, signups, taken, totals, trainings, upcoming, waiting,
 };
 pub use retention::{Figures, Part, figures, figures_and_parts, inactive};
 pub use roster::{COLUMNS as ROSTER_COLUMNS, import as import_roster, template as roster_template};

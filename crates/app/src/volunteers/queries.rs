@@ -335,3 +335,34 @@ pub async fn has_waiting(db: &Db, vol: &Volunteer) -> Result<bool, AppError> {
         .await?;
     Ok(n > 0)
 }
+
+/// A volunteer who can be called out in an emergency: signed up with an account, active.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OnCall {
+    pub user_id: i64,
+    pub group_id: Option<i64>,
+    pub skills: String,
+    pub availability: String,
+    /// Their preferred grid's path, else their community's.
+    pub area_path: String,
+    /// Where they live, if in the community.
+    pub household_path: Option<String>,
+}
+
+/// The community's active volunteers with an account, of the given groups only when some
+/// are named (a plan mobilises its groups; a drill only its drill group).
+pub(crate) async fn on_call(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    community_id: i64,
+    groups: &[i64],
+) -> Result<Vec<OnCall>, AppError> {
+    let rows = sqlx::query_as::<_, OnCall>(
+        "SELECT v.user_id, v.group_id, v.skills, v.availability, v.area_path, p.household_path FROM volunteers v \
+         JOIN people p ON p.id = v.person_id JOIN users u ON u.id = v.user_id \
+         WHERE v.community_id = $1 AND v.status = 'active' AND u.disabled = 0 ORDER BY v.id",
+    )
+    .bind(community_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().filter(|v| groups.is_empty() || v.group_id.is_some_and(|g| groups.contains(&g))).collect())
+}

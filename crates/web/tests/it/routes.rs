@@ -39,6 +39,10 @@ pub(crate) fn expected(role: Option<Role>, action: Action) -> bool {
         Action::VolunteerManage => matches!(role, CommunityAdmin | SocialWorker),
         Action::ActivityOrganize => matches!(role, CommunityAdmin | SocialWorker | OrgMember),
         Action::HoursVerify => role == SocialWorker,
+        Action::EmergencyRead => true,
+        Action::EmergencyDeclare => matches!(role, CommunityAdmin | StreetOfficer),
+        Action::EmergencyPlan => matches!(role, CommunityAdmin | SocialWorker),
+        Action::EmergencyDuty => matches!(role, CommunityAdmin | GridWorker | SocialWorker | Volunteer),
     }
 }
 
