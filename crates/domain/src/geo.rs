@@ -146,7 +146,7 @@ mod tests {
         assert!(Ring::new(&[(1.0, 1.0), (2.0, 2.0), (1.0, 1.0)]).is_none());
         assert!(Ring::new(&[(1.0, 1.0), (2.0, f64::NAN), (3.0, 1.0)]).is_none());
         assert!(Ring::new(&[(181.0, 1.0), (2.0, 2.0), (3.0, 1.0)]).is_none());
-        assert_eq!(r.cap_polygon().split(' ').next(), r.cap_polygon().split(' ').last());
+        assert_eq!(r.cap_polygon().split(' ').next(), r.cap_polygon().split(' ').next_back());
         assert!(r.cap_polygon().starts_with("30.640000,104.060000 "));
     }
 

@@ -27,6 +27,7 @@ pub static ALL: &[&Manifest] = &[
     &crate::bookings::MANIFEST,
     &crate::hsds::MANIFEST,
     &crate::volunteers::MANIFEST,
+    &crate::emergency::MANIFEST,
 ];
 
 #[derive(OpenApi)]

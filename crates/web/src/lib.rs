@@ -12,6 +12,7 @@ pub mod areas;
 pub mod bookings;
 pub mod capabilities;
 pub mod claims;
+pub mod emergency;
 pub mod hsds;
 pub mod needs;
 pub mod notifications;

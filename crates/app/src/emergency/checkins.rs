@@ -102,7 +102,7 @@ async fn helpers(
         by_user.insert(v.user_id, Helper { x, y, capacity: rules.per_volunteer, skills });
     }
     // A drill calls out only its drill group.
-    if !(incident.is_drill() && !groups.is_empty()) {
+    if !incident.is_drill() || groups.is_empty() {
         for (user, grant_path, home) in accounts::holders_in(&mut tx.tx, Role::GridWorker, &incident.area_path).await? {
             let (x, y) = map.position(&inside(&home).unwrap_or(grant_path));
             let h = by_user.entry(user).or_insert(Helper { x, y, capacity: 0, skills: Skills::of(&[Skill::General]) });

@@ -12,6 +12,7 @@
 
 mod access;
 mod checkins;
+mod feed;
 mod forms;
 mod live;
 mod model;
@@ -22,6 +23,7 @@ mod switch;
 
 pub use access::{checkin, checkin_record, community, incident};
 pub use checkins::{Dispatched, RESTING_MS, RETRY_AFTER_MS, Visit, decline, mine, record, sweep};
+pub use feed::{CapAlert, public_alert, public_alerts};
 pub use forms::{ChangeForm, CloseForm, Declaration, DeclareForm, NewPlan, PlanForm, ResultForm};
 pub use live::{subscribe, touch};
 pub use model::{Alert, Checkin, Incident, LogEntry, Plan};

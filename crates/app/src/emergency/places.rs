@@ -59,6 +59,16 @@ impl Map {
         self.grids.iter().find(|g| path.starts_with(g.as_str())).map(String::as_str)
     }
 
+    /// The area's own outline, else the outlines of its grids: how a CAP `<area>` draws it.
+    pub fn outlines_of(&self, path: &str) -> Vec<&Ring> {
+        if let Some(r) = self.rings.get(path) {
+            return vec![r];
+        }
+        let mut grids: Vec<&String> = self.grids.iter().filter(|g| g.starts_with(path)).collect();
+        grids.sort();
+        grids.into_iter().filter_map(|g| self.rings.get(g)).collect()
+    }
+
     /// The outline of an area, if it has one.
     pub fn ring(&self, path: &str) -> Option<&Ring> {
         self.rings.get(path)

@@ -57,22 +57,23 @@ async fn declare_body(db: Db, engine: Engine) {
     let at = 1_800_064_800_000;
     // Grid workers do not switch modes.
     assert!(matches!(
-        emergency::declare(&db, &grid, at, &[s.clone()], &rainstorm(&[GRID1], false)).await,
+        emergency::declare(&db, &grid, at, std::slice::from_ref(&s), &rainstorm(&[GRID1], false)).await,
         Err(AppError::Forbidden)
     ));
     let bad = emergency::declare(
         &db,
         &admin,
         at,
-        &[s.clone()],
+        std::slice::from_ref(&s),
         &DeclareForm { severity: "awful".into(), ..rainstorm(&[], false) },
     )
     .await;
     assert!(matches!(bad, Err(AppError::Invalid(e)) if e.0[0].field == "severity"), "{engine:?}");
-    let elsewhere = emergency::declare(&db, &admin, at, &[s.clone()], &rainstorm(&["31010600100101"], false)).await;
+    let elsewhere =
+        emergency::declare(&db, &admin, at, std::slice::from_ref(&s), &rainstorm(&["31010600100101"], false)).await;
     assert!(matches!(elsewhere, Err(AppError::Invalid(e)) if e.0[0].field == "areas"), "{engine:?}");
 
-    let out = emergency::declare(&db, &admin, at, &[s.clone()], &rainstorm(&[GRID1], false)).await.unwrap();
+    let out = emergency::declare(&db, &admin, at, std::slice::from_ref(&s), &rainstorm(&[GRID1], false)).await.unwrap();
     let d = &out[0];
     let g1 = areas::by_code(&db, GRID1).await.unwrap();
     let vulnerable: i64 =
@@ -118,9 +119,10 @@ async fn declare_body(db: Db, engine: Engine) {
         assert!(*n <= cap, "{engine:?}: {u} holds {n}");
     }
     // One real incident at a time; a drill may run beside it, flagged.
-    let again = emergency::declare(&db, &admin, at + 1, &[s.clone()], &rainstorm(&[], false)).await;
+    let again = emergency::declare(&db, &admin, at + 1, std::slice::from_ref(&s), &rainstorm(&[], false)).await;
     assert!(matches!(again, Err(AppError::Conflict(e)) if e.key == "errors.incident.active"), "{engine:?}");
-    let drill = emergency::declare(&db, &admin, at + 2, &[s.clone()], &rainstorm(&[GRID1], true)).await.unwrap();
+    let drill =
+        emergency::declare(&db, &admin, at + 2, std::slice::from_ref(&s), &rainstorm(&[GRID1], true)).await.unwrap();
     assert!(drill[0].incident.is_drill());
     let drill_alerts = emergency::alerts_of(&db, drill[0].incident.id).await.unwrap();
     assert!(drill_alerts.iter().all(|a| a.drill == 1), "{engine:?}");
@@ -218,7 +220,7 @@ async fn street_body(db: Db, engine: Engine) {
     let at = 1_800_000_000_000;
     let r = emergency::declare(&db, &street, at, &[s.clone(), a], &rainstorm(&[], false)).await;
     assert!(matches!(r, Err(AppError::Forbidden)), "{engine:?}: not another street's community");
-    let out = emergency::declare(&db, &street, at, &[s.clone()], &rainstorm(&[], false)).await.unwrap();
+    let out = emergency::declare(&db, &street, at, std::slice::from_ref(&s), &rainstorm(&[], false)).await.unwrap();
     assert_eq!(out.len(), 1);
     assert!(out[0].incident.batch.ends_with(&street.user_id.unwrap().to_string()));
     // The street officer sees the board's figures but no resident's name.

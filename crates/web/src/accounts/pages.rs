@@ -46,6 +46,10 @@ async fn home(State(s): State<AppState>, ctx: Ctx) -> Response {
         if let (None, Some(street)) = (&home.community, &home.street) {
             return Redirect::to(&format!("/streets/{street}")).into_response();
         }
+        // In emergency mode the situation board is everyone's home page.
+        if let Some(e) = ctx.emergency.iter().find(|e| !e.drill).or(ctx.emergency.first()) {
+            return Redirect::to(&format!("/incidents/{}", e.incident_id)).into_response();
+        }
         if let Some(c) = home_community(&s, &ctx).await {
             return Redirect::to(&format!("/communities/{c}")).into_response();
         }

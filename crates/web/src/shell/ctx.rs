@@ -30,6 +30,16 @@ pub struct Ctx {
     pub via_token: bool,
     /// The message left by the action just taken, shown once on this page.
     pub flash: Option<crate::shell::flash::Flash>,
+    /// Incidents active in the reader's community (E2): every page shows their banner.
+    pub emergency: Vec<Banner>,
+}
+
+/// An active incident as the banner on every page names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banner {
+    pub incident_id: i64,
+    pub title: String,
+    pub drill: bool,
 }
 
 impl Ctx {
@@ -48,6 +58,7 @@ impl Ctx {
             path: path.to_string(),
             via_token: false,
             flash: None,
+            emergency: Vec::new(),
         }
     }
 
@@ -68,6 +79,7 @@ impl Ctx {
             path: path.to_string(),
             via_token: false,
             flash: cookies.get(crate::shell::flash::FLASH_COOKIE).and_then(|v| crate::shell::flash::Flash::decode(v)),
+            emergency: Vec::new(),
         };
         let bearer = headers
             .get(header::AUTHORIZATION)
@@ -91,9 +103,28 @@ impl Ctx {
         if let Some((u, grants)) = user {
             ctx.actor = Actor { user_id: Some(u.id), grants, operator: false };
             ctx.user = Some(u);
+            ctx.emergency = banners(state, &ctx.actor).await?;
         }
         Ok(ctx)
     }
+}
+
+/// The active incidents of the reader's home community (both from short caches): a real one
+/// for everyone there, a drill only for those on duty in it.
+async fn banners(state: &AppState, actor: &Actor) -> Result<Vec<Banner>, AppError> {
+    let Some(code) = actor.grants.home().community else { return Ok(vec![]) };
+    let community = match wushe_app::areas::by_code_cached(&state.db, &code).await {
+        Ok(c) => c,
+        Err(AppError::NotFound) => return Ok(vec![]),
+        Err(e) => return Err(e),
+    };
+    let on_duty = actor.grants.reaches(Action::EmergencyDuty, &community.path);
+    Ok(wushe_app::emergency::active_in(&state.db, community.id)
+        .await?
+        .into_iter()
+        .filter(|i| !i.is_drill() || on_duty)
+        .map(|i| Banner { incident_id: i.id.get(), drill: i.is_drill(), title: i.title })
+        .collect())
 }
 
 impl FromRequestParts<AppState> for Ctx {

@@ -224,7 +224,10 @@ path_ids!(
     wushe_domain::ids::ResourceId,
     wushe_domain::ids::PersonId,
     wushe_domain::ids::BookingId,
-    wushe_domain::ids::OrganizationId
+    wushe_domain::ids::OrganizationId,
+    wushe_domain::ids::PlanId,
+    wushe_domain::ids::IncidentId,
+    wushe_domain::ids::CheckinId
 );
 
 /// A record id from a route's single path parameter (`/needs/{id}`). Anything that is not an

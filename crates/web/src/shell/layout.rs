@@ -76,6 +76,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     /// The last action's message (see `shell::flash`).
     pub flash: Option<crate::shell::flash::Flash>,
+    /// Active incidents of the reader's community, for the emergency banner.
+    pub emergency: Vec<crate::shell::ctx::Banner>,
 }
 
 impl Layout {
@@ -107,6 +109,7 @@ impl Layout {
             path: ctx.path.clone(),
             nav,
             flash: ctx.flash.clone(),
+            emergency: ctx.emergency.clone(),
         }
     }
 
