@@ -3,6 +3,7 @@
 
 mod browser;
 mod crawl;
+mod emergency_http;
 mod http;
 mod journeys;
 mod needs_http;
