@@ -141,3 +141,72 @@ CREATE TABLE checkin_events (
 );
 CREATE INDEX checkin_events_checkin ON checkin_events(checkin_id, at);
 CREATE INDEX checkin_events_incident ON checkin_events(incident_id, kind, assignee_user_id);
+
+-- E4: supplies issued from a stockpile of the resource database to a household (each issue
+-- is also a stock move there, which cannot overdraw), and offers of help from organizations,
+-- donors and companies, matched to a stockpile or a need.
+CREATE TABLE supply_issues (
+    id {{pk}},
+    community_id BIGINT NOT NULL REFERENCES areas(id),
+    incident_id BIGINT NOT NULL REFERENCES incidents(id),
+    resource_id BIGINT NOT NULL REFERENCES resources(id),
+    household_id BIGINT NOT NULL REFERENCES areas(id),
+    household_path {{path}} NOT NULL,
+    quantity BIGINT NOT NULL CHECK (quantity > 0),
+    user_id BIGINT REFERENCES users(id),
+    at BIGINT NOT NULL
+);
+CREATE INDEX supply_issues_incident ON supply_issues(incident_id, at);
+
+CREATE TABLE supply_offers (
+    id {{pk}},
+    community_id BIGINT NOT NULL REFERENCES areas(id),
+    incident_id BIGINT NOT NULL REFERENCES incidents(id),
+    organization_id BIGINT REFERENCES organizations(id),
+    offered_by TEXT NOT NULL,
+    what TEXT NOT NULL,
+    quantity BIGINT NOT NULL CHECK (quantity > 0),
+    unit TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    resource_id BIGINT REFERENCES resources(id),
+    need_id BIGINT REFERENCES needs(id),
+    user_id BIGINT REFERENCES users(id),
+    at BIGINT NOT NULL,
+    matched_at BIGINT
+);
+CREATE INDEX supply_offers_incident ON supply_offers(incident_id, at);
+
+-- E5: how well each key service works over time (0–100), situation reports, and the
+-- after-action review whose lessons go to the community's archive.
+CREATE TABLE functionality_readings (
+    id {{pk}},
+    community_id BIGINT NOT NULL REFERENCES areas(id),
+    incident_id BIGINT NOT NULL REFERENCES incidents(id),
+    service TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    percent DOUBLE PRECISION NOT NULL CHECK (percent >= 0 AND percent <= 100),
+    note TEXT NOT NULL DEFAULT '',
+    user_id BIGINT REFERENCES users(id)
+);
+CREATE INDEX functionality_readings_incident ON functionality_readings(incident_id, service, at);
+
+CREATE TABLE situation_reports (
+    id {{pk}},
+    community_id BIGINT NOT NULL REFERENCES areas(id),
+    incident_id BIGINT NOT NULL REFERENCES incidents(id),
+    at BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    user_id BIGINT REFERENCES users(id)
+);
+CREATE INDEX situation_reports_incident ON situation_reports(incident_id, at);
+
+CREATE TABLE incident_reviews (
+    id {{pk}},
+    community_id BIGINT NOT NULL REFERENCES areas(id),
+    incident_id BIGINT NOT NULL UNIQUE REFERENCES incidents(id),
+    went_well TEXT NOT NULL DEFAULT '',
+    to_improve TEXT NOT NULL DEFAULT '',
+    lessons TEXT NOT NULL,
+    user_id BIGINT REFERENCES users(id),
+    at BIGINT NOT NULL
+);

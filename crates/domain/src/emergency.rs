@@ -264,6 +264,32 @@ pub fn cap_status(drill: bool) -> &'static str {
     if drill { "Exercise" } else { "Actual" }
 }
 
+code_enum!(
+    /// The key services whose functionality is followed through recovery (E5).
+    KeyService, "service", "errors.recovery.service" {
+    Power => "power",
+    Water => "water",
+    Access => "access",
+    ElderlyCare => "elderly_care",
+    Communications => "communications",
+    Medical => "medical",
+});
+
+code_enum!(
+    /// Where an offer of help stands (E4): recorded, matched to a stockpile or a need, or
+    /// declined with thanks.
+    OfferStatus, "status", "errors.offer.status" {
+    Open => "open",
+    Matched => "matched",
+    Declined => "declined",
+});
+
+/// The mean of several services' losses: the loss of their mean curve, since the integral is
+/// linear (E5's one figure for the community).
+pub fn mean_loss(losses: &[f64]) -> f64 {
+    if losses.is_empty() { 0.0 } else { losses.iter().sum::<f64>() / losses.len() as f64 }
+}
+
 /// A key service's functionality at a moment, 0–100 (E5: power, water, access, elderly care…).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Functionality {

@@ -11,6 +11,7 @@
 mod accounts;
 mod city;
 mod communities;
+mod emergency;
 mod needs;
 mod organizations;
 pub(crate) mod papers;

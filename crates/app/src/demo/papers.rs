@@ -41,7 +41,7 @@ pub type DemoStep =
 /// The papers' demo (`serve --demo`), one step per capability, in the order they depend on
 /// each other: areas and residents, then organizations, needs, accounts, resources. A new
 /// capability adds its step here.
-pub static STEPS: &[DemoStep] = &[areas_and_people, organizations, needs, accounts, resources, volunteers];
+pub static STEPS: &[DemoStep] = &[areas_and_people, organizations, needs, accounts, resources, volunteers, emergency];
 
 /// Seeds S社区 and A社区 with accounts, unless a community already exists.
 pub async fn seed_papers(db: &Db, at: i64, this_year: i32) -> Result<Option<Generated>, AppError> {
@@ -204,6 +204,13 @@ pub(crate) fn resources<'r, 'a>(
 }
 
 /// V1–V3: functional groups, `volunteer.s`'s verified records and points, coming activities.
+/// E1–E6: plans, the 2023 rainstorm and the drill before it.
+pub(crate) fn emergency<'r, 'a>(
+    run: &'r mut DemoRun<'a>,
+) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'r>> {
+    Box::pin(async move { super::emergency::seed(run.db, run.at, &mut run.rng).await })
+}
+
 pub(crate) fn volunteers<'r, 'a>(
     run: &'r mut DemoRun<'a>,
 ) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'r>> {

@@ -511,3 +511,45 @@ pub(crate) async fn visits(db: &Db, actor: &Actor, at: i64, rows: Vec<Checkin>) 
     }
     Ok(out)
 }
+
+/// The demo's record of a past incident's results in one transaction: each (check-in, result,
+/// when, by whom) as the phone page would have written it, without the per-tap audit entries.
+pub(crate) async fn record_results(
+    tx: &mut AuditedTx<'_>,
+    incident: &Incident,
+    results: &[(i64, CheckinResult, i64, Option<i64>)],
+) -> Result<(), AppError> {
+    for (id, result, at, by) in results {
+        sqlx::query(
+            "UPDATE checkins SET status = 'done', result = $1, recorded_by = $2, recorded_at = $3, version = version + 1 WHERE id = $4",
+        )
+        .bind(result.code())
+        .bind(*by)
+        .bind(*at)
+        .bind(*id)
+        .execute(&mut *tx.tx)
+        .await?;
+    }
+    const PARAMS: usize = 8;
+    let backend = crate::db::Backend::of(&tx.tx);
+    for chunk in crate::db::statement_chunks(results, PARAMS) {
+        let sql = crate::sql!(
+            "INSERT INTO checkin_events (community_id, incident_id, checkin_id, at, kind, user_id, assignee_user_id, result) VALUES {}",
+            backend.values_list(chunk.len(), PARAMS)
+        );
+        let mut q = sqlx::query(sql);
+        for (id, result, at, by) in chunk {
+            q = q
+                .bind(incident.community_id)
+                .bind(incident.id.get())
+                .bind(*id)
+                .bind(*at)
+                .bind("recorded")
+                .bind(*by)
+                .bind(*by)
+                .bind(result.code());
+        }
+        q.execute(&mut *tx.tx).await?;
+    }
+    Ok(())
+}

@@ -19,6 +19,8 @@ mod model;
 mod places;
 mod plans;
 mod queries;
+mod recovery;
+mod supplies;
 mod switch;
 
 pub use access::{checkin, checkin_record, community, incident};
@@ -30,10 +32,18 @@ pub use model::{Alert, Checkin, Incident, LogEntry, Plan};
 pub use places::{Map, ring_of};
 pub use plans::{of_incident, plan_for, plans, save as save_plan};
 pub use queries::{Board, GridProgress, OnDuty, board, incidents, log_of, stamp};
+pub use recovery::{
+    Curve, ReadingForm, Recovery, Report, Review, ReviewForm, add_report, archive, record_reading, recovery,
+    recovery_of, reports, review_of, save_review, timings_of,
+};
+pub use supplies::{
+    IssueForm, Issued, MatchForm, Offer, OfferForm, issue, issued, match_offer, offers, record_offer, suggestions,
+};
 pub use switch::{Declared, active_in, alerts_of, change, close, declare};
 
 /// Writes for the demo's step, inside its transactions.
 #[allow(unused_imports)]
 pub(crate) mod bulk {
+    pub(crate) use super::checkins::record_results;
     pub(crate) use super::plans::insert_plan;
 }

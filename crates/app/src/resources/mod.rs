@@ -36,6 +36,7 @@ pub use queries::{
     public_services,
 };
 pub use snapshot::{SNAPSHOT_TTL, SnapItem, Snapshot, SnapshotCache, build_snapshot, forget_all, snapshot};
-pub use stock::{StockMove, add_exception, availability, move_stock, remove_exception, stock_moves};
+pub(crate) use stock::move_in;
+pub use stock::{StockMove, add_exception, availability, move_stock, remove_exception, stock_moves, stockpiles_in};
 pub use volunteer_skills::VolunteerSkills;
 pub(crate) use volunteer_skills::keep_volunteer_skills;

@@ -163,3 +163,44 @@ pub async fn remove_exception(
     touch(db, r.id.get()).await?;
     Ok(())
 }
+
+/// A stock move inside a caller's transaction (emergency supplies issued to a household, an
+/// offer taken into a stockpile): the same never-below-zero update and move row as
+/// [`move_stock`], for a resource of `community_id` whose kind is counted. `None` when the
+/// stock would go below zero.
+pub(crate) async fn move_in(
+    tx: &mut Transaction<'_, Any>,
+    community_id: i64,
+    id: ResourceId,
+    delta: i64,
+    reason: &str,
+    user: Option<i64>,
+    at: i64,
+) -> Result<Option<Resource>, AppError> {
+    let row = sqlx::query(crate::sql!(
+        "UPDATE resources SET quantity = COALESCE(quantity, 0) + $1, version = version + 1, updated_at = $2 \
+         WHERE id = $3 AND community_id = $4 AND kind IN ('supply', 'stockpile') AND COALESCE(quantity, 0) + $1 >= 0 RETURNING {COLS}"
+    ))
+    .bind(delta)
+    .bind(at)
+    .bind(id.get())
+    .bind(community_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let updated = from_row(&row)?;
+    insert_move(tx, &updated, delta, updated.quantity.unwrap_or(0), reason, user, at).await?;
+    Ok(Some(updated))
+}
+
+/// The community's counted supplies and stockpiles, by name: what emergency supplies are
+/// issued from.
+pub async fn stockpiles_in(db: &Db, community_id: i64) -> Result<Vec<Resource>, AppError> {
+    let rows = sqlx::query(crate::sql!(
+        "SELECT {COLS} FROM resources WHERE community_id = $1 AND kind IN ('supply', 'stockpile') AND status = 'active' ORDER BY name, id"
+    ))
+    .bind(community_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}

@@ -227,3 +227,111 @@ async fn street_body(db: Db, engine: Engine) {
     let board = emergency::board(&db, &street, at + 1, out[0].incident.id).await.unwrap();
     assert!(board.total.total > 0 && board.unreached.is_empty() && !board.on_duty_reader, "{engine:?}");
 }
+
+both_engines!(supplies_never_overdraw_and_recovery_is_measured, supplies_body);
+async fn supplies_body(db: Db, engine: Engine) {
+    use wushe_app::emergency::{IssueForm, MatchForm, OfferForm, ReadingForm, ReviewForm};
+    let admin = actor(&db, Role::CommunityAdmin, S, "admin.s").await;
+    let s = areas::by_code(&db, S).await.unwrap();
+    let at = 1_800_064_800_000;
+    let d = emergency::declare(&db, &admin, at, std::slice::from_ref(&s), &rainstorm(&[GRID1], false)).await.unwrap();
+    let id = d[0].incident.id;
+    let stock = wushe_app::resources::stockpiles_in(&db, s.id).await.unwrap();
+    let kits = stock.iter().find(|r| r.name.contains("急救包")).expect("the demo's first-aid kits");
+    let left = kits.quantity.unwrap();
+    let home: String = sqlx::query_scalar(
+        "SELECT code FROM areas WHERE kind = 'household' AND path LIKE $1 || '%' ORDER BY path LIMIT 1",
+    )
+    .bind(areas::by_code(&db, GRID1).await.unwrap().path)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let issue =
+        |q: i64| IssueForm { resource: kits.id.to_string(), household_code: home.clone(), quantity: q.to_string() };
+    // Ten people at once each give out a third of the stock: only three succeed.
+    let mut tasks = Vec::new();
+    for k in 0..10 {
+        let (db, admin, f) = (db.clone(), admin.clone(), issue(left / 3));
+        tasks.push(tokio::spawn(async move { emergency::issue(&db, &admin, at + k, id, &f).await }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(AppError::Invalid(e)) => assert_eq!(e.0[0].key, "errors.stock.negative", "{engine:?}"),
+            Err(e) => panic!("{engine:?}: {e:?}"),
+        }
+    }
+    assert_eq!(ok, 3, "{engine:?}");
+    let after = wushe_app::resources::stockpiles_in(&db, s.id).await.unwrap();
+    let now_left = after.iter().find(|r| r.id == kits.id).unwrap().quantity.unwrap();
+    assert_eq!(now_left, left - 3 * (left / 3), "{engine:?}");
+    let issued = emergency::issued(&db, id).await.unwrap();
+    assert_eq!(issued.iter().map(|x| x.quantity).sum::<i64>(), 3 * (left / 3));
+    let bad =
+        emergency::issue(&db, &admin, at, id, &IssueForm { household_code: "510104001001".into(), ..issue(1) }).await;
+    assert!(matches!(bad, Err(AppError::Invalid(e)) if e.0[0].field == "household_code"), "{engine:?}");
+    // An offer of kits, suggested for the kits' stockpile and taken into it.
+    let offer = OfferForm {
+        offered_by: "爱心药房".into(),
+        what: "急救包".into(),
+        quantity: "12".into(),
+        unit: "个".into(),
+        organization: String::new(),
+    };
+    let o = emergency::record_offer(&db, &admin, at + 100, id, &offer).await.unwrap();
+    let offers = emergency::offers(&db, id).await.unwrap();
+    let first = offers.iter().find(|x| x.id == o).unwrap();
+    assert_eq!(emergency::suggestions(first, &after).first().map(|r| r.id), Some(kits.id), "{engine:?}");
+    emergency::match_offer(
+        &db,
+        &admin,
+        at + 200,
+        o,
+        &MatchForm { resource: kits.id.to_string(), ..MatchForm::default() },
+    )
+    .await
+    .unwrap();
+    let again = emergency::match_offer(
+        &db,
+        &admin,
+        at + 300,
+        o,
+        &MatchForm { resource: kits.id.to_string(), ..MatchForm::default() },
+    )
+    .await;
+    assert!(matches!(again, Err(AppError::Conflict(_))), "{engine:?}: an offer is taken in once");
+    let stocked = wushe_app::resources::stockpiles_in(&db, s.id).await.unwrap();
+    assert_eq!(stocked.iter().find(|r| r.id == kits.id).unwrap().quantity.unwrap(), now_left + 12);
+    // Power down to 40% at once, back to 100% six hours later: 180 percent-hours lost.
+    let reading = |p: &str| ReadingForm {
+        service: "power".into(),
+        percent: p.into(),
+        minutes_ago: String::new(),
+        note: String::new(),
+    };
+    emergency::record_reading(&db, &admin, at, id, &reading("40")).await.unwrap();
+    emergency::record_reading(&db, &admin, at + 6 * 3_600_000, id, &reading("100")).await.unwrap();
+    let bad = emergency::record_reading(&db, &admin, at, id, &reading("140")).await;
+    assert!(matches!(bad, Err(AppError::Invalid(e)) if e.0[0].field == "percent"), "{engine:?}");
+    let r = emergency::recovery(&db, &admin, at + 7 * 3_600_000, id).await.unwrap();
+    assert_eq!(r.curves.len(), 1);
+    assert!((r.loss - 180.0).abs() < 1e-6, "{engine:?}: {}", r.loss);
+    // The review waits for the close, then joins the archive.
+    let review = ReviewForm { lessons: "沙袋提前下发到低洼楼栋。".into(), ..ReviewForm::default() };
+    assert!(matches!(emergency::save_review(&db, &admin, at, id, &review).await, Err(AppError::Conflict(_))));
+    emergency::close(
+        &db,
+        &admin,
+        at + 8 * 3_600_000,
+        id,
+        &CloseForm { summary: "积水退去，供电恢复，全部确认。".into() },
+    )
+    .await
+    .unwrap();
+    emergency::save_review(&db, &admin, at + 9 * 3_600_000, id, &review).await.unwrap();
+    let archive = emergency::archive(&db, &admin, &s).await.unwrap();
+    assert!(archive.iter().any(|x| x.incident_id == id.get() && x.lessons.contains("沙袋")), "{engine:?}");
+    let closed = emergency::issue(&db, &admin, at + 9 * 3_600_000, id, &issue(1)).await;
+    assert!(matches!(closed, Err(AppError::Conflict(_))), "{engine:?}: no issues after the close");
+}

@@ -36,3 +36,15 @@ pub async fn live(State(s): State<AppState>, ctx: Ctx, Id(id): Id<IncidentId>) -
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
+
+/// The board's script: a static file, as the pages' security policy allows no inline script.
+pub async fn script() -> axum::response::Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/live.js"),
+    )
+        .into_response()
+}

@@ -5,6 +5,9 @@
 pub mod cap;
 pub mod live;
 pub mod pages;
+pub mod plans;
+pub mod recovery;
+pub mod street;
 
 use crate::shell::manifest::{Href, Job, Manifest, NavEntry, Shown, keyed, no_api};
 use crate::shell::registry::Registry;
@@ -23,6 +26,12 @@ pub static MANIFEST: Manifest = Manifest {
             shown: Shown::Allowed(Action::EmergencyRead),
         },
         NavEntry {
+            rank: 14,
+            label: "nav.emergency",
+            href: Href::Street("/streets/{s}/emergency"),
+            shown: Shown::Allowed(Action::EmergencyDeclare),
+        },
+        NavEntry {
             rank: 13,
             label: "nav.checkins",
             href: Href::Fixed("/checkins"),
@@ -35,7 +44,16 @@ pub static MANIFEST: Manifest = Manifest {
         every_secs: 60,
         run: |s, now| Box::pin(async move { wushe_app::emergency::sweep(&s.db, now).await }),
     }],
-    catalogue: &["hazard.", "severity.", "checkin.", "alert.kind.", "skill.", "page.incident.log."],
+    catalogue: &[
+        "hazard.",
+        "severity.",
+        "checkin.",
+        "alert.kind.",
+        "skill.",
+        "page.incident.log.",
+        "service.",
+        "offer.status.",
+    ],
     keys,
 };
 
@@ -50,11 +68,17 @@ fn keys() -> Vec<String> {
     k.extend(keyed("skill.", wushe_domain::dispatch::Skill::ALL.iter().map(|h| h.code())));
     k.extend(keyed("page.incident.log.", ["declared", "changed", "closed"]));
     k.extend(keyed("notify.", ["checkin", "alert", "alert_update", "alert_cancel"]));
+    k.extend(keyed("service.", wushe_domain::emergency::KeyService::ALL.iter().map(|h| h.code())));
+    k.extend(keyed("offer.status.", wushe_domain::emergency::OfferStatus::ALL.iter().map(|h| h.code())));
     k
 }
 
 fn routes(r: &mut Registry) {
     pages::routes(r);
+    plans::routes(r);
+    recovery::routes(r);
+    street::routes(r);
     r.page(Method::GET, "/incidents/{id}/live", Action::EmergencyRead, live::live);
+    r.page(Method::GET, "/static/live.js", Action::Public, live::script);
     cap::routes(r);
 }

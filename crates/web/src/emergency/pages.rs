@@ -67,6 +67,7 @@ fn row(ctx: &Ctx, i: &Incident) -> IncidentRow {
 
 /// A plan as the community's page shows it.
 pub struct PlanRow {
+    pub code: &'static str,
     pub hazard: String,
     pub title: String,
     pub duties: Vec<(String, String)>,
@@ -86,6 +87,13 @@ struct CommunityPage {
     hazards: Vec<(&'static str, String)>,
     severities: Vec<(&'static str, String)>,
     grids: Vec<(String, String)>,
+    can_plan: bool,
+    /// Hazards without a plan yet: (code, name).
+    unplanned: Vec<(&'static str, String)>,
+    /// Each incident's and drill's timings: title, drill, to first check-in, to all, to close.
+    timings: Vec<(i64, String, bool, String, String, String)>,
+    /// The archive of lessons: incident, title, drill, lessons.
+    archive: Vec<(i64, String, bool, String)>,
     errors: Vec<FormError>,
 }
 
@@ -103,6 +111,7 @@ async fn community_view(
     let plan_row = |p: &Plan| {
         let r = p.rules();
         PlanRow {
+            code: p.hazard.code(),
             hazard: t.t(&format!("hazard.{}", p.hazard.code())).to_string(),
             title: p.title.clone(),
             duties: p.duties(),
@@ -116,6 +125,9 @@ async fn community_view(
         .filter(|p| p.kind == wushe_domain::areas::AreaKind::Grid)
         .map(|p| (p.code, p.name))
         .collect();
+    // Everything awaited first: the page's text holds references that must not cross an await.
+    let timings = emergency::timings_of(&s.db, &ctx.actor, &community).await?;
+    let archive = emergency::archive(&s.db, &ctx.actor, &community).await?;
     Ok(CommunityPage {
         l: Layout::with_title(ctx, t.f("page.emergency.title", &[&community.name])),
         code: community.code.clone(),
@@ -129,6 +141,26 @@ async fn community_view(
             .map(|v| (v.code(), t.t(&format!("severity.{}", v.code())).to_string()))
             .collect(),
         grids,
+        can_plan: ctx.actor.can(Action::EmergencyPlan, Some(&community.path)),
+        unplanned: Hazard::ALL
+            .iter()
+            .filter(|h| !plans.iter().any(|p| p.hazard == **h))
+            .map(|h| (h.code(), t.t(&format!("hazard.{}", h.code())).to_string()))
+            .collect(),
+        timings: timings
+            .into_iter()
+            .map(|(i, tm)| {
+                (
+                    i.id.get(),
+                    i.title.clone(),
+                    i.is_drill(),
+                    minutes(t, tm.to_first_checkin_ms),
+                    minutes(t, tm.to_all_reached_ms),
+                    minutes(t, tm.to_close_ms),
+                )
+            })
+            .collect(),
+        archive: archive.into_iter().map(|r| (r.incident_id, r.title, r.drill != 0, r.lessons)).collect(),
         errors,
     })
 }
@@ -173,7 +205,7 @@ pub struct GridLine {
 
 #[derive(Template)]
 #[template(path = "incident.html")]
-struct BoardPage {
+pub(crate) struct BoardPage {
     l: Layout,
     i: IncidentRow,
     community: String,
@@ -190,6 +222,10 @@ struct BoardPage {
     alerts: Vec<(String, String, String)>,
     timings: Vec<(String, String)>,
     stamp: i64,
+    recovery: super::recovery::RecoveryView,
+    supplies: super::recovery::SuppliesView,
+    chart_w: f64,
+    chart_h: f64,
     errors: Vec<FormError>,
 }
 
@@ -213,7 +249,12 @@ fn minutes(t: crate::shell::i18n::T, ms: Option<i64>) -> String {
     }
 }
 
-async fn board_view(s: &AppState, ctx: &Ctx, id: IncidentId, errors: Vec<FormError>) -> Result<BoardPage, AppError> {
+pub(crate) async fn board_view(
+    s: &AppState,
+    ctx: &Ctx,
+    id: IncidentId,
+    errors: Vec<FormError>,
+) -> Result<BoardPage, AppError> {
     let t = ctx.t();
     let b: Board = emergency::board(&s.db, &ctx.actor, s.now(), id).await?;
     let community = areas::by_id(&s.db, b.incident.community_id).await?;
@@ -242,6 +283,8 @@ async fn board_view(s: &AppState, ctx: &Ctx, id: IncidentId, errors: Vec<FormErr
         (t.t("page.incident.to_all").to_string(), minutes(t, b.timings.to_all_reached_ms)),
         (t.t("page.incident.to_close").to_string(), minutes(t, b.timings.to_close_ms)),
     ];
+    let recovery = super::recovery::view(s, ctx, &b.incident).await?;
+    let supplies = super::recovery::supplies(s, ctx, &b.incident).await?;
     Ok(BoardPage {
         l: Layout::with_title(ctx, b.incident.title.clone()),
         i: row(ctx, &b.incident),
@@ -262,6 +305,10 @@ async fn board_view(s: &AppState, ctx: &Ctx, id: IncidentId, errors: Vec<FormErr
         alerts,
         timings,
         stamp: b.stamp,
+        recovery,
+        supplies,
+        chart_w: super::recovery::CHART_W,
+        chart_h: super::recovery::CHART_H,
         errors,
     })
 }

@@ -364,14 +364,14 @@ async fn audit_all(app: &TestApp, b: &Browser, axe: &str) -> Result<(usize, Vec<
 
 /// Links to single records on the current page: the first of each kind.
 const RECORD_LINKS: &str = "return Array.from(document.querySelectorAll('main a[href]')).map(a => a.getAttribute('href'))\
-    .filter(h => /^\\/(needs|resources|spaces|people|organizations)\\/[0-9]+$/.test(h))";
+    .filter(h => /^\\/(needs|resources|spaces|people|organizations|incidents)\\/[0-9]+$/.test(h))";
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
 }
 
 /// axe-core's serious and critical violations on the current page, as one line each.
-async fn axe_run(b: &Browser, axe: &str) -> Result<Vec<String>, String> {
+pub(crate) async fn axe_run(b: &Browser, axe: &str) -> Result<Vec<String>, String> {
     let script = format!(
         "{axe}\nconst done = arguments[arguments.length - 1];\n\
          axe.run(document, {{ resultTypes: ['violations'] }}).then(r => done(r.violations\

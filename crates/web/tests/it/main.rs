@@ -4,6 +4,7 @@
 mod browser;
 mod crawl;
 mod emergency_http;
+mod emergency_pages;
 mod http;
 mod journeys;
 mod needs_http;
