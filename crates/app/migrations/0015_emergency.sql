@@ -210,3 +210,30 @@ CREATE TABLE incident_reviews (
     user_id BIGINT REFERENCES users(id),
     at BIGINT NOT NULL
 );
+
+-- A2 for everyone with a phone, account or not: one broadcast per source (an alert), one row per
+-- phone number, so every number is sent the message once. Owned by notifications.
+CREATE TABLE broadcasts (
+    id {{pk}},
+    community_id BIGINT REFERENCES areas(id),
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE broadcast_outbox (
+    id {{pk}},
+    community_id BIGINT REFERENCES areas(id),
+    broadcast_id BIGINT NOT NULL REFERENCES broadcasts(id),
+    destination TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    claimed_at BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    UNIQUE (broadcast_id, destination)
+);
+CREATE INDEX broadcast_outbox_due ON broadcast_outbox(status, next_attempt_at);

@@ -54,7 +54,7 @@ mod tests {
         ("directory", &["search_terms"]),
         ("accounts", &["users", "grants", "sessions", "api_tokens"]),
         ("audit", &["audit_chains", "audit_entries", "audit_head", "audit_log"]),
-        ("notifications", &["notifications", "outbox"]),
+        ("notifications", &["notifications", "outbox", "broadcasts", "broadcast_outbox"]),
         (
             "needs",
             &[
@@ -102,6 +102,11 @@ mod tests {
                 "emergency_alerts",
                 "checkins",
                 "checkin_events",
+                "supply_issues",
+                "supply_offers",
+                "functionality_readings",
+                "situation_reports",
+                "incident_reviews",
             ],
         ),
         ("db", &["schema_migrations"]),

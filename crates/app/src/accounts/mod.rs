@@ -16,7 +16,7 @@ pub use login::{account_of, authenticate, record_failed_login};
 pub use model::User;
 pub use passwords::hash_password;
 pub use queries::{display_name, display_names, grant_list, grants_of, member_org_ids, person_of, users_in};
-pub(crate) use queries::{holders_in, users_inside};
+pub(crate) use queries::{holders_in, phones_of, users_inside};
 pub use sessions::{
     NewSession, SESSION_TTL_MILLIS, create_api_token, create_session, end_session, session, token_user,
 };

@@ -120,3 +120,24 @@ pub(crate) async fn users_inside(tx: &mut sqlx::Transaction<'_, sqlx::Any>, path
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// The phone numbers of these users' accounts, for leaving them out of a broadcast that their
+/// own notifications already carry.
+pub(crate) async fn phones_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    users: &[i64],
+) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    let backend = crate::db::Backend::of(tx);
+    for chunk in crate::db::statement_chunks(users, 1) {
+        let mut q = sqlx::query_as::<_, (Option<String>,)>(crate::sql!(
+            "SELECT phone FROM users WHERE id IN ({})",
+            backend.in_list(chunk.len())
+        ));
+        for u in chunk {
+            q = q.bind(*u);
+        }
+        out.extend(q.fetch_all(&mut **tx).await?.into_iter().filter_map(|r| r.0));
+    }
+    Ok(out)
+}

@@ -224,6 +224,7 @@ async fn alert(
     .bind(at)
     .execute(&mut *tx.tx)
     .await?;
+    let (hz_text, iz_text) = (hz.clone(), iz.clone());
     let msg = notifications::Message {
         community_id: Some(i.community_id),
         kind: match kind {
@@ -236,7 +237,30 @@ async fn alert(
         body: iz,
     };
     notifications::queue_many(&mut tx.tx, at, &[(users.clone(), msg)]).await?;
-    Ok(users.len())
+    // A real alert also goes by SMS to every resident with a phone in the areas, once per
+    // number: those whose account was just notified already have it.
+    let mut texted = 0;
+    if !i.is_drill() {
+        let mut phones = Vec::new();
+        for p in paths {
+            phones.extend(crate::people::phones_in(&mut tx.tx, i.community_id, p).await?);
+        }
+        let notified: std::collections::HashSet<String> =
+            crate::accounts::phones_of(&mut tx.tx, &users).await?.into_iter().collect();
+        phones.retain(|p| !notified.contains(p));
+        let body = if iz_text.is_empty() { hz_text.clone() } else { format!("{hz_text} {iz_text}") };
+        texted = notifications::broadcast(
+            &mut tx.tx,
+            at,
+            Some(i.community_id),
+            "alert",
+            &format!("alert:{identifier}"),
+            &body,
+            &phones,
+        )
+        .await?;
+    }
+    Ok(users.len() + texted)
 }
 
 async fn active(db: &Db, actor: &Actor, id: IncidentId) -> Result<Incident, AppError> {

@@ -136,7 +136,12 @@ pub async fn dispatch(db: &Db, channels: &Channels, now: i64) -> Result<Round, A
     let (email, sms) =
         tokio::join!(dispatch_channel(db, channels, "email", now), dispatch_channel(db, channels, "sms", now));
     let (a, b) = (email?, sms?);
-    Ok(Round { sent: a.sent + b.sent, failed: a.failed + b.failed, gave_up: a.gave_up + b.gave_up })
+    let c = super::broadcast::dispatch(db, channels, now).await?;
+    Ok(Round {
+        sent: a.sent + b.sent + c.sent,
+        failed: a.failed + b.failed + c.failed,
+        gave_up: a.gave_up + b.gave_up + c.gave_up,
+    })
 }
 
 async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, now: i64) -> Result<Round, AppError> {

@@ -7,11 +7,13 @@
 //! (delivery carries the notification id for receivers that de-duplicate after a crash);
 //! failures are retried with exponential back-off until `MAX_ATTEMPTS`.
 
+mod broadcast;
 mod delivery;
 mod inbox;
 mod outbox;
 mod queue;
 
+pub use broadcast::{BATCH, broadcast, progress as broadcast_progress};
 pub use delivery::{Channels, DIGEST_FROM, MAX_ATTEMPTS, Outgoing, Render, Round, backoff_millis, dispatch};
 pub use inbox::{Notification, inbox, inbox_page, mark_all_read, mark_read, unread};
 pub use outbox::{OUTBOX_STATUSES, OutboxRow, failing, outbox, outbox_counts, retry};

@@ -16,4 +16,4 @@ pub use queries::{
     HouseholdHit, ResidentFilter, counts_in, find_households, get, household_members, place_of, residents_in,
     vulnerability_counts, vulnerable_households,
 };
-pub(crate) use queries::{contacts, vulnerable_in};
+pub(crate) use queries::{contacts, phones_in, vulnerable_in};

@@ -300,3 +300,21 @@ pub(crate) async fn contacts(
     }
     Ok(out)
 }
+
+/// The phone numbers of the residents living in `path`'s subtree of one community: whom an
+/// emergency alert reaches by SMS, account or not.
+pub(crate) async fn phones_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    community_id: i64,
+    path: &str,
+) -> Result<Vec<String>, AppError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT phone FROM people WHERE community_id = $1 AND household_path >= $2 AND household_path < $3 AND phone IS NOT NULL AND phone <> ''",
+    )
+    .bind(community_id)
+    .bind(path)
+    .bind(upper(path))
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -126,6 +126,20 @@ async fn declare_body(db: Db, engine: Engine) {
     assert!(drill[0].incident.is_drill());
     let drill_alerts = emergency::alerts_of(&db, drill[0].incident.id).await.unwrap();
     assert!(drill_alerts.iter().all(|a| a.drill == 1), "{engine:?}");
+    // The real alert goes by SMS to every resident's number in the grid; the drill's to none.
+    let real = emergency::alerts_of(&db, d.incident.id).await.unwrap();
+    let phones: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT phone) FROM people WHERE household_path LIKE $1 || '%' AND phone IS NOT NULL AND phone <> '' \
+         AND phone NOT IN (SELECT phone FROM users WHERE phone IS NOT NULL)",
+    )
+    .bind(&g1.path)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let sms = wushe_app::notifications::broadcast_progress(&db, &format!("alert:{}", real[0].identifier)).await.unwrap();
+    assert!(phones > 0 && sms.0 == phones, "{engine:?}: {sms:?} for {phones} numbers");
+    let none = wushe_app::notifications::broadcast_progress(&db, &format!("alert:{}", drill_alerts[0].identifier)).await.unwrap();
+    assert_eq!(none.0, 0, "{engine:?}: a drill texts nobody");
     assert_eq!(emergency::active_in(&db, s.id).await.unwrap().len(), 2);
 
     // The grid worker records a result for a resident of their grid in one step.

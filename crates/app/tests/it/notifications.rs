@@ -329,3 +329,92 @@ fn wushe_web_like_render(o: &notifications::Outgoing<'_>) -> (String, String) {
         (String::new(), format!("alone #{}", o.need_id.unwrap_or(0)))
     }
 }
+
+/// A batch gateway: refuses the first `fail_first` requests (503), then records every number
+/// it accepted with its key.
+async fn batch_gateway(fail_first: usize, got: Arc<Mutex<Vec<(String, String)>>>) -> String {
+    use axum::{Json, Router, http::StatusCode, routing::post};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = Router::new().route(
+        "/sms",
+        post(move |Json(v): Json<serde_json::Value>| {
+            let (got, calls) = (got.clone(), calls.clone());
+            async move {
+                if calls.fetch_add(1, Ordering::SeqCst) < fail_first {
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                // The demo's own notifications come one by one; only batches are counted.
+                let (Some(to), Some(keys)) = (v["to"].as_array(), v["keys"].as_array()) else { return StatusCode::OK };
+                assert_eq!(to.len(), keys.len());
+                let mut g = got.lock().unwrap();
+                for (t, k) in to.iter().zip(keys) {
+                    g.push((t.as_str().unwrap().to_string(), k.as_str().unwrap().to_string()));
+                }
+                StatusCode::OK
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_reaches_every_number_once_in_batches_even_after_a_refusal() {
+    for engine in Engine::BOTH {
+        let Some(db) = seeded_db(engine, "broadcast_once").await else { continue };
+        // The demo's own messages (its 2023 alerts among them) are out of the way.
+        sqlx::query("UPDATE outbox SET status = 'sent'").execute(&db.pool).await.unwrap();
+        sqlx::query("UPDATE broadcast_outbox SET status = 'sent'").execute(&db.pool).await.unwrap();
+        // 450 numbers, a tenth of them twice, queued in two calls for the same alert.
+        let phones: Vec<String> = (0..450).map(|k| format!("139{:08}", k)).collect();
+        let mut twice = phones.clone();
+        twice.extend(phones.iter().step_by(10).cloned());
+        let mut tx = db.pool.begin().await.unwrap();
+        let n = notifications::broadcast(
+            &mut tx,
+            T0,
+            None,
+            "alert",
+            "alert:test-1",
+            "暴雨预警 请勿进入地下车库",
+            &twice[..300],
+        )
+        .await
+        .unwrap();
+        let m = notifications::broadcast(
+            &mut tx,
+            T0,
+            None,
+            "alert",
+            "alert:test-1",
+            "暴雨预警 请勿进入地下车库",
+            &twice[200..],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(n + m, 450, "{engine:?}: each number queued once");
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let url = batch_gateway(1, got.clone()).await;
+        let channels = Channels { webhook: Some(url), ..Channels::default() };
+        let first = notifications::dispatch(&db, &channels, T0).await.unwrap();
+        assert_eq!(first.failed, notifications::BATCH, "{engine:?}: the refused batch waits");
+        assert_eq!(notifications::broadcast_progress(&db, "alert:test-1").await.unwrap(), (450, 350, 0));
+        // Nothing is due again before its back-off; then the rest goes.
+        notifications::dispatch(&db, &channels, T0 + 1_000).await.unwrap();
+        assert_eq!(notifications::broadcast_progress(&db, "alert:test-1").await.unwrap().1, 350);
+        notifications::dispatch(&db, &channels, T0 + 10 * 60_000).await.unwrap();
+        assert_eq!(notifications::broadcast_progress(&db, "alert:test-1").await.unwrap(), (450, 450, 0));
+        let got = got.lock().unwrap().clone();
+        let mut numbers: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!((got.len(), numbers.len()), (450, 450), "{engine:?}: every number exactly once");
+        let mut keys: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), 450, "{engine:?}: a key per number");
+    }
+}
