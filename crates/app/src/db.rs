@@ -183,7 +183,17 @@ pub const PARAMS_PER_STATEMENT: usize = 240;
 /// in its statement cache, so a handful of sizes stay prepared where every length from 1 to
 /// the maximum would crowd each other (and the reads) out of the cache.
 pub fn statement_chunks<T>(items: &[T], per_row: usize) -> Vec<&[T]> {
-    let fit = (PARAMS_PER_STATEMENT / per_row.max(1)).max(1);
+    statement_chunks_of(items, per_row, PARAMS_PER_STATEMENT)
+}
+
+/// Most bind parameters in one statement of a bulk write that runs once per event, not per
+/// request (an emergency's thousands of check-ins): fewer, longer statements, still far under
+/// both engines' limits (SQLite 32,766, PostgreSQL 65,535).
+pub const BULK_PARAMS_PER_STATEMENT: usize = 4_096;
+
+/// [`statement_chunks`] with another ceiling of parameters per statement.
+pub fn statement_chunks_of<T>(items: &[T], per_row: usize, max_params: usize) -> Vec<&[T]> {
+    let fit = (max_params / per_row.max(1)).max(1);
     let max = 1usize << (usize::BITS - 1 - fit.leading_zeros());
     let mut out = Vec::new();
     let mut rest = items;

@@ -29,38 +29,90 @@ pub struct Dispatched {
     pub unassigned: usize,
 }
 
-/// Opens one check-in for each resident of `paths` the plan's rules pick, inside the
-/// declaration's transaction. Returns how many were opened.
-pub(crate) async fn open_for(
-    tx: &mut AuditedTx<'_>,
-    incident: &Incident,
-    rules: &CheckinRules,
+/// Where helpers are sought: a community (or its incident, once there is one).
+pub(crate) struct Place<'a> {
+    pub community_id: i64,
+    pub path: &'a str,
+    pub drill: bool,
+    pub incident: Option<IncidentId>,
+}
+
+impl<'a> Place<'a> {
+    pub(crate) fn of(i: &'a Incident) -> Place<'a> {
+        Place { community_id: i.community_id, path: &i.area_path, drill: i.is_drill(), incident: Some(i.id) }
+    }
+}
+
+/// A declaration's check-ins worked out before anything is written: who is checked on, where
+/// they live, and who goes (`None`: nobody can).
+pub(crate) struct Prepared {
+    rows: Vec<(i64, String, String, i32, i32, Skill, Priority)>,
+    assignee: Vec<Option<i64>>,
+    within_minutes: i64,
+}
+
+/// Reads the residents the plan picks in `paths` and the helpers, and runs the optimiser:
+/// outside the declaration's write transaction (a read of its own), so several communities
+/// are prepared at once and the writes that follow hold the database briefly.
+pub(crate) async fn prepare(
+    db: &Db,
+    place: &Place<'_>,
+    plan: Option<&Plan>,
     paths: &[String],
     map: &Map,
     at: i64,
-) -> Result<usize, AppError> {
+) -> Result<Prepared, AppError> {
+    let rules = plan.map(Plan::rules).unwrap_or_default();
+    let mut tx = db.pool.begin().await?;
     let mut rows: Vec<(i64, String, String, i32, i32, Skill, Priority)> = Vec::new();
     for path in paths {
-        for (person, home, flags) in people::vulnerable_in(&mut tx.tx, incident.community_id, path).await? {
+        for (person, home, flags) in people::vulnerable_in(&mut tx, place.community_id, path).await? {
             let flags = Vulnerabilities::parse_list(&flags).unwrap_or_default();
             let Some((skill, priority)) = rules.task_for(&flags) else { continue };
-            let grid = map.grid_of(&home).unwrap_or(&incident.area_path).to_string();
+            let grid = map.grid_of(&home).unwrap_or(place.path).to_string();
             let (x, y) = map.position(&home);
             rows.push((person, home, grid, x, y, skill, priority));
         }
     }
-    const PARAMS: usize = 11;
+    let (list, users) = helpers(&mut tx, place, plan, &rules, map, at).await?;
+    tx.commit().await?;
+    let tasks: Vec<Task> = rows.iter().map(|r| Task { x: r.3, y: r.4, skill: r.5, priority: r.6 }).collect();
+    let solution = tokio::task::spawn_blocking(move || dispatch::plan(&tasks, &list))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let assignee = solution.assignment.helper_of.iter().map(|h| h.map(|h| users[h as usize])).collect();
+    Ok(Prepared { rows, assignee, within_minutes: rules.within_minutes })
+}
+
+/// Writes the prepared check-ins of a new incident inside its declaration's transaction, each
+/// once, already with its assignee (or open), their dispatch events, and the helpers' messages.
+pub(crate) async fn open_for(
+    tx: &mut AuditedTx<'_>,
+    incident: &Incident,
+    prepared: &Prepared,
+    at: i64,
+) -> Result<(usize, Dispatched), AppError> {
+    let (rows, assignee) = (&prepared.rows, &prepared.assignee);
+    let due = at + prepared.within_minutes * 60_000;
+    let (cid, iid) = (incident.community_id, incident.id.get());
     let backend = crate::db::Backend::of(&tx.tx);
-    for chunk in crate::db::statement_chunks(&rows, PARAMS) {
+    // Constants are written into the statement (whole numbers and codes only); the rest bound.
+    const PARAMS: usize = 8;
+    let mut ids: std::collections::HashMap<i64, i64> = std::collections::HashMap::with_capacity(rows.len());
+    let numbered: Vec<usize> = (0..rows.len()).collect();
+    for chunk in crate::db::statement_chunks_of(&numbered, PARAMS, crate::db::BULK_PARAMS_PER_STATEMENT) {
         let sql = crate::sql!(
-            "INSERT INTO checkins (community_id, incident_id, person_id, area_path, grid_path, x, y, skill, priority, status, created_at) VALUES {}",
-            backend.values_list(chunk.len(), PARAMS)
+            "INSERT INTO checkins (community_id, incident_id, created_at, person_id, area_path, grid_path, x, y, skill, priority, \
+             assignee_user_id, status, dispatched_at, due_at) SELECT {cid}, {iid}, {at}, v.*, \
+             CASE WHEN v.{a} IS NULL THEN 'open' ELSE 'dispatched' END, CASE WHEN v.{a} IS NULL THEN NULL ELSE {at} END, \
+             CASE WHEN v.{a} IS NULL THEN NULL ELSE {due} END FROM (VALUES {}) AS v RETURNING id, person_id",
+            backend.values_list(chunk.len(), PARAMS),
+            a = "column8"
         );
-        let mut q = sqlx::query(sql);
-        for (person, home, grid, x, y, skill, priority) in chunk {
+        let mut q = sqlx::query_as::<_, (i64, i64)>(sql);
+        for k in chunk {
+            let (person, home, grid, x, y, skill, priority) = &rows[*k];
             q = q
-                .bind(incident.community_id)
-                .bind(incident.id.get())
                 .bind(*person)
                 .bind(home.as_str())
                 .bind(grid.as_str())
@@ -68,20 +120,54 @@ pub(crate) async fn open_for(
                 .bind(i64::from(*y))
                 .bind(skill.code())
                 .bind(priority.get())
-                .bind(CheckinStatus::Open.code())
-                .bind(at);
+                .bind(assignee[*k]);
         }
-        q.execute(&mut *tx.tx).await?;
+        ids.extend(q.fetch_all(&mut *tx.tx).await?.into_iter().map(|(id, person)| (person, id)));
     }
-    Ok(rows.len())
+    let mut given: HashMap<i64, usize> = HashMap::new();
+    let mut events: Vec<(i64, i64)> = Vec::new();
+    for (k, a) in assignee.iter().enumerate() {
+        if let (Some(u), Some(id)) = (a, ids.get(&rows[k].0)) {
+            *given.entry(*u).or_default() += 1;
+            events.push((*id, *u));
+        }
+    }
+    write_events(tx, incident, &events, "dispatched", None, None, at).await?;
+    tell_helpers(tx, incident, &given, at).await?;
+    Ok((rows.len(), Dispatched { assigned: events.len(), unassigned: rows.len() - events.len() }))
+}
+
+/// Tells each helper how many homes they have just been given.
+async fn tell_helpers(
+    tx: &mut AuditedTx<'_>,
+    incident: &Incident,
+    given: &HashMap<i64, usize>,
+    at: i64,
+) -> Result<(), AppError> {
+    let mut helpers: Vec<i64> = given.keys().copied().collect();
+    helpers.sort_unstable();
+    let batch: Vec<(Vec<i64>, notifications::Message)> = helpers
+        .iter()
+        .map(|u| {
+            let msg = notifications::Message {
+                community_id: Some(incident.community_id),
+                kind: "checkin",
+                need_id: None,
+                title: incident.title.clone(),
+                body: given[u].to_string(),
+            };
+            (vec![*u], msg)
+        })
+        .collect();
+    notifications::queue_many(&mut tx.tx, at, &batch).await
 }
 
 /// The helpers who can go now, with their user ids: the plan's volunteers (all active ones
 /// when it names no group) who are available, and the grid workers of the community, each
 /// with what they can still take.
 async fn helpers(
-    tx: &mut AuditedTx<'_>,
-    incident: &Incident,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    place: &Place<'_>,
     plan: Option<&Plan>,
     rules: &CheckinRules,
     map: &Map,
@@ -89,8 +175,8 @@ async fn helpers(
 ) -> Result<(Vec<Helper>, Vec<i64>), AppError> {
     let groups = plan.map(Plan::groups).unwrap_or_default();
     let mut by_user: HashMap<i64, Helper> = HashMap::new();
-    let inside = |p: &Option<String>| p.clone().filter(|h| h.starts_with(&incident.area_path));
-    for v in volunteers::on_call(&mut tx.tx, incident.community_id, &groups).await? {
+    let inside = |p: &Option<String>| p.clone().filter(|h| h.starts_with(place.path));
+    for v in volunteers::on_call(tx, place.community_id, &groups).await? {
         if !v.availability.trim().is_empty()
             && let Ok(weekly) = WeeklySchedule::parse(&v.availability)
             && !(Availability { weekly, exceptions: vec![] }).available_at(at)
@@ -102,18 +188,25 @@ async fn helpers(
         by_user.insert(v.user_id, Helper { x, y, capacity: rules.per_volunteer, skills });
     }
     // A drill calls out only its drill group.
-    if !incident.is_drill() || groups.is_empty() {
-        for (user, grant_path, home) in accounts::holders_in(&mut tx.tx, Role::GridWorker, &incident.area_path).await? {
+    if !place.drill || groups.is_empty() {
+        for (user, grant_path, home) in accounts::holders_in(tx, Role::GridWorker, place.path).await? {
             let (x, y) = map.position(&inside(&home).unwrap_or(grant_path));
             let h = by_user.entry(user).or_insert(Helper { x, y, capacity: 0, skills: Skills::of(&[Skill::General]) });
             h.capacity = h.capacity.max(rules.per_grid_worker);
         }
     }
+    // A new incident holds nothing yet; a running one, what was dispatched and who rests.
+    let Some(incident) = place.incident else {
+        let mut users: Vec<i64> = by_user.keys().copied().filter(|u| by_user[u].capacity > 0).collect();
+        users.sort_unstable();
+        let list = users.iter().map(|u| by_user[u]).collect();
+        return Ok((list, users));
+    };
     let load: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT assignee_user_id, COUNT(*) FROM checkins WHERE incident_id = $1 AND status = 'dispatched' GROUP BY assignee_user_id",
     )
-    .bind(incident.id.get())
-    .fetch_all(&mut *tx.tx)
+    .bind(incident.get())
+    .fetch_all(&mut **tx)
     .await?;
     for (user, n) in load {
         if let Some(h) = by_user.get_mut(&user) {
@@ -124,9 +217,9 @@ async fn helpers(
         "SELECT DISTINCT assignee_user_id FROM checkin_events WHERE incident_id = $1 AND kind IN ('declined', 'overdue') \
          AND at > $2 AND assignee_user_id IS NOT NULL",
     )
-    .bind(incident.id.get())
+    .bind(incident.get())
     .bind(at - RESTING_MS)
-    .fetch_all(&mut *tx.tx)
+    .fetch_all(&mut **tx)
     .await?;
     for (user,) in resting {
         by_user.remove(&user);
@@ -165,7 +258,8 @@ pub(crate) async fn dispatch_open(
             priority: Priority::new(*p).unwrap_or(Priority::LOW),
         })
         .collect();
-    let (list, users) = helpers(tx, incident, plan, &rules, map, at).await?;
+    let place = Place::of(incident);
+    let (list, users) = helpers(&mut tx.tx, &place, plan, &rules, map, at).await?;
     let solution = dispatch::plan(&tasks, &list);
     let mut given: HashMap<i64, Vec<i64>> = HashMap::new();
     for (k, h) in solution.assignment.helper_of.iter().enumerate() {
@@ -198,52 +292,37 @@ pub(crate) async fn dispatch_open(
         events.extend(ids.iter().map(|id| (*id, *user)));
     }
     write_events(tx, incident, &events, "dispatched", None, None, at).await?;
-    let batch: Vec<(Vec<i64>, notifications::Message)> = helpers_told
-        .iter()
-        .map(|u| {
-            let msg = notifications::Message {
-                community_id: Some(incident.community_id),
-                kind: "checkin",
-                need_id: None,
-                title: incident.title.clone(),
-                body: given[u].len().to_string(),
-            };
-            (vec![*u], msg)
-        })
-        .collect();
-    notifications::queue_many(&mut tx.tx, at, &batch).await?;
+    let counts: HashMap<i64, usize> = given.iter().map(|(u, ids)| (*u, ids.len())).collect();
+    tell_helpers(tx, incident, &counts, at).await?;
     let assigned = events.len();
     Ok(Dispatched { assigned, unassigned: open.len() - assigned })
 }
 
-/// Appends check-in events: (check-in, assignee) pairs of one kind.
+/// Appends check-in events: (check-in, assignee) pairs of one kind (an assignee of 0 is none).
+/// The constants (ids, the time, the kind and result codes) are written into the statement.
 async fn write_events(
     tx: &mut AuditedTx<'_>,
     incident: &Incident,
     rows: &[(i64, i64)],
-    kind: &str,
+    kind: &'static str,
     by: Option<i64>,
-    result: Option<&str>,
+    result: Option<&'static str>,
     at: i64,
 ) -> Result<(), AppError> {
-    const PARAMS: usize = 8;
+    const PARAMS: usize = 2;
     let backend = crate::db::Backend::of(&tx.tx);
-    for chunk in crate::db::statement_chunks(rows, PARAMS) {
+    let by = by.map_or("NULL".to_string(), |b| b.to_string());
+    let result = result.map_or("NULL".to_string(), |r| format!("'{r}'"));
+    let (cid, iid) = (incident.community_id, incident.id.get());
+    for chunk in crate::db::statement_chunks_of(rows, PARAMS, crate::db::BULK_PARAMS_PER_STATEMENT) {
         let sql = crate::sql!(
-            "INSERT INTO checkin_events (community_id, incident_id, checkin_id, at, kind, user_id, assignee_user_id, result) VALUES {}",
+            "INSERT INTO checkin_events (community_id, incident_id, at, kind, user_id, result, checkin_id, assignee_user_id) \
+             SELECT {cid}, {iid}, {at}, '{kind}', {by}, {result}, v.column1, NULLIF(v.column2, 0) FROM (VALUES {}) AS v",
             backend.values_list(chunk.len(), PARAMS)
         );
         let mut q = sqlx::query(sql);
         for (checkin, assignee) in chunk {
-            q = q
-                .bind(incident.community_id)
-                .bind(incident.id.get())
-                .bind(*checkin)
-                .bind(at)
-                .bind(kind)
-                .bind(by)
-                .bind(if *assignee == 0 { None } else { Some(*assignee) })
-                .bind(result);
+            q = q.bind(*checkin).bind(*assignee);
         }
         q.execute(&mut *tx.tx).await?;
     }

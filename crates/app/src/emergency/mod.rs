@@ -31,7 +31,7 @@ pub use live::{subscribe, touch};
 pub use model::{Alert, Checkin, Incident, LogEntry, Plan};
 pub use places::{Map, ring_of};
 pub use plans::{of_incident, plan_for, plans, save as save_plan};
-pub use queries::{Board, GridProgress, OnDuty, board, incidents, log_of, stamp};
+pub use queries::{Board, GridProgress, OnDuty, StreetLine, board, incidents, log_of, stamp, street_board};
 pub use recovery::{
     Curve, ReadingForm, Recovery, Report, Review, ReviewForm, add_report, archive, record_reading, recovery,
     recovery_of, reports, review_of, save_review, timings_of,

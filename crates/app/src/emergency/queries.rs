@@ -189,3 +189,51 @@ pub async fn board(db: &Db, actor: &Actor, at: i64, id: IncidentId) -> Result<Bo
     let timings = timings(incident.declared_at, first, all_reached, incident.closed_at);
     Ok(Board { incident, areas: places, grids, total, needs, on_duty, unreached, on_duty_reader, timings, stamp: mark })
 }
+
+/// One active incident of a street, with its check-in figures (the street's situation board).
+#[derive(Debug, Clone)]
+pub struct StreetLine {
+    pub incident: Incident,
+    pub progress: GridProgress,
+}
+
+/// The active incidents of every community in the street and their progress, in two queries
+/// whatever the number of communities.
+pub async fn street_board(db: &Db, actor: &Actor, street: &Area) -> Result<Vec<StreetLine>, AppError> {
+    if !actor.operator && !actor.grants.reaches(Action::EmergencyRead, &street.path) {
+        return Err(AppError::NotFound);
+    }
+    let upper = crate::db::upper(&street.path);
+    let active = sqlx::query_as::<_, Incident>(crate::sql!(
+        "SELECT {INCIDENT_COLS} FROM incidents WHERE status = 'active' AND area_path >= $1 AND area_path < $2 ORDER BY area_path, drill, id"
+    ))
+    .bind(&street.path)
+    .bind(&upper)
+    .fetch_all(&db.pool)
+    .await?;
+    let rows: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT c.incident_id, c.status, c.result, COUNT(*) FROM checkins c JOIN incidents i ON i.id = c.incident_id \
+         WHERE i.status = 'active' AND i.area_path >= $1 AND i.area_path < $2 GROUP BY c.incident_id, c.status, c.result",
+    )
+    .bind(&street.path)
+    .bind(&upper)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(active
+        .into_iter()
+        .map(|i| {
+            let mut p = GridProgress { path: i.area_path.clone(), ..Default::default() };
+            for (_, status, result, n) in rows.iter().filter(|r| r.0 == i.id.get()) {
+                p.total += n;
+                match (status.as_str(), result.as_deref()) {
+                    ("open", _) => p.open += n,
+                    ("dispatched", _) => p.dispatched += n,
+                    (_, Some("safe")) => p.safe += n,
+                    (_, Some("needs_help")) => p.needs_help += n,
+                    _ => p.unreached += n,
+                }
+            }
+            StreetLine { incident: i, progress: p }
+        })
+        .collect())
+}

@@ -3,7 +3,7 @@
 //! one transaction with its mode-log entry, its alert (a CAP message, and notifications to the
 //! people it reaches) and, on declaring, a check-in for every vulnerable resident, dispatched.
 
-use super::checkins::{Dispatched, dispatch_open, open_for};
+use super::checkins::{Dispatched, Place, Prepared, open_for, prepare};
 use super::forms::{ChangeForm, CloseForm, DeclareForm};
 use super::model::{ALERT_COLS, Alert, INCIDENT_COLS, Incident, Plan};
 use super::places::Map;
@@ -43,7 +43,10 @@ pub async fn declare(
         actor.require(Action::EmergencyDeclare, Some(&c.path))?;
     }
     let batch = format!("{at}-{}", actor.user_id.unwrap_or(0));
+    // A number in two of the communities is texted once for the whole declaration.
+    let mut texted: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut out = Vec::new();
+    let mut chosen: Vec<(Area, Vec<Area>)> = Vec::new();
     for community in communities {
         // Grids named must be this community's; with several communities, each takes those
         // that are its own, and all of itself when none is.
@@ -58,9 +61,33 @@ pub async fn declare(
         if paths.is_empty() {
             paths.push(community.clone());
         }
-        let plan = super::plans::plan_for(db, community.id, d.hazard).await?;
-        let map = Map::of(db, community.id, &community.path).await?;
-        out.push(declare_one(db, actor, at, community, &paths, plan.as_ref(), &d, &batch, &map).await?);
+        chosen.push((community.clone(), paths));
+    }
+    // Each community's check-ins are worked out at once, side by side (reads and the
+    // optimiser); the writes then follow one community at a time.
+    let mut work = tokio::task::JoinSet::new();
+    for (k, (community, places)) in chosen.iter().cloned().enumerate() {
+        let (db, hazard, drill) = (db.clone(), d.hazard, d.drill);
+        work.spawn(async move {
+            let plan = super::plans::plan_for(&db, community.id, hazard).await?;
+            let map = Map::of(&db, community.id, &community.path).await?;
+            let paths: Vec<String> = places.iter().map(|a| a.path.clone()).collect();
+            let place = Place { community_id: community.id, path: &community.path, drill, incident: None };
+            let prepared = prepare(&db, &place, plan.as_ref(), &paths, &map, at).await?;
+            Ok::<_, AppError>((k, plan, prepared))
+        });
+    }
+    // All are worked out before the first write: writing while the others still read and
+    // optimise made both slower on two cores (docs/benchmarks.md).
+    let mut ready = Vec::with_capacity(chosen.len());
+    while let Some(done) = work.join_next().await {
+        ready.push(done.map_err(|e| AppError::Internal(e.to_string()))??);
+    }
+    ready.sort_by_key(|r| r.0);
+    for ((community, places), (_, plan, prepared)) in chosen.iter().zip(ready) {
+        out.push(
+            declare_one(db, actor, at, community, places, plan.as_ref(), &d, &batch, &prepared, &mut texted).await?,
+        );
     }
     Ok(out)
 }
@@ -75,7 +102,8 @@ async fn declare_one(
     plan: Option<&Plan>,
     d: &super::forms::Declaration,
     batch: &str,
-    map: &Map,
+    prepared: &Prepared,
+    texted: &mut std::collections::HashSet<String>,
 ) -> Result<Declared, AppError> {
     let title = if d.title.is_empty() { plan.map(|p| p.title.clone()).unwrap_or_default() } else { d.title.clone() };
     let title = if title.is_empty() { d.hazard.code().to_string() } else { title };
@@ -119,10 +147,8 @@ async fn declare_one(
     let names: Vec<&str> = places.iter().map(|a| a.name.as_str()).collect();
     log(&mut tx, &incident, actor, at, "declared", Mode::Emergency, d.severity, &names.join("、")).await?;
     let paths: Vec<String> = places.iter().map(|a| a.path.clone()).collect();
-    let alerted = alert(&mut tx, &incident, plan, AlertKind::Alert, d.severity, &paths, "", at).await?;
-    let rules = plan.map(Plan::rules).unwrap_or_default();
-    let checkins = open_for(&mut tx, &incident, &rules, &paths, map, at).await?;
-    let dispatched = dispatch_open(&mut tx, &incident, plan, map, at).await?;
+    let alerted = alert(&mut tx, &incident, plan, AlertKind::Alert, d.severity, &paths, "", at, texted).await?;
+    let (checkins, dispatched) = open_for(&mut tx, &incident, prepared, at).await?;
     let what = if d.drill { "emergency.drill" } else { "emergency.declare" };
     tx.record(actor, Some(community.id), what, &format!("incident:{}", incident.id), d.hazard.code()).await?;
     tx.commit().await?;
@@ -173,6 +199,7 @@ async fn alert(
     paths: &[String],
     note: &str,
     at: i64,
+    texted: &mut std::collections::HashSet<String>,
 ) -> Result<usize, AppError> {
     let last: Option<(i64, i64)> =
         sqlx::query_as("SELECT id, (SELECT COUNT(*) FROM emergency_alerts WHERE incident_id = $1) FROM emergency_alerts WHERE incident_id = $1 ORDER BY id DESC LIMIT 1")
@@ -239,7 +266,7 @@ async fn alert(
     notifications::queue_many(&mut tx.tx, at, &[(users.clone(), msg)]).await?;
     // A real alert also goes by SMS to every resident with a phone in the areas, once per
     // number: those whose account was just notified already have it.
-    let mut texted = 0;
+    let mut sent_sms = 0;
     if !i.is_drill() {
         let mut phones = Vec::new();
         for p in paths {
@@ -247,9 +274,9 @@ async fn alert(
         }
         let notified: std::collections::HashSet<String> =
             crate::accounts::phones_of(&mut tx.tx, &users).await?.into_iter().collect();
-        phones.retain(|p| !notified.contains(p));
+        phones.retain(|p| !notified.contains(p) && texted.insert(p.clone()));
         let body = if iz_text.is_empty() { hz_text.clone() } else { format!("{hz_text} {iz_text}") };
-        texted = notifications::broadcast(
+        sent_sms = notifications::broadcast(
             &mut tx.tx,
             at,
             Some(i.community_id),
@@ -260,7 +287,7 @@ async fn alert(
         )
         .await?;
     }
-    Ok(users.len() + texted)
+    Ok(users.len() + sent_sms)
 }
 
 async fn active(db: &Db, actor: &Actor, id: IncidentId) -> Result<Incident, AppError> {
@@ -292,7 +319,7 @@ pub async fn change(db: &Db, actor: &Actor, at: i64, id: IncidentId, form: &Chan
     let mut tx = AuditedTx::begin(db, at).await?;
     bump(&mut tx, &i, "active", severity, None, "").await?;
     log(&mut tx, &i, actor, at, "changed", Mode::Emergency, severity, note).await?;
-    alert(&mut tx, &i, plan.as_ref(), AlertKind::Update, severity, &paths, note, at).await?;
+    alert(&mut tx, &i, plan.as_ref(), AlertKind::Update, severity, &paths, note, at, &mut Default::default()).await?;
     tx.record(actor, Some(i.community_id), "emergency.change", &format!("incident:{}", i.id), severity.code()).await?;
     tx.commit().await?;
     super::live::touch(db, i.id);
@@ -315,7 +342,8 @@ pub async fn close(db: &Db, actor: &Actor, at: i64, id: IncidentId, form: &Close
     let mut tx = AuditedTx::begin(db, at).await?;
     bump(&mut tx, &i, IncidentStatus::Closed.code(), i.severity, Some((actor.user_id, at)), &summary).await?;
     log(&mut tx, &i, actor, at, "closed", Mode::Normal, i.severity, &summary).await?;
-    alert(&mut tx, &i, plan.as_ref(), AlertKind::Cancel, i.severity, &paths, &summary, at).await?;
+    alert(&mut tx, &i, plan.as_ref(), AlertKind::Cancel, i.severity, &paths, &summary, at, &mut Default::default())
+        .await?;
     tx.record(actor, Some(i.community_id), "emergency.close", &format!("incident:{}", i.id), "").await?;
     tx.commit().await?;
     super::live::touch(db, i.id);

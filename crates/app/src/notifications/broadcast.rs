@@ -30,6 +30,7 @@ pub async fn broadcast(
 ) -> Result<usize, AppError> {
     let existing: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM broadcasts WHERE source = $1").bind(source).fetch_optional(&mut **tx).await?;
+    let new = existing.is_none();
     let id = match existing {
         Some((id,)) => id,
         None => {
@@ -49,22 +50,28 @@ pub async fn broadcast(
     let mut numbers: Vec<&str> = phones.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect();
     numbers.sort_unstable();
     numbers.dedup();
-    let already: Vec<(String,)> = sqlx::query_as("SELECT destination FROM broadcast_outbox WHERE broadcast_id = $1")
-        .bind(id)
-        .fetch_all(&mut **tx)
-        .await?;
+    let already: Vec<(String,)> = if new {
+        Vec::new()
+    } else {
+        sqlx::query_as("SELECT destination FROM broadcast_outbox WHERE broadcast_id = $1")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?
+    };
     let already: std::collections::HashSet<String> = already.into_iter().map(|r| r.0).collect();
     let fresh: Vec<&str> = numbers.into_iter().filter(|n| !already.contains(*n)).collect();
-    const PARAMS: usize = 6;
+    // One bound value per row, the number; the ids and the time are whole numbers written in.
     let backend = crate::db::Backend::of(tx);
-    for chunk in crate::db::statement_chunks(&fresh, PARAMS) {
+    let cid = community_id.map_or("NULL".to_string(), |c| c.to_string());
+    for chunk in crate::db::statement_chunks_of(&fresh, 1, crate::db::BULK_PARAMS_PER_STATEMENT) {
         let sql = crate::sql!(
-            "INSERT INTO broadcast_outbox (community_id, broadcast_id, destination, status, next_attempt_at, created_at) VALUES {}",
-            backend.values_list(chunk.len(), PARAMS)
+            "INSERT INTO broadcast_outbox (community_id, broadcast_id, status, next_attempt_at, created_at, destination) \
+             SELECT {cid}, {id}, 'pending', {at}, {at}, v.column1 FROM (VALUES {}) AS v",
+            backend.values_list(chunk.len(), 1)
         );
         let mut q = sqlx::query(sql);
         for n in chunk {
-            q = q.bind(community_id).bind(id).bind(*n).bind("pending").bind(at).bind(at);
+            q = q.bind(*n);
         }
         q.execute(&mut **tx).await?;
     }

@@ -63,5 +63,5 @@ pub(crate) mod bulk {
     pub(crate) use super::growth::{insert_course, insert_note, insert_outcome, insert_pair};
     pub(crate) use super::hours::{Served, insert_history, insert_record};
     pub(crate) use super::points::{ensure_defaults, post};
-    pub(crate) use super::synthetic::{Synthetic, insert_entries, insert_records, insert_volunteers};
+    pub(crate) use super::synthetic::{Synthetic, insert_entries, insert_on_call, insert_records, insert_volunteers};
 }

@@ -132,3 +132,36 @@ pub(crate) async fn insert_entries(
     }
     Ok(())
 }
+
+/// Active volunteers with accounts and skills, for the emergency benchmark's street: (person,
+/// user, their grid's path, skills as written).
+pub(crate) async fn insert_on_call(
+    tx: &mut Transaction<'_, Any>,
+    community_id: i64,
+    rows: &[(i64, i64, String, String)],
+    at: i64,
+) -> Result<(), AppError> {
+    const PARAMS: usize = 9;
+    let backend = crate::db::Backend::of(tx);
+    for chunk in crate::db::statement_chunks(rows, PARAMS) {
+        let sql = crate::sql!(
+            "INSERT INTO volunteers (community_id, area_path, person_id, user_id, status, skills, joined_at, created_at, updated_at) VALUES {}",
+            backend.values_list(chunk.len(), PARAMS)
+        );
+        let mut q = sqlx::query(sql);
+        for (person, user, path, skills) in chunk {
+            q = q
+                .bind(community_id)
+                .bind(path.as_str())
+                .bind(*person)
+                .bind(*user)
+                .bind("active")
+                .bind(format!(" {skills} "))
+                .bind(at)
+                .bind(at)
+                .bind(at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}

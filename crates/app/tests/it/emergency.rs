@@ -136,9 +136,12 @@ async fn declare_body(db: Db, engine: Engine) {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    let sms = wushe_app::notifications::broadcast_progress(&db, &format!("alert:{}", real[0].identifier)).await.unwrap();
+    let sms =
+        wushe_app::notifications::broadcast_progress(&db, &format!("alert:{}", real[0].identifier)).await.unwrap();
     assert!(phones > 0 && sms.0 == phones, "{engine:?}: {sms:?} for {phones} numbers");
-    let none = wushe_app::notifications::broadcast_progress(&db, &format!("alert:{}", drill_alerts[0].identifier)).await.unwrap();
+    let none = wushe_app::notifications::broadcast_progress(&db, &format!("alert:{}", drill_alerts[0].identifier))
+        .await
+        .unwrap();
     assert_eq!(none.0, 0, "{engine:?}: a drill texts nobody");
     assert_eq!(emergency::active_in(&db, s.id).await.unwrap().len(), 2);
 

@@ -23,11 +23,12 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/streets/{code}/emergency", Action::EmergencyDeclare, declare);
 }
 
-/// A community of the street with its active incidents: (id, title, drill).
+/// A community of the street with its active incidents: (id, title, drill, reached, total,
+/// not reached or waiting).
 pub struct CommunityMode {
     pub code: String,
     pub name: String,
-    pub active: Vec<(i64, String, bool)>,
+    pub active: Vec<(i64, String, bool, i64, i64, i64)>,
 }
 
 #[derive(Template)]
@@ -59,15 +60,28 @@ async fn communities(s: &AppState, ctx: &Ctx, code: &str) -> Result<(areas::Area
 async fn view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<FormError>) -> Result<StreetPage, AppError> {
     let t = ctx.t();
     let (street, list) = communities(s, ctx, code).await?;
-    let mut out = Vec::with_capacity(list.len());
-    for c in list {
-        let active = emergency::active_in(&s.db, c.id)
-            .await?
-            .into_iter()
-            .map(|i| (i.id.get(), i.title.clone(), i.is_drill()))
-            .collect();
-        out.push(CommunityMode { code: c.code, name: c.name, active });
-    }
+    let board = emergency::street_board(&s.db, &ctx.actor, &street).await?;
+    let out = list
+        .into_iter()
+        .map(|c| {
+            let active = board
+                .iter()
+                .filter(|l| l.incident.community_id == c.id)
+                .map(|l| {
+                    let p = &l.progress;
+                    (
+                        l.incident.id.get(),
+                        l.incident.title.clone(),
+                        l.incident.is_drill(),
+                        p.reached(),
+                        p.total,
+                        p.total - p.reached(),
+                    )
+                })
+                .collect();
+            CommunityMode { code: c.code, name: c.name, active }
+        })
+        .collect();
     Ok(StreetPage {
         l: Layout::with_title(ctx, t.f("page.emergency.title", &[&street.name])),
         code: street.code,

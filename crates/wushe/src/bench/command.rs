@@ -1,6 +1,7 @@
 //! The `wushe bench` subcommands, start-up time and the area pages.
 
 use super::dispatch::dispatch_bench;
+use super::emergency::emergency_bench;
 use super::import::import_bench;
 use super::load::{measure, ms, temp_sqlite};
 use super::needs::needs_bench;
@@ -78,6 +79,17 @@ pub enum BenchCommand {
         #[arg(long)]
         ortools: Option<String>,
     },
+    /// Emergency mode (issue 14): a generated street of N communities of M households with
+    /// volunteers and grid workers; declare → dispatched, the alert by SMS through a 50 ms
+    /// gateway stub (each number once), the situation boards, and live updates.
+    Emergency {
+        #[arg(long, default_value_t = 10)]
+        communities: usize,
+        #[arg(long, default_value_t = 4_220)]
+        households_per_community: usize,
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
     /// Server time of the area-tree pages with N demo-size communities loaded.
     Pages {
         #[arg(long, default_value_t = 10)]
@@ -103,6 +115,9 @@ pub async fn run(database: &str, cmd: BenchCommand) -> Result<(), Box<dyn std::e
             volunteers_bench(database, volunteers, records, iterations, concurrent).await
         }
         BenchCommand::Dispatch { sizes, seed, ortools } => dispatch_bench(&sizes, seed, ortools.as_deref()),
+        BenchCommand::Emergency { communities, households_per_community, iterations } => {
+            emergency_bench(communities, households_per_community, iterations).await
+        }
         BenchCommand::Pages { communities, households_per_community, iterations } => {
             pages(database, communities, households_per_community, iterations).await
         }

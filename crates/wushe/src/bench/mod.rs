@@ -3,6 +3,7 @@
 
 mod command;
 mod dispatch;
+mod emergency;
 mod import;
 mod load;
 mod needs;
