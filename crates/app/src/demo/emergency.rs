@@ -307,5 +307,29 @@ pub(crate) async fn seed(db: &Db, at: i64, rng: &mut Rng) -> Result<(), AppError
         lessons: "汛期前检查沙袋库存并与建材企业签订应急供应协议；独居老人名单按网格每月更新。".into(),
     };
     emergency::save_review(db, &admin, RAINSTORM_AT + 26 * HOUR, id, &review).await?;
+    // After the storm the stockpiles were filled again (the sandbags' own description says so),
+    // and its messages went out at the time.
+    let mut tx = db.pool.begin().await?;
+    for (name, level) in [("沙袋", 500), ("急救包", 30)] {
+        let Some(r) = crate::resources::stockpiles_in(db, s.id).await?.into_iter().find(|r| r.name.contains(name))
+        else {
+            continue;
+        };
+        let delta = level - r.quantity.unwrap_or(0);
+        if delta != 0 {
+            crate::resources::move_in(
+                &mut tx,
+                s.id,
+                r.id,
+                delta,
+                "暴雨后补充",
+                admin.user_id,
+                RAINSTORM_AT + 7 * 24 * HOUR,
+            )
+            .await?;
+        }
+    }
+    crate::notifications::bulk::delivered_before(&mut tx, at - 24 * HOUR).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -208,3 +208,22 @@ async fn mark(db: &Db, ids: &[i64], result: Result<(), String>, now: i64, round:
     }
     Ok(())
 }
+
+/// The demo's past: messages queued by incidents long over went out at the time, and were read.
+pub(crate) async fn delivered_before(tx: &mut Transaction<'_, Any>, before: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE notifications SET read_at = created_at WHERE read_at IS NULL AND created_at < $1")
+        .bind(before)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = created_at, attempts = 1 WHERE status = 'pending' AND created_at < $1")
+        .bind(before)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE broadcast_outbox SET status = 'sent', sent_at = created_at, attempts = 1 WHERE status = 'pending' AND created_at < $1",
+    )
+    .bind(before)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -18,3 +18,8 @@ pub use delivery::{Channels, DIGEST_FROM, MAX_ATTEMPTS, Outgoing, Render, Round,
 pub use inbox::{Notification, inbox, inbox_page, mark_all_read, mark_read, unread};
 pub use outbox::{OUTBOX_STATUSES, OutboxRow, failing, outbox, outbox_counts, retry};
 pub use queue::{Message, members_of, queue, queue_many, responsible_for, street_officers_of};
+
+/// Writes for the demo's steps.
+pub(crate) mod bulk {
+    pub(crate) use super::broadcast::delivered_before;
+}

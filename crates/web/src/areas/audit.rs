@@ -100,6 +100,20 @@ pub const NAMED_ACTIONS: &[&str] = &[
     "volunteer.register",
     "volunteer.training",
     "volunteer.update",
+    "emergency.declare",
+    "emergency.drill",
+    "emergency.change",
+    "emergency.close",
+    "emergency.plan",
+    "emergency.checkin",
+    "emergency.decline",
+    "emergency.vulnerable_viewed",
+    "emergency.reading",
+    "emergency.report",
+    "emergency.review",
+    "emergency.issue",
+    "emergency.offer",
+    "emergency.offer_match",
 ];
 
 /// What a person reads for an action code.
@@ -138,6 +152,7 @@ fn subject_view(t: T, subject: &str) -> (String, Option<String>) {
         "person" => Some(("audit.subject.person", format!("/people/{id}"))),
         "resource" => Some(("audit.subject.resource", format!("/resources/{id}"))),
         "organization" => Some(("audit.subject.organization", format!("/organizations/{id}"))),
+        "incident" => Some(("audit.subject.incident", format!("/incidents/{id}"))),
         _ => None,
     };
     match page {
