@@ -118,11 +118,12 @@ struct DueRow {
     urgent: bool,
 }
 
-/// Delivers due outbox rows once, each channel on its own and with bounded concurrency. Run
-/// it periodically; safe to run from several servers (a row is claimed before it is sent,
-/// and every delivery carries the notification's id as its idempotency key / Message-ID, so a
-/// gateway can drop a repeat after a crash or a late reply).
-pub async fn dispatch(db: &Db, channels: &Channels, now: i64) -> Result<Round, AppError> {
+/// Delivers due outbox rows once, each channel on its own and with bounded concurrency (the
+/// per-person messages; `send::dispatch` runs this and the broadcasts). Safe to run from
+/// several servers (a row is claimed before it is sent, and every delivery carries the
+/// notification's id as its idempotency key / Message-ID, so a gateway can drop a repeat after
+/// a crash or a late reply).
+pub(crate) async fn deliver(db: &Db, channels: &Channels, now: i64) -> Result<Round, AppError> {
     for channel in ["email", "sms"] {
         if !channels.configured(channel) {
             sqlx::query(
@@ -136,12 +137,7 @@ pub async fn dispatch(db: &Db, channels: &Channels, now: i64) -> Result<Round, A
     let (email, sms) =
         tokio::join!(dispatch_channel(db, channels, "email", now), dispatch_channel(db, channels, "sms", now));
     let (a, b) = (email?, sms?);
-    let c = super::broadcast::dispatch(db, channels, now).await?;
-    Ok(Round {
-        sent: a.sent + b.sent + c.sent,
-        failed: a.failed + b.failed + c.failed,
-        gave_up: a.gave_up + b.gave_up + c.gave_up,
-    })
+    Ok(Round { sent: a.sent + b.sent, failed: a.failed + b.failed, gave_up: a.gave_up + b.gave_up })
 }
 
 async fn dispatch_channel(db: &Db, channels: &Channels, channel: &'static str, now: i64) -> Result<Round, AppError> {

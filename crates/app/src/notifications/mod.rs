@@ -12,12 +12,14 @@ mod delivery;
 mod inbox;
 mod outbox;
 mod queue;
+mod send;
 
 pub use broadcast::{BATCH, broadcast, progress as broadcast_progress};
-pub use delivery::{Channels, DIGEST_FROM, MAX_ATTEMPTS, Outgoing, Render, Round, backoff_millis, dispatch};
+pub use delivery::{Channels, DIGEST_FROM, MAX_ATTEMPTS, Outgoing, Render, Round, backoff_millis};
 pub use inbox::{Notification, inbox, inbox_page, mark_all_read, mark_read, unread};
 pub use outbox::{OUTBOX_STATUSES, OutboxRow, failing, outbox, outbox_counts, retry};
 pub use queue::{Message, members_of, queue, queue_many, responsible_for, street_officers_of};
+pub use send::dispatch;
 
 /// Writes for the demo's steps.
 pub(crate) mod bulk {

@@ -5,6 +5,7 @@
 pub mod cap;
 pub mod live;
 pub mod pages;
+pub mod parts;
 pub mod plans;
 pub mod recovery;
 pub mod street;

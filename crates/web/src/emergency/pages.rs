@@ -24,6 +24,7 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/communities/{code}/emergency", Action::EmergencyDeclare, declare);
     r.page(Method::GET, "/incidents/{id}", Action::EmergencyRead, board_page);
     r.page(Method::POST, "/incidents/{id}/close", Action::EmergencyDeclare, close);
+    r.page(Method::POST, "/incidents/{id}/change", Action::EmergencyDeclare, change);
     r.page(Method::GET, "/checkins", Action::EmergencyDuty, visits_page);
     r.page(Method::POST, "/checkins/{id}", Action::EmergencyDuty, record);
     r.page(Method::POST, "/checkins/{id}/decline", Action::EmergencyDuty, decline);
@@ -218,12 +219,13 @@ pub(crate) struct BoardPage {
     unreached: Vec<VisitRow>,
     on_duty_reader: bool,
     can_close: bool,
+    severities: Vec<(&'static str, String)>,
     log: Vec<(String, String, String, String)>,
     alerts: Vec<(String, String, String)>,
     timings: Vec<(String, String)>,
     stamp: i64,
-    recovery: super::recovery::RecoveryView,
-    supplies: super::recovery::SuppliesView,
+    recovery: super::parts::RecoveryView,
+    supplies: super::parts::SuppliesView,
     chart_w: f64,
     chart_h: f64,
     errors: Vec<FormError>,
@@ -283,8 +285,8 @@ pub(crate) async fn board_view(
         (t.t("page.incident.to_all").to_string(), minutes(t, b.timings.to_all_reached_ms)),
         (t.t("page.incident.to_close").to_string(), minutes(t, b.timings.to_close_ms)),
     ];
-    let recovery = super::recovery::view(s, ctx, &b.incident).await?;
-    let supplies = super::recovery::supplies(s, ctx, &b.incident).await?;
+    let recovery = super::parts::view(s, ctx, &b.incident).await?;
+    let supplies = super::parts::supplies(s, ctx, &b.incident).await?;
     Ok(BoardPage {
         l: Layout::with_title(ctx, b.incident.title.clone()),
         i: row(ctx, &b.incident),
@@ -301,14 +303,18 @@ pub(crate) async fn board_view(
         unreached: b.unreached.iter().map(|v| visit_row(ctx, v)).collect(),
         on_duty_reader: b.on_duty_reader,
         can_close: b.incident.active() && ctx.actor.can(Action::EmergencyDeclare, Some(&b.incident.area_path)),
+        severities: Severity::ALL
+            .iter()
+            .map(|v| (v.code(), t.t(&format!("severity.{}", v.code())).to_string()))
+            .collect(),
         log,
         alerts,
         timings,
         stamp: b.stamp,
         recovery,
         supplies,
-        chart_w: super::recovery::CHART_W,
-        chart_h: super::recovery::CHART_H,
+        chart_w: super::parts::CHART_W,
+        chart_h: super::parts::CHART_H,
         errors,
     })
 }
@@ -326,6 +332,23 @@ async fn close(
     let t = ctx.t();
     match emergency::close(&s.db, &ctx.actor, s.now(), id, &f).await {
         Ok(_) => Ok(redirect(&format!("/incidents/{id}"), Flash::success(t.t("flash.emergency.closed")))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            Ok((status, html(&board_view(&s, &ctx, id, msgs).await?)).into_response())
+        }
+        Err(err) => Err(WebError::page(err, t)),
+    }
+}
+
+async fn change(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id<IncidentId>,
+    PageForm(f): PageForm<wushe_app::emergency::ChangeForm>,
+) -> PageResult {
+    let t = ctx.t();
+    match emergency::change(&s.db, &ctx.actor, s.now(), id, &f).await {
+        Ok(_) => Ok(redirect(&format!("/incidents/{id}"), Flash::success(t.t("flash.emergency.changed")))),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (status, msgs) = crate::shell::error::form_problems(&err, t);
             Ok((status, html(&board_view(&s, &ctx, id, msgs).await?)).into_response())

@@ -98,6 +98,19 @@ async fn declaring_switches_the_community_and_publishes_cap() {
     let href =
         feed.split("href=\"/cap/alerts/").nth(1).and_then(|s| s.split('"').next()).expect("an alert").to_string();
     let close_csrf = extract_csrf(&app.get(&admin, &board_at).await.text().await.unwrap());
+    // Worse than thought: an update goes out, referring to the alert.
+    let r = app
+        .post_form(
+            &admin,
+            &format!("{board_at}/change"),
+            &[("csrf", close_csrf.as_str()), ("severity", "extreme"), ("note", "水位继续上涨")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .post_form(&admin, &format!("{board_at}/change"), &[("csrf", close_csrf.as_str()), ("severity", "awful")])
+        .await;
+    assert_eq!(r.status(), 422);
     let r =
         app.post_form(&admin, &format!("{board_at}/close"), &[("csrf", close_csrf.as_str()), ("summary", "短")]).await;
     assert_eq!(r.status(), 422);
@@ -124,8 +137,8 @@ async fn declaring_switches_the_community_and_publishes_cap() {
         std::fs::write(out.join(file), xml).unwrap();
         written += 1;
     }
-    // This incident's alert and cancel, and the demo's 2023 rainstorm's.
-    assert_eq!(written, 4, "{feed}");
+    // This incident's alert, update and cancel, and the demo's 2023 rainstorm's two.
+    assert_eq!(written, 5, "{feed}");
     assert!(feed.contains(&href));
     let cancel = std::fs::read_dir(&out)
         .unwrap()
@@ -133,6 +146,12 @@ async fn declaring_switches_the_community_and_publishes_cap() {
         .find(|x| x.contains("<msgType>Cancel</msgType>"))
         .expect("a cancel");
     assert!(cancel.contains("<references>"), "{cancel}");
+    let update = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .find(|x| x.contains("<msgType>Update</msgType>"))
+        .expect("an update");
+    assert!(update.contains("<severity>Extreme</severity>") && update.contains(&href.replace(".xml", ",")), "{update}");
     assert_eq!(app.get(&anon, "/cap/alerts/nothing.xml").await.status(), 404);
     // Back to normal: the banner is gone, the home page is the community again.
     let after = app.get(&grid, "/").await;
