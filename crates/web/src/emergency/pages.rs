@@ -323,21 +323,34 @@ async fn board_page(State(s): State<AppState>, ctx: Ctx, Id(id): Id<IncidentId>)
     Ok(html(&board_view(&s, &ctx, id, vec![]).await?))
 }
 
+/// After a form of the board: back to the board with the message, or the board again with
+/// its problems at the top.
+pub(crate) async fn back_to_board(
+    s: &AppState,
+    ctx: &Ctx,
+    id: IncidentId,
+    r: Result<(), AppError>,
+    done: &str,
+) -> PageResult {
+    let t = ctx.t();
+    match r {
+        Ok(()) => Ok(redirect(&format!("/incidents/{id}"), Flash::success(t.t(done)))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (status, msgs) = crate::shell::error::form_problems(&err, t);
+            Ok((status, html(&board_view(s, ctx, id, msgs).await?)).into_response())
+        }
+        Err(err) => Err(WebError::page(err, t)),
+    }
+}
+
 async fn close(
     State(s): State<AppState>,
     ctx: Ctx,
     Id(id): Id<IncidentId>,
     PageForm(f): PageForm<CloseForm>,
 ) -> PageResult {
-    let t = ctx.t();
-    match emergency::close(&s.db, &ctx.actor, s.now(), id, &f).await {
-        Ok(_) => Ok(redirect(&format!("/incidents/{id}"), Flash::success(t.t("flash.emergency.closed")))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            Ok((status, html(&board_view(&s, &ctx, id, msgs).await?)).into_response())
-        }
-        Err(err) => Err(WebError::page(err, t)),
-    }
+    let r = emergency::close(&s.db, &ctx.actor, s.now(), id, &f).await.map(|_| ());
+    back_to_board(&s, &ctx, id, r, "flash.emergency.closed").await
 }
 
 async fn change(
@@ -346,15 +359,8 @@ async fn change(
     Id(id): Id<IncidentId>,
     PageForm(f): PageForm<wushe_app::emergency::ChangeForm>,
 ) -> PageResult {
-    let t = ctx.t();
-    match emergency::change(&s.db, &ctx.actor, s.now(), id, &f).await {
-        Ok(_) => Ok(redirect(&format!("/incidents/{id}"), Flash::success(t.t("flash.emergency.changed")))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            Ok((status, html(&board_view(&s, &ctx, id, msgs).await?)).into_response())
-        }
-        Err(err) => Err(WebError::page(err, t)),
-    }
+    let r = emergency::change(&s.db, &ctx.actor, s.now(), id, &f).await.map(|_| ());
+    back_to_board(&s, &ctx, id, r, "flash.emergency.changed").await
 }
 
 /// A visit as the phone page lists it.

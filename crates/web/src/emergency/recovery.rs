@@ -2,6 +2,7 @@
 //! matching offers, recovery readings, situation reports and the after-action review. Each
 //! posts to its own route and comes back to the board (drawn by `pages`, its parts by `parts`).
 
+use super::pages::back_to_board as back;
 use crate::shell::AppState;
 use crate::shell::ctx::Ctx;
 use crate::shell::error::{PageResult, WebError};
@@ -10,8 +11,6 @@ use crate::shell::flash::{Flash, redirect};
 use crate::shell::registry::Registry;
 use axum::extract::State;
 use axum::http::Method;
-use axum::response::IntoResponse;
-use wushe_app::AppError;
 use wushe_app::emergency::{self, IssueForm, MatchForm, OfferForm, ReadingForm, ReviewForm};
 use wushe_domain::access::Action;
 use wushe_domain::ids::IncidentId;
@@ -23,20 +22,6 @@ pub fn routes(r: &mut Registry) {
     r.page(Method::POST, "/incidents/{id}/supplies", Action::EmergencyDuty, issue);
     r.page(Method::POST, "/incidents/{id}/offers", Action::EmergencyDuty, offer);
     r.page(Method::POST, "/offers/{id}/match", Action::EmergencyDuty, match_offer);
-}
-
-/// After a form of the board: back to the board with the message, or the board again with the
-/// problems at the top.
-async fn back(s: &AppState, ctx: &Ctx, id: IncidentId, r: Result<(), AppError>, done: &str) -> PageResult {
-    let t = ctx.t();
-    match r {
-        Ok(()) => Ok(redirect(&format!("/incidents/{id}"), Flash::success(t.t(done)))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (status, msgs) = crate::shell::error::form_problems(&err, t);
-            Ok((status, crate::shell::layout::html(&super::pages::board_view(s, ctx, id, msgs).await?)).into_response())
-        }
-        Err(err) => Err(WebError::page(err, t)),
-    }
 }
 
 async fn reading(
