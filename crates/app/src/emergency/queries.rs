@@ -56,6 +56,18 @@ impl GridProgress {
     pub fn reached(&self) -> i64 {
         self.safe + self.needs_help
     }
+    /// Counts `n` check-ins of a status and result, as stored.
+    fn add(&mut self, status: &str, result: Option<&str>, n: i64) {
+        self.total += n;
+        match (status, result) {
+            ("open", _) => self.open += n,
+            ("dispatched", _) => self.dispatched += n,
+            (_, Some("safe")) => self.safe += n,
+            (_, Some("needs_help")) => self.needs_help += n,
+            _ => self.unreached += n,
+        }
+    }
+
     pub fn percent(&self) -> i64 {
         if self.total == 0 { 100 } else { self.reached() * 100 / self.total }
     }
@@ -125,14 +137,7 @@ pub async fn board(db: &Db, actor: &Actor, at: i64, id: IncidentId) -> Result<Bo
     for (grid, status, result, n) in rows {
         let g = by_grid.entry(grid.clone()).or_insert_with(|| GridProgress { path: grid, ..Default::default() });
         for p in [&mut *g, &mut total] {
-            p.total += n;
-            match (status.as_str(), result.as_deref()) {
-                ("open", _) => p.open += n,
-                ("dispatched", _) => p.dispatched += n,
-                (_, Some("safe")) => p.safe += n,
-                (_, Some("needs_help")) => p.needs_help += n,
-                _ => p.unreached += n,
-            }
+            p.add(&status, result.as_deref(), n);
         }
     }
     let codes: Vec<String> =
@@ -224,14 +229,7 @@ pub async fn street_board(db: &Db, actor: &Actor, street: &Area) -> Result<Vec<S
         .map(|i| {
             let mut p = GridProgress { path: i.area_path.clone(), ..Default::default() };
             for (_, status, result, n) in rows.iter().filter(|r| r.0 == i.id.get()) {
-                p.total += n;
-                match (status.as_str(), result.as_deref()) {
-                    ("open", _) => p.open += n,
-                    ("dispatched", _) => p.dispatched += n,
-                    (_, Some("safe")) => p.safe += n,
-                    (_, Some("needs_help")) => p.needs_help += n,
-                    _ => p.unreached += n,
-                }
+                p.add(status, result.as_deref(), *n);
             }
             StreetLine { incident: i, progress: p }
         })

@@ -43,6 +43,16 @@ pub struct IncidentRow {
     pub closed: String,
 }
 
+/// The hazards as a declaration form offers them: (code, words).
+pub(crate) fn hazard_choices(t: crate::shell::i18n::T) -> Vec<(&'static str, String)> {
+    Hazard::ALL.iter().map(|h| (h.code(), t.t(&format!("hazard.{}", h.code())).to_string())).collect()
+}
+
+/// The severities as the forms offer them: (code, words).
+pub(crate) fn severity_choices(t: crate::shell::i18n::T) -> Vec<(&'static str, String)> {
+    Severity::ALL.iter().map(|v| (v.code(), t.t(&format!("severity.{}", v.code())).to_string())).collect()
+}
+
 fn tone(s: Severity) -> &'static str {
     match s {
         Severity::Minor => "info",
@@ -136,11 +146,8 @@ async fn community_view(
         active: active.into_iter().map(|i| row(ctx, i)).collect(),
         history: history.into_iter().map(|i| row(ctx, i)).collect(),
         plans: plans.iter().map(plan_row).collect(),
-        hazards: Hazard::ALL.iter().map(|h| (h.code(), t.t(&format!("hazard.{}", h.code())).to_string())).collect(),
-        severities: Severity::ALL
-            .iter()
-            .map(|v| (v.code(), t.t(&format!("severity.{}", v.code())).to_string()))
-            .collect(),
+        hazards: hazard_choices(t),
+        severities: severity_choices(t),
         grids,
         can_plan: ctx.actor.can(Action::EmergencyPlan, Some(&community.path)),
         unplanned: Hazard::ALL
@@ -303,10 +310,7 @@ pub(crate) async fn board_view(
         unreached: b.unreached.iter().map(|v| visit_row(ctx, v)).collect(),
         on_duty_reader: b.on_duty_reader,
         can_close: b.incident.active() && ctx.actor.can(Action::EmergencyDeclare, Some(&b.incident.area_path)),
-        severities: Severity::ALL
-            .iter()
-            .map(|v| (v.code(), t.t(&format!("severity.{}", v.code())).to_string()))
-            .collect(),
+        severities: severity_choices(t),
         log,
         alerts,
         timings,

@@ -16,7 +16,6 @@ use wushe_app::emergency::{self, DeclareForm};
 use wushe_app::{AppError, areas};
 use wushe_domain::access::Action;
 use wushe_domain::areas::AreaKind;
-use wushe_domain::emergency::{Hazard, Severity};
 
 pub fn routes(r: &mut Registry) {
     r.page(Method::GET, "/streets/{code}/emergency", Action::EmergencyDeclare, page);
@@ -86,11 +85,8 @@ async fn view(s: &AppState, ctx: &Ctx, code: &str, errors: Vec<FormError>) -> Re
         l: Layout::with_title(ctx, t.f("page.emergency.title", &[&street.name])),
         code: street.code,
         communities: out,
-        hazards: Hazard::ALL.iter().map(|h| (h.code(), t.t(&format!("hazard.{}", h.code())).to_string())).collect(),
-        severities: Severity::ALL
-            .iter()
-            .map(|v| (v.code(), t.t(&format!("severity.{}", v.code())).to_string()))
-            .collect(),
+        hazards: super::pages::hazard_choices(t),
+        severities: super::pages::severity_choices(t),
         errors,
     })
 }
